@@ -1,0 +1,52 @@
+"""Named index sets of mediapipe's 478-point face mesh (468 surface points + 10 iris points).
+
+"Left" and "right" are the subject's own sides (mediapipe's convention): the subject's left eye
+appears on the right of a non-mirrored photo.
+"""
+
+from __future__ import annotations
+
+# Lip contours, ordered from the right mouth corner (61 outer, 78 inner) to the left (291 / 308).
+LIPS_OUTER_UPPER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291)
+LIPS_OUTER_LOWER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291)
+LIPS_INNER_UPPER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
+LIPS_INNER_LOWER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
+MOUTH_CORNERS = (61, 291)
+UPPER_LIP_CENTER = 13  # inner
+LOWER_LIP_CENTER = 14  # inner
+
+# Eye contours, corner to corner over the upper lid and under the lower lid.
+RIGHT_EYE_UPPER = (33, 246, 161, 160, 159, 158, 157, 173, 133)
+RIGHT_EYE_LOWER = (33, 7, 163, 144, 145, 153, 154, 155, 133)
+LEFT_EYE_UPPER = (263, 466, 388, 387, 386, 385, 384, 398, 362)
+LEFT_EYE_LOWER = (263, 249, 390, 373, 374, 380, 381, 382, 362)
+RIGHT_EYE_CORNERS = (33, 133)
+LEFT_EYE_CORNERS = (263, 362)
+# The eyelid crease above each eye moves with a closing lid.
+RIGHT_EYE_CREASE = (247, 30, 29, 27, 28, 56, 190)
+LEFT_EYE_CREASE = (467, 260, 259, 257, 258, 286, 414)
+
+RIGHT_BROW = (46, 53, 52, 65, 55, 70, 63, 105, 66, 107)
+LEFT_BROW = (276, 283, 282, 295, 285, 300, 293, 334, 296, 336)
+
+RIGHT_IRIS = (468, 469, 470, 471, 472)  # centre first
+LEFT_IRIS = (473, 474, 475, 476, 477)
+
+FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400,
+             377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
+CHIN = 152
+FOREHEAD = 10
+NOSE_TIP = 1
+NOSE_BRIDGE = 168
+
+# The 68-point (iBUG / dlib / FAN) layout approximated on the mesh, for metrics that the field
+# reports on 68 landmarks: jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67.
+IBUG68 = (
+    127, 234, 93, 132, 58, 172, 136, 150, 152, 379, 365, 397, 288, 361, 323, 454, 356,  # jaw
+    70, 63, 105, 66, 107, 336, 296, 334, 293, 300,                                      # brows
+    168, 197, 5, 4, 75, 97, 2, 326, 305,                                                # nose
+    33, 160, 158, 133, 153, 144, 362, 385, 387, 263, 373, 380,                          # eyes
+    61, 39, 37, 0, 267, 269, 291, 405, 314, 17, 84, 181,                                # outer lips
+    78, 82, 13, 312, 308, 317, 14, 87,                                                  # inner lips
+)
+IBUG68_MOUTH = tuple(range(48, 68))

@@ -1,0 +1,146 @@
+"""Video in and out through the ffmpeg binary that imageio-ffmpeg ships.
+
+Frames stream: :class:`VideoWriter` pipes raw RGB frames to an H.264 encoder (with AAC audio muxed
+in the same process), and :func:`read_video_frames` yields decoded frames one at a time, so memory
+does not grow with the length of a video.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from thg.errors import InputError, PipelineError
+
+
+def ffmpeg_exe() -> str:
+    from imageio_ffmpeg import get_ffmpeg_exe
+
+    return get_ffmpeg_exe()
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    width: int
+    height: int
+    fps: float
+    duration: float
+    has_audio: bool
+    video_codec: str | None
+    audio_codec: str | None
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Read size, frame rate, duration and streams of a video file (ffmpeg's header dump)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: video not found; check the path")
+    proc = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)], capture_output=True, text=True)
+    text = proc.stderr
+    video = re.search(r"Stream #\S+.*?: Video: (\w+).*?, (\d{2,5})x(\d{2,5})[^\n]*?, ([\d.]+) (?:fps|tbr)", text)
+    if video is None:
+        raise InputError(f"{path}: no readable video stream (corrupt, truncated or not a video); use an MP4, MOV, MKV or AVI file")
+    audio = re.search(r"Stream #\S+.*?: Audio: (\w+)", text)
+    dur = re.search(r"Duration: (\d+):(\d+):([\d.]+)", text)
+    duration = int(dur.group(1)) * 3600 + int(dur.group(2)) * 60 + float(dur.group(3)) if dur else 0.0
+    return VideoInfo(int(video.group(2)), int(video.group(3)), float(video.group(4)), duration,
+                     audio is not None, video.group(1), audio.group(1) if audio else None)
+
+
+def read_video_frames(path: str | os.PathLike, *, fps: float | None = None,
+                      size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """Yield RGB uint8 frames; ``fps`` resamples the frame rate, ``size`` = (width, height) rescales."""
+    info = probe_video(path)
+    width, height = size or (info.width, info.height)
+    filters = []
+    if fps:
+        filters.append(f"fps={fps}")
+    if size:
+        filters.append(f"scale={width}:{height}")
+    cmd = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path)]
+    if filters:
+        cmd += ["-vf", ",".join(filters)]
+    cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    frame_bytes = width * height * 3
+    try:
+        assert proc.stdout is not None
+        while True:
+            buf = proc.stdout.read(frame_bytes)
+            if len(buf) < frame_bytes:
+                break
+            yield np.frombuffer(buf, dtype=np.uint8).reshape(height, width, 3)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+class VideoWriter:
+    """Stream RGB frames into an H.264 MP4, optionally muxing an audio file as AAC.
+
+    >>> with VideoWriter("out.mp4", width, height, fps=25, audio_path="speech.wav") as w:
+    ...     for frame in frames:
+    ...         w.write(frame)
+    """
+
+    def __init__(self, path: str | os.PathLike, width: int, height: int, *, fps: float = 25.0,
+                 audio_path: str | os.PathLike | None = None, crf: int = 18, preset: str = "veryfast",
+                 threads: int | None = None) -> None:
+        if width % 2 or height % 2:
+            raise PipelineError(f"video size {width}×{height} must be even for H.264")
+        self.path, self.width, self.height = Path(path), width, height
+        cmd = [ffmpeg_exe(), "-nostdin", "-y", "-v", "error",
+               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{fps}", "-i", "-"]
+        if audio_path is not None:
+            cmd += ["-i", str(audio_path)]
+        cmd += ["-map", "0:v:0"]
+        if audio_path is not None:
+            cmd += ["-map", "1:a:0", "-c:a", "aac", "-b:a", "128k", "-ac", "1"]
+        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+                "-movflags", "+faststart"]
+        if threads:
+            cmd += ["-threads", str(threads)]
+        if audio_path is not None:
+            cmd += ["-shortest"]
+        cmd += ["-f", "mp4", str(self.path)]
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.frames_written = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:
+            raise PipelineError(f"frame {frame.shape} {frame.dtype} does not match {self.height}×{self.width}×3 uint8")
+        try:
+            assert self._proc.stdin is not None
+            self._proc.stdin.write(np.ascontiguousarray(frame).data)
+        except BrokenPipeError:
+            raise PipelineError(f"the video encoder stopped: {self._stderr()}") from None
+        self.frames_written += 1
+
+    def _stderr(self) -> str:
+        return (self._proc.stderr.read().decode(errors="replace").strip() if self._proc.stderr else "")[-500:]
+
+    def close(self) -> None:
+        if self._proc.stdin and not self._proc.stdin.closed:
+            self._proc.stdin.close()
+        if self._proc.wait() != 0:
+            raise PipelineError(f"the video encoder failed: {self._stderr()}")
+
+    def abort(self) -> None:
+        self._proc.kill()
+        self._proc.wait()
+
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+

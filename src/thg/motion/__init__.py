@@ -1,0 +1,5 @@
+"""Motion: per-frame head pose, mouth, eyes and brows, and the drivers that produce it."""
+
+from thg.motion.track import CHANNEL_NAMES, CHANNELS, MotionTrack
+
+__all__ = ["CHANNEL_NAMES", "CHANNELS", "MotionTrack"]
