@@ -1,0 +1,1 @@
+"""Evaluation: the survey's metric suite, statistics, protocol and reports."""

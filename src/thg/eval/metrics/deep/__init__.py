@@ -1,0 +1,3 @@
+"""Metrics that need pretrained networks (PyTorch and a weights file)."""
+
+DEEP_METRICS: dict[str, str] = {}
