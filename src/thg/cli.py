@@ -16,6 +16,8 @@ from thg.errors import ThgError
 
 #: command name -> "module:attribute" of its click command; imported only when run.
 COMMANDS: dict[str, str] = {
+    "generate": "thg.generate_cli:generate",
+    "demo": "thg.generate_cli:demo",
 }
 
 

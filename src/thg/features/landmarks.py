@@ -50,3 +50,25 @@ IBUG68 = (
     78, 82, 13, 312, 308, 317, 14, 87,                                                  # inner lips
 )
 IBUG68_MOUTH = tuple(range(48, 68))
+
+
+def mesh_triangles():
+    """The face mesh's 852 surface triangles (an int array n×3), derived from mediapipe's edge list.
+
+    The surface is a disc with three holes (mouth, eyes); its boundary is FACE_OVAL.
+    """
+    import numpy as np
+    from collections import Counter
+
+    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
+
+    edges = {tuple(sorted(e)) for e in FACEMESH_TESSELATION}
+    neighbours: dict[int, set[int]] = {}
+    for a, b in edges:
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    cycles = {tuple(sorted((a, b, c))) for a, b in edges for c in neighbours[a] & neighbours[b]}
+    uses = Counter(e for t in cycles for e in ((t[0], t[1]), (t[0], t[2]), (t[1], t[2])))
+    # a 3-cycle that is not a face has all three edges shared with two real faces besides itself
+    faces = [t for t in cycles if not all(uses[e] == 3 for e in ((t[0], t[1]), (t[0], t[2]), (t[1], t[2])))]
+    return np.array(sorted(faces), dtype=np.int32)

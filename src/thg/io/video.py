@@ -91,7 +91,7 @@ class VideoWriter:
 
     def __init__(self, path: str | os.PathLike, width: int, height: int, *, fps: float = 25.0,
                  audio_path: str | os.PathLike | None = None, crf: int = 18, preset: str = "veryfast",
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, comment: str | None = None) -> None:
         if width % 2 or height % 2:
             raise PipelineError(f"video size {width}×{height} must be even for H.264")
         self.path, self.width, self.height = Path(path), width, height
@@ -106,6 +106,8 @@ class VideoWriter:
                 "-movflags", "+faststart"]
         if threads:
             cmd += ["-threads", str(threads)]
+        if comment:
+            cmd += ["-metadata", f"comment={comment}"]
         if audio_path is not None:
             cmd += ["-shortest"]
         cmd += ["-f", "mp4", str(self.path)]

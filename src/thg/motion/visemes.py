@@ -1,0 +1,72 @@
+"""Phonemes to mouth shapes (visemes), for IPA from any language and for ARPAbet.
+
+A viseme is (open, wide, round): ``open`` the inner-lip gap as a fraction of mouth width, ``wide``
+the change of mouth width, ``round`` the lip rounding 0..1. Bilabials (p b m) close the lips
+completely; that is enforced after smoothing, so a closure is never blurred away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Viseme:
+    open: float
+    wide: float = 0.0
+    round: float = 0.0
+    closed: bool = False  # lips must touch (bilabials)
+
+
+SILENCE = Viseme(0.0)
+BILABIAL = Viseme(0.0, 0.0, 0.0, closed=True)
+
+# IPA symbol (first matching character decides) -> viseme
+_IPA: dict[str, Viseme] = {}
+for chars, vis in (
+    ("pbmɓʙɸβ", BILABIAL),
+    ("fvʋɱ", Viseme(0.04, 0.02)),                                     # lower lip to teeth
+    ("θðszʦʣtdnlɬɮɾɗ", Viseme(0.09, 0.08)),
+    ("ʃʒɕʑʂʐ", Viseme(0.09, -0.08, 0.55)),
+    ("kgŋxɣqɢχʁħʕhɦʔcɟçʝ", Viseme(0.16)),
+    ("ɹrʀɻ", Viseme(0.10, -0.06, 0.35)),
+    ("wʍɥ", Viseme(0.06, -0.25, 0.9)),
+    ("jʎɲ", Viseme(0.10, 0.18)),
+    ("aɑæɐäɶ", Viseme(0.42, 0.08)),
+    ("ɛœeø", Viseme(0.28, 0.16)),
+    ("iɪɨy", Viseme(0.14, 0.3)),
+    ("əɜʌɘɵɞ", Viseme(0.24)),
+    ("ɔɒoɤ", Viseme(0.32, -0.18, 0.7)),
+    ("uʊɯ", Viseme(0.14, -0.28, 0.95)),
+):
+    for ch in chars:
+        _IPA[ch] = vis
+# rounded front vowels keep their rounding
+_IPA["y"] = Viseme(0.13, -0.2, 0.85)
+_IPA["ø"] = Viseme(0.22, -0.15, 0.75)
+_IPA["œ"] = Viseme(0.3, -0.1, 0.6)
+
+_ARPABET: dict[str, str] = {  # ARPAbet -> IPA, through which every phoneme is classified
+    "AA": "ɑ", "AE": "æ", "AH": "ə", "AO": "ɔ", "AW": "aʊ", "AY": "aɪ", "EH": "ɛ", "ER": "ɜ", "EY": "eɪ",
+    "IH": "ɪ", "IY": "i", "OW": "oʊ", "OY": "ɔɪ", "UH": "ʊ", "UW": "u", "B": "b", "CH": "ʃ", "D": "d",
+    "DH": "ð", "F": "f", "G": "g", "HH": "h", "JH": "ʒ", "K": "k", "L": "l", "M": "m", "N": "n", "NG": "ŋ",
+    "P": "p", "R": "ɹ", "S": "s", "SH": "ʃ", "T": "t", "TH": "θ", "V": "v", "W": "w", "Y": "j", "Z": "z",
+    "ZH": "ʒ",
+}
+
+
+def to_ipa(symbol: str) -> str:
+    return _ARPABET.get(symbol, symbol)
+
+
+def visemes_of(symbol: str) -> list[Viseme]:
+    """One viseme, or two for a diphthong / affricate (onset and offset)."""
+    ipa = to_ipa(symbol)
+    if not ipa or ipa.startswith("("):
+        return [SILENCE]
+    shapes = [_IPA[ch] for ch in ipa if ch in _IPA]
+    if not shapes:
+        return [Viseme(0.15)]  # an unknown speech sound: a neutral, half-open mouth
+    if len(shapes) >= 2 and shapes[0] != shapes[1]:
+        return [shapes[0], shapes[1]]
+    return [shapes[0]]

@@ -1,0 +1,70 @@
+"""Renderers turn a portrait and one frame of motion channels into a video frame.
+
+The contract is two methods: ``prepare(portrait, face)`` once, then ``render(channels)`` per frame.
+:class:`MeshWarpRenderer` is the default: no GPU, no weights.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from thg.features import landmarks as L
+from thg.features.face import FaceGeometry
+from thg.render.mouth import MouthColours, clean_mouth, paint_mouth
+from thg.render.rig import Deformer, FaceRig
+from thg.render.warp import MeshWarper
+
+
+@runtime_checkable
+class Renderer(Protocol):
+    def prepare(self, portrait: np.ndarray, face: FaceGeometry) -> None:
+        """Analyse the portrait once (called before the first ``render``)."""
+
+    def render(self, channels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """One RGB frame, the size of the portrait, for one row of a MotionTrack."""
+
+
+class MeshWarpRenderer:
+    """Dense mesh warp of the photo, a painted mouth interior, eyelids that close over the eyes.
+
+    Only a square around the face (the rig's crop) is warped; its border stays fixed, so the
+    animated region blends into the untouched photo without a seam. ``step`` is the coarseness of
+    the warp grid in pixels away from the eyes and mouth (which are always warped at full
+    resolution); by default it follows the face size.
+    """
+
+    def __init__(self, step: int | None = None) -> None:
+        self.step = step
+        self._ready = False
+
+    def prepare(self, portrait: np.ndarray, face: FaceGeometry) -> None:
+        self.portrait = np.ascontiguousarray(portrait)
+        self.rig = FaceRig.from_face(face)
+        self.deformer = Deformer(self.rig)
+        step = self.step or int(np.clip(round(face.size / 50), 2, 4))
+        self.warper = MeshWarper(self.rig.size, self.rig.triangles, step, detail=self.rig.detail_regions())
+        x0, y0, x1, y1 = self.rig.crop
+        xy = face.xy - [x0, y0]
+        self.crop = clean_mouth(np.ascontiguousarray(self.portrait[y0:y1, x0:x1]), xy)
+        self.source_xy = self.rig.points[:, :2].astype(np.float32)
+        self.colours = MouthColours.from_portrait(portrait, face.xy)
+        self._inner_upper = np.array(L.LIPS_INNER_UPPER)
+        self._inner_lower = np.array(L.LIPS_INNER_LOWER)
+        self._ready = True
+
+    def render_crop(self, channels: np.ndarray) -> np.ndarray:
+        """The animated crop alone (what the speed target is measured on)."""
+        target = self.deformer.targets(channels)
+        crop = self.warper.warp(self.crop, self.source_xy, target)
+        paint_mouth(crop, target[self._inner_upper], target[self._inner_lower], self.colours)
+        return crop
+
+    def render(self, channels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        if not self._ready:
+            raise RuntimeError("call prepare(portrait, face) before render()")
+        frame = self.portrait.copy() if out is None else out
+        x0, y0, x1, y1 = self.rig.crop
+        frame[y0:y1, x0:x1] = self.render_crop(channels)
+        return frame

@@ -1,0 +1,292 @@
+"""The face rig: control points, their topology, and how each motion channel moves them.
+
+Control points are the 468 face-mesh surface points, the two iris centres, and three rings of
+anchors between the face and the crop border (the last ring lies on the border and never moves).
+Triangles: the mesh's own surface triangles, fills for its three holes (mouth, eyes) so the inside
+of the mouth and eyes can stretch and collapse, and quads between the rings.
+
+Expression offsets are computed in a face-aligned frame (u along the eyes, v down the face) on the
+neutral photo, then the head pose rotates the result in 3D and projects it orthographically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from thg.features import landmarks as L
+from thg.features.face import FaceGeometry
+from thg.motion.track import CHANNEL_NAMES
+
+N_MESH = 468
+IRIS_CENTRES = (L.RIGHT_IRIS[0], L.LEFT_IRIS[0])
+RING_SCALES = (1.25, 1.6)     # anchor rings around the face oval, as multiples of its radius
+RING_HEAD_WEIGHT = (0.75, 0.3)  # how much of the head motion each ring follows
+CROP_SCALE = 2.6               # crop side / face size
+SEAL = 0.04                    # overlap of closed lips, fraction of mouth width
+
+_CH = {name: i for i, name in enumerate(CHANNEL_NAMES)}
+
+
+def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
+    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def _strip(upper: tuple[int, ...], lower: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    """Triangles filling the gap between two contours that share their end points."""
+    tris = []
+    for k in range(len(upper) - 1):
+        a, b, c, d = upper[k], upper[k + 1], lower[k + 1], lower[k]
+        for t in ((a, b, c), (a, c, d)):
+            if len(set(t)) == 3:
+                tris.append(t)
+    return tris
+
+
+def crop_box(face: FaceGeometry) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the region that is animated: a square around the face, clipped to the image."""
+    w, h = face.image_size
+    x0, y0, x1, y1 = face.bbox
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 + 0.05 * face.size
+    half = CROP_SCALE * face.size / 2
+    return (max(0, int(cx - half)), max(0, int(cy - half)), min(w, int(cx + half) + 1), min(h, int(cy + half) + 1))
+
+
+@dataclass
+class FaceRig:
+    """Control points of one portrait in crop coordinates, with the weights of every motion channel."""
+
+    points: np.ndarray         # N×3 source control points (x, y, z) in crop pixels
+    triangles: np.ndarray      # T×3 indices; hole fills first so the mesh draws over them
+    head_weight: np.ndarray    # N, 1 on the face, less on the rings, 0 on the border
+    crop: tuple[int, int, int, int]
+
+    @classmethod
+    def from_face(cls, face: FaceGeometry) -> "FaceRig":
+        crop = crop_box(face)
+        x0, y0, x1, y1 = crop
+        pts = face.points[: N_MESH].astype(np.float64).copy()
+        iris = face.points[list(IRIS_CENTRES)].astype(np.float64)
+        pts = np.vstack([pts, iris])
+        # the inner lip points sit deep in the mouth; give them the depth of the outer lip so that
+        # head rotation moves each lip as one piece
+        pts[list(L.LIPS_INNER_UPPER), 2] = pts[list(L.LIPS_OUTER_UPPER), 2]
+        pts[list(L.LIPS_INNER_LOWER), 2] = pts[list(L.LIPS_OUTER_LOWER), 2]
+        pts[:, 0] -= x0
+        pts[:, 1] -= y0
+        width, height = x1 - x0, y1 - y0
+
+        oval = np.array(L.FACE_OVAL)
+        centre = pts[oval, :2].mean(0)
+        rings, weights = [], []
+        for scale, weight in zip(RING_SCALES, RING_HEAD_WEIGHT):
+            ring = centre + scale * (pts[oval, :2] - centre)
+            rings.append(ring)
+            weights.append(weight)
+        border = _border_points(centre, pts[oval, :2], width, height)
+        # keep the rings strictly inside the border along each ray
+        for i, ring in enumerate(rings):
+            limit = centre + (0.9 - 0.15 * (len(rings) - 1 - i)) * (border - centre)
+            inside = np.linalg.norm(ring - centre, axis=1) < np.linalg.norm(limit - centre, axis=1)
+            rings[i] = np.where(inside[:, None], ring, limit)
+        z_oval = pts[oval, 2]
+        extra = [np.column_stack([r, z_oval]) for r in rings] + [np.column_stack([border, np.zeros(len(oval))])]
+        n_base = len(pts)
+        points = np.vstack([pts] + extra)
+        head_weight = np.concatenate([np.ones(n_base)] + [np.full(len(oval), w) for w in weights] + [np.zeros(len(oval))])
+
+        tris: list[tuple[int, int, int]] = []
+        tris += _strip(L.LIPS_INNER_UPPER, L.LIPS_INNER_LOWER)
+        for upper, lower, iris_index in ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, N_MESH),
+                                         (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, N_MESH + 1)):
+            ring = list(upper) + list(lower[::-1][1:-1])
+            tris += [(iris_index, ring[k], ring[(k + 1) % len(ring)]) for k in range(len(ring))]
+        # rings: oval -> ring 1 -> ring 2 -> border
+        layers = [oval] + [n_base + len(oval) * i + np.arange(len(oval)) for i in range(len(rings) + 1)]
+        for inner, outer in zip(layers[:-1], layers[1:]):
+            for k in range(len(oval)):
+                k2 = (k + 1) % len(oval)
+                tris += [(inner[k], inner[k2], outer[k2]), (inner[k], outer[k2], outer[k])]
+        triangles = np.vstack([np.array(tris, dtype=np.int32), L.mesh_triangles()])
+        return cls(points, triangles, head_weight, crop)
+
+    def detail_regions(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(points, triangles touching them) of the eyes and the mouth: warped at full resolution."""
+        regions = []
+        for group in ((L.RIGHT_EYE_UPPER + L.RIGHT_EYE_LOWER + L.RIGHT_EYE_CREASE + (N_MESH,)),
+                      (L.LEFT_EYE_UPPER + L.LEFT_EYE_LOWER + L.LEFT_EYE_CREASE + (N_MESH + 1,)),
+                      (L.LIPS_OUTER_UPPER + L.LIPS_OUTER_LOWER + L.LIPS_INNER_UPPER + L.LIPS_INNER_LOWER)):
+            pts = np.array(sorted(set(group)))
+            touching = np.isin(self.triangles, pts).any(1)
+            regions.append((pts, self.triangles[touching]))
+        return regions
+
+    @property
+    def size(self) -> tuple[int, int]:
+        x0, y0, x1, y1 = self.crop
+        return x1 - x0, y1 - y0
+
+
+def _border_points(centre: np.ndarray, oval: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Where the rays from ``centre`` through each oval point leave the crop rectangle."""
+    d = oval - centre
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        tx = np.where(d[:, 0] > 0, (width - 1 - centre[0]) / d[:, 0], -centre[0] / d[:, 0])
+        ty = np.where(d[:, 1] > 0, (height - 1 - centre[1]) / d[:, 1], -centre[1] / d[:, 1])
+    t = np.minimum(np.abs(tx), np.abs(ty))
+    return centre + d * t[:, None]
+
+
+class Deformer:
+    """Maps one frame of motion channels to target control-point positions (N×2, crop pixels)."""
+
+    def __init__(self, rig: FaceRig) -> None:
+        self.rig = rig
+        p = rig.points
+        self.src = p
+        n_face = N_MESH + 2
+        xy = p[:, :2]
+        eye_r = xy[list(L.RIGHT_EYE_CORNERS)].mean(0)
+        eye_l = xy[list(L.LEFT_EYE_CORNERS)].mean(0)
+        u = (eye_l - eye_r) / np.linalg.norm(eye_l - eye_r)
+        self.u, self.v = u, np.array([-u[1], u[0]])
+        self.io = float(np.linalg.norm(eye_l - eye_r))
+        self.mouth_c = xy[list(L.MOUTH_CORNERS)].mean(0)
+        self.mw = float(np.linalg.norm(xy[L.MOUTH_CORNERS[0]] - xy[L.MOUTH_CORNERS[1]]))
+        face = np.zeros(len(p), bool)
+        face[:n_face] = True
+        self.face = face
+
+        # mouth-centred, mouth-width-normalised coordinates of every point
+        rel = xy - self.mouth_c
+        self.uh = (rel @ u) / (self.mw / 2)
+        self.vh = (rel @ self.v) / self.mw
+        inner_u = np.array(L.LIPS_INNER_UPPER)
+        inner_l = np.array(L.LIPS_INNER_LOWER)
+        # midline of the lips and the photo's own inner gap, as functions of uh
+        mid_v = (self.vh[inner_u] + self.vh[inner_l]) / 2
+        order = np.argsort(self.uh[inner_u])
+        self._mid_u, self._mid_v = self.uh[inner_u][order], mid_v[order]
+        gap = np.maximum(self.vh[inner_l] - self.vh[inner_u], 0)[order]
+        self.src_gap = float(gap[len(gap) // 2 - 1: len(gap) // 2 + 2].mean())  # centre gap / mw
+        self._inner_u, self._inner_l = inner_u, inner_l
+        self._inner_gap = (xy[inner_l] - xy[inner_u]) @ self.v  # per point pair, pixels
+
+        # which points belong to the upper lip, the lower lip/jaw
+        below = self.vh > np.interp(self.uh, self._mid_u, self._mid_v)
+        outer_poly = np.array(list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER[::-1][1:-1]))
+        import cv2
+        poly = xy[outer_poly].astype(np.float32)
+        in_lips = np.array([cv2.pointPolygonTest(poly, (float(a), float(b)), True) >= -0.04 * self.mw
+                            for a, b in xy]) & face
+        self.lower_lip = in_lips & below
+        self.upper_lip = in_lips & ~below
+        lateral = np.exp(-np.maximum(np.abs(self.uh) - 0.5, 0) ** 2 / (2 * 0.9 ** 2))
+        jaw = _smoothstep(0.0, 0.45, self.vh - np.interp(self.uh, self._mid_u, self._mid_v)) * lateral
+        self.jaw = np.where(below & face, jaw, 0.0)
+        # lip-profile weight: 1 at the middle of the mouth, 0 at the corners
+        self.prof = np.sqrt(np.clip(1 - np.clip(self.uh, -1, 1) ** 2, 0, 1))
+        self.mouth_region = (np.exp(-np.maximum(np.abs(self.uh) - 1, 0) ** 2 / (2 * 0.6 ** 2))
+                             * np.exp(-self.vh ** 2 / (2 * 0.55 ** 2)) * face)
+        corner_dist = np.sqrt((np.abs(self.uh) - 1) ** 2 + (self.vh * 2) ** 2)
+        self.corner = np.exp(-corner_dist ** 2 / (2 * 0.45 ** 2)) * face
+
+        # eyes: upper lid interior points, their lower partners, crease points above them
+        self.eyes = []
+        for upper, lower, crease, iris in ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_EYE_CREASE, N_MESH),
+                                           (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_EYE_CREASE, N_MESH + 1)):
+            up, lo = np.array(upper[1:-1]), np.array(lower[1:-1])
+            gap = ((xy[lo] - xy[up]) @ self.v)
+            self.eyes.append((up, lo, np.array(crease), gap, iris))
+        # brows and forehead above them
+        self.brows = []
+        for brow, inner in ((L.RIGHT_BROW, (55, 65, 107, 66)), (L.LEFT_BROW, (285, 295, 336, 296))):
+            b = np.array(brow)
+            centre = xy[b].mean(0)
+            d = np.linalg.norm(xy - centre, axis=1)
+            above = ((xy - centre) @ self.v) < 0.15 * self.io
+            w = np.exp(-d ** 2 / (2 * (0.45 * self.io) ** 2)) * above * face
+            w[b] = 1.0
+            inner_w = np.zeros(len(p))
+            inner_w[list(inner)] = 1.0
+            inner_w += 0.4 * np.exp(-np.linalg.norm(xy - xy[list(inner)].mean(0), axis=1) ** 2 / (2 * (0.25 * self.io) ** 2)) * face
+            self.brows.append((w, np.clip(inner_w, 0, 1), np.sign((xy[list(inner)].mean(0) - centre) @ u)))
+        self.face_centre = np.array([*xy[list(L.FACE_OVAL)].mean(0), p[:N_MESH, 2].mean() + 0.5 * self.io * 2])
+        self.face_size = float(np.ptp(xy[list(L.FACE_OVAL)], axis=0).max())
+
+    # -----------------------------------------------------------------------------------------
+    def targets(self, m: np.ndarray) -> np.ndarray:
+        """Target 2D positions of every control point for one frame's channel vector ``m``."""
+        du = np.zeros(len(self.src))
+        dv = np.zeros(len(self.src))
+        self._mouth(m, du, dv)
+        self._eyes(m, du, dv)
+        self._brows(m, du, dv)
+        xy = self.src[:, :2] + du[:, None] * self.u + dv[:, None] * self.v
+        return self._pose(m, np.column_stack([xy, self.src[:, 2]]))
+
+    def _mouth(self, m: np.ndarray, du: np.ndarray, dv: np.ndarray) -> None:
+        mw = self.mw
+        opening = max(float(m[_CH["mouth_open"]]), 0.0)
+        rnd = float(np.clip(m[_CH["mouth_round"]], 0, 1))
+        wide = float(m[_CH["mouth_wide"]]) - 0.3 * rnd
+        smile = float(m[_CH["smile"]])
+        # the opening is shared: the jaw drops, the upper lip lifts a little. Closed lips press
+        # together (a small overlap) so that teeth visible in the photo disappear.
+        up_share = 0.2
+        opening = opening - SEAL * (1 - float(_smoothstep(0.0, 0.08, np.array(opening))))
+        delta = (opening - self.src_gap) * mw
+        prof = self.prof ** (1.0 - 0.5 * rnd)  # rounder opening for rounded lips
+        dv += np.where(self.lower_lip, prof * (1 - up_share) * delta, self.jaw * (1 - up_share) * delta)
+        dv -= np.where(self.upper_lip, prof * up_share * delta, 0.0)
+        # inner lip points: each one's own gap in the photo goes to the wanted gap, split the same way
+        for idx, sign, share in ((self._inner_u, -1, up_share), (self._inner_l, 1, 1 - up_share)):
+            wanted = opening * mw * np.maximum(prof[idx], 0.15)
+            dv[idx] = sign * share * (wanted - self._inner_gap)
+        # protrusion of rounded lips
+        dv -= self.upper_lip * rnd * 0.05 * mw * self.prof
+        dv += self.lower_lip * rnd * 0.05 * mw * self.prof
+        du += wide * 0.5 * mw * np.clip(self.uh, -1.6, 1.6) * self.mouth_region
+        du += smile * 0.07 * mw * np.sign(self.uh) * self.corner
+        dv -= smile * 0.10 * mw * self.corner
+
+    def _eyes(self, m: np.ndarray, du: np.ndarray, dv: np.ndarray) -> None:
+        for (up, lo, crease, gap, iris), ch in zip(self.eyes, ("blink_r", "blink_l")):
+            b = float(np.clip(m[_CH[ch]], -0.4, 1.0))
+            move = b * 0.9 * gap if b > 0 else b * 0.35 * gap
+            dv[up] += move
+            dv[crease] += 0.45 * move
+            dv[lo] -= max(b, 0) * 0.1 * gap
+            # the iris centre joins the closing lids, else the fan around it keeps the iris visible
+            to_lower = float(((self.src[lo, :2] - self.src[iris, :2]) @ self.v).mean())
+            dv[iris] += max(b, 0) * (to_lower - 0.1 * float(gap.mean()))
+        for (*_, iris) in self.eyes:  # gaze moves the iris centres; the lids stay
+            du[iris] += float(m[_CH["gaze_x"]]) * 0.18 * self.io
+            dv[iris] += float(m[_CH["gaze_y"]]) * 0.08 * self.io
+
+    def _brows(self, m: np.ndarray, du: np.ndarray, dv: np.ndarray) -> None:
+        inward = float(max(m[_CH["brow_in"]], 0))
+        for (w, inner_w, toward_centre), ch in zip(self.brows, ("brow_r", "brow_l")):
+            raise_ = float(m[_CH[ch]])
+            dv -= raise_ * 0.11 * self.io * w
+            dv += inward * 0.07 * self.io * inner_w
+            du += inward * 0.05 * self.io * toward_centre * inner_w
+
+    def _pose(self, m: np.ndarray, p: np.ndarray) -> np.ndarray:
+        yaw, pitch, roll = np.radians([m[_CH["yaw"]], m[_CH["pitch"]], m[_CH["roll"]]])
+        cy, sy = np.cos(yaw), np.sin(yaw)
+        cp, sp = np.cos(pitch), np.sin(pitch)
+        cr, sr = np.cos(roll), np.sin(roll)
+        ry = np.array([[cy, 0, -sy], [0, 1, 0], [sy, 0, cy]])
+        rx = np.array([[1, 0, 0], [0, cp, -sp], [0, sp, cp]])
+        rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
+        rot = rz @ rx @ ry
+        c = self.face_centre
+        moved = (p - c) @ rot.T + c
+        moved[:, 0] += m[_CH["shift_x"]] * self.face_size
+        moved[:, 1] += m[_CH["shift_y"]] * self.face_size
+        w = self.rig.head_weight[:, None]
+        return (p[:, :2] + w * (moved[:, :2] - p[:, :2])).astype(np.float32)
