@@ -17,47 +17,53 @@ import numpy as np
 SHIFT = 4  # sub-pixel bits for cv2.fillConvexPoly
 
 
+def _affine_per_triangle(source: np.ndarray, target: np.ndarray, triangles: np.ndarray,
+                         min_area: float) -> np.ndarray:
+    """For each triangle, the affine map target point -> backward offset (source - target), as a
+    T×6 array (a, b, c, d, e, f): offset = (a x + b y + c, d x + e y + f). A triangle smaller than
+    ``min_area`` (collapsed lips or lids) gets its mean offset, so nothing explodes on slivers.
+    One extra row at the end is the identity (offset 0) for cells no triangle covers."""
+    a, b, c = target[triangles[:, 0]], target[triangles[:, 1]], target[triangles[:, 2]]
+    disp = (source - target)[triangles]                   # T×3×2
+    e1, e2 = b - a, c - a
+    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    good = np.abs(det) > 2 * min_area
+    det = np.where(good, det, 1.0)
+    # inverse of [e1 e2] (columns): maps (p - a) to barycentric (l1, l2)
+    inv = np.stack([e2[:, 1], -e2[:, 0], -e1[:, 1], e1[:, 0]], 1) / det[:, None]
+    d1, d2 = disp[:, 1] - disp[:, 0], disp[:, 2] - disp[:, 0]
+    out = np.zeros((len(triangles) + 1, 6), np.float32)
+    for comp in (0, 1):
+        gx = d1[:, comp] * inv[:, 0] + d2[:, comp] * inv[:, 2]   # d offset / dx
+        gy = d1[:, comp] * inv[:, 1] + d2[:, comp] * inv[:, 3]   # d offset / dy
+        const = disp[:, 0, comp] - gx * a[:, 0] - gy * a[:, 1]
+        mean = disp[:, :, comp].mean(1)
+        out[:-1, 3 * comp] = np.where(good, gx, 0.0)
+        out[:-1, 3 * comp + 1] = np.where(good, gy, 0.0)
+        out[:-1, 3 * comp + 2] = np.where(good, const, mean)
+    return out
+
+
 def _interpolate(source: np.ndarray, target: np.ndarray, triangles: np.ndarray, origin: tuple[float, float],
                  shape: tuple[int, int], step: int) -> tuple[np.ndarray, np.ndarray]:
     """Backward offsets on a grid of ``shape`` cells of ``step`` px whose cell (0, 0) is centred on
     crop pixel ``origin + (step - 1) / 2``; returns (offsets h×w×2, covered h×w)."""
     gh, gw = shape
-    ids = np.full((gh, gw), -1, np.int32)
+    n = len(triangles)
+    ids = np.full((gh, gw), n, np.int32)
     ox, oy = origin
-    # grid coordinate of a crop point: (x - ox + .5) / step - .5
-    grid_pts = np.empty_like(target)
-    grid_pts[:, 0] = (target[:, 0] - ox + 0.5) / step - 0.5
-    grid_pts[:, 1] = (target[:, 1] - oy + 0.5) / step - 0.5
-    pts = np.round(grid_pts * (1 << SHIFT)).astype(np.int32)
-    for k, t in enumerate(triangles):
-        cv2.fillConvexPoly(ids, pts[t], k, lineType=cv2.LINE_8, shift=SHIFT)
-    flat = ids.reshape(-1)
-    covered = flat >= 0
-    k = flat[covered]
-    cells = np.flatnonzero(covered)
-    p = np.column_stack([ox + (cells % gw + 0.5) * step - 0.5, oy + (cells // gw + 0.5) * step - 0.5])
-    tri = triangles[k]
-    a, b, c = target[tri[:, 0]], target[tri[:, 1]], target[tri[:, 2]]
-    v0, v1, v2 = b - a, c - a, p - a
-    d00 = (v0 * v0).sum(1)
-    d01 = (v0 * v1).sum(1)
-    d11 = (v1 * v1).sum(1)
-    d20 = (v2 * v0).sum(1)
-    d21 = (v2 * v1).sum(1)
-    den = d00 * d11 - d01 * d01
-    ok = np.abs(den) > 1e-9
-    den = np.where(ok, den, 1.0)
-    l1 = np.where(ok, (d11 * d20 - d01 * d21) / den, 0.0)
-    l2 = np.where(ok, (d00 * d21 - d01 * d20) / den, 0.0)
-    # cells on a triangle's rim can fall just outside it; a convex combination keeps slivers tame
-    l1, l2 = np.clip(l1, 0, 1), np.clip(l2, 0, 1)
-    total = np.maximum(l1 + l2, 1.0)
-    l1, l2 = l1 / total, l2 / total
-    l0 = 1.0 - l1 - l2
-    disp = source - target
-    out = np.zeros((flat.size, 2), np.float32)
-    out[covered] = l0[:, None] * disp[tri[:, 0]] + l1[:, None] * disp[tri[:, 1]] + l2[:, None] * disp[tri[:, 2]]
-    return out.reshape(gh, gw, 2), covered.reshape(gh, gw)
+    # grid coordinate of a crop point: (x - ox + .5) / step - .5, in fixed point for fillConvexPoly
+    grid_pts = (target - [ox, oy] + 0.5) / step - 0.5
+    corners = np.round(grid_pts * (1 << SHIFT)).astype(np.int32)[triangles]
+    for k in range(n):
+        cv2.fillConvexPoly(ids, corners[k], k, lineType=cv2.LINE_8, shift=SHIFT)
+    coef = _affine_per_triangle(source, target, triangles, min_area=0.05 * step * step)[ids]  # gh×gw×6
+    px = (ox + (np.arange(gw, dtype=np.float32) + 0.5) * step - 0.5)[None, :]
+    py = (oy + (np.arange(gh, dtype=np.float32) + 0.5) * step - 0.5)[:, None]
+    out = np.empty((gh, gw, 2), np.float32)
+    out[..., 0] = coef[..., 0] * px + coef[..., 1] * py + coef[..., 2]
+    out[..., 1] = coef[..., 3] * px + coef[..., 4] * py + coef[..., 5]
+    return out, ids < n
 
 
 class MeshWarper:
