@@ -44,7 +44,8 @@ class MeshWarpRenderer:
         self.rig = FaceRig.from_face(face)
         self.deformer = Deformer(self.rig)
         step = self.step or int(np.clip(round(face.size / 50), 2, 4))
-        self.warper = MeshWarper(self.rig.size, self.rig.triangles, step, detail=self.rig.detail_regions())
+        self.warper = MeshWarper(self.rig.size, self.rig.triangles, step, detail=self.rig.detail_regions(),
+                                 source=self.rig.points[:, :2])
         x0, y0, x1, y1 = self.rig.crop
         xy = face.xy - [x0, y0]
         self.crop = clean_mouth(np.ascontiguousarray(self.portrait[y0:y1, x0:x1]), xy)

@@ -66,14 +66,51 @@ def _interpolate(source: np.ndarray, target: np.ndarray, triangles: np.ndarray, 
     return out, ids < n
 
 
+def _source_weights(source: np.ndarray, triangles: np.ndarray, shape: tuple[int, int], step: int):
+    """Sparse barycentric weights (cells × points) of the coarse grid in the *source* mesh: the
+    forward displacement of any motion is then one sparse product."""
+    from scipy.sparse import csr_matrix
+
+    gh, gw = shape
+    ids = np.full((gh, gw), -1, np.int32)
+    grid_pts = (source + 0.5) / step - 0.5
+    corners = np.round(grid_pts * (1 << SHIFT)).astype(np.int32)[triangles]
+    for k in range(len(triangles)):
+        cv2.fillConvexPoly(ids, corners[k], k, lineType=cv2.LINE_8, shift=SHIFT)
+    flat = ids.reshape(-1)
+    cells = np.flatnonzero(flat >= 0)
+    k = flat[cells]
+    px = (cells % gw + 0.5) * step - 0.5
+    py = (cells // gw + 0.5) * step - 0.5
+    tri = triangles[k]
+    a, b, c = source[tri[:, 0]], source[tri[:, 1]], source[tri[:, 2]]
+    e1, e2 = b - a, c - a
+    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    det = np.where(np.abs(det) > 1e-9, det, 1.0)
+    dx, dy = px - a[:, 0], py - a[:, 1]
+    l1 = np.clip((dx * e2[:, 1] - dy * e2[:, 0]) / det, 0, 1)
+    l2 = np.clip((dy * e1[:, 0] - dx * e1[:, 1]) / det, 0, 1)
+    total = np.maximum(l1 + l2, 1.0)
+    l1, l2 = l1 / total, l2 / total
+    rows = np.repeat(cells, 3)
+    cols = tri.reshape(-1)
+    vals = np.stack([1 - l1 - l2, l1, l2], 1).reshape(-1)
+    return csr_matrix((vals.astype(np.float32), (rows, cols)), shape=(gh * gw, len(source)))
+
+
 class MeshWarper:
     """Warps a crop of ``size`` (width, height) by moving the control points of ``triangles``.
 
     ``detail`` is a list of (point indices, triangle subset) pairs: regions re-done at full resolution.
+    With ``fixed_point`` the coarse field is found without rasterising the moved mesh: the forward
+    displacement F is known on the source grid (one sparse product) and the backward offset solves
+    x = p - F(x) by iteration, which converges wherever the motion does not fold (|grad F| < 1),
+    that is everywhere but the lips and lids, which the detail patches redo exactly.
     """
 
     def __init__(self, size: tuple[int, int], triangles: np.ndarray, step: int = 4,
-                 detail: list[tuple[np.ndarray, np.ndarray]] | None = None) -> None:
+                 detail: list[tuple[np.ndarray, np.ndarray]] | None = None,
+                 source: np.ndarray | None = None, iterations: int = 8) -> None:
         self.width, self.height = size
         self.triangles = triangles
         self.step = step
@@ -81,12 +118,35 @@ class MeshWarper:
         self.gw, self.gh = -(-self.width // step), -(-self.height // step)
         xs, ys = np.meshgrid(np.arange(self.width, dtype=np.float32), np.arange(self.height, dtype=np.float32))
         self._base_x, self._base_y = xs, ys
+        self.iterations = iterations
+        self._weights = None
+        if source is not None and detail:
+            self._weights = _source_weights(source.astype(np.float32), triangles, (self.gh, self.gw), step)
+            gx = (np.arange(self.gw, dtype=np.float32) + 0.5) * step - 0.5
+            gy = (np.arange(self.gh, dtype=np.float32) + 0.5) * step - 0.5
+            self._grid = np.stack(np.meshgrid(gx, gy), -1)
+
+    def _coarse_fixed_point(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+        forward = np.asarray(self._weights @ (target - source)).reshape(self.gh, self.gw, 2).astype(np.float32)
+        p = self._grid
+        x = p.copy()
+        scale = 1.0 / self.step
+        for _ in range(self.iterations):
+            # sample F at x (grid coordinates of crop point x: (x + .5) / step - .5)
+            gx = (x[..., 0] + 0.5) * scale - 0.5
+            gy = (x[..., 1] + 0.5) * scale - 0.5
+            f = cv2.remap(forward, gx, gy, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+            x = p - f
+        return x - p
 
     def maps(self, source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Full-resolution remap tables (map_x, map_y) for ``cv2.remap``."""
         source = source.astype(np.float32)
         target = target.astype(np.float32)
-        off, _ = _interpolate(source, target, self.triangles, (0.0, 0.0), (self.gh, self.gw), self.step)
+        if self._weights is not None:
+            off = self._coarse_fixed_point(source, target)
+        else:
+            off, _ = _interpolate(source, target, self.triangles, (0.0, 0.0), (self.gh, self.gw), self.step)
         full = cv2.resize(off, (self.gw * self.step, self.gh * self.step), interpolation=cv2.INTER_LINEAR)
         full = np.ascontiguousarray(full[: self.height, : self.width])
         if self.step > 1:
