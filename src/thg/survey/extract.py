@@ -63,20 +63,20 @@ class Extraction:
 
 
 def experiment_section(tex: str) -> tuple[str, bool]:
-    """The LaTeX from the first experiment-like ``\\section`` up to the next section or the appendix.
+    """The LaTeX from the first experiment-like ``\\section`` up to the next section, in the main
+    matter (before the appendix or bibliography).
 
-    Returns ``(text, found)``; when no such section exists the whole body is returned with False.
+    Returns ``(text, found)``; when no such section exists the whole main matter is returned with False.
     """
     tex = strip_comments(tex)
-    sections = list(_SECTION.finditer(tex))
+    stop = _END.search(tex)
+    main = tex[: stop.start()] if stop else tex
+    sections = list(_SECTION.finditer(main))
     for i, m in enumerate(sections):
         if _EXPERIMENT_TITLE.search(m.group(1)):
-            end = sections[i + 1].start() if i + 1 < len(sections) else len(tex)
-            body = tex[m.end():end]
-            stop = _END.search(body)
-            return (body[: stop.start()] if stop else body), True
-    stop = _END.search(tex)
-    return (tex[: stop.start()] if stop else tex), False
+            end = sections[i + 1].start() if i + 1 < len(sections) else len(main)
+            return main[m.end():end], True
+    return main, False
 
 
 def strip_comments(tex: str) -> str:
@@ -88,20 +88,22 @@ def clean_latex(tex: str) -> str:
     """Plain sentences from LaTeX: citations and labels dropped, formatting unwrapped, table cells
     separated by commas and table rows ended as sentences."""
     t = strip_comments(tex)
+    t = re.sub(r"\n[ \t]*\n\s*", "\0", t).replace("\n", " ")  # source lines join; paragraphs stay apart
     t = re.sub(r"\\(?:cite\w*|ref|eqref|autoref|cref|Cref|label|url|href|footnote|includegraphics)"
                r"\s*(?:\[[^\]]*\])*\s*\{[^{}]*\}", " ", t)
     t = re.sub(r"\\(?:uparrow|Uparrow)", "↑", t)
     t = re.sub(r"\\(?:downarrow|Downarrow)", "↓", t)
     t = t.replace("\\&", "and").replace("\\%", "%").replace("\\_", "_").replace("~", " ")
-    t = re.sub(r"\\\\(?:\[[^\]]*\])?", ".\n", t)                   # table row / line break ends a sentence
+    t = re.sub(r"\\\\(?:\[[^\]]*\])?", ".\0", t)                   # table row / line break ends a sentence
     t = t.replace("&", ", ")
-    t = re.sub(r"\\(?:begin|end)\s*\{[^{}]*\}(?:\{[^{}]*\})*", "\n", t)
+    t = re.sub(r"\\(?:begin|end)\s*\{[^{}]*\}(?:\{[^{}]*\})*", "\0", t)
+    t = re.sub(r"\\(?:sub)*section\*?\s*\{([^{}]*)\}", "\0\\1.\0", t)   # headings stand alone
     for _ in range(3):                                               # unwrap nested \textbf{\emph{x}}
         t = re.sub(r"\\[A-Za-z]+\*?\s*(?:\[[^\]]*\])?\s*\{([^{}]*)\}", r"\1", t)
     t = re.sub(r"\\[A-Za-z]+\*?", " ", t)                             # remaining bare commands
     t = re.sub(r"[{}$^]", "", t)
-    t = re.sub(r"[ \t]+", " ", t)
-    return re.sub(r"\n\s*\n+", "\n", t).strip()
+    t = re.sub(r"[ \t]+", " ", t).replace("\0", "\n")
+    return re.sub(r"\s*\n\s*", "\n", t).strip()
 
 
 def _sentences(text: str) -> list[str]:
@@ -185,9 +187,29 @@ def read_tex_source(path: str | Path) -> str:
         if not files:
             raise InputError(f"{path}: the folder holds no .tex file; give the paper's unpacked arXiv source")
         mains = [f for f in files if "\\documentclass" in f.read_text(encoding="utf-8", errors="replace")]
-        ordered = mains + [f for f in files if f not in mains]
-        return "\n".join(f.read_text(encoding="utf-8", errors="replace") for f in ordered)
+        if not mains:
+            return "\n".join(f.read_text(encoding="utf-8", errors="replace") for f in files)
+        return _resolve_inputs(mains[0], path, depth=0)
     raise InputError(f"{path}: LaTeX source not found; give a .tex file or a folder of them")
+
+
+_INPUT = re.compile(r"\\(?:input|include|subfile)\s*\{([^{}]+)\}")
+
+
+def _resolve_inputs(file: Path, root: Path, depth: int) -> str:
+    """A .tex file with its ``\\input`` / ``\\include`` files pasted in (paths relative to the source root)."""
+    text = strip_comments(file.read_text(encoding="utf-8", errors="replace"))
+    if depth > 8:
+        return text
+
+    def paste(m: re.Match[str]) -> str:
+        name = m.group(1).strip()
+        for candidate in (root / name, root / f"{name}.tex", file.parent / name, file.parent / f"{name}.tex"):
+            if candidate.is_file():
+                return _resolve_inputs(candidate, root, depth + 1)
+        return ""
+
+    return _INPUT.sub(paste, text)
 
 
 def find_source(tex_root: Path, paper_id: str) -> Path | None:

@@ -1,0 +1,70 @@
+import pytest
+
+from thg.errors import InputError
+from thg.survey.extract import (clean_latex, experiment_section, extract_tex, extract_text, find_source,
+                                read_tex_source)
+
+
+@pytest.fixture(scope="module")
+def multi_file(data_dir):
+    """A paper split over main.tex and sections/experiments.tex (\\input), with an appendix."""
+    return extract_tex(read_tex_source(data_dir / "tex" / "2301.10001"))
+
+
+def test_datasets_get_their_training_and_testing_roles(multi_file):
+    assert multi_file.section_found
+    assert multi_file.datasets == {"VoxCeleb2": ["train"], "MEAD": ["train"], "HDTF": ["test"], "CREMA-D": ["test"]}
+
+
+def test_text_outside_the_experiment_section_and_comments_is_ignored(multi_file):
+    # GRID/LRW in the introduction, CelebV-Text in the conclusion, RAVDESS in the appendix, LRS2 commented out
+    assert not {"GRID", "LRW", "CelebV-Text", "RAVDESS", "LRS2"} & set(multi_file.datasets)
+
+
+def test_metrics_are_normalised_and_losses_are_not_metrics(multi_file):
+    assert multi_file.metrics == ["PSNR", "SSIM", "LPIPS", "FID", "LSE-C", "LSE-D", "LMD", "Diversity"]
+    assert "L1" not in multi_file.metrics
+
+
+def test_a_proposed_metric_is_found_with_its_family(multi_file):
+    assert [(m.name, m.family) for m in multi_file.new_metrics] == [("EIE", "expression")]
+    assert "Emotion Intensity Error" in multi_file.new_metrics[0].evidence
+
+
+def test_one_file_paper_with_a_dataset_used_for_both_roles(data_dir):
+    found = extract_tex(read_tex_source(data_dir / "tex" / "2201.10002.tex"))
+    assert found.datasets == {"MEAD": ["test", "train"], "CREMA-D": ["train"], "RAVDESS": ["test"]}
+    assert found.metrics == ["EmotionAcc", "SSIM", "LSE-D", "F-LMD"]
+
+
+def test_without_an_experiment_section_the_whole_text_is_read(data_dir):
+    found = extract_tex(read_tex_source(data_dir / "tex" / "2101.10000.tex"))
+    assert not found.section_found
+    assert found.datasets == {"HDTF": ["train"]} and found.metrics == ["PSNR", "LPIPS"]
+
+
+def test_section_choice_skips_appendix_results():
+    tex = r"\section{Method} a \section{Evaluation} We test on HDTF. \section{Limits} b \appendix \section{Results} c"
+    body, found = experiment_section(tex)
+    assert found and "HDTF" in body and "Limits" not in body
+
+
+def test_clean_latex_unwraps_formatting_and_splits_table_rows():
+    out = clean_latex(r"We use \textbf{\emph{HDTF}}~\cite{x}." "\n" r"A & PSNR$\uparrow$ \\ B & 30 \\")
+    assert "HDTF" in out and "cite" not in out and "PSNR↑" in out
+    lines = out.splitlines()
+    assert [i for i, l in enumerate(lines) if "PSNR" in l] != [i for i, l in enumerate(lines) if "30" in l]
+
+
+def test_common_words_count_as_metrics_only_in_evaluation_context():
+    assert extract_text("The diversity of poses in the data is large.").metrics == []
+    assert extract_text("We evaluate diversity and smoothness of head motion.").metrics == ["Diversity", "Smoothness"]
+
+
+def test_sources_are_found_by_id_and_missing_ones_reported(data_dir, tmp_path):
+    root = data_dir / "tex"
+    assert find_source(root, "2301.10001").is_dir()
+    assert find_source(root, "2201.10002").suffix == ".tex"
+    assert find_source(root, "9999.99999") is None
+    with pytest.raises(InputError, match="no .tex file"):
+        read_tex_source(tmp_path)
