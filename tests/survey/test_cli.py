@@ -1,0 +1,99 @@
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from thg.cli import main
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(main, ["survey", *map(str, args)])
+
+    return invoke
+
+
+def test_survey_is_a_listed_command(run):
+    result = CliRunner().invoke(main, ["--help"])
+    assert "survey" in result.output
+    assert all(c in run("--help").output for c in ("methods", "taxonomy", "trends", "extract", "curate"))
+
+
+def test_methods_filters_and_sorts(run):
+    result = run("methods", "--cluster", 7, "--sort", "stars", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(result.output.splitlines()))
+    assert {r["cluster"] for r in rows} == {"7"} and len(rows) == 6
+    stars = [int(r["stars"] or 0) for r in rows]
+    assert stars == sorted(stars, reverse=True) and rows[0]["method"] == "ER-NeRF"
+    jsonl = run("methods", "--new-metrics", "--year", 2025, "--format", "jsonl").output.splitlines()
+    assert jsonl and all(json.loads(line)["new_metrics"] and json.loads(line)["year"] == 2025 for line in jsonl)
+
+
+def test_usage_errors_exit_2_with_one_line(run):
+    result = run("methods", "--cluster", 12)
+    assert result.exit_code == 2 and result.output.strip() == "Error: --cluster 12 is not a cluster of the survey; use 1 to 10"
+    assert run("taxonomy", "x.jsonl", "-o", "out", "--threshold", 1, "--clusters", 3).exit_code == 2
+
+
+def test_normalize_and_terms(run):
+    result = run("normalize", "VoxCeleb-2", "Sync-C")
+    assert result.output.splitlines() == ["VoxCeleb-2\tVoxCeleb2\tdataset\taudiovisual", "Sync-C\tLSE-C\tmetric\tsync"]
+    bad = run("normalize", "--kind", "metric", "PSNRR")
+    assert bad.exit_code == 1 and "did you mean PSNR" in bad.output
+    assert "HDTF" in run("terms", "datasets", "--group", "audiovisual").output
+    assert "MEAD" not in run("terms", "datasets", "--group", "audiovisual").output
+
+
+def test_pipeline_import_curate_extract_taxonomy_trends(run, data_dir, abstracts_path, tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    result = run("import", data_dir / "arxiv_feed.xml", data_dir / "extra.csv", abstracts_path, "-o", corpus)
+    assert result.exit_code == 0, result.output
+    assert "21 papers from 23 records" in result.output
+
+    curated, decisions = tmp_path / "curated.jsonl", tmp_path / "decisions.csv"
+    result = run("curate", corpus, "-o", curated, "--min-stars", 0, "--decisions", decisions)
+    assert result.exit_code == 0, result.output
+    dropped = {r["id"]: r["reason"] for r in csv.DictReader(decisions.open()) if r["keep"] == "no"}
+    assert "2305.20000" in dropped                                    # the vocoder paper
+
+    extracted = tmp_path / "extracted.jsonl"
+    result = run("extract", curated, "--tex", data_dir / "tex", "-o", extracted)
+    assert result.exit_code == 0, result.output
+    papers = {json.loads(line)["id"]: json.loads(line) for line in extracted.read_text().splitlines()}
+    assert papers["2301.10001"]["datasets"]["HDTF"] == ["test"]
+    assert papers["2201.10002"]["metrics"] == ["EmotionAcc", "SSIM", "LSE-D", "F-LMD"]
+
+    tax_dir = tmp_path / "taxonomy"
+    result = run("taxonomy", extracted, "-o", tax_dir, "--clusters", 3)
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in tax_dir.iterdir()} == {"clusters.csv", "taxonomy.json", "corpus.jsonl", "dendrogram.png"}
+    summary = json.loads((tax_dir / "taxonomy.json").read_text())
+    assert sum(c["size"] for c in summary["clusters"]) == len(papers) and len(summary["clusters"]) == 3
+
+    trend_dir = tmp_path / "trends"
+    result = run("trends", tax_dir / "corpus.jsonl", "-o", trend_dir, "--figure", "svg")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((trend_dir / "datasets.csv").open()))
+    assert {"year": "2023", "name": "HDTF", "group": "audiovisual", "role": "test", "papers": "1"} in rows
+    assert (trend_dir / "radar.svg").stat().st_size > 1000
+
+
+def test_outputs_are_not_overwritten_unless_asked(run, abstracts_path, tmp_path):
+    out = tmp_path / "t"
+    assert run("taxonomy", abstracts_path, "-o", out).exit_code == 0
+    again = run("taxonomy", abstracts_path, "-o", out)
+    assert again.exit_code == 1 and "pass --overwrite" in again.output
+    assert run("taxonomy", abstracts_path, "-o", out, "--overwrite").exit_code == 0
+
+
+def test_extract_one_source_prints_json(run, data_dir):
+    result = run("extract", data_dir / "tex" / "2201.10002.tex")
+    assert result.exit_code == 0
+    assert json.loads(result.output)["datasets"]["RAVDESS"] == ["test"]
+    missing = run("extract", data_dir / "nope.tex")
+    assert missing.exit_code == 1 and "LaTeX source not found" in missing.output
