@@ -34,6 +34,16 @@ def test_methods_filters_and_sorts(run):
     assert jsonl and all(json.loads(line)["new_metrics"] and json.loads(line)["year"] == 2025 for line in jsonl)
 
 
+def test_the_table_feeds_the_trend_analysis(run, tmp_path):
+    table = tmp_path / "table1.jsonl"
+    table.write_text(run("methods", "--format", "jsonl").output, encoding="utf-8")
+    result = run("trends", table, "-o", tmp_path / "t")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((tmp_path / "t" / "new_metrics.csv").open()))
+    # Table 1 lists 31 new metrics over 21 methods; none has a family, so all count as "other"
+    assert sum(int(r["papers"]) for r in rows) == 31 and {r["group"] for r in rows} == {"other"}
+
+
 def test_usage_errors_exit_2_with_one_line(run):
     result = run("methods", "--cluster", 12)
     assert result.exit_code == 2 and result.output.strip() == "Error: --cluster 12 is not a cluster of the survey; use 1 to 10"

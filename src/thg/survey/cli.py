@@ -54,7 +54,8 @@ def survey() -> None:
 @click.option("--code", is_flag=True, help="Only methods with public code.")
 @click.option("--new-metrics", is_flag=True, help="Only methods that proposed new metrics.")
 @click.option("--sort", type=click.Choice(["cluster", "year", "stars", "method"]), default="cluster", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True,
+              help="jsonl writes corpus records that the other survey commands read.")
 def methods_cmd(cluster, year, code, new_metrics, sort, fmt) -> None:
     """The survey's Table 1: 117 methods with cluster, venue, code and stars."""
     from thg.survey.methods import survey_methods
@@ -75,9 +76,9 @@ def methods_cmd(cluster, year, code, new_metrics, sort, fmt) -> None:
         return [p.cluster, p.id, p.method, p.venue, p.year, "" if p.stars is None else p.stars,
                 "; ".join(m["name"] for m in p.new_metrics), p.code_url]
 
-    if fmt == "jsonl":
+    if fmt == "jsonl":  # corpus records: the table feeds `taxonomy` and `trends` directly
         for p in rows:
-            click.echo(json.dumps(dict(zip(cols, values(p))), ensure_ascii=False))
+            click.echo(json.dumps(p.to_dict(), ensure_ascii=False))
     elif fmt == "csv":
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(cols)
@@ -236,6 +237,9 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, fig
         out_dir, ["clusters.csv", "taxonomy.json", "corpus.jsonl", f"dendrogram.{fig_format}"], overwrite)
     papers = load_corpus(corpus)
     tax = build_taxonomy(papers, config)
+    bare = sum(not p.abstract for p in papers)
+    if bare:
+        click.echo(f"note: {bare} of {len(papers)} papers have no abstract; they are placed by title alone", err=True)
     number = dict(zip(tax.ids, tax.assignment))
     for p in papers:
         p.cluster = number.get(p.id)

@@ -190,6 +190,8 @@ def plot_radar(family_rows: list[Row], new_rows: list[Row], path: str | Path) ->
             ax.fill(angles + angles[:1], v + v[:1], alpha=0.08)
         ax.set_xticks(angles)
         ax.set_xticklabels([METRIC_FAMILIES[f] for f in fams], fontsize=8)
+        ax.set_rlabel_position(180 / len(fams))          # radial numbers between two axes, off the labels
+        ax.tick_params(axis="y", labelsize=7)
         ax.set_title(title, fontsize=10, pad=18)
     handles, labels = axes[0].get_legend_handles_labels()
     if not handles:
