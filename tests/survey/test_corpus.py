@@ -50,9 +50,9 @@ def test_bad_records_name_the_line_and_the_problem(tmp_path, content, message):
 
 
 def test_unknown_format_and_missing_file(tmp_path):
-    with pytest.raises(InputError, match="unknown corpus format '.bib'"):
-        (tmp_path / "x.bib").write_text("@article{}")
-        load_corpus(tmp_path / "x.bib")
+    with pytest.raises(InputError, match="unknown corpus format '.ris'"):
+        (tmp_path / "x.ris").write_text("TY  - JOUR")
+        load_corpus(tmp_path / "x.ris")
     with pytest.raises(InputError, match="not found"):
         load_corpus(tmp_path / "none.jsonl")
 
@@ -67,3 +67,19 @@ def test_merge_fills_gaps_from_later_copies(data_dir):
 
 def test_year_from_arxiv_id():
     assert arxiv_year("2103.11078") == 2021 and arxiv_year("9913.00001") is None and arxiv_year("hep-th/9901001") is None
+
+
+def test_bibtex_entries_become_papers(data_dir):
+    first, second = load_corpus(data_dir / "refs.bib")
+    assert first.id == "2103.11078" and first.title.startswith("AD-NeRF: Audio Driven")
+    assert first.authors == ["Guo, Yudong", "Chen, Keyu", "Liang, Sen"]
+    assert first.venue == "ICCV" and first.peer_reviewed and first.year == 2021
+    assert second.id == "someone2024" and second.venue == "arXiv" and not second.peer_reviewed
+    assert second.year == 2024 and second.abstract == "We make lips move in sync."
+    assert second.extra["bibkey"] == "someone2024"
+
+
+def test_bibtex_without_entries_is_refused(tmp_path):
+    (tmp_path / "empty.bib").write_text("% nothing here\n")
+    with pytest.raises(InputError, match="no BibTeX entry"):
+        load_corpus(tmp_path / "empty.bib")

@@ -68,3 +68,14 @@ def test_sources_are_found_by_id_and_missing_ones_reported(data_dir, tmp_path):
     assert find_source(root, "9999.99999") is None
     with pytest.raises(InputError, match="no .tex file"):
         read_tex_source(tmp_path)
+
+
+@pytest.mark.parametrize("sentence,names", [
+    ("We further propose a metric called LipScore to judge lip shapes.", ["LipScore"]),
+    ("We design an evaluation metric (SyncNet3D) that measures 3D lip sync.", ["SyncNet3D"]),
+    ("We introduce the metrics used (Ours is best): PSNR and FID.", []),
+    ("Prior work proposed a new metric (FVD) for video.", []),          # known metrics are not new
+    ("We propose a new architecture (UNet) for the metric head.", []),  # no metric is proposed
+])
+def test_new_metric_sentences(sentence, names):
+    assert [m.name for m in extract_text(sentence).new_metrics] == names

@@ -1,7 +1,7 @@
 """The corpus: one :class:`Paper` per surveyed work, saved as JSON Lines.
 
-A corpus is read from JSON Lines, a JSON list, CSV, or the Atom XML that the arXiv query API
-returns (save the API's answer to a file; thg itself downloads nothing). Every later step
+A corpus is read from JSON Lines, a JSON list, CSV, BibTeX, or the Atom XML that the arXiv query
+API returns (save the API's answer to a file; thg itself downloads nothing). Every later step
 (curation, taxonomy, extraction, trends) reads and writes the same JSON Lines file, adding fields.
 """
 
@@ -46,7 +46,7 @@ class Paper:
 
     @property
     def peer_reviewed(self) -> bool:
-        return bool(self.venue) and self.venue.strip().lower() not in ("arxiv", "preprint", "corr")
+        return bool(self.venue.strip()) and not re.match(r"(?:arxiv|preprint|corr)\b", self.venue.strip(), re.I)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -198,16 +198,70 @@ def _read_atom(path: Path) -> list[Paper]:
     return papers
 
 
+_BIB_ENTRY = re.compile(r"@(\w+)\s*\{\s*([^,\s]+)\s*,", re.IGNORECASE)
+
+
+def _bib_fields(body: str) -> dict[str, str]:
+    """``key = {value}`` / ``key = "value"`` / ``key = 2021`` pairs of one entry; braces may nest."""
+    out, i = {}, 0
+    while True:
+        m = re.compile(r"\s*,?\s*([A-Za-z_\-]+)\s*=\s*").match(body, i)
+        if not m:
+            return out
+        key, i = m.group(1).lower(), m.end()
+        if i < len(body) and body[i] in "{\"":
+            close = "}" if body[i] == "{" else '"'
+            depth, j = 0, i
+            while j < len(body):
+                c = body[j]
+                if c == "{":
+                    depth += 1
+                elif c == "}":
+                    depth -= 1
+                if (close == "}" and depth == 0 and c == "}") or (close == '"' and c == '"' and j > i and depth == 0):
+                    break
+                j += 1
+            value, i = body[i + 1:j], j + 1
+        else:
+            m2 = re.compile(r"[^,}\s]+").match(body, i)
+            value, i = (m2.group(), m2.end()) if m2 else ("", i)
+        out[key] = " ".join(value.replace("{", "").replace("}", "").split())
+
+
+def _read_bibtex(path: Path) -> list[Paper]:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    starts = [m for m in _BIB_ENTRY.finditer(text) if m.group(1).lower() not in ("comment", "string", "preamble")]
+    papers = []
+    for n, m in enumerate(starts):
+        end = starts[n + 1].start() if n + 1 < len(starts) else len(text)
+        f = _bib_fields(text[m.end():end])
+        line = text.count("\n", 0, m.start()) + 1
+        eprint = f.get("eprint", "")
+        venue = f.get("booktitle") or f.get("journal") or ""
+        if venue.lower().startswith("arxiv") or (not venue and eprint):
+            venue = "arXiv"
+        record = {"id": eprint or m.group(2), "title": f.get("title", ""), "abstract": f.get("abstract", ""),
+                  "year": f.get("year"), "venue": venue,
+                  "authors": [a.strip() for a in f.get("author", "").split(" and ") if a.strip()],
+                  "bibkey": m.group(2)}
+        if f.get("url"):
+            record["url"] = f["url"]
+        papers.append(paper_from_dict(record, f"{path}:{line}"))
+    if not papers:
+        raise InputError(f"{path}: no BibTeX entry found; entries look like @article{{key, title = {{...}}, ...}}")
+    return papers
+
+
 def load_corpus(path: str | Path) -> list[Paper]:
-    """Read papers from .jsonl, .json, .csv or arXiv Atom .xml; ids must be unique."""
+    """Read papers from .jsonl, .json, .csv, .bib or arXiv Atom .xml; ids must be unique."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: corpus file not found; give a .jsonl, .json, .csv or arXiv .xml file")
+        raise InputError(f"{path}: corpus file not found; give a .jsonl, .json, .csv, .bib or arXiv .xml file")
     readers = {".jsonl": _read_jsonl, ".ndjson": _read_jsonl, ".json": _read_json, ".csv": _read_csv,
-               ".xml": _read_atom, ".atom": _read_atom}
+               ".xml": _read_atom, ".atom": _read_atom, ".bib": _read_bibtex}
     reader = readers.get(path.suffix.lower())
     if reader is None:
-        raise InputError(f"{path}: unknown corpus format {path.suffix!r}; use .jsonl, .json, .csv or .xml (arXiv Atom)")
+        raise InputError(f"{path}: unknown corpus format {path.suffix!r}; use .jsonl, .json, .csv, .bib or .xml (arXiv Atom)")
     papers = reader(path)
     seen: dict[str, int] = {}
     for i, p in enumerate(papers):

@@ -9,8 +9,9 @@ new metric is proposed. Here the same questions are answered by rules over the c
   name first, then after it); no cue means the role is ``"used"``;
 * common-word metrics ("Diversity", "L1", "FPS") count only in sentences that talk about
   evaluation, and never when followed by "loss";
-* a new metric is a sentence that proposes / introduces a new or novel metric; its name is the
-  acronym in brackets, or the words after "called" / "named" / "termed".
+* a new metric is a sentence that proposes / introduces a new or novel metric, or in which "we"
+  propose a metric and name it; its name is the acronym in brackets, or the words after "called" /
+  "named" / "termed". Names already in the vocabulary are not new.
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ _TEST_CUE = re.compile(r"\b(?:test(?:ed|ing|s)?|evaluat\w*|benchmark\w*|validat\
 _METRIC_CONTEXT = re.compile(r"metric|evaluat|measur|score|report|assess|quantitativ|↑|↓|higher|lower|better",
                              re.IGNORECASE)
 _NEW_METRIC = re.compile(r"\b(?:propos\w*|introduc\w*|design\w*|present\w*|defin\w*|devis\w*|develop\w*)\b"
-                         r"[^.]{0,80}?\b(?:new|novel|custom)\b[^.]{0,60}?\bmetrics?\b", re.IGNORECASE)
+                         r"[^.]{0,80}?\b(?:new|novel|custom)\s+"
+                         r"(?:(?!(?:for|of|to|with|in|on|the|and|that|which)\b)[\w\-]+\s+){0,3}metrics?\b",
+                         re.IGNORECASE)
+_NAMED_METRIC = re.compile(r"\b(?:we|our)\b[^.]{0,40}?\b(?:propos\w*|introduc\w*|design\w*|defin\w*|devis\w*)\b"
+                           r"[^.]{0,80}?\bmetrics?\b[^.]{0,40}?(?:\b(?:called|named|termed|dubbed)\b|\([A-Z])",
+                           re.IGNORECASE)
+_NOT_NAMES = {"Ours", "Table", "Tab", "Fig", "Figure", "Eq", "Sec", "Section", "GT", "Appendix"}
 _CALLED = re.compile(r"\b(?:called|named|termed|dubbed)\s+(?:the\s+)?([A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,4})")
 _BRACKETED = re.compile(r"\(([A-Z][A-Za-z0-9\-_]{1,15})\)")
 _FAMILY_HINTS = (  # word stems per family; the family with most hits wins, ties go to the earlier one
@@ -135,7 +142,7 @@ def guess_family(text: str) -> str:
 
 
 def _new_metric_names(sentence: str) -> list[str]:
-    names = [m.group(1) for m in _BRACKETED.finditer(sentence)]
+    names = [m.group(1) for m in _BRACKETED.finditer(sentence) if m.group(1) not in _NOT_NAMES]
     return names or [m.group(1) for m in _CALLED.finditer(sentence)]
 
 
@@ -160,7 +167,7 @@ def extract_text(text: str, *, section_found: bool = True) -> Extraction:
                 if re.match(r"\s*(?:loss|norm|regulari|distance loss|penalty)", sentence[m.end():], re.IGNORECASE):
                     continue
             out.metrics.append(term.name)
-        if _NEW_METRIC.search(sentence):
+        if _NEW_METRIC.search(sentence) or _NAMED_METRIC.search(sentence):
             known = {n.name for n in out.new_metrics}
             for name in _new_metric_names(sentence):
                 if name not in known and lookup(name, "metric") is None:
