@@ -70,8 +70,8 @@ def main() -> None:
         tax, sec = timed(build_taxonomy, papers, TaxonomyConfig(clusters=3))
         ari = adjusted_rand_score(truth, tax.assignment)
         results["taxonomy"].append({"papers": n, "seconds": round(sec, 3), "adjusted_rand_3_clusters": round(ari, 3)})
-        _, tsec = timed(lambda: (trends.dataset_usage(papers), trends.metric_usage(papers),
-                                 trends.family_usage(papers), trends.new_metric_usage(papers)))
+        _, tsec = timed(lambda ps=papers: (trends.dataset_usage(ps), trends.metric_usage(ps),
+                                           trends.family_usage(ps), trends.new_metric_usage(ps)))
         results["trends"].append({"papers": n, "seconds": round(tsec, 4)})
         print(f"taxonomy {n:>5} papers: {sec:6.2f} s  ARI={ari:.3f}   trend tables: {tsec * 1000:6.1f} ms", flush=True)
 

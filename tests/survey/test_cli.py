@@ -46,7 +46,8 @@ def test_the_table_feeds_the_trend_analysis(run, tmp_path):
 
 def test_usage_errors_exit_2_with_one_line(run):
     result = run("methods", "--cluster", 12)
-    assert result.exit_code == 2 and result.output.strip() == "Error: --cluster 12 is not a cluster of the survey; use 1 to 10"
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: --cluster 12 is not a cluster of the survey; use 1 to 10"
     assert run("taxonomy", "x.jsonl", "-o", "out", "--threshold", 1, "--clusters", 3).exit_code == 2
 
 

@@ -1,5 +1,3 @@
-import json
-
 import pytest
 
 from thg.errors import InputError
@@ -66,7 +64,8 @@ def test_merge_fills_gaps_from_later_copies(data_dir):
 
 
 def test_year_from_arxiv_id():
-    assert arxiv_year("2103.11078") == 2021 and arxiv_year("9913.00001") is None and arxiv_year("hep-th/9901001") is None
+    assert arxiv_year("2103.11078") == 2021
+    assert arxiv_year("9913.00001") is None and arxiv_year("hep-th/9901001") is None
 
 
 def test_bibtex_entries_become_papers(data_dir):

@@ -53,7 +53,7 @@ def test_clean_latex_unwraps_formatting_and_splits_table_rows():
     out = clean_latex(r"We use \textbf{\emph{HDTF}}~\cite{x}." "\n" r"A & PSNR$\uparrow$ \\ B & 30 \\")
     assert "HDTF" in out and "cite" not in out and "PSNR↑" in out
     lines = out.splitlines()
-    assert [i for i, l in enumerate(lines) if "PSNR" in l] != [i for i, l in enumerate(lines) if "30" in l]
+    assert [i for i, line in enumerate(lines) if "PSNR" in line] != [i for i, line in enumerate(lines) if "30" in line]
 
 
 def test_common_words_count_as_metrics_only_in_evaluation_context():

@@ -175,7 +175,7 @@ def _read_atom(path: Path) -> list[Paper]:
         raise InputError(f"{path}: not valid XML ({e}); give the arXiv API's Atom answer as saved") from None
     papers = []
     for n, entry in enumerate(root.iter(f"{_ATOM}entry"), 1):
-        def text(tag: str, ns: str = _ATOM) -> str:
+        def text(tag: str, ns: str = _ATOM, entry: ET.Element = entry) -> str:
             node = entry.find(f"{ns}{tag}")
             return " ".join((node.text or "").split()) if node is not None else ""
 
@@ -261,7 +261,8 @@ def load_corpus(path: str | Path) -> list[Paper]:
                ".xml": _read_atom, ".atom": _read_atom, ".bib": _read_bibtex}
     reader = readers.get(path.suffix.lower())
     if reader is None:
-        raise InputError(f"{path}: unknown corpus format {path.suffix!r}; use .jsonl, .json, .csv, .bib or .xml (arXiv Atom)")
+        raise InputError(f"{path}: unknown corpus format {path.suffix!r}; "
+                         "use .jsonl, .json, .csv, .bib or .xml (arXiv Atom)")
     papers = reader(path)
     seen: dict[str, int] = {}
     for i, p in enumerate(papers):

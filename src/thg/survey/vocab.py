@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from thg.errors import InputError
 
@@ -133,7 +133,7 @@ def _key(name: str) -> str:
     return re.sub(r"[\s\-_.]+", "", name.strip().lower().replace("é", "e"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _index(kind: str) -> dict[str, Term]:
     terms = DATASETS if kind == "dataset" else METRICS
     out: dict[str, Term] = {}
@@ -192,7 +192,7 @@ def _spelling_regex(spelling: str) -> str:
     return body if acronym else f"(?i:{body})"
 
 
-@lru_cache(maxsize=None)
+@cache
 def mention_pattern(kind: str) -> re.Pattern[str]:
     """One regex that finds any spelling of any term of ``kind`` as a whole word in running text."""
     spellings = sorted({s for t in terms(kind) for s in t.spellings}, key=len, reverse=True)
