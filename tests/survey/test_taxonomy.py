@@ -69,3 +69,21 @@ def test_bad_inputs_are_explained():
         build_taxonomy(two, TaxonomyConfig(clusters=5))
     with pytest.raises(InputError, match="no words"):
         build_taxonomy([Paper(id="a", title="the"), Paper(id="b", title="and")])
+
+
+def test_large_corpora_fold_the_tree(papers, tmp_path):
+    import random
+
+    rng = random.Random(1)
+    many = []
+    for copy in range(25):                          # 450 papers: each abstract's words reshuffled
+        for p in papers:
+            words = p.abstract.split()
+            rng.shuffle(words)
+            many.append(Paper(id=f"{p.id}-{copy}", title=p.title, abstract=" ".join(words), extra=p.extra))
+    tax = build_taxonomy(many, TaxonomyConfig(clusters=3))
+    assert all(len(t) == 1 for t in _themes(tax, many))
+    path = tmp_path / "big.png"
+    plot_dendrogram(tax, path, max_leaves=100)
+    with Image.open(path) as im:
+        assert im.height < 0.18 * 120 * 120         # sized for 100 leaves, not 450

@@ -122,9 +122,20 @@ def build_taxonomy(papers: list[Paper], config: TaxonomyConfig = TaxonomyConfig(
     return Taxonomy([p.id for p in papers], names, assignment, clusters, z, order, config, cut, len(vocab))
 
 
-def plot_dendrogram(tax: Taxonomy, path: str | Path, *, title: str = "Semantic taxonomy") -> None:
+def _first_leaf(z: np.ndarray, node: int, n: int) -> int:
+    while node >= n:
+        node = int(z[node - n, 0])
+    return node
+
+
+def plot_dendrogram(tax: Taxonomy, path: str | Path, *, title: str = "Semantic taxonomy",
+                    max_leaves: int = 150) -> None:
     """Draw the tree as in the survey's Figure 1: linkage distance across, leaves on the right,
-    branches coloured by cluster below the cut, each cluster's number and label on the left."""
+    branches coloured by cluster below the cut, each cluster's number and label on the left.
+
+    Past ``max_leaves`` papers the lowest merges are folded: a leaf then stands for a group of
+    papers and shows their count in brackets.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -132,20 +143,27 @@ def plot_dendrogram(tax: Taxonomy, path: str | Path, *, title: str = "Semantic t
     from scipy.cluster.hierarchy import dendrogram
 
     n = len(tax.ids)
-    fig_h = max(4.0, 0.18 * n + 1.5)
-    fig, ax = plt.subplots(figsize=(11, fig_h))
+    folded = n > max_leaves
+    shown = max_leaves if folded else n
+    fig, ax = plt.subplots(figsize=(11, max(4.0, 0.18 * shown + 1.5)))
     labels = [f"{name[:36]} [{c}]" for name, c in zip(tax.names, tax.assignment)]
-    dendrogram(tax.linkage, orientation="left", labels=labels, color_threshold=tax.cut_height,
-               above_threshold_color="#888888", leaf_font_size=max(5, min(10, int(600 / max(n, 1)))), ax=ax)
+    tree = dendrogram(tax.linkage, orientation="left", labels=labels,
+                      truncate_mode="lastp" if folded else None, p=shown, show_leaf_counts=True,
+                      color_threshold=tax.cut_height, above_threshold_color="#888888",
+                      leaf_font_size=max(5, min(10, int(600 / max(shown, 1)))), ax=ax)
     ax.axvline(tax.cut_height, color="#cc3333", linestyle="--", linewidth=0.8)
     ax.set_xlabel("Ward linkage distance")
-    ax.set_title(title)
-    # scipy draws leaves bottom-up at y = 5, 15, 25, ...: put each cluster's label at its middle leaf
-    position = {leaf: 5 + 10 * k for k, leaf in enumerate(tax.order)}
+    ax.set_title(title if not folded else f"{title} ({n} papers, {shown} leaves)")
+    # scipy draws leaves bottom-up at y = 5, 15, 25, ...; a shown leaf may be a folded group, whose
+    # papers all share one cluster as long as the cut lies above the folded merges
+    ys: dict[int, list[float]] = {}
+    for k, node in enumerate(tree["leaves"]):
+        cluster = tax.assignment[_first_leaf(tax.linkage, int(node), n)]
+        ys.setdefault(cluster, []).append(5 + 10 * k)
     for c in tax.clusters:
-        ys = [position[tax.ids.index(pid)] for pid in c.members]
-        ax.annotate(f"{c.number}: {c.label}", xy=(-0.02, float(np.mean(ys))), xycoords=("axes fraction", "data"),
-                    fontsize=8, va="center", ha="right")
+        if c.number in ys:
+            ax.annotate(f"{c.number}: {c.label}", xy=(-0.02, float(np.mean(ys[c.number]))),
+                        xycoords=("axes fraction", "data"), fontsize=8, va="center", ha="right")
     fig.subplots_adjust(left=0.30, right=0.68)
     fig.savefig(str(path), dpi=120, format=Path(path).suffix.lstrip(".").lower() or "png")
     plt.close(fig)
