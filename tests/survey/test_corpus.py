@@ -11,7 +11,8 @@ def test_arxiv_api_answer_becomes_papers(data_dir):
     assert first.title == "Audio-conditioned radiance fields for portrait video"  # whitespace folded
     assert first.abstract.startswith("We render a speaking person")
     assert first.authors == ["A. Author", "B. Author"]
-    assert first.venue == "ICCV 2021" and first.peer_reviewed and first.year == 2021
+    assert first.venue == "ICCV 2022" and first.peer_reviewed
+    assert first.year == 2022                              # published (journal_ref), not submitted (2021)
     assert not papers[1].peer_reviewed and papers[1].year == 2023
 
 

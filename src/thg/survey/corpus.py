@@ -190,7 +190,11 @@ def _read_atom(path: Path) -> list[Paper]:
             "comment": text("comment", _ARXIV),
             "url": url,
         }
-        if record["published"][:4].isdigit():
+        # the publication year (in the journal reference) when there is one, else the submission year
+        published = re.search(r"\b(?:19|20)\d{2}\b", record["venue"])
+        if published:
+            record["year"] = published.group()
+        elif record["published"][:4].isdigit():
             record["year"] = record["published"][:4]
         papers.append(paper_from_dict(record, f"{path}: entry {n}"))
     if not papers and root.tag != f"{_ATOM}feed":
