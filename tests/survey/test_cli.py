@@ -92,6 +92,7 @@ def test_pipeline_import_curate_extract_taxonomy_trends(run, data_dir, abstracts
     rows = list(csv.DictReader((trend_dir / "datasets.csv").open()))
     assert {"year": "2023", "name": "HDTF", "group": "audiovisual", "role": "test", "papers": "1"} in rows
     assert (trend_dir / "radar.svg").stat().st_size > 1000
+    assert "share of metric use per family" in result.output
 
 
 def test_outputs_are_not_overwritten_unless_asked(run, abstracts_path, tmp_path):

@@ -296,6 +296,15 @@ def trends_cmd(corpus, out_dir, top, fig_format, overwrite) -> None:
         trends.plot_radar(tables["families.csv"], tables["new_metrics.csv"], tmp)
     years = sorted({p.year for p in papers if p.year is not None})
     click.echo(f"{len(papers) - len(undated)} papers, {years[0]}-{years[-1]}; written to {out_dir}")
+    shares = trends.family_shares(tables["families.csv"])
+    if shares:
+        from thg.survey.vocab import METRIC_FAMILIES
+
+        fams = [f for f in [*METRIC_FAMILIES, "other"] if any(s.get(f) for s in shares.values())]
+        click.echo("share of metric use per family:")
+        click.echo("  year  " + "  ".join(f"{f:>10}" for f in fams))
+        for year, s in shares.items():
+            click.echo(f"  {year}  " + "  ".join(f"{s.get(f, 0):>10.0%}" for f in fams))
     if undated:
         click.echo(f"skipped {len(undated)} papers without a year: {', '.join(undated[:10])}", err=True)
     unknown = trends.unknown_names(papers)
