@@ -21,7 +21,11 @@ _EXPORTS = {
     "survey_methods": "methods",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "CurationConfig", "Extraction", "Paper", "Taxonomy", "TaxonomyConfig", "Term", "build_taxonomy", "curate",
+    "extract_tex", "extract_text", "load_corpus", "lookup", "merge_corpora", "normalize", "plot_dendrogram",
+    "survey_methods", "terms", "write_corpus",
+]
 
 
 def __getattr__(name: str):

@@ -2,7 +2,7 @@
 
     thg survey methods        the survey's 117 methods (Table 1), filtered and sorted
     thg survey terms          the dataset / metric vocabulary; `normalize` maps a name onto it
-    thg survey import         arXiv Atom / CSV / JSON(L) files -> one corpus .jsonl
+    thg survey import         arXiv Atom / BibTeX / CSV / JSON(L) files -> one corpus .jsonl
     thg survey curate         keyword, peer-review / impact and scope screening
     thg survey extract        datasets (train/test), metrics and new metrics from LaTeX sources
     thg survey taxonomy       TF-IDF + Ward clustering, cluster labels, dendrogram
@@ -123,7 +123,7 @@ def normalize_cmd(names, kind) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Corpus file to write (.jsonl).")
 @click.option("--overwrite", is_flag=True, help="Replace the output if it exists.")
 def import_cmd(sources, output, overwrite) -> None:
-    """Join arXiv Atom (.xml), CSV, JSON and JSON Lines files into one corpus; a paper found twice
+    """Join arXiv Atom (.xml), BibTeX, CSV, JSON and JSON Lines files into one corpus; a paper found twice
     (same arXiv id) is kept once."""
     from thg.io.output import check_output_path
     from thg.survey.corpus import load_corpus, merge_corpora

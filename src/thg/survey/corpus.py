@@ -46,7 +46,8 @@ class Paper:
 
     @property
     def peer_reviewed(self) -> bool:
-        return bool(self.venue.strip()) and not re.match(r"(?:arxiv|preprint|corr)\b", self.venue.strip(), re.I)
+        venue = self.venue.strip()
+        return bool(venue) and not re.match(r"(?:arxiv|preprint|corr)\b", venue, re.IGNORECASE)
 
     def to_dict(self) -> dict:
         return asdict(self)
