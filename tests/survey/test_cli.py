@@ -48,7 +48,7 @@ def test_usage_errors_exit_2_with_one_line(run):
     result = run("methods", "--cluster", 12)
     assert result.exit_code == 2
     assert result.output.strip() == "Error: --cluster 12 is not a cluster of the survey; use 1 to 10"
-    assert run("taxonomy", "x.jsonl", "-o", "out", "--threshold", 1, "--clusters", 3).exit_code == 2
+    assert run("taxonomy", "--corpus", "x.jsonl", "-o", "out", "--threshold", 1, "--clusters", 3).exit_code == 2
 
 
 def test_normalize_and_terms(run):
@@ -72,17 +72,21 @@ def test_pipeline_import_curate_extract_taxonomy_trends(run, data_dir, abstracts
     dropped = {r["id"]: r["reason"] for r in csv.DictReader(decisions.open()) if r["keep"] == "no"}
     assert "2305.20000" in dropped                                    # the vocoder paper
 
-    extracted = tmp_path / "extracted.jsonl"
-    result = run("extract", curated, "--tex", data_dir / "tex", "-o", extracted)
+    ext_dir = tmp_path / "extracted"
+    result = run("extract", "--input", data_dir / "tex", "--output", ext_dir, "--corpus", curated)
     assert result.exit_code == 0, result.output
-    papers = {json.loads(line)["id"]: json.loads(line) for line in extracted.read_text().splitlines()}
+    records = {r["id"]: r for r in map(json.loads, (ext_dir / "extractions.jsonl").read_text().splitlines())}
+    assert set(records) == {"2101.10000", "2201.10002", "2301.10001"}
+    assert {"name": "HDTF", "role": "test"}.items() <= records["2301.10001"]["datasets"][2].items()
+    assert [m["name"] for m in records["2201.10002"]["metrics"]] == ["EmotionAcc", "SSIM", "LSE-D", "F-LMD"]
+    papers = {json.loads(line)["id"]: json.loads(line) for line in (ext_dir / "corpus.jsonl").read_text().splitlines()}
     assert papers["2301.10001"]["datasets"]["HDTF"] == ["test"]
-    assert papers["2201.10002"]["metrics"] == ["EmotionAcc", "SSIM", "LSE-D", "F-LMD"]
 
     tax_dir = tmp_path / "taxonomy"
-    result = run("taxonomy", extracted, "-o", tax_dir, "--clusters", 3)
+    result = run("taxonomy", "--corpus", ext_dir / "corpus.jsonl", "--output", tax_dir, "--clusters", 3)
     assert result.exit_code == 0, result.output
-    assert {p.name for p in tax_dir.iterdir()} == {"clusters.csv", "taxonomy.json", "corpus.jsonl", "dendrogram.png"}
+    assert {p.name for p in tax_dir.iterdir()} == {"assignments.csv", "clusters.csv", "taxonomy.json", "corpus.jsonl",
+                                                   "dendrogram.png", "dendrogram.svg"}
     summary = json.loads((tax_dir / "taxonomy.json").read_text())
     assert sum(c["size"] for c in summary["clusters"]) == len(papers) and len(summary["clusters"]) == 3
 
@@ -97,15 +101,39 @@ def test_pipeline_import_curate_extract_taxonomy_trends(run, data_dir, abstracts
 
 def test_outputs_are_not_overwritten_unless_asked(run, abstracts_path, tmp_path):
     out = tmp_path / "t"
-    assert run("taxonomy", abstracts_path, "-o", out).exit_code == 0
-    again = run("taxonomy", abstracts_path, "-o", out)
+    assert run("taxonomy", "--corpus", abstracts_path, "-o", out).exit_code == 0
+    again = run("taxonomy", "--corpus", abstracts_path, "-o", out)
     assert again.exit_code == 1 and "pass --overwrite" in again.output
-    assert run("taxonomy", abstracts_path, "-o", out, "--overwrite").exit_code == 0
+    assert run("taxonomy", "--corpus", abstracts_path, "-o", out, "--overwrite").exit_code == 0
 
 
-def test_extract_one_source_prints_json(run, data_dir):
-    result = run("extract", data_dir / "tex" / "2201.10002.tex")
-    assert result.exit_code == 0
-    assert json.loads(result.output)["datasets"]["RAVDESS"] == ["test"]
-    missing = run("extract", data_dir / "nope.tex")
-    assert missing.exit_code == 1 and "LaTeX source not found" in missing.output
+def test_taxonomy_writes_the_issue_outputs(run, abstracts_path, tmp_path):
+    out = tmp_path / "tax"
+    result = run("taxonomy", "--corpus", abstracts_path, "--output", out, "--threshold", 1.6)
+    assert result.exit_code == 0, result.output
+    lines = (out / "assignments.csv").read_text().splitlines()
+    assert lines[0] == "id,cluster,label" and len(lines) == 19
+    rows = list(csv.DictReader(lines))
+    theme = {json.loads(x)["id"]: json.loads(x)["theme"] for x in abstracts_path.read_text().splitlines()}
+    by_cluster: dict = {}
+    for r in rows:
+        by_cluster.setdefault(r["cluster"], set()).add(theme[r["id"]])
+    assert len(by_cluster) == 3 and all(len(t) == 1 for t in by_cluster.values())
+    summary = list(csv.DictReader((out / "clusters.csv").open()))
+    assert [int(r["size"]) for r in summary] == [6, 6, 6] and all(r["label"] for r in summary)
+    assert (out / "dendrogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = (out / "dendrogram.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+
+
+def test_extract_one_source_writes_one_record(run, data_dir, tmp_path):
+    result = run("extract", "--input", data_dir / "tex" / "2201.10002.tex", "--output", tmp_path / "x")
+    assert result.exit_code == 0, result.output
+    [record] = [json.loads(x) for x in (tmp_path / "x" / "extractions.jsonl").read_text().splitlines()]
+    assert record["id"] == "2201.10002"
+    assert [(d["name"], d["role"]) for d in record["datasets"]] == [("MEAD", "both"), ("CREMA-D", "train"),
+                                                                   ("RAVDESS", "test")]
+    assert {m["name"]: m["family"] for m in record["metrics"]}["LSE-D"] == "sync"
+    assert all(d["name"] in d["evidence"] for d in record["datasets"])
+    missing = run("extract", "--input", data_dir / "nope.tex", "--output", tmp_path / "y")
+    assert missing.exit_code == 1 and "not found" in missing.output

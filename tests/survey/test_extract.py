@@ -2,7 +2,7 @@ import pytest
 
 from thg.errors import InputError
 from thg.survey.extract import (clean_latex, experiment_section, extract_tex, extract_text, find_source,
-                                read_tex_source)
+                                list_sources, paper_id_from_name, read_tex_source)
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +79,62 @@ def test_sources_are_found_by_id_and_missing_ones_reported(data_dir, tmp_path):
 ])
 def test_new_metric_sentences(sentence, names):
     assert [m.name for m in extract_text(sentence).new_metrics] == names
+
+
+def _records(data_dir):
+    import json
+
+    return [json.loads(line) for line in (data_dir / "sections.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_precision_and_recall_on_sections_written_in_varied_spellings(data_dir):
+    """12 experiment sections with hand-made answers (datasets with role, metrics), spelt as papers do."""
+    found_d = true_d = hit_d = found_m = true_m = hit_m = 0
+    for rec in _records(data_dir):
+        out = extract_tex(rec["text"]).to_record(rec["id"])
+        got_d = {(d["name"], d["role"]) for d in out["datasets"]}
+        want_d = set(rec["datasets"].items())
+        got_m, want_m = {m["name"] for m in out["metrics"]}, set(rec["metrics"])
+        found_d, true_d, hit_d = found_d + len(got_d), true_d + len(want_d), hit_d + len(got_d & want_d)
+        found_m, true_m, hit_m = found_m + len(got_m), true_m + len(want_m), hit_m + len(got_m & want_m)
+    scores = {"dataset+role precision": hit_d / found_d, "dataset+role recall": hit_d / true_d,
+              "metric precision": hit_m / found_m, "metric recall": hit_m / true_m}
+    print("\n" + "\n".join(f"{k}: {v:.3f}" for k, v in scores.items()))
+    assert all(v >= 0.85 for v in scores.values()), scores
+
+
+def _pack(folder, archive):
+    import tarfile
+
+    with tarfile.open(archive, "w:gz") as tar:
+        for f in sorted(folder.rglob("*")):
+            tar.add(f, arcname=f.relative_to(folder).as_posix(), recursive=False)
+
+
+def test_eprint_archives_read_like_the_unpacked_source(data_dir, tmp_path):
+    import gzip
+
+    folder = data_dir / "tex" / "2301.10001"
+    _pack(folder, tmp_path / "2301.10001v2.tar.gz")
+    (tmp_path / "2201.10002").write_bytes(gzip.compress((data_dir / "tex" / "2201.10002.tex").read_bytes()))
+    assert read_tex_source(tmp_path / "2301.10001v2.tar.gz") == read_tex_source(folder)
+    assert extract_tex(read_tex_source(tmp_path / "2201.10002")).datasets["RAVDESS"] == ["test"]
+    ids = [pid for pid, _ in list_sources(tmp_path)]
+    assert ids == ["2201.10002", "2301.10001"]          # arXiv serves e-prints without an extension
+    (tmp_path / "broken.tar.gz").write_bytes(b"not an archive")
+    with pytest.raises(InputError, match="broken.tar.gz: not a readable arXiv e-print"):
+        read_tex_source(tmp_path / "broken.tar.gz")
+
+
+def test_a_folder_is_one_paper_or_a_folder_of_papers(data_dir):
+    assert [(pid, src.name) for pid, src in list_sources(data_dir / "tex" / "2301.10001")] == [
+        ("2301.10001", "2301.10001")]
+    assert [pid for pid, _ in list_sources(data_dir / "tex")] == ["2101.10000", "2201.10002", "2301.10001"]
+    assert paper_id_from_name("hep-th_9901001v1.gz") == "hep-th/9901001"
+
+
+def test_records_give_one_role_and_the_evidence_sentence():
+    rec = extract_tex(r"\section{Experiments} We conduct experiments on HDTF. We report PSNR.").to_record("x")
+    assert rec["datasets"] == [{"name": "HDTF", "role": "both", "group": "audiovisual",
+                                "evidence": "We conduct experiments on HDTF."}]
+    assert rec["metrics"] == [{"name": "PSNR", "family": "visual", "evidence": "We report PSNR."}]

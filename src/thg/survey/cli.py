@@ -4,8 +4,10 @@
     thg survey terms          the dataset / metric vocabulary; `normalize` maps a name onto it
     thg survey import         arXiv Atom / BibTeX / CSV / JSON(L) files -> one corpus .jsonl
     thg survey curate         keyword, peer-review / impact and scope screening
-    thg survey extract        datasets (train/test), metrics and new metrics from LaTeX sources
-    thg survey taxonomy       TF-IDF + Ward clustering, cluster labels, dendrogram
+    thg survey extract        --input PATH --output DIR: DIR/extractions.jsonl, one record per paper with
+                              datasets (role train/test/both), metrics (with family), new metrics, evidence
+    thg survey taxonomy       --corpus FILE --output DIR [--clusters K | --threshold T]: TF-IDF + Ward;
+                              DIR/assignments.csv (id,cluster,label), clusters.csv, dendrogram.png/.svg
     thg survey trends         dataset and metric use per year: CSV tables and figures
 """
 
@@ -164,67 +166,77 @@ def curate_cmd(corpus, output, min_stars, top_venues_only, decisions, overwrite)
 
 
 @survey.command("extract")
-@click.argument("source", type=click.Path(path_type=Path))
-@click.option("--tex", "tex_root", type=click.Path(path_type=Path),
-              help="Folder with each paper's LaTeX as <id>.tex or <id>/ (SOURCE is then a corpus).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Corpus with extracted fields (.jsonl).")
-@click.option("--overwrite", is_flag=True, help="Replace the output if it exists.")
-def extract_cmd(source, tex_root, output, overwrite) -> None:
-    """Datasets with train/test roles, metrics and newly proposed metrics from experiment sections.
+@click.option("--input", "source", required=True, type=click.Path(path_type=Path),
+              help="A .tex file, an arXiv e-print archive (.tar.gz or gzipped .tex), or a folder of them "
+                   "(<id>.tex, <id>.tar.gz, <id>/).")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for extractions.jsonl (and corpus.jsonl with --corpus).")
+@click.option("--corpus", type=click.Path(path_type=Path),
+              help="Also fill this corpus's datasets, metrics and new metrics (matched by id) and write "
+                   "it as corpus.jsonl, ready for `thg survey trends`.")
+@click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
+def extract_cmd(source, out_dir, corpus, overwrite) -> None:
+    """Datasets with their train/test role, metrics with their family and newly proposed metrics, from
+    each paper's experiment section; every match comes with the sentence it was found in."""
+    from thg.io.output import atomic_output
+    from thg.survey.extract import extract_tex, list_sources, read_tex_source
 
-    With one .tex file or source folder, prints what was found as JSON. With a corpus and --tex,
-    fills each paper's datasets, metrics and new_metrics and writes the corpus to --output.
-    """
-    from dataclasses import asdict
+    sources = list_sources(source)
+    papers = None
+    if corpus is not None:
+        from thg.survey.corpus import load_corpus
 
-    from thg.io.output import check_output_path
-    from thg.survey.extract import extract_tex, find_source, read_tex_source
-
-    if tex_root is None:
-        if output is not None:
-            raise UsageError("--output needs --tex: give the folder of LaTeX sources and a corpus as SOURCE")
-        result = extract_tex(read_tex_source(source))
-        click.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
-        return
-    from thg.survey.corpus import load_corpus
-
-    if output is None:
-        raise UsageError("--tex needs --output: give the corpus file to write, e.g. -o extracted.jsonl")
-    if not tex_root.is_dir():
-        raise InputError(f"--tex {tex_root}: folder not found; give the folder holding <id>.tex or <id>/ sources")
-    check_output_path(output, overwrite=overwrite)
-    papers = load_corpus(source)
-    missing, no_section = [], []
-    for p in papers:
-        src = find_source(tex_root, p.id)
-        if src is None:
-            missing.append(p.id)
+        papers = load_corpus(corpus)
+    names = ["extractions.jsonl"] + (["corpus.jsonl"] if papers is not None else [])
+    paths = _outputs(out_dir, names, overwrite)
+    records, failed, no_section = {}, [], []
+    for pid, src in sources:
+        try:
+            found = extract_tex(read_tex_source(src))
+        except InputError as e:
+            failed.append(str(e))
             continue
-        found = extract_tex(read_tex_source(src))
-        p.datasets, p.metrics = found.datasets, found.metrics
-        p.new_metrics = [asdict(n) for n in found.new_metrics]
+        records[pid] = (found, found.to_record(pid))
         if not found.section_found:
-            no_section.append(p.id)
-    _write_corpus(papers, output, overwrite)
-    click.echo(f"{output}: extracted {len(papers) - len(missing)} of {len(papers)} papers")
-    if missing:
-        click.echo(f"no LaTeX source for {len(missing)}: {', '.join(missing[:10])}", err=True)
+            no_section.append(pid)
+    with atomic_output(paths[0], overwrite=overwrite) as tmp, tmp.open("w", encoding="utf-8") as f:
+        for _, record in records.values():
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    click.echo(f"{paths[0]}: {len(records)} of {len(sources)} papers")
+    if papers is not None:
+        from dataclasses import asdict
+
+        matched = 0
+        for p in papers:
+            if p.id in records:
+                found = records[p.id][0]
+                p.datasets, p.metrics = found.datasets, found.metrics
+                p.new_metrics = [asdict(n) for n in found.new_metrics]
+                matched += 1
+        _write_corpus(papers, paths[1], overwrite)
+        click.echo(f"{paths[1]}: {matched} of {len(papers)} corpus papers have an extraction")
+    for message in failed[:10]:
+        click.echo(f"skipped {message}", err=True)
     if no_section:
         click.echo(f"no experiment section found, read the whole text: {', '.join(no_section[:10])}", err=True)
 
 
 @survey.command("taxonomy")
-@click.argument("corpus", type=click.Path(path_type=Path))
+@click.option("--corpus", required=True, type=click.Path(path_type=Path),
+              help="Corpus file (.jsonl, .json, .csv, .bib or arXiv .xml) with id, title and abstract.")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
-              help="Folder for clusters.csv, taxonomy.json, corpus.jsonl and the dendrogram.")
+              help="Folder for assignments.csv, clusters.csv, taxonomy.json, corpus.jsonl and the dendrogram.")
 @click.option("--threshold", type=float, default=None, help="Ward distance where the tree is cut [default: 1.6].")
 @click.option("--clusters", type=int, default=None, help="Cut into this many clusters instead.")
 @click.option("--max-features", type=int, default=5000, show_default=True, help="TF-IDF vocabulary cap.")
 @click.option("--ngrams", type=click.IntRange(1, 3), default=1, show_default=True, help="Longest term in words.")
-@click.option("--figure", "fig_format", type=click.Choice(FIGURE_FORMATS), default="png", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
-def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, fig_format, overwrite) -> None:
-    """Cluster papers by title and abstract (TF-IDF, Ward) and draw the dendrogram."""
+def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, overwrite) -> None:
+    """Cluster papers by title and abstract (TF-IDF, Ward) and draw the dendrogram (PNG and SVG).
+
+    Writes assignments.csv (id,cluster,label), clusters.csv (one summary row per cluster),
+    taxonomy.json, corpus.jsonl (the corpus with its cluster numbers) and dendrogram.png/.svg.
+    """
     from thg.io.output import atomic_output
     from thg.survey.corpus import load_corpus, write_corpus
     from thg.survey.taxonomy import TaxonomyConfig, build_taxonomy, plot_dendrogram
@@ -233,8 +245,8 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, fig
         raise UsageError("--threshold and --clusters both given; give one of them")
     config = TaxonomyConfig(max_features=max_features, ngram_max=ngrams, clusters=clusters,
                             threshold=threshold if threshold is not None else TaxonomyConfig.threshold)
-    csv_path, json_path, corpus_path, fig_path = _outputs(
-        out_dir, ["clusters.csv", "taxonomy.json", "corpus.jsonl", f"dendrogram.{fig_format}"], overwrite)
+    names = ["assignments.csv", "clusters.csv", "taxonomy.json", "corpus.jsonl", "dendrogram.png", "dendrogram.svg"]
+    out = dict(zip(names, _outputs(out_dir, names, overwrite)))
     papers = load_corpus(corpus)
     tax = build_taxonomy(papers, config)
     bare = sum(not p.abstract for p in papers)
@@ -243,20 +255,29 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, fig
     number = dict(zip(tax.ids, tax.assignment))
     for p in papers:
         p.cluster = number.get(p.id)
-    with atomic_output(csv_path, overwrite=overwrite) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+    labels = {c.number: c.label for c in tax.clusters}
+    with atomic_output(out["assignments.csv"], overwrite=overwrite) as tmp, \
+            tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["id", "title", "year", "cluster", "cluster_label"])
-        by_id = {p.id: p for p in papers}
-        labels = {c.number: c.label for c in tax.clusters}
+        w.writerow(["id", "cluster", "label"])
         for i in tax.order:
-            p = by_id[tax.ids[i]]
-            w.writerow([p.id, p.title, p.year or "", tax.assignment[i], labels[tax.assignment[i]]])
-    with atomic_output(json_path, overwrite=overwrite) as tmp:
+            w.writerow([tax.ids[i], tax.assignment[i], labels[tax.assignment[i]]])
+    by_id = {p.id: p for p in papers}
+    with atomic_output(out["clusters.csv"], overwrite=overwrite) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["cluster", "label", "size", "terms", "years", "examples"])
+        for c in tax.clusters:
+            years = sorted(by_id[m].year for m in c.members if by_id[m].year is not None)
+            span = f"{years[0]}-{years[-1]}" if years else ""
+            examples = "; ".join((by_id[m].method or by_id[m].title)[:60] for m in c.members[:5])
+            w.writerow([c.number, c.label, len(c.members), " ".join(c.terms), span, examples])
+    with atomic_output(out["taxonomy.json"], overwrite=overwrite) as tmp:
         tmp.write_text(json.dumps(tax.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
-    with atomic_output(corpus_path, overwrite=overwrite) as tmp:
+    with atomic_output(out["corpus.jsonl"], overwrite=overwrite) as tmp:
         write_corpus(papers, tmp)
-    with atomic_output(fig_path, overwrite=overwrite) as tmp:
-        plot_dendrogram(tax, tmp)
+    for name in ("dendrogram.png", "dendrogram.svg"):
+        with atomic_output(out[name], overwrite=overwrite) as tmp:
+            plot_dendrogram(tax, tmp, fmt=name.rsplit(".", 1)[1])
     click.echo(f"{len(tax.ids)} papers, {len(tax.clusters)} clusters (cut at Ward distance {tax.cut_height:.3f}):")
     for c in tax.clusters:
         click.echo(f"  {c.number:>2}  {len(c.members):>4}  {c.label}")

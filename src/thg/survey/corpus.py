@@ -17,7 +17,7 @@ from pathlib import Path
 from thg.errors import InputError
 
 ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5})(v\d+)?$|([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
-ROLES = ("train", "test", "used")
+ROLES = ("train", "test", "both", "used")   # "both" is read as train + test; "used": role not known
 
 
 @dataclass
@@ -93,7 +93,10 @@ def _parse_datasets(value, where: str) -> dict[str, list[str]]:
         bad = [r for r in roles if r not in ROLES]
         if bad:
             raise InputError(f"{where}: dataset {name!r} has role {bad[0]!r}; roles are {', '.join(ROLES)}")
-        out[str(name)] = sorted(set(roles))
+        roles = set(roles)
+        if "both" in roles:
+            roles = (roles - {"both"}) | {"train", "test"}
+        out[str(name)] = sorted(roles)
     return out
 
 

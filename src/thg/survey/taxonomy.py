@@ -129,7 +129,7 @@ def _first_leaf(z: np.ndarray, node: int, n: int) -> int:
 
 
 def plot_dendrogram(tax: Taxonomy, path: str | Path, *, title: str = "Semantic taxonomy",
-                    max_leaves: int = 150) -> None:
+                    max_leaves: int = 150, fmt: str | None = None) -> None:
     """Draw the tree as in the survey's Figure 1: linkage distance across, leaves on the right,
     branches coloured by cluster below the cut, each cluster's number and label on the left.
 
@@ -165,5 +165,5 @@ def plot_dendrogram(tax: Taxonomy, path: str | Path, *, title: str = "Semantic t
             ax.annotate(f"{c.number}: {c.label}", xy=(-0.02, float(np.mean(ys[c.number]))),
                         xycoords=("axes fraction", "data"), fontsize=8, va="center", ha="right")
     fig.subplots_adjust(left=0.30, right=0.68)
-    fig.savefig(str(path), dpi=120, format=Path(path).suffix.lstrip(".").lower() or "png")
+    fig.savefig(str(path), dpi=120, format=fmt or Path(path).suffix.lstrip(".").lower() or "png")
     plt.close(fig)
