@@ -18,6 +18,7 @@ from thg.errors import ThgError
 COMMANDS: dict[str, str] = {
     "generate": "thg.generate_cli:generate",
     "demo": "thg.generate_cli:demo",
+    "survey": "thg.survey.cli:survey",
 }
 
 

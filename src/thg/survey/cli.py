@@ -1,0 +1,334 @@
+"""``thg survey``: map the field, as the longitudinal survey does, on any corpus of papers.
+
+    thg survey methods        the survey's 117 methods (Table 1), filtered and sorted
+    thg survey terms          the dataset / metric vocabulary; `normalize` maps a name onto it
+    thg survey import         arXiv Atom / BibTeX / CSV / JSON(L) files -> one corpus .jsonl
+    thg survey curate         keyword, peer-review / impact and scope screening
+    thg survey extract        --input PATH --output DIR: DIR/extractions.jsonl, one record per paper with
+                              datasets (role train/test/both), metrics (with family), new metrics, evidence
+    thg survey taxonomy       --corpus FILE --output DIR [--clusters K | --threshold T]: TF-IDF + Ward;
+                              DIR/assignments.csv (id,cluster,label), clusters.csv, dendrogram.png/.svg
+    thg survey trends         dataset and metric use per year: CSV tables and figures
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from thg.errors import InputError, OutputExistsError, UsageError
+
+FIGURE_FORMATS = ("png", "svg", "pdf")
+
+
+def _outputs(folder: Path, names: list[str], overwrite: bool) -> list[Path]:
+    """Check a folder's output files before any work; create the folder if needed."""
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder}: output folder is a file; give a folder name")
+    paths = [folder / n for n in names]
+    existing = [p for p in paths if p.exists()]
+    if existing and not overwrite:
+        raise OutputExistsError(f"{existing[0]}: output already exists; pass --overwrite to replace it")
+    folder.mkdir(parents=True, exist_ok=True)
+    return paths
+
+
+def _write_corpus(papers, out: Path, overwrite: bool) -> None:
+    from thg.io.output import atomic_output
+    from thg.survey.corpus import write_corpus
+
+    with atomic_output(out, overwrite=overwrite) as tmp:
+        write_corpus(papers, tmp)
+
+
+@click.group("survey")
+def survey() -> None:
+    """Map the field: corpus curation, taxonomy, extraction and trends (offline)."""
+
+
+@survey.command("methods")
+@click.option("--cluster", type=int, multiple=True, help="Only these taxonomy clusters (1-10); repeatable.")
+@click.option("--year", type=int, multiple=True, help="Only these publication years; repeatable.")
+@click.option("--code", is_flag=True, help="Only methods with public code.")
+@click.option("--new-metrics", is_flag=True, help="Only methods that proposed new metrics.")
+@click.option("--sort", type=click.Choice(["cluster", "year", "stars", "method"]), default="cluster", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True,
+              help="jsonl writes corpus records that the other survey commands read.")
+def methods_cmd(cluster, year, code, new_metrics, sort, fmt) -> None:
+    """The survey's Table 1: 117 methods with cluster, venue, code and stars."""
+    from thg.survey.methods import survey_methods
+
+    rows = survey_methods()
+    known = sorted({p.cluster for p in rows})
+    bad = [c for c in cluster if c not in known]
+    if bad:
+        raise UsageError(f"--cluster {bad[0]} is not a cluster of the survey; use {known[0]} to {known[-1]}")
+    rows = [p for p in rows if (not cluster or p.cluster in cluster) and (not year or p.year in year)
+            and (not code or p.extra.get("code")) and (not new_metrics or p.new_metrics)]
+    keys = {"cluster": lambda p: (p.cluster, -p.year), "year": lambda p: (p.year, p.method.lower()),
+            "stars": lambda p: -(p.stars or 0), "method": lambda p: p.method.lower()}
+    rows.sort(key=keys[sort])
+    cols = ["cluster", "arxiv_id", "method", "venue", "year", "stars", "new_metrics", "code_url"]
+
+    def values(p):
+        return [p.cluster, p.id, p.method, p.venue, p.year, "" if p.stars is None else p.stars,
+                "; ".join(m["name"] for m in p.new_metrics), p.code_url]
+
+    if fmt == "jsonl":  # corpus records: the table feeds `taxonomy` and `trends` directly
+        for p in rows:
+            click.echo(json.dumps(p.to_dict(), ensure_ascii=False))
+    elif fmt == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(cols)
+        w.writerows(values(p) for p in rows)
+    else:
+        widths = [7, 11, 20, 7, 5, 6, 24]
+        click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
+        for p in rows:
+            click.echo("  ".join(str(v)[:w].ljust(w) for v, w in zip(values(p), widths)).rstrip())
+        click.echo(f"{len(rows)} of 117 methods")
+
+
+@survey.command("terms")
+@click.argument("kind", type=click.Choice(["datasets", "metrics"]))
+@click.option("--group", help="Only one dataset group (image, audio, audiovisual, emotion) or metric family "
+                              "(visual, sync, geometry, expression, driving).")
+def terms_cmd(kind, group) -> None:
+    """List the canonical dataset or metric names, their group and aliases."""
+    from thg.survey.vocab import DATASET_GROUPS, METRIC_FAMILIES, terms
+
+    labels = DATASET_GROUPS if kind == "datasets" else METRIC_FAMILIES
+    for t in terms(kind[:-1], group):
+        aliases = f"  (also: {', '.join(t.aliases)})" if t.aliases else ""
+        click.echo(f"{t.name:<16} {labels[t.group]:<22}{aliases}")
+
+
+@survey.command("normalize")
+@click.argument("names", nargs=-1, required=True)
+@click.option("--kind", type=click.Choice(["dataset", "metric"]), default=None,
+              help="Which vocabulary; by default datasets are tried first, then metrics.")
+def normalize_cmd(names, kind) -> None:
+    """Map names as papers write them ("VoxCeleb-2", "Sync-C") to canonical ones."""
+    from thg.survey.vocab import normalize, normalize_any
+
+    for name in names:
+        term = normalize(name, kind) if kind else normalize_any(name)
+        click.echo(f"{name}\t{term.name}\t{term.kind}\t{term.group}")
+
+
+@survey.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Corpus file to write (.jsonl).")
+@click.option("--overwrite", is_flag=True, help="Replace the output if it exists.")
+def import_cmd(sources, output, overwrite) -> None:
+    """Join arXiv Atom (.xml), BibTeX, CSV, JSON and JSON Lines files into one corpus; a paper found twice
+    (same arXiv id) is kept once."""
+    from thg.io.output import check_output_path
+    from thg.survey.corpus import load_corpus, merge_corpora
+
+    check_output_path(output, overwrite=overwrite)
+    groups = [load_corpus(s) for s in sources]
+    papers = merge_corpora(groups)
+    _write_corpus(papers, output, overwrite)
+    click.echo(f"{output}: {len(papers)} papers from {sum(len(g) for g in groups)} records")
+
+
+@survey.command("curate")
+@click.argument("corpus", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Kept papers (.jsonl).")
+@click.option("--min-stars", type=click.IntRange(0), default=100, show_default=True,
+              help="GitHub stars a preprint needs to be kept.")
+@click.option("--top-venues-only", is_flag=True, help="Peer-reviewed papers must also be at a listed top venue.")
+@click.option("--decisions", type=click.Path(path_type=Path), help="Also write every keep/drop decision (.csv).")
+@click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
+def curate_cmd(corpus, output, min_stars, top_venues_only, decisions, overwrite) -> None:
+    """Keep papers that match a keyword, are peer reviewed or have impact, and are in scope."""
+    from thg.io.output import atomic_output, check_output_path
+    from thg.survey.corpus import load_corpus
+    from thg.survey.curate import CurationConfig, curate
+
+    check_output_path(output, overwrite=overwrite)
+    if decisions:
+        check_output_path(decisions, overwrite=overwrite)
+    papers = load_corpus(corpus)
+    kept, made = curate(papers, CurationConfig(min_stars=min_stars, top_venues_only=top_venues_only))
+    _write_corpus(kept, output, overwrite)
+    if decisions:
+        with atomic_output(decisions, overwrite=overwrite) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["id", "title", "keep", "reason"])
+            w.writerows([d.id, p.title, "yes" if d.keep else "no", d.reason] for p, d in zip(papers, made))
+    click.echo(f"{output}: kept {len(kept)} of {len(papers)} papers")
+
+
+@survey.command("extract")
+@click.option("--input", "source", required=True, type=click.Path(path_type=Path),
+              help="A .tex file, an arXiv e-print archive (.tar.gz or gzipped .tex), or a folder of them "
+                   "(<id>.tex, <id>.tar.gz, <id>/).")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for extractions.jsonl (and corpus.jsonl with --corpus).")
+@click.option("--corpus", type=click.Path(path_type=Path),
+              help="Also fill this corpus's datasets, metrics and new metrics (matched by id) and write "
+                   "it as corpus.jsonl, ready for `thg survey trends`.")
+@click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
+def extract_cmd(source, out_dir, corpus, overwrite) -> None:
+    """Datasets with their train/test role, metrics with their family and newly proposed metrics, from
+    each paper's experiment section; every match comes with the sentence it was found in."""
+    from thg.io.output import atomic_output
+    from thg.survey.extract import extract_tex, list_sources, read_tex_source
+
+    sources = list_sources(source)
+    papers = None
+    if corpus is not None:
+        from thg.survey.corpus import load_corpus
+
+        papers = load_corpus(corpus)
+    names = ["extractions.jsonl"] + (["corpus.jsonl"] if papers is not None else [])
+    paths = _outputs(out_dir, names, overwrite)
+    records, failed, no_section = {}, [], []
+    for pid, src in sources:
+        try:
+            found = extract_tex(read_tex_source(src))
+        except InputError as e:
+            failed.append(str(e))
+            continue
+        records[pid] = (found, found.to_record(pid))
+        if not found.section_found:
+            no_section.append(pid)
+    with atomic_output(paths[0], overwrite=overwrite) as tmp, tmp.open("w", encoding="utf-8") as f:
+        for _, record in records.values():
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    click.echo(f"{paths[0]}: {len(records)} of {len(sources)} papers")
+    if papers is not None:
+        from dataclasses import asdict
+
+        matched = 0
+        for p in papers:
+            if p.id in records:
+                found = records[p.id][0]
+                p.datasets, p.metrics = found.datasets, found.metrics
+                p.new_metrics = [asdict(n) for n in found.new_metrics]
+                matched += 1
+        _write_corpus(papers, paths[1], overwrite)
+        click.echo(f"{paths[1]}: {matched} of {len(papers)} corpus papers have an extraction")
+    for message in failed[:10]:
+        click.echo(f"skipped {message}", err=True)
+    if no_section:
+        click.echo(f"no experiment section found, read the whole text: {', '.join(no_section[:10])}", err=True)
+
+
+@survey.command("taxonomy")
+@click.option("--corpus", required=True, type=click.Path(path_type=Path),
+              help="Corpus file (.jsonl, .json, .csv, .bib or arXiv .xml) with id, title and abstract.")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for assignments.csv, clusters.csv, taxonomy.json, corpus.jsonl and the dendrogram.")
+@click.option("--threshold", type=float, default=None, help="Ward distance where the tree is cut [default: 1.6].")
+@click.option("--clusters", type=int, default=None, help="Cut into this many clusters instead.")
+@click.option("--max-features", type=int, default=5000, show_default=True, help="TF-IDF vocabulary cap.")
+@click.option("--ngrams", type=click.IntRange(1, 3), default=1, show_default=True, help="Longest term in words.")
+@click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
+def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, overwrite) -> None:
+    """Cluster papers by title and abstract (TF-IDF, Ward) and draw the dendrogram (PNG and SVG).
+
+    Writes assignments.csv (id,cluster,label), clusters.csv (one summary row per cluster),
+    taxonomy.json, corpus.jsonl (the corpus with its cluster numbers) and dendrogram.png/.svg.
+    """
+    from thg.io.output import atomic_output
+    from thg.survey.corpus import load_corpus, write_corpus
+    from thg.survey.taxonomy import TaxonomyConfig, build_taxonomy, plot_dendrogram
+
+    if threshold is not None and clusters is not None:
+        raise UsageError("--threshold and --clusters both given; give one of them")
+    config = TaxonomyConfig(max_features=max_features, ngram_max=ngrams, clusters=clusters,
+                            threshold=threshold if threshold is not None else TaxonomyConfig.threshold)
+    names = ["assignments.csv", "clusters.csv", "taxonomy.json", "corpus.jsonl", "dendrogram.png", "dendrogram.svg"]
+    out = dict(zip(names, _outputs(out_dir, names, overwrite)))
+    papers = load_corpus(corpus)
+    tax = build_taxonomy(papers, config)
+    bare = sum(not p.abstract for p in papers)
+    if bare:
+        click.echo(f"note: {bare} of {len(papers)} papers have no abstract; they are placed by title alone", err=True)
+    number = dict(zip(tax.ids, tax.assignment))
+    for p in papers:
+        p.cluster = number.get(p.id)
+    labels = {c.number: c.label for c in tax.clusters}
+    with atomic_output(out["assignments.csv"], overwrite=overwrite) as tmp, \
+            tmp.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "cluster", "label"])
+        for i in tax.order:
+            w.writerow([tax.ids[i], tax.assignment[i], labels[tax.assignment[i]]])
+    by_id = {p.id: p for p in papers}
+    with atomic_output(out["clusters.csv"], overwrite=overwrite) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["cluster", "label", "size", "terms", "years", "examples"])
+        for c in tax.clusters:
+            years = sorted(by_id[m].year for m in c.members if by_id[m].year is not None)
+            span = f"{years[0]}-{years[-1]}" if years else ""
+            examples = "; ".join((by_id[m].method or by_id[m].title)[:60] for m in c.members[:5])
+            w.writerow([c.number, c.label, len(c.members), " ".join(c.terms), span, examples])
+    with atomic_output(out["taxonomy.json"], overwrite=overwrite) as tmp:
+        tmp.write_text(json.dumps(tax.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    with atomic_output(out["corpus.jsonl"], overwrite=overwrite) as tmp:
+        write_corpus(papers, tmp)
+    for name in ("dendrogram.png", "dendrogram.svg"):
+        with atomic_output(out[name], overwrite=overwrite) as tmp:
+            plot_dendrogram(tax, tmp, fmt=name.rsplit(".", 1)[1])
+    click.echo(f"{len(tax.ids)} papers, {len(tax.clusters)} clusters (cut at Ward distance {tax.cut_height:.3f}):")
+    for c in tax.clusters:
+        click.echo(f"  {c.number:>2}  {len(c.members):>4}  {c.label}")
+    click.echo(f"written to {out_dir}")
+
+
+@survey.command("trends")
+@click.argument("corpus", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for the CSV tables and figures.")
+@click.option("--top", type=click.IntRange(1), default=5, show_default=True, help="Lines per figure panel.")
+@click.option("--figure", "fig_format", type=click.Choice(FIGURE_FORMATS), default="png", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
+def trends_cmd(corpus, out_dir, top, fig_format, overwrite) -> None:
+    """Dataset use (by role) and metric use (by family) per year, and new metrics per family."""
+    from thg.io.output import atomic_output
+    from thg.survey import trends
+    from thg.survey.corpus import load_corpus
+
+    names = ["datasets.csv", "metrics.csv", "families.csv", "new_metrics.csv",
+             f"datasets.{fig_format}", f"metrics.{fig_format}", f"radar.{fig_format}"]
+    paths = dict(zip(names, _outputs(out_dir, names, overwrite)))
+    papers = load_corpus(corpus)
+    undated = [p.id for p in papers if p.year is None]
+    if len(undated) == len(papers):
+        raise InputError(f"{corpus}: no paper has a year; add a 'year' column (or arXiv ids, which carry one)")
+    tables = {"datasets.csv": trends.dataset_usage(papers), "metrics.csv": trends.metric_usage(papers),
+              "families.csv": trends.family_usage(papers), "new_metrics.csv": trends.new_metric_usage(papers)}
+    for name, rows in tables.items():
+        with atomic_output(paths[name], overwrite=overwrite) as tmp:
+            trends.write_rows(rows, tmp)
+    with atomic_output(paths[f"datasets.{fig_format}"], overwrite=overwrite) as tmp:
+        trends.plot_dataset_trends(tables["datasets.csv"], tmp, top=top)
+    with atomic_output(paths[f"metrics.{fig_format}"], overwrite=overwrite) as tmp:
+        trends.plot_metric_trends(tables["metrics.csv"], tmp, top=top)
+    with atomic_output(paths[f"radar.{fig_format}"], overwrite=overwrite) as tmp:
+        trends.plot_radar(tables["families.csv"], tables["new_metrics.csv"], tmp)
+    years = sorted({p.year for p in papers if p.year is not None})
+    click.echo(f"{len(papers) - len(undated)} papers, {years[0]}-{years[-1]}; written to {out_dir}")
+    shares = trends.family_shares(tables["families.csv"])
+    if shares:
+        from thg.survey.vocab import METRIC_FAMILIES
+
+        fams = [f for f in [*METRIC_FAMILIES, "other"] if any(s.get(f) for s in shares.values())]
+        click.echo("share of metric use per family:")
+        click.echo("  year  " + "  ".join(f"{f:>10}" for f in fams))
+        for year, s in shares.items():
+            click.echo(f"  {year}  " + "  ".join(f"{s.get(f, 0):>10.0%}" for f in fams))
+    if undated:
+        click.echo(f"skipped {len(undated)} papers without a year: {', '.join(undated[:10])}", err=True)
+    unknown = trends.unknown_names(papers)
+    for kind, names_ in unknown.items():
+        if names_:
+            click.echo(f"{kind} names not in the vocabulary (counted as 'other'): {', '.join(names_[:15])}", err=True)

@@ -1,0 +1,38 @@
+"""The survey's Table 1: 117 talking-head methods (2021-2025) with arXiv id, taxonomy cluster,
+venue, code and GitHub stars (counted on 8 December 2025) and the new metrics each proposed.
+
+The table ships as ``data/methods.csv``, cleaned from the survey's text (OCR slips in venue and
+method names fixed, code links added where the survey lists them). It loads as a corpus of
+:class:`~thg.survey.corpus.Paper` whose ``year`` is the publication year of the venue.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from importlib import resources
+
+from thg.survey.corpus import Paper
+
+SOURCE = "Table 1 of the longitudinal THG survey (2021-2025), star counts of 2025-12-08"
+
+
+def survey_methods() -> list[Paper]:
+    """The 117 methods as papers (title = method name; no abstracts)."""
+    text = resources.files("thg.survey").joinpath("data/methods.csv").read_text(encoding="utf-8")
+    papers = []
+    for row in csv.DictReader(io.StringIO(text)):
+        papers.append(Paper(
+            id=row["arxiv_id"],
+            title=row["method"],
+            method=row["method"],
+            year=int(row["year"]),
+            venue=row["venue"],
+            cluster=int(row["cluster"]),
+            code_url=row["code_url"],
+            stars=int(row["stars"]) if row["stars"] else None,
+            new_metrics=[{"name": n, "family": "", "evidence": "survey Table 1"}
+                         for n in row["new_metrics"].split(";") if n],
+            extra={"code": row["code"] == "True"},
+        ))
+    return papers

@@ -1,0 +1,169 @@
+"""The semantic taxonomy (survey section 2.1 and appendix B.1).
+
+Titles and abstracts become TF-IDF vectors (English stop words removed, vocabulary capped at
+5,000 terms); Ward's agglomerative clustering merges them, and a distance threshold (or a wanted
+number of clusters) cuts the tree. Where the survey asks a language model to name each cluster,
+thg names it by the terms that set the cluster apart: the largest gap between the cluster's mean
+TF-IDF weight and the rest of the corpus's. Clusters are numbered 1, 2, ... in dendrogram order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from thg.errors import InputError
+from thg.survey.corpus import Paper
+
+
+@dataclass(frozen=True)
+class TaxonomyConfig:
+    max_features: int = 5000             # vocabulary cap (survey: 5,000)
+    threshold: float | None = 1.6        # Ward merge height where the tree is cut
+    clusters: int | None = None          # or: cut into exactly this many clusters (overrides threshold)
+    min_df: int = 1                      # ignore terms found in fewer papers
+    ngram_max: int = 1                   # 2 adds two-word terms ("radiance field")
+    label_terms: int = 4                 # terms per cluster label
+
+    def check(self, n_papers: int) -> None:
+        if n_papers < 2:
+            raise InputError(f"corpus has {n_papers} paper(s) with text; a taxonomy needs at least 2")
+        if self.clusters is not None and not 1 <= self.clusters <= n_papers:
+            raise InputError(f"clusters={self.clusters} is out of range; give 1 to {n_papers} (the number of papers)")
+        if self.clusters is None and (self.threshold is None or self.threshold <= 0):
+            raise InputError(f"threshold={self.threshold} must be a positive Ward distance (e.g. 1.6) or give clusters")
+        if self.max_features < 1:
+            raise InputError(f"max_features={self.max_features} must be at least 1")
+
+
+@dataclass
+class Cluster:
+    number: int
+    label: str                    # the distinguishing terms joined with " / "
+    terms: list[str]
+    members: list[str]            # paper ids, in dendrogram order
+
+
+@dataclass
+class Taxonomy:
+    ids: list[str]                       # paper ids, corpus order
+    names: list[str]                     # display names (method or title), corpus order
+    assignment: list[int]                # cluster number per paper, corpus order
+    clusters: list[Cluster]
+    linkage: np.ndarray                  # scipy linkage matrix ((n-1) x 4)
+    order: list[int]                     # dendrogram leaf order (corpus indices)
+    config: TaxonomyConfig
+    cut_height: float                    # the Ward height at which the tree was cut
+    vocabulary_size: int
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "config": {k: getattr(self.config, k) for k in self.config.__dataclass_fields__},
+            "cut_height": self.cut_height,
+            "vocabulary_size": self.vocabulary_size,
+            "clusters": [{"number": c.number, "label": c.label, "terms": c.terms, "size": len(c.members),
+                          "members": c.members} for c in self.clusters],
+        }
+
+
+def _vectorize(texts: list[str], config: TaxonomyConfig):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(stop_words="english", max_features=config.max_features, min_df=config.min_df,
+                                 ngram_range=(1, config.ngram_max), token_pattern=r"(?u)\b[a-zA-Z][\w\-]+\b")
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:
+        raise InputError("the papers' titles and abstracts hold no words after stop-word removal; "
+                         "add abstracts to the corpus") from None
+    return matrix, vectorizer.get_feature_names_out()
+
+
+def build_taxonomy(papers: list[Paper], config: TaxonomyConfig = TaxonomyConfig()) -> Taxonomy:
+    """Cluster papers by their titles and abstracts."""
+    from scipy.cluster.hierarchy import fcluster, leaves_list, linkage
+
+    papers = [p for p in papers if p.text.strip(". ")]
+    config.check(len(papers))
+    matrix, vocab = _vectorize([p.text for p in papers], config)
+    dense = matrix.toarray().astype(np.float64)      # rows are L2-normalised by the vectorizer
+    if not np.any(dense):
+        raise InputError("no paper shares a term with the vocabulary; add abstracts to the corpus")
+    z = linkage(dense, method="ward", metric="euclidean")
+    if config.clusters is not None:
+        raw = fcluster(z, t=config.clusters, criterion="maxclust")
+        k = len(set(raw))
+        heights = np.sort(z[:, 2])[::-1]            # merge heights, highest first
+        low = float(heights[k - 1]) if k - 1 < len(heights) else 0.0
+        cut = (low + float(heights[k - 2])) / 2 if k >= 2 else float(heights[0]) * 1.05
+    else:
+        raw = fcluster(z, t=config.threshold, criterion="distance")
+        cut = float(config.threshold)
+    order = [int(i) for i in leaves_list(z)]
+    # renumber clusters by first appearance in dendrogram order
+    renumber: dict[int, int] = {}
+    for i in order:
+        renumber.setdefault(int(raw[i]), len(renumber) + 1)
+    assignment = [renumber[int(c)] for c in raw]
+    overall = dense.mean(axis=0)
+    clusters = []
+    for number in range(1, len(renumber) + 1):
+        rows = [i for i in order if assignment[i] == number]
+        inside = dense[rows].mean(axis=0)
+        rest = [i for i in range(len(papers)) if assignment[i] != number]
+        outside = dense[rest].mean(axis=0) if rest else overall * 0
+        score = inside - outside
+        top = [vocab[j] for j in np.argsort(-score, kind="stable")[: config.label_terms] if score[j] > 0]
+        clusters.append(Cluster(number, " / ".join(top), top, [papers[i].id for i in rows]))
+    names = [p.method or p.title for p in papers]
+    return Taxonomy([p.id for p in papers], names, assignment, clusters, z, order, config, cut, len(vocab))
+
+
+def _first_leaf(z: np.ndarray, node: int, n: int) -> int:
+    while node >= n:
+        node = int(z[node - n, 0])
+    return node
+
+
+def plot_dendrogram(tax: Taxonomy, path: str | Path, *, title: str = "Semantic taxonomy",
+                    max_leaves: int = 150, fmt: str | None = None) -> None:
+    """Draw the tree as in the survey's Figure 1: linkage distance across, leaves on the right,
+    branches coloured by cluster below the cut, each cluster's number and label on the left.
+
+    Past ``max_leaves`` papers the lowest merges are folded: a leaf then stands for a group of
+    papers and shows their count in brackets.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from scipy.cluster.hierarchy import dendrogram
+
+    n = len(tax.ids)
+    folded = n > max_leaves
+    shown = max_leaves if folded else n
+    fig, ax = plt.subplots(figsize=(11, max(4.0, 0.18 * shown + 1.5)))
+    labels = [f"{name[:36]} [{c}]" for name, c in zip(tax.names, tax.assignment)]
+    tree = dendrogram(tax.linkage, orientation="left", labels=labels,
+                      truncate_mode="lastp" if folded else None, p=shown, show_leaf_counts=True,
+                      color_threshold=tax.cut_height, above_threshold_color="#888888",
+                      leaf_font_size=max(5, min(10, int(600 / max(shown, 1)))), ax=ax)
+    ax.axvline(tax.cut_height, color="#cc3333", linestyle="--", linewidth=0.8)
+    ax.set_xlabel("Ward linkage distance")
+    ax.set_title(title if not folded else f"{title} ({n} papers, {shown} leaves)")
+    # scipy draws leaves bottom-up at y = 5, 15, 25, ...; a shown leaf may be a folded group, whose
+    # papers all share one cluster as long as the cut lies above the folded merges
+    ys: dict[int, list[float]] = {}
+    for k, node in enumerate(tree["leaves"]):
+        cluster = tax.assignment[_first_leaf(tax.linkage, int(node), n)]
+        ys.setdefault(cluster, []).append(5 + 10 * k)
+    for c in tax.clusters:
+        if c.number in ys:
+            ax.annotate(f"{c.number}: {c.label}", xy=(-0.02, float(np.mean(ys[c.number]))),
+                        xycoords=("axes fraction", "data"), fontsize=8, va="center", ha="right")
+    fig.subplots_adjust(left=0.30, right=0.68)
+    fig.savefig(str(path), dpi=120, format=fmt or Path(path).suffix.lstrip(".").lower() or "png")
+    plt.close(fig)

@@ -1,0 +1,209 @@
+"""Longitudinal trends (survey sections 2.3-2.4, figures 2-4): how many papers use each dataset
+(by role) and each metric (by family) per year, and where newly proposed metrics fall.
+
+Every count is a number of papers: a paper that reports PSNR in three tables counts once for PSNR
+and once for the visual-quality family. Names not in :mod:`thg.survey.vocab` are counted under the
+group "other" and listed by :func:`unknown_names`, so nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from thg.survey.corpus import Paper
+from thg.survey.vocab import DATASET_GROUPS, METRIC_FAMILIES, lookup
+
+
+@dataclass(frozen=True)
+class Row:
+    year: int
+    name: str          # dataset or metric name; the group itself for family rows
+    group: str         # DATASET_GROUPS / METRIC_FAMILIES key, or "other"
+    role: str          # "train", "test", "used" for datasets; "" for metrics
+    papers: int
+
+
+def _canon(name: str, kind: str) -> tuple[str, str]:
+    term = lookup(name, kind)
+    return (term.name, term.group) if term else (name, "other")
+
+
+def _dated(papers: list[Paper]) -> list[Paper]:
+    return [p for p in papers if p.year is not None]
+
+
+def dataset_usage(papers: list[Paper]) -> list[Row]:
+    """Papers per (year, dataset, role)."""
+    counts: Counter[tuple[int, str, str, str]] = Counter()
+    for p in _dated(papers):
+        seen = set()
+        for name, roles in p.datasets.items():
+            canon, group = _canon(name, "dataset")
+            for role in roles:
+                seen.add((p.year, canon, group, role))
+        counts.update(seen)
+    return [Row(y, n, g, r, c) for (y, n, g, r), c in sorted(counts.items())]
+
+
+def metric_usage(papers: list[Paper]) -> list[Row]:
+    """Papers per (year, metric)."""
+    counts: Counter[tuple[int, str, str]] = Counter()
+    for p in _dated(papers):
+        counts.update({(p.year, *_canon(m, "metric")) for m in p.metrics})
+    return [Row(y, n, g, "", c) for (y, n, g), c in sorted(counts.items())]
+
+
+def family_usage(papers: list[Paper]) -> list[Row]:
+    """Papers per (year, metric family) that report at least one metric of the family."""
+    counts: Counter[tuple[int, str]] = Counter()
+    for p in _dated(papers):
+        counts.update({(p.year, _canon(m, "metric")[1]) for m in p.metrics})
+    return [Row(y, g, g, "", c) for (y, g), c in sorted(counts.items())]
+
+
+def new_metric_usage(papers: list[Paper]) -> list[Row]:
+    """Newly proposed metrics per (year, family); a family left empty by extraction is "other"."""
+    counts: Counter[tuple[int, str]] = Counter()
+    for p in _dated(papers):
+        for nm in p.new_metrics:
+            counts[(p.year, nm.get("family") or "other")] += 1
+    return [Row(y, g, g, "", c) for (y, g), c in sorted(counts.items())]
+
+
+def unknown_names(papers: list[Paper]) -> dict[str, list[str]]:
+    """Dataset and metric names in the corpus that the vocabulary does not know."""
+    out = {"dataset": set(), "metric": set()}
+    for p in papers:
+        out["dataset"] |= {n for n in p.datasets if lookup(n, "dataset") is None}
+        out["metric"] |= {n for n in p.metrics if lookup(n, "metric") is None}
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def write_rows(rows: list[Row], path: str | Path) -> None:
+    with Path(path).open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["year", "name", "group", "role", "papers"])
+        for r in rows:
+            w.writerow([r.year, r.name, r.group, r.role, r.papers])
+
+
+def _years(rows: list[Row]) -> list[int]:
+    return list(range(min(r.year for r in rows), max(r.year for r in rows) + 1)) if rows else []
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_dataset_trends(rows: list[Row], path: str | Path, *, top: int = 5) -> None:
+    """Figure 2: one panel per dataset group and role (train / test); a line per dataset, the
+    ``top`` most used of each group."""
+    plt = _plt()
+    years = _years(rows)
+    groups = [g for g in DATASET_GROUPS if any(r.group == g for r in rows)] + (
+        ["other"] if any(r.group == "other" for r in rows) else [])
+    groups = groups or list(DATASET_GROUPS)
+    fig, axes = plt.subplots(2, len(groups), figsize=(3.6 * len(groups), 6), squeeze=False, sharex=True)
+    for col, group in enumerate(groups):
+        for row_i, role in enumerate(("train", "test")):
+            ax = axes[row_i][col]
+            sel = [r for r in rows if r.group == group and r.role == role]
+            totals = Counter()
+            for r in sel:
+                totals[r.name] += r.papers
+            for name, _ in totals.most_common(top):
+                per_year = {r.year: r.papers for r in sel if r.name == name}
+                ax.plot(years, [per_year.get(y, 0) for y in years], marker="o", label=name)
+            ax.set_title(f"{DATASET_GROUPS.get(group, group)} - {role}", fontsize=9)
+            if col == 0:
+                ax.set_ylabel("papers")
+            if sel:
+                ax.legend(fontsize=7)
+            ax.set_xticks(years)
+    fig.suptitle("Dataset usage by year")
+    fig.tight_layout()
+    fig.savefig(str(path), dpi=110, format=Path(path).suffix.lstrip(".").lower() or "png")
+    plt.close(fig)
+
+
+def plot_metric_trends(rows: list[Row], path: str | Path, *, top: int = 5) -> None:
+    """Figure 3: one panel per metric family, a line per metric (the ``top`` most used)."""
+    plt = _plt()
+    years = _years(rows)
+    fams = list(METRIC_FAMILIES) + (["other"] if any(r.group == "other" for r in rows) else [])
+    fig, axes = plt.subplots(1, len(fams), figsize=(3.4 * len(fams), 3.4), squeeze=False, sharey=True)
+    for col, fam in enumerate(fams):
+        ax = axes[0][col]
+        sel = [r for r in rows if r.group == fam]
+        totals = Counter()
+        for r in sel:
+            totals[r.name] += r.papers
+        for name, _ in totals.most_common(top):
+            per_year = {r.year: r.papers for r in sel if r.name == name}
+            ax.plot(years, [per_year.get(y, 0) for y in years], marker="o", label=name)
+        ax.set_title(METRIC_FAMILIES.get(fam, fam), fontsize=9)
+        ax.set_xticks(years)
+        if sel:
+            ax.legend(fontsize=7)
+    axes[0][0].set_ylabel("papers")
+    fig.suptitle("Metric usage by year")
+    fig.tight_layout()
+    fig.savefig(str(path), dpi=110, format=Path(path).suffix.lstrip(".").lower() or "png")
+    plt.close(fig)
+
+
+def family_shares(rows: list[Row]) -> dict[int, dict[str, float]]:
+    """Per year, each family's share of that year's family counts (sums to 1 over families)."""
+    by_year: dict[int, dict[str, float]] = defaultdict(dict)
+    for r in rows:
+        by_year[r.year][r.group] = by_year[r.year].get(r.group, 0) + r.papers
+    out = {}
+    for year, counts in sorted(by_year.items()):
+        total = sum(counts.values())
+        out[year] = {f: counts.get(f, 0) / total for f in list(METRIC_FAMILIES) + ["other"] if total}
+    return out
+
+
+def plot_radar(family_rows: list[Row], new_rows: list[Row], path: str | Path) -> None:
+    """Figure 4: (a) each year's share of metric use per family, (b) newly proposed metrics per
+    family and year, as radar charts with one polygon per year."""
+    plt = _plt()
+    fams = list(METRIC_FAMILIES)
+    angles = np.linspace(0, 2 * np.pi, len(fams), endpoint=False).tolist()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5), subplot_kw={"polar": True})
+    panels = (("(a) share of metric use", family_shares(family_rows)),
+              ("(b) newly proposed metrics", _counts_by_year(new_rows)))
+    for ax, (title, data) in zip(axes, panels):
+        for year, values in data.items():
+            v = [values.get(f, 0) for f in fams]
+            ax.plot(angles + angles[:1], v + v[:1], label=str(year))
+            ax.fill(angles + angles[:1], v + v[:1], alpha=0.08)
+        ax.set_xticks(angles)
+        ax.set_xticklabels([METRIC_FAMILIES[f] for f in fams], fontsize=8)
+        ax.set_rlabel_position(180 / len(fams))          # radial numbers between two axes, off the labels
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_title(title, fontsize=10, pad=18)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if not handles:
+        handles, labels = axes[1].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 8), fontsize=8)
+    fig.savefig(str(path), dpi=110, format=Path(path).suffix.lstrip(".").lower() or "png")
+    plt.close(fig)
+
+
+def _counts_by_year(rows: list[Row]) -> dict[int, dict[str, float]]:
+    out: dict[int, dict[str, float]] = defaultdict(dict)
+    for r in rows:
+        out[r.year][r.group] = out[r.year].get(r.group, 0) + r.papers
+    return dict(sorted(out.items()))
