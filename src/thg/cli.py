@@ -16,6 +16,7 @@ from thg.errors import ThgError
 
 #: command name -> "module:attribute" of its click command; imported only when run.
 COMMANDS: dict[str, str] = {
+    "eval": "thg.eval.cli:eval_group",
 }
 
 

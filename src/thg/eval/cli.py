@@ -1,0 +1,188 @@
+"""``thg eval``: evaluate videos, list metrics, compare methods, make test splits, run MOS studies.
+
+    thg eval --pred PRED [--ref REF] [--audio A] [--source IMG] [--metrics NAMES|suite] --output DIR
+    thg eval list
+    thg eval compare RESULTS_A RESULTS_B --output DIR
+    thg eval split INDEX.csv --protocol iid --output splits/
+    thg eval mos-page CLIPS... --output study.html ;  thg eval mos ratings.csv --output mos/
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from thg.errors import InputError, PipelineError, UsageError
+
+
+def _parse_metrics(text: str) -> tuple[str, ...]:
+    from thg.eval.registry import SUITE, metric_info
+
+    names: list[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if part.lower() == "suite":
+            if not SUITE:
+                raise UsageError("--metrics suite: the standard suite is empty in this build; name metrics "
+                                 "instead, e.g. --metrics psnr,ssim (see `thg eval list`)")
+            names += [n for n in SUITE if n not in names]
+        else:
+            key = metric_info(part).name  # raises "unknown metric ...; did you mean ..."
+            if key not in names:
+                names.append(key)
+    if not names:
+        raise UsageError("--metrics: no metric named; give names such as psnr,ssim or 'suite'")
+    return tuple(names)
+
+
+def _parse_params(items: tuple[str, ...]) -> dict[str, dict]:
+    params: dict[str, dict] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        metric, dot, name = key.partition(".")
+        if not sep or not dot or not metric or not name:
+            raise UsageError(f"--param {item!r}: write METRIC.NAME=VALUE, e.g. --param ssim.win_size=7")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        params.setdefault(metric.lower(), {})[name] = value
+    return params
+
+
+@click.group("eval", invoke_without_command=True)
+@click.option("--pred", type=click.Path(path_type=Path), help="Generated video, or folder of videos.")
+@click.option("--ref", type=click.Path(path_type=Path), help="Reference (ground-truth) video or folder, matched by name.")
+@click.option("--audio", type=click.Path(path_type=Path), help="Driving speech: file, or folder matched by name.")
+@click.option("--source", type=click.Path(path_type=Path), help="Source portrait: image, or folder matched by name.")
+@click.option("--metrics", "metrics_text", default="suite", show_default=True,
+              help="Comma-separated metric names, or 'suite' (see `thg eval list`).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Folder for results.json, CSV and report.")
+@click.option("--weights-dir", type=click.Path(path_type=Path), default=None,
+              help="Folder with pretrained weight files (else $THG_WEIGHTS_DIR).")
+@click.option("--param", "param_items", multiple=True, help="Metric parameter METRIC.NAME=VALUE (repeatable).")
+@click.option("--workers", "-j", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Videos evaluated in parallel processes.")
+@click.option("--metadata", type=click.Path(path_type=Path), default=None,
+              help="CSV with a 'video' column and condition columns (gender, age, lighting, language).")
+@click.option("--method", default=None, help="Name of the evaluated method, shown in the report.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(100, 1_000_000), default=10_000, show_default=True,
+              help="Bootstrap resamples for confidence intervals.")
+@click.option("--no-resume", is_flag=True, help="Start over instead of skipping videos already in --output.")
+@click.option("--skip-unmatched", is_flag=True, help="Skip PRED videos without a REF namesake instead of failing.")
+@click.pass_context
+def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, output, weights_dir, param_items,
+               workers, metadata, method, seed, n_boot, no_resume, skip_unmatched) -> None:
+    """Evaluate generated talking-head videos with the survey's metric suite.
+
+    PRED/REF are videos or folders of videos matched by name. OUTPUT receives results.json, a CSV
+    per video, report.html / report.md with plots, and per-video records so a crashed run resumes.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if pred is None:
+        click.echo(ctx.get_help())
+        return
+    if output is None:
+        raise UsageError("--output: give the folder that receives results.json and the report")
+    if output.exists() and not output.is_dir():
+        raise InputError(f"--output {output}: is a file; give a folder")
+    from thg.eval import report, runner, stats
+
+    metrics = _parse_metrics(metrics_text)
+    params = _parse_params(param_items)
+    meta = stats.load_metadata(metadata) if metadata else None
+    matching = runner.match_inputs(pred, ref=ref, audio=audio, source=source, skip_unmatched=skip_unmatched)
+    settings = runner.RunSettings(metrics=metrics, weights_dir=None if weights_dir is None else str(weights_dir),
+                                  params=params or None)
+    n = len(matching.jobs)
+    click.echo(f"evaluating {n} video{'s' * (n != 1)} with {', '.join(metrics)} -> {output}", err=True)
+
+    def progress(event: str, info: dict) -> None:
+        if event == "resume":
+            click.echo(f"resuming: {info['skipped']} videos already done", err=True)
+        elif info.get("status") == "ok":
+            click.echo(f"  {info['video']}: done in {info['seconds']:.1f} s", err=True)
+        else:
+            click.echo(f"  {info['video']}: failed: {info.get('error')}", err=True)
+
+    records = runner.run_jobs(matching.jobs, output, settings, workers=workers, resume=not no_resume,
+                              progress=progress)
+    ok = [r for r in records.values() if r.get("status") == "ok"]
+    if not ok:
+        first = next(iter(records.values()))
+        raise InputError(first.get("error") or "no video could be evaluated")
+    results = report.build_results(
+        output, records, settings=settings.to_dict(), metadata=meta, seed=seed, n_boot=n_boot, method=method,
+        command=shlex.join(["thg", *sys.argv[1:]]) if sys.argv else None,
+        matching={"unmatched_pred": matching.unmatched_pred, "unused_ref": matching.unused_ref,
+                  "missing_audio": matching.missing_audio, "missing_source": matching.missing_source})
+    paths = report.write_report(output, results, title=f"thg evaluation: {method}" if method else "thg evaluation")
+    for name, entry in results["metrics"].items():
+        s = entry["summary"]
+        shown = entry.get("set_value") if entry["scope"] == "set" else s["median"]
+        click.echo(f"{name:>14}: {report._fmt(shown)}  (IQR {report._fmt(s['q1'])}–{report._fmt(s['q3'])}, "
+                   f"n={s['n']})")
+    click.echo(f"report: {paths['html']}")
+    failed = results["failed"]
+    if failed:
+        raise PipelineError(f"{len(failed)} of {len(records)} videos failed ({', '.join(list(failed)[:5])}); "
+                            f"see {paths['csv']}; fix them and run the same command again to finish")
+
+
+@eval_group.command("list")
+def list_command() -> None:
+    """List the metrics, their family, direction and what they need."""
+    from thg.eval.registry import SUITE, list_metrics
+
+    infos = list_metrics()
+    if not infos:
+        click.echo("no metrics are registered in this build")
+        return
+    for info in infos:
+        arrow = "higher" if info.higher_is_better else "lower"
+        needs = ",".join(sorted(info.needs)) or "-"
+        mark = "*" if info.name in SUITE else " "
+        click.echo(f"{mark}{info.name:<16} {info.family:<11} {arrow:<6} needs:{needs:<22} {info.scope:<5} "
+                   f"{info.description}")
+    if SUITE:
+        click.echo("* = in the standard suite (--metrics suite)")
+
+
+@eval_group.command("compare")
+@click.argument("results_a", type=click.Path(path_type=Path))
+@click.argument("results_b", type=click.Path(path_type=Path))
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="Folder for the comparison report.")
+@click.option("--label-a", default=None, help="Name of method A (default: its --method, else 'A').")
+@click.option("--label-b", default=None, help="Name of method B.")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def compare_command(results_a, results_b, output, label_a, label_b, alpha, seed) -> None:
+    """Paired comparison of two evaluated methods on the same clips (Wilcoxon signed-rank + effect size)."""
+    from thg.eval import report
+
+    a, b = report.load_results(results_a), report.load_results(results_b)
+    label_a = label_a or a.get("method") or "A"
+    label_b = label_b or b.get("method") or "B"
+    if label_a == label_b:
+        label_b += " (B)"
+    comp = report.compare_results(a, b, label_a=label_a, label_b=label_b, alpha=alpha, seed=seed)
+    output.mkdir(parents=True, exist_ok=True)
+    a = dict(a, method=label_a)
+    paths = report.write_report(output, a, title=f"thg comparison: {label_a} vs {label_b}", comparisons=[comp],
+                                others={label_b: b})
+    report.write_json(output / "comparison.json", comp)
+    for row in comp["metrics"]:
+        click.echo(f"{row['metric']:>14}: median {report._fmt(row['median_a'])} vs {report._fmt(row['median_b'])}, "
+                   f"p={report._fmt(row['p_value'], 3)}, r={report._fmt(row['effect_size'], 3)}, better: "
+                   f"{ {'a': label_a, 'b': label_b}.get(row['better'], 'no significant difference') }")
+    click.echo(f"report: {paths['html']}")
+
+
+__all__ = ["eval_group"]
