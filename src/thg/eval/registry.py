@@ -14,7 +14,7 @@ from thg.eval.base import Metric, MetricInfo
 from thg.eval.metrics import METRICS
 
 #: the standard suite (survey section 3.4) run by ``--metrics suite``
-SUITE: tuple[str, ...] = ()
+SUITE: tuple[str, ...] = ("psnr", "ssim", "ms-ssim", "l1")
 
 
 def _resolve(name: str) -> type[Metric]:
