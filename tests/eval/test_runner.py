@@ -67,25 +67,27 @@ class TinyBrightness(Metric):
 CALLS: list[str] = []
 
 
-def tiny_evaluate(pred, *, ref=None, audio=None, source=None, metrics=(), weights_dir=None, params=None, chunk=32):
-    """Stands in for helper A's evaluate_video in these tests: streams frames through the registry's metrics."""
-    from thg.eval.registry import create_metric
+def tiny_evaluate(pred, **kw):
+    """The package's evaluate_video, counting calls and able to kill its worker process on request."""
+    from thg.eval.video import evaluate_video
 
     CALLS.append(os.path.basename(pred))
     if "crash" in os.path.basename(pred) and os.environ.get("TINY_CRASH") == "1":
         os._exit(3)  # a worker dying mid-run
-    ms = {n: create_metric(n) for n in metrics}
-    refs = read_video_frames(ref) if ref else None
-    for frame in read_video_frames(pred):
-        r = next(refs)[None] if refs is not None else None
-        for m in ms.values():
-            m.update(frame[None], r)
-    out = {}
-    for n, m in ms.items():
-        res = m.compute()
-        if m.info.scope == "set":
-            res.extra["state"] = m.state()
-        out[n] = res
+    return evaluate_video(pred, **kw)
+
+
+def pooling_evaluate(pred, **kw):
+    """evaluate_video plus the hand-over of set-level state the runner pools (``extra["state"]``)."""
+    from thg.eval.registry import create_metric
+
+    out = tiny_evaluate(pred, **kw)
+    for name, res in out.items():
+        metric = create_metric(name)
+        if metric.info.scope == "set":
+            for frame in read_video_frames(pred):
+                metric.update(frame[None])
+            res.extra["state"] = metric.state()
     return out
 
 
@@ -171,7 +173,7 @@ def test_skip_unmatched_and_side_inputs(dataset, tmp_path, speech_path):
 def test_parallel_run_writes_records_and_state(dataset, tmp_path, tiny_metrics):
     jobs = runner.match_inputs(dataset / "pred", ref=dataset / "ref").jobs
     settings = runner.RunSettings(metrics=("tiny-l1", "tiny-brightness"))
-    records = runner.run_jobs(jobs, tmp_path, settings, workers=2, mp_context="fork", evaluate=tiny_evaluate)
+    records = runner.run_jobs(jobs, tmp_path, settings, workers=2, mp_context="fork", evaluate=pooling_evaluate)
     assert set(records) == {"a", "b", "spk2/c"} and all(r["status"] == "ok" for r in records.values())
     l1 = {k: r["metrics"]["tiny-l1"]["value"] for k, r in records.items()}
     assert l1["a"] < l1["b"] < l1["spk2/c"]   # more noise, larger error

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import sys
 from pathlib import Path
 
 import click
@@ -120,7 +119,7 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
         raise InputError(first.get("error") or "no video could be evaluated")
     results = report.build_results(
         output, records, settings=settings.to_dict(), metadata=meta, seed=seed, n_boot=n_boot, method=method,
-        command=shlex.join(["thg", *sys.argv[1:]]) if sys.argv else None,
+        command=_command_line(ctx),
         matching={"unmatched_pred": matching.unmatched_pred, "unused_ref": matching.unused_ref,
                   "missing_audio": matching.missing_audio, "missing_source": matching.missing_source})
     paths = report.write_report(output, results, title=f"thg evaluation: {method}" if method else "thg evaluation")
@@ -134,6 +133,22 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
     if failed:
         raise PipelineError(f"{len(failed)} of {len(records)} videos failed ({', '.join(list(failed)[:5])}); "
                             f"see {paths['csv']}; fix them and run the same command again to finish")
+
+
+def _command_line(ctx: click.Context) -> str:
+    """The evaluation command as it could be typed again (from the parsed options)."""
+    words = ["thg", "eval"]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if value is None or value is False or value == () or not isinstance(param, click.Option):
+            continue
+        flag = max(param.opts, key=len)
+        if param.is_flag:
+            words.append(flag)
+        else:
+            for v in (value if param.multiple else (value,)):
+                words += [flag, str(v)]
+    return shlex.join(words)
 
 
 @eval_group.command("list")
