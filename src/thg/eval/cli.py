@@ -201,3 +201,53 @@ def compare_command(results_a, results_b, output, label_a, label_b, alpha, seed)
 
 
 __all__ = ["eval_group"]
+
+
+@eval_group.command("index")
+@click.argument("dataset")
+@click.argument("root", type=click.Path(path_type=Path))
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="Index CSV to write.")
+def index_command(dataset, root, output) -> None:
+    """Index a local copy of DATASET (voxceleb1/2, hdtf, mead, crema-d, ravdess, grid, lrs2, lrs3) under ROOT."""
+    from thg.eval import datasets
+
+    clips = datasets.index_dataset(dataset, root)
+    datasets.write_index(clips, output)
+    speakers = len({c.speaker for c in clips})
+    click.echo(f"{len(clips)} clips of {speakers} speakers -> {output}")
+
+
+@eval_group.command("split")
+@click.argument("index", type=click.Path(path_type=Path))
+@click.option("--protocol", "protocol_name", type=click.Choice(["iid", "cross-dataset", "emotion", "low-shot"]),
+              required=True, help="Split protocol of survey section 3.4.")
+@click.option("--test-index", type=click.Path(path_type=Path), default=None,
+              help="cross-dataset: index of the unseen test corpus.")
+@click.option("--fraction", type=float, default=0.2, show_default=True, help="Share of speakers held out.")
+@click.option("--per-emotion", type=click.IntRange(1), default=None, help="emotion: at most this many clips per emotion.")
+@click.option("--shots", type=click.IntRange(1, 5), default=1, show_default=True, help="low-shot: frames to adapt on.")
+@click.option("--max-test", type=click.IntRange(1), default=None, help="cross-dataset: sample at most this many clips.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="Split JSON file to write.")
+def split_command(index, protocol_name, test_index, fraction, per_emotion, shots, max_test, seed, output) -> None:
+    """Write a test split of INDEX (from `thg eval index`) with its seed."""
+    from thg.eval import datasets, protocol
+
+    clips = datasets.read_index(index)
+    if protocol_name == "cross-dataset":
+        if test_index is None:
+            raise UsageError("--protocol cross-dataset needs --test-index, the index of the unseen test corpus")
+        split = protocol.split_cross_dataset(clips, datasets.read_index(test_index), max_test=max_test, seed=seed)
+    elif protocol_name == "iid":
+        split = protocol.split_iid(clips, fraction=fraction, seed=seed)
+    elif protocol_name == "emotion":
+        split = protocol.split_emotion(clips, fraction=fraction, per_emotion=per_emotion, seed=seed)
+    else:
+        split = protocol.split_low_shot(clips, shots=shots, fraction=fraction, seed=seed)
+    split.sources = {"index": protocol.file_source(index)}
+    if test_index is not None:
+        split.sources["test_index"] = protocol.file_source(test_index)
+    protocol.write_split(split, output)
+    c = split.counts()
+    click.echo(f"{protocol_name} split (seed {seed}): {c['train']} train, {c['test']} test clips, "
+               f"{c['test_speakers']} test speakers -> {output}")
