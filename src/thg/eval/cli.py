@@ -251,3 +251,56 @@ def split_command(index, protocol_name, test_index, fraction, per_emotion, shots
     c = split.counts()
     click.echo(f"{protocol_name} split (seed {seed}): {c['train']} train, {c['test']} test clips, "
                f"{c['test_speakers']} test speakers -> {output}")
+
+
+@eval_group.command("mos-page")
+@click.argument("methods", nargs=-1, required=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="Rating page (.html) to write.")
+@click.option("--attention-checks", type=click.IntRange(0, 50), default=2, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--title", default="Video quality study", show_default=True)
+@click.option("--question", default="How natural and realistic is the talking person in this video?", show_default=True)
+@click.option("--link", is_flag=True, help="Link the videos by relative path instead of embedding them.")
+def mos_page_command(methods, output, attention_checks, seed, title, question, link) -> None:
+    """Write a self-contained rating page for METHOD=FOLDER pairs (e.g. ours=out/ours base=out/base)."""
+    from thg.eval import mos
+
+    table = {}
+    for item in methods:
+        name, sep, folder = item.partition("=")
+        if not sep or not name or not folder:
+            raise UsageError(f"{item!r}: write METHOD=FOLDER, e.g. ours=out/ours")
+        if name in table:
+            raise UsageError(f"method {name!r} is given twice; give each method once")
+        table[name] = folder
+    page, key = mos.make_study(table, output, attention_checks=attention_checks, seed=seed, title=title,
+                               question=question, embed=not link)
+    n = len(json.loads(key.read_text())["items"])
+    click.echo(f"{n} clips + {attention_checks} attention checks -> {page} (keep {key} to score the ratings)")
+
+
+@eval_group.command("mos")
+@click.argument("ratings", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--key", "key_path", type=click.Path(path_type=Path), required=True, help="The page's .key.json.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="Folder for mos.json / mos.md.")
+@click.option("--max-attention-failures", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--min-correlation", type=float, default=0.3, show_default=True,
+              help="Exclude raters whose scores correlate less with the others' mean.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def mos_command(ratings, key_path, output, max_attention_failures, min_correlation, seed) -> None:
+    """MOS with 95% CIs, Krippendorff's alpha and rater screening from the rating CSVs."""
+    from thg.eval import mos
+
+    key = mos.load_key(key_path)
+    result = mos.analyse(mos.load_ratings(ratings, key), key, max_attention_failures=max_attention_failures,
+                         min_correlation=min_correlation, seed=seed)
+    paths = mos.write_mos_report(result, output)
+    for method, e in result["methods"].items():
+        click.echo(f"{method:>14}: MOS {e['mos']:.3f} [{e['ci'][0]:.3f}, {e['ci'][1]:.3f}] "
+                   f"({e['n_raters']} raters, {e['n_ratings']} ratings)")
+    a = result["alpha"]
+    click.echo(f"Krippendorff's alpha: interval {a['interval']:.3f}, ordinal {a['ordinal']:.3f}; "
+               f"raters kept {result['raters']['kept']} of {result['raters']['total']}")
+    for w in result["warnings"]:
+        click.echo(f"warning: {w}", err=True)
+    click.echo(f"report: {paths['markdown']}")
