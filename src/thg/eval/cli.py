@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from thg.errors import InputError, PipelineError, UsageError
+from thg.errors import InputError, PipelineError, ThgError, UsageError
 
 
 def _parse_metrics(text: str) -> tuple[str, ...]:
@@ -114,9 +114,13 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
     records = runner.run_jobs(matching.jobs, output, settings, workers=workers, resume=not no_resume,
                               progress=progress)
     ok = [r for r in records.values() if r.get("status") == "ok"]
-    if not ok:
+    if not ok:  # nothing worked: the first video's own one-line error, with its exit code
+        import thg.errors
+
         first = next(iter(records.values()))
-        raise InputError(first.get("error") or "no video could be evaluated")
+        cls = getattr(thg.errors, str(first.get("error_type")), InputError)
+        raise (cls if isinstance(cls, type) and issubclass(cls, ThgError) else InputError)(
+            first.get("error") or "no video could be evaluated")
     results = report.build_results(
         output, records, settings=settings.to_dict(), metadata=meta, seed=seed, n_boot=n_boot, method=method,
         command=_command_line(ctx),
