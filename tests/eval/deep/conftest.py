@@ -64,3 +64,21 @@ def syncnet_weights(weights_root):
 @pytest.fixture
 def save_random():
     return _save_random
+
+
+@pytest.fixture(scope="session")
+def lpips_weights(weights_root):
+    from thg.eval.metrics.deep.nets.lpips import AlexNet, LinearHeads
+
+    _save_random(AlexNet(), weights_root / "alexnet-owt-7be5be79.pth", seed=1)
+    heads = {k: v.abs() for k, v in _save_random(LinearHeads(), weights_root / "alex.pth", seed=2).items()}
+    torch.save(heads, weights_root / "alex.pth")          # the published heads are non-negative
+    return weights_root
+
+
+@pytest.fixture(scope="session")
+def inception_weights(weights_root):
+    from thg.eval.metrics.deep.nets.inception import FIDInception
+
+    _save_random(FIDInception(), weights_root / "pt_inception-2015-12-05-6726825d.pth", seed=3)
+    return weights_root

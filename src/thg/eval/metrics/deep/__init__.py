@@ -11,4 +11,6 @@ DEEP_METRICS: dict[str, str] = {
     "av-offset": "thg.eval.metrics.deep.lse:AVOffset",
     "lse-c-frame": "thg.eval.metrics.deep.lse:LSECFrame",
     "lse-d-frame": "thg.eval.metrics.deep.lse:LSEDFrame",
+    "lpips": "thg.eval.metrics.deep.perceptual:LPIPSMetric",
+    "fid": "thg.eval.metrics.deep.fid:FID",
 }
