@@ -68,3 +68,28 @@ def test_params_reach_the_metric(ref_video, noisy_video):
     assert r["ssim"].convention["channels"] == "y"
     assert r["ssim"].convention["params"]["channels"] == "y"
     assert np.isfinite(r["ssim"].value)
+
+
+def test_suite_runs_every_family_and_face_metrics_share_the_mesh(tmp_path, portrait, speech_path, ref_video):
+    from _clips import open_mouth
+
+    from thg.eval.registry import suite_names
+
+    frames = [open_mouth(face_crop(portrait, dx=3.0), 6 * (i % 3)) for i in range(12)]
+    pred = write_video(tmp_path / "talk.mp4", frames, audio_path=speech_path)
+    res = evaluate_video(pred, ref=ref_video, metrics="suite")
+    assert list(res) == suite_names()
+    for name in ("psnr", "lmd-mouth", "aed", "prmse", "akd", "head-motion", "smoothness-landmark", "mouth-sync"):
+        assert np.isfinite(res[name].value), (name, res[name].notes)
+        assert res[name].coverage == 1.0
+    assert res["mouth-sync"].convention["alignment"]["audio"].startswith("pred video's audio")
+    assert res["lmd-mouth"].value > res["lmd-face"].value - 1.0
+    assert res["lmd-face"].value == pytest.approx(3.0, abs=1.5)
+    # metrics whose inputs are absent (weights files) are NaN with a note, not a crash
+    for r in res.values():
+        assert np.isfinite(r.value) or r.notes
+
+
+def test_named_sync_metric_without_audio_is_an_error(ref_video):
+    with pytest.raises(UsageError, match="mouth-sync.*audio"):
+        evaluate_video(ref_video, metrics=["mouth-sync"])

@@ -31,7 +31,7 @@ SUITE_TOKEN = "suite"
 def resolve_metric_names(metrics: str | Iterable[str] | None) -> tuple[list[str], set[str]]:
     """(names in order, the subset the user named explicitly). ``"suite"`` expands to SUITE."""
     from thg.eval.metrics import METRICS
-    from thg.eval.registry import SUITE, _resolve
+    from thg.eval.registry import SUITE, _resolve, suite_names
 
     if metrics is None:
         metrics = SUITE_TOKEN
@@ -44,7 +44,7 @@ def resolve_metric_names(metrics: str | Iterable[str] | None) -> tuple[list[str]
     for raw in metrics:
         key = raw.strip().lower()
         if key == SUITE_TOKEN:
-            names += [n for n in SUITE if n not in names]
+            names += [n for n in suite_names() if n not in names]
             continue
         _resolve(key)  # one-line "did you mean" error for a misspelt name
         if key in METRICS and key not in names:
@@ -135,7 +135,7 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
         active[name] = m
 
     # 5. stream frames
-    face_metrics = {n: m for n, m in active.items() if hasattr(m, "update_faces")}
+    face_metrics = {n: m for n, m in active.items() if hasattr(m, "update_faces") and hasattr(m, "mesh_mode")}
     trackers = _face_trackers(face_metrics, ref is not None)
     n_pred = n_ref = 0
     pred_frames = read_video_frames(pred)
@@ -197,26 +197,45 @@ def _jsonable(params: dict) -> dict:
 
 
 def _face_trackers(face_metrics: dict[str, Metric], with_ref: bool) -> dict:
-    if not face_metrics:
-        return {}
+    """One face tracker per (mesh mode, pred|ref), shared by all face metrics."""
     from thg.eval.metrics.face import FaceTracker
 
-    trackers = {"pred": FaceTracker()}
-    if with_ref and any("ref" in m.info.needs or "source" in m.info.needs for m in face_metrics.values()):
-        trackers["ref"] = FaceTracker()
+    trackers: dict = {}
+    for m in face_metrics.values():
+        mode = m.mesh_mode  # type: ignore[attr-defined]
+        trackers.setdefault((mode, "pred"), FaceTracker(mode))
+        if with_ref and "ref" in m.info.needs:
+            trackers.setdefault((mode, "ref"), FaceTracker(mode))
     return trackers
+
+
+def _track_all(trackers: dict, pred: np.ndarray, ref: np.ndarray | None) -> dict:
+    """Mesh points of this chunk for every tracker; the ref video is tracked in a second thread
+    (the face mesh releases the GIL), so pred and ref use both cores."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = {key: (t, pred if key[1] == "pred" else ref) for key, t in trackers.items()
+            if key[1] == "pred" or ref is not None}
+    refs = {k: v for k, v in jobs.items() if k[1] == "ref"}
+    if not refs:
+        return {k: t.track(frames) for k, (t, frames) in jobs.items()}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        futures = {k: pool.submit(t.track, frames) for k, (t, frames) in refs.items()}
+        out = {k: t.track(frames) for k, (t, frames) in jobs.items() if k[1] == "pred"}
+        out.update({k: f.result() for k, f in futures.items()})
+    return out
 
 
 def _feed(active: dict[str, Metric], face_metrics: dict[str, Metric], trackers: dict, pred: np.ndarray,
           ref: np.ndarray | None, explicit: set[str], results: dict, alignment: dict) -> None:
-    pred_pts = trackers["pred"].track(pred) if "pred" in trackers else None
-    ref_pts = trackers["ref"].track(ref) if "ref" in trackers and ref is not None else None
+    points = _track_all(trackers, pred, ref) if trackers else {}
     for name, m in list(active.items()):
         if name in results:
             continue
         try:
             if name in face_metrics:
-                m.update_faces(pred, ref, pred_pts, ref_pts)  # type: ignore[attr-defined]
+                mode = m.mesh_mode  # type: ignore[attr-defined]
+                m.update_faces(pred, ref, points[(mode, "pred")], points.get((mode, "ref")))  # type: ignore[attr-defined]
             else:
                 m.update(pred, ref if "ref" in m.info.needs else None)
         except ThgError as e:

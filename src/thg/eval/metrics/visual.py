@@ -82,4 +82,31 @@ class L1(_FullRef):
         return {**super().convention(), "formula": "mean |pred - ref| / data_range"}
 
 
-__all__ = ["PSNR", "SSIM", "MSSSIM", "L1"]
+
+
+
+class PixelSmoothness(PerFrameMetric):
+    info = MetricInfo("smoothness-pixel", "expression", False, frozenset(), (0.0, 1.0),
+                      "Pixel temporal difference: mean |frame(t) - frame(t-1)| in [0, 1] (flicker and jitter "
+                      "raise it; compare with the reference's own value)")
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self._prev: np.ndarray | None = None
+
+    def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
+        from thg.eval.metrics._common import check_frames
+
+        pred = check_frames(pred, "pred").astype(np.float32)
+        if len(pred) == 0:
+            return
+        seq = pred if self._prev is None else np.concatenate([self._prev[None], pred])
+        diffs = np.abs(np.diff(seq, axis=0)).mean(axis=(1, 2, 3)) / 255.0
+        self._values.extend(float(d) for d in diffs)
+        self._prev = pred[-1]
+
+    def convention(self) -> dict:
+        return {"formula": "mean over consecutive frame pairs of mean |f(t) - f(t-1)| / 255, all RGB values",
+                "per_frame": "one value per consecutive pair"}
+
+__all__ = ["PSNR", "SSIM", "MSSSIM", "L1", "PixelSmoothness"]
