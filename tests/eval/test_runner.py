@@ -183,7 +183,12 @@ def test_parallel_run_writes_records_and_state(dataset, tmp_path, tiny_metrics):
     arrays = runner.load_arrays(tmp_path, records["spk2/c"])
     assert arrays["tiny-l1/per_frame"].shape == (8,)
     assert arrays["tiny-l1/per_frame"].mean() == pytest.approx(l1["spk2/c"])
-    assert set(arrays) >= {"tiny-brightness/state/total", "tiny-brightness/state/count"}
+    pool = runner.load_pooled(tmp_path, settings)
+    assert sorted(pool.videos) == ["a", "b", "spk2/c"]
+    frames = [f for n in ("a", "b", "spk2/c") for f in read_video_frames(dataset / "pred" / f"{n}.mp4")]
+    assert pool.metrics["tiny-brightness"].compute().value == pytest.approx(
+        np.mean([f.astype(np.float64).mean() for f in frames]), rel=1e-9)
+    assert not list((tmp_path / "per_video").glob("*.state.npz"))  # folded into the pool, then removed
     assert records["a"]["hashes"]["pred"] == runner.file_sha256(dataset / "pred" / "a.mp4")
 
 
@@ -240,3 +245,30 @@ def test_a_corrupt_video_is_recorded_and_the_rest_go_on(dataset, tmp_path, tiny_
                               evaluate=tiny_evaluate)
     assert records["a"]["status"] == "ok"
     assert records["b"]["status"] == "error" and "b.mp4" in records["b"]["error"]
+
+
+def test_set_state_is_pooled_exactly_once_across_a_crash(dataset, tmp_path, tiny_metrics, monkeypatch):
+    jobs = runner.match_inputs(dataset / "pred", ref=dataset / "ref").jobs
+    settings = runner.RunSettings(metrics=("tiny-brightness",))
+    clean = runner.run_jobs(jobs, tmp_path / "clean", settings, evaluate=pooling_evaluate)
+    expected = runner.load_pooled(tmp_path / "clean", settings).metrics["tiny-brightness"].compute().value
+    assert len(clean) == 3
+
+    fold = runner.SetPool.fold
+
+    def crash_on_b(self, record):
+        if record["video"] == "b":
+            raise KeyboardInterrupt  # after b's line was written, before its state was pooled
+        fold(self, record)
+
+    monkeypatch.setattr(runner.SetPool, "fold", crash_on_b)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_jobs(jobs, tmp_path / "out", settings, evaluate=pooling_evaluate)
+    monkeypatch.setattr(runner.SetPool, "fold", fold)
+    assert set(runner.read_records(tmp_path / "out")) == {"a", "b"}
+    CALLS.clear()
+    runner.run_jobs(jobs, tmp_path / "out", settings, evaluate=pooling_evaluate)
+    assert CALLS == ["b.mp4", "c.mp4"]  # b was listed but not pooled: evaluated again
+    pool = runner.load_pooled(tmp_path / "out", settings)
+    assert sorted(pool.videos) == ["a", "b", "spk2/c"]
+    assert pool.metrics["tiny-brightness"].compute().value == pytest.approx(expected, rel=1e-12)

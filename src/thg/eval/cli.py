@@ -18,25 +18,19 @@ import click
 from thg.errors import InputError, PipelineError, ThgError, UsageError
 
 
-def _parse_metrics(text: str) -> tuple[str, ...]:
-    from thg.eval.registry import SUITE, metric_info
+def _parse_metrics(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """(the tokens handed to the per-video runner, the metric names they expand to).
 
-    names: list[str] = []
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        if part.lower() == "suite":
-            if not SUITE:
-                raise UsageError("--metrics suite: the standard suite is empty in this build; name metrics "
-                                 "instead, e.g. --metrics psnr,ssim (see `thg eval list`)")
-            names += [n for n in SUITE if n not in names]
-        else:
-            key = metric_info(part).name  # raises "unknown metric ...; did you mean ..."
-            if key not in names:
-                names.append(key)
-    if not names:
+    The tokens are kept as typed ("suite" stays "suite") because a metric named explicitly fails
+    loudly when its input is missing, while one that comes with the suite yields NaN and a note.
+    """
+    from thg.eval.video import resolve_metric_names
+
+    tokens = tuple(t.strip().lower() for t in text.split(",") if t.strip())
+    if not tokens:
         raise UsageError("--metrics: no metric named; give names such as psnr,ssim or 'suite'")
-    return tuple(names)
+    names, _ = resolve_metric_names(list(tokens))  # "unknown metric ...; did you mean ..."
+    return tokens, names
 
 
 def _parse_params(items: tuple[str, ...]) -> dict[str, dict]:
@@ -94,11 +88,11 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
         raise InputError(f"--output {output}: is a file; give a folder")
     from thg.eval import report, runner, stats
 
-    metrics = _parse_metrics(metrics_text)
+    tokens, metrics = _parse_metrics(metrics_text)
     params = _parse_params(param_items)
     meta = stats.load_metadata(metadata) if metadata else None
     matching = runner.match_inputs(pred, ref=ref, audio=audio, source=source, skip_unmatched=skip_unmatched)
-    settings = runner.RunSettings(metrics=metrics, weights_dir=None if weights_dir is None else str(weights_dir),
+    settings = runner.RunSettings(metrics=tokens, weights_dir=None if weights_dir is None else str(weights_dir),
                                   params=params or None)
     n = len(matching.jobs)
     click.echo(f"evaluating {n} video{'s' * (n != 1)} with {', '.join(metrics)} -> {output}", err=True)
@@ -158,19 +152,20 @@ def _command_line(ctx: click.Context) -> str:
 @eval_group.command("list")
 def list_command() -> None:
     """List the metrics, their family, direction and what they need."""
-    from thg.eval.registry import SUITE, list_metrics
+    from thg.eval.registry import list_metrics, suite_names
 
     infos = list_metrics()
+    suite = set(suite_names())
     if not infos:
         click.echo("no metrics are registered in this build")
         return
     for info in infos:
         arrow = "higher" if info.higher_is_better else "lower"
         needs = ",".join(sorted(info.needs)) or "-"
-        mark = "*" if info.name in SUITE else " "
+        mark = "*" if info.name in suite else " "
         click.echo(f"{mark}{info.name:<16} {info.family:<11} {arrow:<6} needs:{needs:<22} {info.scope:<5} "
                    f"{info.description}")
-    if SUITE:
+    if suite:
         click.echo("* = in the standard suite (--metrics suite)")
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from thg.errors import InputError
 from thg.eval import stats
 from thg.eval.base import FAMILIES
-from thg.eval.runner import as_float, jsonable, load_arrays
+from thg.eval.runner import RunSettings, as_float, jsonable, load_pooled
 
 SCHEMA = "thg-eval-results/1"
 PACKAGES = ("thg", "numpy", "scipy", "opencv-contrib-python", "mediapipe", "scikit-image", "torch",
@@ -73,29 +73,13 @@ def _info_dict(name: str) -> dict:
             "weights": list(info.weights)}
 
 
-def _pool_set_metric(name: str, out_dir: Path, records: Sequence[dict], settings: Mapping) -> tuple[float, dict, list]:
-    """Merge the array state every video saved for a set-level metric and compute the set value."""
-    from thg.eval.registry import create_metric
-
-    params = dict((settings.get("params") or {}).get(name, {}) or {})
-    if settings.get("weights_dir"):
-        params.setdefault("weights_dir", settings["weights_dir"])
-    total = None
-    for rec in records:
-        if not rec.get("metrics", {}).get(name, {}).get("has_state"):
-            continue
-        prefix = f"{name}/state/"
-        state = {k[len(prefix):]: v for k, v in load_arrays(out_dir, rec).items() if k.startswith(prefix)}
-        metric = create_metric(name, **params)
-        metric.load_state(state)
-        if total is None:
-            total = metric
-        else:
-            total.merge(metric)
-    if total is None:
-        return math.nan, {}, ["no video handed over pooled state; the set value could not be computed"]
-    res = total.compute()
-    return float(res.value), jsonable(res.convention), list(res.notes)
+def _pool_set_metric(name: str, pool) -> tuple[float, dict, list]:
+    """The set value of a set-level metric from the run's pooled state."""
+    metric = pool.metrics.get(name)
+    if metric is None:
+        return math.nan, {}, ["no video handed over its state; the set value could not be computed"]
+    res = metric.compute()
+    return float(res.value), jsonable(res.convention), list(res.notes) + [f"pooled over {len(pool.videos)} videos"]
 
 
 def build_results(out_dir: str | os.PathLike, records: Mapping[str, dict], *, settings: Mapping,
@@ -109,6 +93,7 @@ def build_results(out_dir: str | os.PathLike, records: Mapping[str, dict], *, se
     for rec in ok:
         names += [m for m in rec.get("metrics", {}) if m not in names]
     metrics: dict[str, dict] = {}
+    pool = None
     for name in names:
         entry = _info_dict(name)
         per_video = {r["video"]: as_float(r["metrics"][name]["value"]) for r in ok if name in r["metrics"]}
@@ -129,7 +114,11 @@ def build_results(out_dir: str | os.PathLike, records: Mapping[str, dict], *, se
         if len(conventions) > 1:
             entry["conventions"] = conventions
         if entry["scope"] == "set":
-            value, conv, set_notes = _pool_set_metric(name, out_dir, ok, settings)
+            if pool is None:
+                pool = load_pooled(out_dir, RunSettings(metrics=tuple(settings.get("metrics", ())),
+                                                        weights_dir=settings.get("weights_dir"),
+                                                        params=settings.get("params") or None))
+            value, conv, set_notes = _pool_set_metric(name, pool)
             entry.update(set_value=value, set_convention=conv, set_notes=set_notes)
         if metadata:
             columns = sorted({c for row in metadata.values() for c in row})

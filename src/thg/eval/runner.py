@@ -6,8 +6,12 @@ A run directory holds
   other settings into the same folder is refused rather than mixing numbers);
 - ``per_video.jsonl``: one JSON line per finished video, appended and flushed as each video
   finishes (values, conventions, coverage, notes, input hashes, or the error that stopped it);
-- ``per_video/<name>.npz``: that video's per-frame values and the array state of set-level metrics
-  (FID, FVD), pooled at the end with :meth:`Metric.merge`.
+- ``per_video/<name>.npz``: that video's per-frame values;
+- ``pooled_state.npz``: the array state of set-level metrics (FID, FVD) merged over every finished
+  video with :meth:`Metric.merge`, and the names of the videos it holds. A video's state is folded in
+  right after its line is written; a crash between the two leaves a video that is listed but not
+  pooled, and that video is evaluated again on resume (never pooled twice). Evaluation functions
+  hand a set-level metric's state over as ``MetricResult.extra["state"]`` (its :meth:`Metric.state`).
 
 Rerunning the same command skips every video whose line is in ``per_video.jsonl`` with unchanged
 input hashes, so a crash or Ctrl-C loses at most the videos that were being evaluated.
@@ -214,13 +218,14 @@ def evaluate_job(job: Job, settings: RunSettings, out_dir: str, evaluate: Callab
                       seconds=time.perf_counter() - start)
         return record
     arrays: dict[str, np.ndarray] = {}
+    states: dict[str, np.ndarray] = {}
     metrics: dict[str, dict] = {}
     for name, res in results.items():
         extra = dict(res.extra)
-        state = extra.pop("state", None)  # set-level metrics hand over their pooled state here
+        state = extra.pop("state", None)  # set-level metrics hand over their state here
         if state:
             for key, arr in state.items():
-                arrays[f"{name}/state/{key}"] = np.asarray(arr)
+                states[f"{name}/{key}"] = np.asarray(arr)
         if res.per_frame is not None:
             arrays[f"{name}/per_frame"] = np.asarray(res.per_frame, dtype=np.float64)
         metrics[name] = jsonable({"value": res.value, "convention": res.convention, "coverage": res.coverage,
@@ -232,6 +237,13 @@ def evaluate_job(job: Job, settings: RunSettings, out_dir: str, evaluate: Callab
         np.savez_compressed(tmp, **arrays)
         os.replace(tmp, target)
         record["arrays"] = f"{ARRAYS_DIR}/{target.name}"
+    if states:
+        target = Path(out_dir) / ARRAYS_DIR / _array_file(job.name).replace(".npz", ".state.npz")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.stem}.part.npz")
+        np.savez(tmp, **states)
+        os.replace(tmp, target)
+        record["state_file"] = f"{ARRAYS_DIR}/{target.name}"
     record.update(status="ok", metrics=metrics, seconds=time.perf_counter() - start)
     return record
 
@@ -258,6 +270,76 @@ def load_arrays(out_dir: str | os.PathLike, record: dict) -> dict[str, np.ndarra
         return {}
     with np.load(Path(out_dir) / record["arrays"]) as z:
         return {k: z[k] for k in z.files}
+
+
+class SetPool:
+    """Running merged state of the set-level metrics of a run, saved as ``pooled_state.npz``."""
+
+    FILE = "pooled_state.npz"
+
+    def __init__(self, out_dir: Path, settings: RunSettings) -> None:
+        self.out_dir, self.settings = out_dir, settings
+        self.metrics: dict = {}
+        self.videos: list[str] = []
+
+    def _create(self, name: str):
+        from thg.eval.registry import create_metric
+
+        params = dict((self.settings.params or {}).get(name, {}) or {})
+        if self.settings.weights_dir:
+            params.setdefault("weights_dir", self.settings.weights_dir)
+        return create_metric(name, **params)
+
+    @staticmethod
+    def _split(arrays: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+        out: dict[str, dict[str, np.ndarray]] = {}
+        for key, arr in arrays.items():
+            name, _, sub = key.partition("/")
+            if sub:
+                out.setdefault(name, {})[sub] = arr
+        return out
+
+    def load(self) -> "SetPool":
+        path = self.out_dir / self.FILE
+        if path.is_file():
+            with np.load(path) as z:
+                arrays = {k: z[k] for k in z.files}
+            self.videos = [str(v) for v in arrays.pop("__videos__", np.array([]))]
+            for name, state in self._split(arrays).items():
+                self.metrics[name] = self._create(name)
+                self.metrics[name].load_state(state)
+        return self
+
+    def reset(self) -> None:
+        self.metrics, self.videos = {}, []
+        (self.out_dir / self.FILE).unlink(missing_ok=True)
+
+    def covers(self, record: dict) -> bool:
+        needs = any(m.get("has_state") for m in record.get("metrics", {}).values())
+        return not needs or record["video"] in self.videos
+
+    def fold(self, record: dict) -> None:
+        path = self.out_dir / record["state_file"]
+        with np.load(path) as z:
+            arrays = {k: z[k] for k in z.files}
+        for name, state in self._split(arrays).items():
+            metric = self._create(name)
+            metric.load_state(state)
+            if name in self.metrics:
+                self.metrics[name].merge(metric)
+            else:
+                self.metrics[name] = metric
+        self.videos.append(record["video"])
+        arrays = {f"{n}/{k}": np.asarray(v) for n, m in self.metrics.items() for k, v in m.state().items()}
+        arrays["__videos__"] = np.array(self.videos)
+        tmp = self.out_dir / f".{self.FILE}.part.npz"
+        np.savez(tmp, **arrays)
+        os.replace(tmp, self.out_dir / self.FILE)
+        path.unlink(missing_ok=True)
+
+
+def load_pooled(out_dir: str | os.PathLike, settings: RunSettings) -> SetPool:
+    return SetPool(Path(out_dir), settings).load()
 
 
 def _is_done(record: dict | None, job: Job) -> bool:
@@ -303,7 +385,15 @@ def run_jobs(jobs: Sequence[Job], out_dir: str | os.PathLike, settings: RunSetti
     out_dir.mkdir(parents=True, exist_ok=True)
     _check_settings(out_dir, settings, resume)
     records = read_records(out_dir) if resume else {}
-    todo = [j for j in jobs if not _is_done(records.get(j.name), j)]
+    pool = SetPool(out_dir, settings)
+    if resume:
+        pool.load()
+    else:
+        pool.reset()
+    todo = [j for j in jobs if not (_is_done(records.get(j.name), j) and pool.covers(records[j.name]))]
+    if any(j.name in pool.videos for j in todo):  # a pooled video changed: its old state cannot be taken out
+        pool.reset()
+        todo = list(jobs)
     skipped = len(jobs) - len(todo)
     if progress and skipped:
         progress("resume", {"skipped": skipped})
@@ -314,6 +404,8 @@ def run_jobs(jobs: Sequence[Job], out_dir: str | os.PathLike, settings: RunSetti
             log.flush()
             os.fsync(log.fileno())
             records[rec["video"]] = rec
+            if rec.get("state_file"):
+                pool.fold(rec)
             if progress:
                 progress("done", rec)
 
@@ -324,8 +416,8 @@ def run_jobs(jobs: Sequence[Job], out_dir: str | os.PathLike, settings: RunSetti
             import multiprocessing as mp
 
             ctx = mp.get_context(mp_context)
-            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
-                pending = {pool.submit(evaluate_job, j, settings, str(out_dir), evaluate): j for j in todo}
+            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as executor:
+                pending = {executor.submit(evaluate_job, j, settings, str(out_dir), evaluate): j for j in todo}
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for fut in done:
@@ -340,4 +432,4 @@ def run_jobs(jobs: Sequence[Job], out_dir: str | os.PathLike, settings: RunSetti
 
 
 __all__ = ["Job", "Matching", "RunSettings", "match_inputs", "run_jobs", "evaluate_job", "read_records",
-           "load_arrays", "file_sha256", "jsonable", "VIDEO_SUFFIXES"]
+           "load_arrays", "load_pooled", "SetPool", "file_sha256", "jsonable", "VIDEO_SUFFIXES"]
