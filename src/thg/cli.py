@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "generate": "thg.generate_cli:generate",
     "demo": "thg.generate_cli:demo",
     "survey": "thg.survey.cli:survey",
+    "eval": "thg.eval.cli:eval_group",
 }
 
 

@@ -1,0 +1,96 @@
+"""Face crops the deep metrics feed their networks, placed from the mediapipe face mesh.
+
+- :func:`syncnet_crop`: syncnet_python's crop (``run_pipeline.crop_video``): a square window
+  ``2.8·s`` wide around a face box of half-size ``s`` (the larger box side / 2), starting ``s``
+  above the box centre and reaching ``1.8·s`` below it (crop scale 0.4), on a frame padded with
+  grey 110, resized to 224×224 (bilinear). The reference uses S3FD boxes; here the box is the
+  bounding box of the 468 face-mesh surface points.
+- :func:`arcface_align`: insightface's 112×112 alignment: the similarity transform (least squares,
+  Umeyama) taking five points (eye centres, nose tip, mouth corners) to the ArcFace template.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: insightface's 5-point template for 112×112 crops (image-left eye first)
+ARCFACE_TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
+                             [41.5493, 92.3655], [70.7299, 92.2041]], dtype=np.float64)
+
+# Mesh indices of the five points: iris centres (image-left = subject's right), nose tip, mouth corners.
+FIVE_POINT_MESH = (468, 473, 1, 61, 291)
+
+
+def face_box(points_xy: np.ndarray) -> tuple[float, float, float]:
+    """(centre x, centre y, half-size s) of the 468 surface points, syncnet_python's box convention."""
+    xy = points_xy[:468]
+    x0, y0 = xy.min(0)
+    x1, y1 = xy.max(0)
+    return float((x0 + x1) / 2), float((y0 + y1) / 2), float(max(x1 - x0, y1 - y0) / 2)
+
+
+def syncnet_crop(frame: np.ndarray, cx: float, cy: float, s: float, *, crop_scale: float = 0.4,
+                 size: int = 224, pad_value: int = 110) -> np.ndarray:
+    """syncnet_python's face crop of one frame, same channel order as ``frame``."""
+    import cv2
+
+    pad = int(s * (1 + 2 * crop_scale))
+    padded = np.pad(frame, ((pad, pad), (pad, pad), (0, 0)), mode="constant", constant_values=pad_value)
+    my, mx = cy + pad, cx + pad
+    face = padded[int(my - s):int(my + s * (1 + 2 * crop_scale)),
+                  int(mx - s * (1 + crop_scale)):int(mx + s * (1 + crop_scale))]
+    if face.size == 0:
+        face = padded
+    return cv2.resize(face, (size, size), interpolation=cv2.INTER_LINEAR)
+
+
+def five_points(points_xy: np.ndarray) -> np.ndarray:
+    """5×2 landmarks in ArcFace order from a 478-point mesh."""
+    return np.asarray(points_xy, dtype=np.float64)[list(FIVE_POINT_MESH), :2]
+
+
+def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """2×3 least-squares similarity (rotation, uniform scale, translation) mapping src to dst (Umeyama)."""
+    src, dst = np.asarray(src, np.float64), np.asarray(dst, np.float64)
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    a, b = src - mu_s, dst - mu_d
+    cov = b.T @ a / len(src)
+    u, d, vt = np.linalg.svd(cov)
+    sign = np.ones(2)
+    if np.linalg.det(cov) < 0:
+        sign[-1] = -1
+    rot = u @ np.diag(sign) @ vt
+    scale = (d * sign).sum() / a.var(0).sum()
+    m = np.zeros((2, 3))
+    m[:, :2] = scale * rot
+    m[:, 2] = mu_d - scale * rot @ mu_s
+    return m
+
+
+def arcface_align(image: np.ndarray, points5: np.ndarray, size: int = 112) -> np.ndarray:
+    """The 112×112 aligned face (same channel order as ``image``), black outside the image."""
+    import cv2
+
+    m = similarity_transform(points5, ARCFACE_TEMPLATE * (size / 112.0))
+    return cv2.warpAffine(image, m, (size, size), borderValue=0.0)
+
+
+class MeshTracker:
+    """Face-mesh points of the largest face per video frame (None when no face); tracking mode."""
+
+    def __init__(self, static: bool = False) -> None:
+        self.static = static
+        self._mesher = None
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray | None:
+        if self._mesher is None:
+            from thg.features import FaceMesher
+
+            self._mesher = FaceMesher(static=self.static, max_faces=1)
+        faces = self._mesher.detect(frame)
+        return faces[0].xy.copy() if faces else None
+
+    def close(self) -> None:
+        if self._mesher is not None:
+            self._mesher.close()
+            self._mesher = None

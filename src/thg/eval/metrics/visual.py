@@ -1,0 +1,112 @@
+"""Visual-quality metrics without networks: PSNR, SSIM, MS-SSIM, L1 (full reference)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from thg.eval import functional as F
+from thg.eval.base import MetricInfo
+from thg.eval.metrics._common import PerFrameMetric
+
+_REF = frozenset({"ref"})
+
+
+class _FullRef(PerFrameMetric):
+    """Shared parameters: ``data_range`` (255), ``channels`` ("rgb" | "y" | "gray")."""
+
+    def __init__(self, *, data_range: float = 255.0, channels: str = "rgb", **params) -> None:
+        if channels not in F.CHANNELS:
+            from thg.errors import InputError
+            raise InputError(f"metric {self.info.name!r}: channels={channels!r} is not one of {', '.join(F.CHANNELS)}")
+        super().__init__(data_range=data_range, channels=channels, **params)
+        self.data_range, self.channels = float(data_range), channels
+
+    def convention(self) -> dict:
+        return {"data_range": self.data_range, "channels": self.channels}
+
+
+class PSNR(_FullRef):
+    info = MetricInfo("psnr", "visual", True, _REF, (0.0, float("inf")),
+                      "Peak signal-to-noise ratio (dB) per frame against the reference, mean over frames; "
+                      "identical frames count as max_db")
+
+    def __init__(self, *, max_db: float = 100.0, **params) -> None:
+        super().__init__(max_db=max_db, **params)
+        self.max_db = float(max_db)
+
+    def frame_value(self, pred, ref) -> float:
+        return min(F.psnr(pred, ref, data_range=self.data_range, channels=self.channels), self.max_db)
+
+    def convention(self) -> dict:
+        return {**super().convention(), "formula": "10*log10(data_range^2/MSE), MSE over all pixels and channels",
+                "max_db": self.max_db}
+
+
+class SSIM(_FullRef):
+    info = MetricInfo("ssim", "visual", True, _REF, (-1.0, 1.0),
+                      "Structural similarity (Wang et al. 2004: 11x11 Gaussian window sigma 1.5, K1 0.01, "
+                      "K2 0.03) per frame, mean over frames")
+
+    def frame_value(self, pred, ref) -> float:
+        return F.ssim(pred, ref, data_range=self.data_range, channels=self.channels)
+
+    def convention(self) -> dict:
+        return {**super().convention(), "window": "gaussian 11x11", "sigma": 1.5, "k1": 0.01, "k2": 0.03,
+                "covariance": "population", "border": "valid area (5 px excluded)",
+                "reference": "skimage structural_similarity(gaussian_weights=True, sigma=1.5, "
+                             "use_sample_covariance=False)"}
+
+
+class MSSSIM(_FullRef):
+    info = MetricInfo("ms-ssim", "visual", True, _REF, (0.0, 1.0),
+                      "Multi-scale SSIM (Wang et al. 2003, 5 scales) per frame, mean over frames; "
+                      "frames need at least 176 px")
+
+    def frame_value(self, pred, ref) -> float:
+        return F.ms_ssim(pred, ref, data_range=self.data_range, channels=self.channels)
+
+    def convention(self) -> dict:
+        return {**super().convention(), "scales": 5, "weights": list(F.MS_SSIM_WEIGHTS), "window": "gaussian 11x11",
+                "sigma": 1.5, "k1": 0.01, "k2": 0.03, "downsample": "2x2 average pooling",
+                "negative_terms": "clipped to 0"}
+
+
+class L1(_FullRef):
+    info = MetricInfo("l1", "visual", False, _REF, (0.0, 1.0),
+                      "Mean absolute pixel difference to the reference, in [0, 1] (divided by data_range)")
+
+    def frame_value(self, pred, ref) -> float:
+        return F.l1(pred, ref, data_range=self.data_range, channels=self.channels)
+
+    def convention(self) -> dict:
+        return {**super().convention(), "formula": "mean |pred - ref| / data_range"}
+
+
+
+
+
+class PixelSmoothness(PerFrameMetric):
+    info = MetricInfo("smoothness-pixel", "expression", False, frozenset(), (0.0, 1.0),
+                      "Pixel temporal difference: mean |frame(t) - frame(t-1)| in [0, 1] (flicker and jitter "
+                      "raise it; compare with the reference's own value)")
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self._prev: np.ndarray | None = None
+
+    def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
+        from thg.eval.metrics._common import check_frames
+
+        pred = check_frames(pred, "pred").astype(np.float32)
+        if len(pred) == 0:
+            return
+        seq = pred if self._prev is None else np.concatenate([self._prev[None], pred])
+        diffs = np.abs(np.diff(seq, axis=0)).mean(axis=(1, 2, 3)) / 255.0
+        self._values.extend(float(d) for d in diffs)
+        self._prev = pred[-1]
+
+    def convention(self) -> dict:
+        return {"formula": "mean over consecutive frame pairs of mean |f(t) - f(t-1)| / 255, all RGB values",
+                "per_frame": "one value per consecutive pair"}
+
+__all__ = ["PSNR", "SSIM", "MSSSIM", "L1", "PixelSmoothness"]

@@ -1,0 +1,509 @@
+"""Turn a run's per-video records into results.json, a per-video CSV and an HTML/Markdown report.
+
+The report follows the reporting template of survey section 3.4: per-video values aggregated with
+median and IQR (and mean/std), bootstrap 95% confidence intervals, per-condition breakdowns,
+plots (distribution of each metric, a radar of the five metric families, method against method)
+and a reproducibility block (package versions, each metric's convention and parameters, seeds and
+the SHA-256 of every input file).
+
+Radar normalisation (stated in the report): a metric with a bounded score range maps its median
+linearly onto [0, 1] (flipped when lower is better); an unbounded metric is placed only when two or
+more methods are compared (min-max over the methods' medians), otherwise it is left out of the radar.
+A family's score is the mean over its placed metrics.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import html
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from thg.errors import InputError
+from thg.eval import stats
+from thg.eval.base import FAMILIES
+from thg.eval.runner import RunSettings, as_float, jsonable, load_pooled
+
+SCHEMA = "thg-eval-results/1"
+PACKAGES = ("thg", "numpy", "scipy", "opencv-contrib-python", "mediapipe", "scikit-image", "torch",
+            "imageio-ffmpeg", "matplotlib")
+
+
+def environment() -> dict:
+    """Versions of Python, the packages that make the numbers, and the ffmpeg binary."""
+    from importlib import metadata
+
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    if versions["thg"] is None:
+        from thg import __version__
+
+        versions["thg"] = __version__
+    ffmpeg = None
+    try:
+        from thg.io.video import ffmpeg_exe
+
+        out = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True, timeout=20).stdout
+        ffmpeg = out.splitlines()[0] if out else None
+    except Exception:  # the version line is informative only
+        pass
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": versions,
+            "ffmpeg": ffmpeg}
+
+
+def _info_dict(name: str) -> dict:
+    from thg.eval.registry import metric_info
+
+    info = metric_info(name)
+    return {"family": info.family, "higher_is_better": info.higher_is_better, "scope": info.scope,
+            "needs": sorted(info.needs), "score_range": list(info.score_range), "description": info.description,
+            "weights": list(info.weights)}
+
+
+def _pool_set_metric(name: str, pool) -> tuple[float, dict, list]:
+    """The set value of a set-level metric from the run's pooled state."""
+    metric = pool.metrics.get(name)
+    if metric is None:
+        return math.nan, {}, ["no video handed over its state; the set value could not be computed"]
+    res = metric.compute()
+    return float(res.value), jsonable(res.convention), list(res.notes) + [f"pooled over {len(pool.videos)} videos"]
+
+
+def build_results(out_dir: str | os.PathLike, records: Mapping[str, dict], *, settings: Mapping,
+                  matching: Mapping | None = None, metadata: Mapping[str, Mapping[str, str]] | None = None,
+                  confidence: float = 0.95, n_boot: int = stats.DEFAULT_BOOTSTRAP, seed: int = stats.DEFAULT_SEED,
+                  command: str | None = None, method: str | None = None) -> dict:
+    """The machine-readable results: per metric its per-video values, aggregates and convention."""
+    out_dir = Path(out_dir)
+    ok = [r for r in records.values() if r.get("status") == "ok"]
+    names: list[str] = []
+    for rec in ok:
+        names += [m for m in rec.get("metrics", {}) if m not in names]
+    metrics: dict[str, dict] = {}
+    pool = None
+    for name in names:
+        entry = _info_dict(name)
+        per_video = {r["video"]: as_float(r["metrics"][name]["value"]) for r in ok if name in r["metrics"]}
+        coverage = {r["video"]: as_float(r["metrics"][name].get("coverage")) for r in ok if name in r["metrics"]}
+        notes = {r["video"]: r["metrics"][name]["notes"] for r in ok
+                 if name in r["metrics"] and r["metrics"][name].get("notes")}
+        conventions = []
+        for r in ok:
+            conv = r["metrics"].get(name, {}).get("convention")
+            if conv is not None and conv not in conventions:
+                conventions.append(conv)
+        entry.update(per_video=per_video, coverage=coverage, notes=notes,
+                     convention=conventions[0] if conventions else {},
+                     conventions_differ=len(conventions) > 1,
+                     summary=stats.summarize(per_video.values(), confidence=confidence, n_boot=n_boot,
+                                             seed=seed).to_dict(),
+                     mean_coverage=float(np.nanmean(list(coverage.values()))) if coverage else math.nan)
+        if len(conventions) > 1:
+            entry["conventions"] = conventions
+        if entry["scope"] == "set":
+            if pool is None:
+                pool = load_pooled(out_dir, RunSettings(metrics=tuple(settings.get("metrics", ())),
+                                                        weights_dir=settings.get("weights_dir"),
+                                                        params=settings.get("params") or None))
+            value, conv, set_notes = _pool_set_metric(name, pool)
+            entry.update(set_value=value, set_convention=conv, set_notes=set_notes)
+        if metadata:
+            columns = sorted({c for row in metadata.values() for c in row})
+            entry["breakdowns"] = {c: {g: s.to_dict() for g, s in stats.breakdown(
+                per_video, metadata, c, confidence=confidence, n_boot=n_boot, seed=seed).items()} for c in columns}
+        metrics[name] = entry
+    videos = {r["video"]: {k: r.get(k) for k in ("pred", "ref", "audio", "source", "status", "error", "seconds")
+                           if r.get(k) is not None} for r in records.values()}
+    results = {
+        "schema": SCHEMA,
+        "method": method,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "n_videos": len(records), "n_ok": len(ok),
+        "videos": videos,
+        "failed": {r["video"]: r.get("error") for r in records.values() if r.get("status") != "ok"},
+        "matching": dict(matching or {}),
+        "metrics": metrics,
+        "reproducibility": {
+            "command": command,
+            "environment": environment(),
+            "settings": dict(settings),
+            "statistics": {"confidence": confidence, "bootstrap_resamples": n_boot, "bootstrap_seed": seed,
+                           "bootstrap": "percentile", "quantiles": "linear interpolation (numpy default)",
+                           "std": "sample (ddof=1)", "aggregation": "per-video values; NaN (not computable) "
+                           "left out and counted as n_missing"},
+            "conventions": {n: m["convention"] for n, m in metrics.items()},
+            "input_sha256": {r["video"]: r.get("hashes", {}) for r in records.values()},
+        },
+    }
+    return jsonable(results)
+
+
+def load_results(path: str | os.PathLike) -> dict:
+    path = Path(path)
+    if path.is_dir():
+        path = path / "results.json"
+    if not path.is_file():
+        raise InputError(f"{path}: results file not found; give a results.json written by `thg eval`")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}); give a results.json from `thg eval`")
+    if data.get("schema") != SCHEMA:
+        raise InputError(f"{path}: not a `thg eval` results file (schema {data.get('schema')!r}, want {SCHEMA!r})")
+    return data
+
+
+def write_json(path: Path, data) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(jsonable(data), indent=2, allow_nan=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_csv(path: Path, results: Mapping) -> None:
+    """One row per video: its inputs, status, then each metric's value and coverage."""
+    metrics = list(results["metrics"])
+    header = ["video", "status", "pred", "ref"] + [c for m in metrics for c in (m, f"{m}:coverage")] + ["error"]
+    tmp = path.with_name(f".{path.name}.part")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        for video, info in results["videos"].items():
+            row = [video, info.get("status"), info.get("pred", ""), info.get("ref", "")]
+            for m in metrics:
+                v = results["metrics"][m]["per_video"].get(video)
+                c = results["metrics"][m]["coverage"].get(video)
+                row += ["" if v is None else repr(float(v)), "" if c is None else repr(float(c))]
+            w.writerow(row + [info.get("error") or ""])
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- plots
+
+def _goodness(median: float, entry: Mapping) -> float:
+    lo, hi = (as_float(v) for v in entry["score_range"])
+    if median is None or not math.isfinite(median) or not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return math.nan
+    g = min(1.0, max(0.0, (median - lo) / (hi - lo)))
+    return g if entry["higher_is_better"] else 1.0 - g
+
+
+def family_scores(methods: Mapping[str, Mapping]) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """Per method, each family's score in [0, 1] (nan: no metric could be placed); and the metrics left out."""
+    names = sorted({m for res in methods.values() for m in res["metrics"]})
+    per_metric: dict[str, dict[str, float]] = {}
+    left_out = []
+    for name in names:
+        entries = {k: res["metrics"][name] for k, res in methods.items() if name in res["metrics"]}
+        medians = {k: as_float(e.get("set_value") if e["scope"] == "set" else e["summary"]["median"])
+                   for k, e in entries.items()}
+        any_entry = next(iter(entries.values()))
+        g = {k: _goodness(v, any_entry) for k, v in medians.items()}
+        if all(math.isnan(v) for v in g.values()):
+            finite = {k: v for k, v in medians.items() if math.isfinite(v)}
+            if len(finite) >= 2:
+                lo, hi = min(finite.values()), max(finite.values())
+                g = {k: (0.5 if hi == lo else (v - lo) / (hi - lo)) for k, v in finite.items()}
+                if not any_entry["higher_is_better"]:
+                    g = {k: 1.0 - v for k, v in g.items()}
+            else:
+                left_out.append(name)
+                continue
+        per_metric[name] = g
+    scores: dict[str, dict[str, float]] = {}
+    for method, res in methods.items():
+        fam = {}
+        for family in FAMILIES:
+            vals = [per_metric[n][method] for n in per_metric
+                    if res["metrics"].get(n, {}).get("family") == family and math.isfinite(per_metric[n].get(method, math.nan))]
+            fam[family] = float(np.mean(vals)) if vals else math.nan
+        scores[method] = fam
+    return scores, left_out
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_distribution(path: Path, name: str, entry: Mapping) -> None:
+    plt = _plt()
+    values = np.array([as_float(v) for v in entry["per_video"].values()], dtype=float)
+    values = values[np.isfinite(values)]
+    fig, ax = plt.subplots(figsize=(4.0, 3.2), dpi=100)
+    if values.size:
+        ax.boxplot(values, vert=True, widths=0.5, showmeans=True)
+        jitter = np.random.default_rng(0).uniform(-0.12, 0.12, values.size)
+        ax.scatter(1 + jitter, values, s=14, alpha=0.7, color="tab:blue", zorder=3)
+    else:
+        ax.text(0.5, 0.5, "no finite values", ha="center", va="center", transform=ax.transAxes)
+    arrow = "↑ higher is better" if entry["higher_is_better"] else "↓ lower is better"
+    ax.set_title(f"{name} ({entry['family']}), n={values.size}", fontsize=9)
+    ax.set_ylabel(arrow, fontsize=8)
+    ax.set_xticks([])
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_radar(path: Path, scores: Mapping[str, Mapping[str, float]]) -> None:
+    plt = _plt()
+    angles = np.linspace(0, 2 * np.pi, len(FAMILIES), endpoint=False)
+    fig = plt.figure(figsize=(4.6, 4.6), dpi=100)
+    ax = fig.add_subplot(projection="polar")
+    for method, fam in scores.items():
+        vals = np.array([fam.get(f, math.nan) for f in FAMILIES], dtype=float)
+        shown = np.nan_to_num(vals, nan=0.0)
+        ax.plot(np.append(angles, angles[0]), np.append(shown, shown[0]), marker="o", label=method)
+        ax.fill(np.append(angles, angles[0]), np.append(shown, shown[0]), alpha=0.15)
+    labels = [f + ("\n(no metric)" if all(math.isnan(s.get(f, math.nan)) for s in scores.values()) else "")
+              for f in FAMILIES]
+    ax.set_xticks(angles)
+    ax.set_xticklabels(labels, fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([0.25, 0.5, 0.75, 1.0])
+    ax.tick_params(axis="y", labelsize=7)
+    if len(scores) > 1:
+        ax.legend(loc="upper right", bbox_to_anchor=(1.25, 1.12), fontsize=8)
+    ax.set_title("metric families (1 = best)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_method_vs_method(path: Path, name: str, a: Mapping[str, float], b: Mapping[str, float],
+                          label_a: str, label_b: str, higher_is_better: bool) -> None:
+    plt = _plt()
+    common = sorted(set(a) & set(b))
+    xa = np.array([as_float(a[k]) for k in common], dtype=float)
+    xb = np.array([as_float(b[k]) for k in common], dtype=float)
+    keep = np.isfinite(xa) & np.isfinite(xb)
+    fig, ax = plt.subplots(figsize=(4.0, 4.0), dpi=100)
+    ax.scatter(xb[keep], xa[keep], s=16, alpha=0.8)
+    if keep.any():
+        lo, hi = float(min(xa[keep].min(), xb[keep].min())), float(max(xa[keep].max(), xb[keep].max()))
+        pad = (hi - lo) * 0.05 or 1.0
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="grey", lw=1, ls="--")
+    better = label_a if higher_is_better else label_b
+    ax.set_xlabel(label_b, fontsize=8)
+    ax.set_ylabel(label_a, fontsize=8)
+    ax.set_title(f"{name}: points above the diagonal favour {better}", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------- documents
+
+def _fmt(v, digits: int = 4) -> str:
+    v = as_float(v)
+    if not math.isfinite(v):
+        return "n/a"
+    return f"{v:.{digits}g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.3e}"
+
+
+def _summary_rows(results: Mapping) -> list[list[str]]:
+    rows = []
+    for name, e in results["metrics"].items():
+        s = e["summary"]
+        arrow = "↑" if e["higher_is_better"] else "↓"
+        value = _fmt(e.get("set_value")) + " (set)" if e["scope"] == "set" else _fmt(s["median"])
+        rows.append([f"{name} {arrow}", e["family"], value, f"{_fmt(s['q1'])}–{_fmt(s['q3'])}",
+                     f"{_fmt(s['mean'])} ± {_fmt(s['std'])}",
+                     f"[{_fmt(s['mean_ci'][0])}, {_fmt(s['mean_ci'][1])}]", f"{s['n']}/{s['n'] + s['n_missing']}",
+                     _fmt(e.get("mean_coverage"), 3)])
+    return rows
+
+
+SUMMARY_HEADER = ["metric", "family", "median", "IQR (Q1–Q3)", "mean ± std", "95% CI of mean", "videos", "coverage"]
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    esc = [[str(c).replace("|", "\\|") for c in r] for r in rows]
+    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                     + ["| " + " | ".join(r) + " |" for r in esc])
+
+
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _sections(results: Mapping, plots: Mapping[str, str], left_out: Sequence[str],
+              comparisons: Sequence[Mapping] = ()) -> list[tuple[str, str, object]]:
+    """The report as (kind, title, payload) parts, rendered to both Markdown and HTML."""
+    parts: list[tuple[str, str, object]] = []
+    n_ok, n = results["n_ok"], results["n_videos"]
+    parts.append(("p", "", f"{n_ok} of {n} videos evaluated. Values are per video; the table gives the median "
+                           f"and IQR (survey section 3.4), mean ± std and a percentile-bootstrap 95% CI "
+                           f"({results['reproducibility']['statistics']['bootstrap_resamples']} resamples, "
+                           f"seed {results['reproducibility']['statistics']['bootstrap_seed']}). "
+                           f"Coverage is the mean fraction of frames a metric could use (e.g. with a face)."))
+    parts.append(("table", "Summary", (SUMMARY_HEADER, _summary_rows(results))))
+    if results.get("failed"):
+        parts.append(("table", "Videos that failed", (["video", "error"], [[k, v] for k, v in results["failed"].items()])))
+    match = results.get("matching") or {}
+    lines = [f"{k.replace('_', ' ')}: {', '.join(v)}" for k, v in match.items() if v]
+    if lines:
+        parts.append(("list", "Input matching", lines))
+    for comp in comparisons:
+        rows = [[c["metric"], str(c["n_pairs"]), _fmt(c["median_a"]), _fmt(c["median_b"]), _fmt(c["median_diff"]),
+                 _fmt(c["p_value"], 3), _fmt(c["effect_size"], 3), c["better"]] for c in comp["metrics"]]
+        parts.append(("table", f"Paired comparison: A = {comp['a']}, B = {comp['b']}",
+                      (["metric", "pairs", "median A", "median B", "median A−B", "Wilcoxon p", "rank-biserial r",
+                        "better"], rows)))
+        parts.append(("p", "", "Wilcoxon signed-rank test, two-sided, zero differences dropped; effect size is the "
+                               "matched-pairs rank-biserial correlation (+1: every clip favours higher values in A)."))
+    if "radar" in plots:
+        note = "Radar: bounded metrics map their median linearly to [0, 1] (flipped when lower is better); " \
+               "unbounded ones are placed only when methods are compared (min-max over methods)."
+        if left_out:
+            note += f" Left out here: {', '.join(left_out)}."
+        parts.append(("img", "Metric families", (plots["radar"], note)))
+    for key, rel in plots.items():
+        if key.startswith("dist:"):
+            parts.append(("img", f"Distribution of {key[5:]}", (rel, "")))
+    for key, rel in plots.items():
+        if key.startswith("vs:"):
+            parts.append(("img", f"Method vs method: {key[3:]}", (rel, "")))
+    for name, e in results["metrics"].items():
+        for column, groups in (e.get("breakdowns") or {}).items():
+            rows = [[g, str(s["n"]), _fmt(s["median"]), f"{_fmt(s['q1'])}–{_fmt(s['q3'])}", _fmt(s["mean"])]
+                    for g, s in groups.items()]
+            parts.append(("table", f"{name} by {column}", (["group", "n", "median", "IQR", "mean"], rows)))
+    repro = results["reproducibility"]
+    env = repro["environment"]
+    lines = [f"command: {repro.get('command') or '(Python API)'}", f"python {env['python']} on {env['platform']}",
+             "packages: " + ", ".join(f"{k} {v}" for k, v in env["packages"].items() if v),
+             f"ffmpeg: {env.get('ffmpeg')}",
+             "settings: " + json.dumps(repro["settings"], sort_keys=True),
+             "statistics: " + json.dumps(repro["statistics"], sort_keys=True)]
+    parts.append(("list", "Reproducibility", lines))
+    conv_rows = [[n, json.dumps(c, sort_keys=True)] for n, c in repro["conventions"].items()]
+    parts.append(("table", "Conventions and parameters", (["metric", "convention"], conv_rows)))
+    hash_rows = [[v, k, h] for v, hs in repro["input_sha256"].items() for k, h in hs.items()]
+    parts.append(("table", "Input files (SHA-256)", (["video", "input", "sha256"], hash_rows)))
+    return parts
+
+
+def render_markdown(title: str, parts) -> str:
+    out = [f"# {title}", ""]
+    for kind, heading, payload in parts:
+        if heading:
+            out += [f"## {heading}", ""]
+        if kind == "p":
+            out += [payload, ""]
+        elif kind == "table":
+            out += [_md_table(*payload), ""]
+        elif kind == "list":
+            out += [f"- {line}" for line in payload] + [""]
+        elif kind == "img":
+            rel, note = payload
+            out += [f"![{heading}]({rel})", ""] + ([note, ""] if note else [])
+    return "\n".join(out)
+
+
+def render_html(title: str, parts) -> str:
+    body = [f"<h1>{html.escape(title)}</h1>"]
+    for kind, heading, payload in parts:
+        if heading:
+            body.append(f"<h2>{html.escape(heading)}</h2>")
+        if kind == "p":
+            body.append(f"<p>{html.escape(payload)}</p>")
+        elif kind == "table":
+            body.append(_html_table(*payload))
+        elif kind == "list":
+            body.append("<ul>" + "".join(f"<li><code>{html.escape(line)}</code></li>" for line in payload) + "</ul>")
+        elif kind == "img":
+            rel, note = payload
+            body.append(f'<figure><img src="{html.escape(rel)}" alt="{html.escape(heading)}">'
+                        + (f"<figcaption>{html.escape(note)}</figcaption>" if note else "") + "</figure>")
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+             "table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;"
+             "font-size:13px;text-align:left}th{background:#f3f3f3}code{font-size:12px}img{max-width:480px}")
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def write_report(out_dir: str | os.PathLike, results: Mapping, *, title: str = "thg evaluation report",
+                 comparisons: Sequence[Mapping] = (), others: Mapping[str, Mapping] | None = None) -> dict[str, Path]:
+    """Write results.json, per_video.csv, plots/*.png, report.md and report.html into ``out_dir``.
+
+    ``others``: further methods' results (label -> results) drawn on the radar and against this one.
+    """
+    out_dir = Path(out_dir)
+    plot_dir = out_dir / "plots"
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / "results.json", "csv": out_dir / "per_video.csv",
+             "markdown": out_dir / "report.md", "html": out_dir / "report.html"}
+    write_json(paths["json"], results)
+    write_csv(paths["csv"], results)
+    plots: dict[str, str] = {}
+    label = results.get("method") or "this run"
+    methods = {label: results, **dict(others or {})}
+    scores, left_out = family_scores(methods)
+    plot_radar(plot_dir / "radar.png", scores)
+    plots["radar"] = "plots/radar.png"
+    for name, entry in results["metrics"].items():
+        if entry["scope"] == "set":
+            continue
+        file = f"dist_{_safe(name)}.png"
+        plot_distribution(plot_dir / file, name, entry)
+        plots[f"dist:{name}"] = f"plots/{file}"
+    for other_label, other in (others or {}).items():
+        for name, entry in results["metrics"].items():
+            if entry["scope"] == "set" or name not in other["metrics"]:
+                continue
+            file = f"vs_{_safe(other_label)}_{_safe(name)}.png"
+            plot_method_vs_method(plot_dir / file, name, entry["per_video"], other["metrics"][name]["per_video"],
+                                  label, other_label, entry["higher_is_better"])
+            plots[f"vs:{name} ({label} vs {other_label})"] = f"plots/{file}"
+    parts = _sections(results, plots, left_out, comparisons)
+    paths["markdown"].write_text(render_markdown(title, parts), encoding="utf-8")
+    paths["html"].write_text(render_html(title, parts), encoding="utf-8")
+    paths.update({k: out_dir / v for k, v in plots.items()})
+    return paths
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def compare_results(a: Mapping, b: Mapping, *, label_a: str = "A", label_b: str = "B", alpha: float = 0.05,
+                    n_boot: int = stats.DEFAULT_BOOTSTRAP, seed: int = stats.DEFAULT_SEED) -> dict:
+    """Paired Wilcoxon comparison, per shared per-video metric, of two results files on the same clips."""
+    rows = []
+    for name, ea in a["metrics"].items():
+        eb = b["metrics"].get(name)
+        if eb is None or ea["scope"] == "set":
+            continue
+        va = {k: as_float(v) for k, v in ea["per_video"].items()}
+        vb = {k: as_float(v) for k, v in eb["per_video"].items()}
+        if not set(va) & set(vb):
+            continue
+        rows.append(stats.paired_comparison(va, vb, metric=name, higher_is_better=ea["higher_is_better"],
+                                            alpha=alpha, n_boot=n_boot, seed=seed).to_dict())
+    if not rows:
+        raise InputError(f"{label_a} and {label_b} share no metric evaluated on the same video names; "
+                         f"evaluate both methods on the same clips with the same metrics")
+    return jsonable({"a": label_a, "b": label_b, "alpha": alpha, "metrics": rows})
+
+
+__all__ = ["build_results", "write_report", "load_results", "compare_results", "family_scores", "environment"]

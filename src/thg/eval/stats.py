@@ -1,0 +1,242 @@
+"""Honest statistics over per-video metric values.
+
+Survey section 3.4 asks for per-video values aggregated with medians and interquartile ranges (and
+means where appropriate), confidence intervals, paired comparisons of methods on the same clips and
+per-condition breakdowns (gender, age, lighting, language). Everything here ignores NaN values
+(videos where a metric could not run) and says how many it ignored.
+
+- :func:`summarize` -> :class:`Summary`: n, mean, std (ddof 1), median, Q1/Q3/IQR (linear
+  interpolation, numpy's default), min/max and percentile-bootstrap 95% CIs of mean and median.
+- :func:`bootstrap_ci`: percentile bootstrap with a fixed seed (numpy PCG64), vectorised.
+- :func:`paired_comparison` -> :class:`PairedComparison`: Wilcoxon signed-rank test (scipy, zero
+  differences dropped as in Wilcoxon's original method, two-sided) and the matched-pairs
+  rank-biserial correlation r = (R+ - R-) / (R+ + R-) (Kerby 2014) as its effect size.
+- :func:`load_metadata` / :func:`breakdown`: per-condition summaries from a metadata CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from thg.errors import InputError
+
+DEFAULT_BOOTSTRAP = 10_000
+DEFAULT_SEED = 0
+
+
+def _clean(values: Iterable[float]) -> tuple[np.ndarray, int]:
+    arr = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=np.float64).ravel()
+    finite = np.isfinite(arr)
+    return arr[finite], int((~finite).sum())
+
+
+def bootstrap_ci(values: Iterable[float], statistic: Callable[..., np.ndarray] = np.mean, *,
+                 confidence: float = 0.95, n_boot: int = DEFAULT_BOOTSTRAP,
+                 seed: int = DEFAULT_SEED) -> tuple[float, float]:
+    """Percentile-bootstrap confidence interval of ``statistic`` (which must take ``axis=``).
+
+    Resamples the finite values with replacement ``n_boot`` times using ``numpy.random.default_rng(seed)``;
+    the interval is the (1-confidence)/2 and (1+confidence)/2 quantiles of the resampled statistic.
+    Fewer than two values give (nan, nan).
+    """
+    if not 0 < confidence < 1:
+        raise InputError(f"confidence {confidence} must lie strictly between 0 and 1, e.g. 0.95")
+    arr, _ = _clean(values)
+    if arr.size < 2:
+        return math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    stats = np.empty(n_boot)
+    block = max(1, 2_000_000 // arr.size)  # bounded memory for long inputs
+    for start in range(0, n_boot, block):
+        stop = min(n_boot, start + block)
+        idx = rng.integers(0, arr.size, size=(stop - start, arr.size))
+        stats[start:stop] = statistic(arr[idx], axis=1)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(stats, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Aggregates of one metric over videos (NaN values are counted in ``n_missing`` and left out)."""
+
+    n: int
+    n_missing: int
+    mean: float
+    std: float
+    median: float
+    q1: float
+    q3: float
+    iqr: float
+    min: float
+    max: float
+    mean_ci: tuple[float, float]
+    median_ci: tuple[float, float]
+    confidence: float
+    n_boot: int
+    seed: int
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["mean_ci"], d["median_ci"] = list(self.mean_ci), list(self.median_ci)
+        return d
+
+
+def summarize(values: Iterable[float], *, confidence: float = 0.95, n_boot: int = DEFAULT_BOOTSTRAP,
+              seed: int = DEFAULT_SEED) -> Summary:
+    """Median/IQR, mean/std and bootstrap CIs of the finite values."""
+    arr, missing = _clean(values)
+    nan = math.nan
+    if arr.size == 0:
+        return Summary(0, missing, nan, nan, nan, nan, nan, nan, nan, nan, (nan, nan), (nan, nan),
+                       confidence, n_boot, seed)
+    q1, med, q3 = (float(v) for v in np.quantile(arr, [0.25, 0.5, 0.75]))
+    return Summary(
+        n=int(arr.size), n_missing=missing, mean=float(arr.mean()),
+        std=float(arr.std(ddof=1)) if arr.size > 1 else nan,
+        median=med, q1=q1, q3=q3, iqr=q3 - q1, min=float(arr.min()), max=float(arr.max()),
+        mean_ci=bootstrap_ci(arr, np.mean, confidence=confidence, n_boot=n_boot, seed=seed),
+        median_ci=bootstrap_ci(arr, np.median, confidence=confidence, n_boot=n_boot, seed=seed),
+        confidence=confidence, n_boot=n_boot, seed=seed)
+
+
+def rank_biserial(diff: Iterable[float]) -> float:
+    """Matched-pairs rank-biserial correlation of paired differences: (R+ - R-) / (R+ + R-).
+
+    Zero differences are dropped; ties share their average rank. +1: every pair favours the first
+    sample; -1: every pair favours the second; nan when no pair differs.
+    """
+    from scipy.stats import rankdata
+
+    d, _ = _clean(diff)
+    d = d[d != 0]
+    if d.size == 0:
+        return math.nan
+    ranks = rankdata(np.abs(d))
+    r_plus, r_minus = ranks[d > 0].sum(), ranks[d < 0].sum()
+    return float((r_plus - r_minus) / (r_plus + r_minus))
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Method A against method B on the same clips; differences are A - B."""
+
+    metric: str
+    n_pairs: int            # pairs where both values are finite
+    n_ties: int             # pairs with zero difference (dropped by the test)
+    median_a: float
+    median_b: float
+    median_diff: float
+    mean_diff: float
+    diff_ci: tuple[float, float]   # bootstrap CI of the median difference
+    statistic: float        # Wilcoxon W = min(R+, R-)
+    p_value: float
+    effect_size: float      # matched-pairs rank-biserial r, sign as A - B
+    better: str             # "a", "b" or "none" (p >= alpha or no pairs), given higher_is_better
+    alpha: float
+    higher_is_better: bool
+    test: str = "Wilcoxon signed-rank, two-sided, zero differences dropped (zero_method='wilcox')"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["diff_ci"] = list(self.diff_ci)
+        return d
+
+
+def paired_comparison(a: Mapping[str, float] | Iterable[float], b: Mapping[str, float] | Iterable[float], *,
+                      metric: str = "", higher_is_better: bool = True, alpha: float = 0.05,
+                      n_boot: int = DEFAULT_BOOTSTRAP, seed: int = DEFAULT_SEED) -> PairedComparison:
+    """Compare two methods on the same clips with the Wilcoxon signed-rank test.
+
+    ``a`` and ``b`` are either equal-length sequences (paired by position) or mappings video -> value
+    (paired by video name; only names in both count).
+    """
+    from scipy.stats import wilcoxon
+
+    if isinstance(a, Mapping) != isinstance(b, Mapping):
+        raise InputError("paired_comparison: give both methods as mappings video -> value or both as sequences")
+    if isinstance(a, Mapping):
+        common = sorted(set(a) & set(b))
+        if not common:
+            raise InputError(f"{metric or 'metric'}: the two methods share no video names; "
+                             f"a paired comparison needs the same clips for both")
+        xa = np.array([a[k] for k in common], dtype=np.float64)
+        xb = np.array([b[k] for k in common], dtype=np.float64)
+    else:
+        xa, xb = np.asarray(list(a), dtype=np.float64), np.asarray(list(b), dtype=np.float64)
+        if xa.shape != xb.shape:
+            raise InputError(f"{metric or 'metric'}: {xa.size} values for method A but {xb.size} for B; "
+                             f"a paired comparison needs one value per clip for both")
+    keep = np.isfinite(xa) & np.isfinite(xb)
+    xa, xb = xa[keep], xb[keep]
+    d = xa - xb
+    nonzero = int((d != 0).sum())
+    nan = math.nan
+    if nonzero == 0:
+        stat, p = nan, nan
+    else:
+        res = wilcoxon(xa, xb, zero_method="wilcox", alternative="two-sided")
+        stat, p = float(res.statistic), float(res.pvalue)
+    r = rank_biserial(d)
+    if math.isnan(p) or p >= alpha:
+        better = "none"
+    else:
+        a_higher = r > 0
+        better = "a" if a_higher == higher_is_better else "b"
+    return PairedComparison(
+        metric=metric, n_pairs=int(d.size), n_ties=int(d.size - nonzero),
+        median_a=float(np.median(xa)) if xa.size else nan, median_b=float(np.median(xb)) if xb.size else nan,
+        median_diff=float(np.median(d)) if d.size else nan, mean_diff=float(d.mean()) if d.size else nan,
+        diff_ci=bootstrap_ci(d, np.median, n_boot=n_boot, seed=seed),
+        statistic=stat, p_value=p, effect_size=r, better=better, alpha=alpha, higher_is_better=higher_is_better)
+
+
+def load_metadata(path: str | os.PathLike, *, key: str = "video") -> dict[str, dict[str, str]]:
+    """Read a metadata CSV (one row per video; ``key`` column names the video, without extension).
+
+    Other columns are conditions such as gender, age, lighting, language.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: metadata CSV not found; check the path")
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        columns = reader.fieldnames or []
+        if key not in columns:
+            raise InputError(f"{path}: no {key!r} column (found {', '.join(columns) or 'none'}); "
+                             f"add a column {key!r} holding each video's name")
+        rows: dict[str, dict[str, str]] = {}
+        for row in reader:
+            name = Path((row.get(key) or "").strip()).stem
+            if name:
+                rows[name] = {c: (row.get(c) or "").strip() for c in columns if c != key}
+    return rows
+
+
+def breakdown(values: Mapping[str, float], metadata: Mapping[str, Mapping[str, str]], by: str, *,
+              confidence: float = 0.95, n_boot: int = DEFAULT_BOOTSTRAP,
+              seed: int = DEFAULT_SEED) -> dict[str, Summary]:
+    """Summaries of per-video ``values`` grouped by the metadata column ``by``.
+
+    Videos without a metadata row or with an empty cell go to the group ``"(unknown)"``.
+    """
+    if metadata and not any(by in row for row in metadata.values()):
+        found = sorted({c for row in metadata.values() for c in row})
+        raise InputError(f"metadata has no column {by!r} (found {', '.join(found)}); choose one of those")
+    groups: dict[str, list[float]] = {}
+    for video, value in values.items():
+        label = (metadata.get(video) or {}).get(by) or "(unknown)"
+        groups.setdefault(label, []).append(value)
+    return {label: summarize(vals, confidence=confidence, n_boot=n_boot, seed=seed)
+            for label, vals in sorted(groups.items())}
+
+
+__all__ = ["Summary", "PairedComparison", "summarize", "bootstrap_ci", "rank_biserial", "paired_comparison",
+           "load_metadata", "breakdown"]

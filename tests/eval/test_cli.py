@@ -1,0 +1,190 @@
+"""`thg eval` end to end on real clips: the astronaut with known distortions, with espeak-ng speech muxed in."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from thg.cli import main
+from thg.io import VideoWriter, read_video_frames
+
+SIZE = 192   # MS-SSIM's five scales need frames of at least 176 px
+FRAMES = 6
+
+
+def clip(shift: int) -> list[np.ndarray]:
+    from skimage import data
+
+    img = data.astronaut()[20:276, 100:356]  # head and shoulders
+    base = cv2.resize(np.roll(img, shift, axis=1), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+    return [np.roll(base, i % 3, axis=0) for i in range(FRAMES)]
+
+
+def distort(frames, kind: str, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    if kind == "clean":
+        return frames
+    if kind.startswith("noise"):
+        sigma = float(kind[5:])
+        return [np.clip(f + rng.normal(0, sigma, f.shape), 0, 255).astype(np.uint8) for f in frames]
+    if kind == "blur":
+        return [cv2.GaussianBlur(f, (0, 0), 2.0) for f in frames]
+    raise ValueError(kind)
+
+
+def write(path, frames, audio=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with VideoWriter(path, SIZE, SIZE, fps=25, audio_path=audio, crf=10) as w:
+        for f in frames:
+            w.write(f)
+    return path
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory, speech_path):
+    """ref/ holds 6 clean clips; good/ adds light noise, bad/ heavy noise; single/ holds 4 kinds of distortion."""
+    root = tmp_path_factory.mktemp("study")
+    for i in range(6):
+        frames = clip(shift=7 * i)
+        write(root / "ref" / f"clip{i}.mp4", frames)
+        write(root / "good" / f"clip{i}.mp4", distort(frames, "noise4", seed=i), audio=speech_path)
+        write(root / "bad" / f"clip{i}.mp4", distort(frames, "noise25", seed=i), audio=speech_path)
+    frames = clip(shift=0)
+    for kind in ("clean", "noise8", "noise20", "blur"):
+        write(root / "single" / f"{kind}.mp4", distort(frames, kind), audio=speech_path)
+    return root
+
+
+def run(args):
+    result = CliRunner().invoke(main, ["eval", *map(str, args)], catch_exceptions=False)
+    return result
+
+
+def skimage_psnr(pred, ref) -> float:
+    from skimage.metrics import peak_signal_noise_ratio
+
+    vals = [peak_signal_noise_ratio(r, p, data_range=255) for p, r in zip(read_video_frames(pred),
+                                                                          read_video_frames(ref))]
+    return float(np.mean(vals))
+
+
+def test_eval_folder_end_to_end(study, tmp_path):
+    refs = tmp_path / "ref"
+    refs.mkdir()
+    for kind in ("clean", "noise8", "noise20", "blur"):
+        (refs / f"{kind}.mp4").write_bytes((study / "ref" / "clip0.mp4").read_bytes())
+    meta = tmp_path / "meta.csv"
+    meta.write_text("video,lighting\nclean,bright\nnoise8,bright\nnoise20,dim\nblur,dim\n")
+    out = tmp_path / "out"
+    res = run(["--pred", study / "single", "--ref", refs, "--metrics", "psnr,ssim,ms-ssim,l1", "--output", out,
+               "--workers", "2", "--metadata", meta, "--method", "astro", "--bootstrap", "500"])
+    assert res.exit_code == 0, res.output + res.stderr
+    assert "report:" in res.output
+
+    results = json.loads((out / "results.json").read_text())
+    psnr = results["metrics"]["psnr"]["per_video"]
+    ssim = results["metrics"]["ssim"]["per_video"]
+    assert psnr["clean"] > psnr["noise8"] > psnr["noise20"]
+    assert ssim["clean"] > ssim["noise8"] > ssim["noise20"] and ssim["clean"] > ssim["blur"]
+    assert results["metrics"]["l1"]["per_video"]["noise20"] > results["metrics"]["l1"]["per_video"]["clean"]
+    # the number is the mean over frames of PSNR as scikit-image computes it on the decoded frames
+    assert psnr["noise20"] == pytest.approx(skimage_psnr(study / "single" / "noise20.mp4", refs / "noise20.mp4"),
+                                            abs=1e-6)
+    summary = results["metrics"]["psnr"]["summary"]
+    assert summary["median"] == pytest.approx(float(np.median(list(psnr.values()))))
+    assert summary["n"] == 4 and summary["mean_ci"][0] <= summary["mean"] <= summary["mean_ci"][1]
+    assert results["metrics"]["psnr"]["breakdowns"]["lighting"]["dim"]["n"] == 2
+    assert results["metrics"]["ssim"]["convention"]["sigma"] == 1.5
+    repro = results["reproducibility"]
+    assert repro["input_sha256"]["blur"]["pred"] == hashlib.sha256(
+        (study / "single" / "blur.mp4").read_bytes()).hexdigest()
+    assert repro["environment"]["packages"]["numpy"] == np.__version__
+    assert repro["command"].startswith("thg eval --pred ") and "--workers 2" in repro["command"]
+    assert repro["statistics"]["bootstrap_seed"] == 0 and repro["statistics"]["bootstrap_resamples"] == 500
+
+    with open(out / "per_video.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["video"] for r in rows) == ["blur", "clean", "noise20", "noise8"]
+    for r in rows:
+        assert float(r["psnr"]) == pytest.approx(psnr[r["video"]])
+        assert float(r["psnr:coverage"]) == 1.0 and r["status"] == "ok"
+
+    for name in ("radar", "dist_psnr", "dist_ssim", "dist_ms-ssim", "dist_l1"):
+        png = out / "plots" / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        pixels = np.asarray(Image.open(png).convert("L"), dtype=float)
+        assert pixels.shape[0] > 200 and pixels.std() > 5  # a drawn figure, not a blank canvas
+    html = (out / "report.html").read_text()
+    md = (out / "report.md").read_text()
+    for text in (html, md):
+        assert "plots/radar.png" in text and "plots/dist_psnr.png" in text
+        assert "Reproducibility" in text and repro["input_sha256"]["clean"]["ref"] in text
+    assert "psnr by lighting" in md
+
+
+def test_eval_resumes_and_only_evaluates_new_videos(study, tmp_path):
+    pred, ref = tmp_path / "pred", tmp_path / "ref"
+    for d in (pred, ref):
+        d.mkdir()
+    for i in range(2):
+        (pred / f"clip{i}.mp4").write_bytes((study / "good" / f"clip{i}.mp4").read_bytes())
+        (ref / f"clip{i}.mp4").write_bytes((study / "ref" / f"clip{i}.mp4").read_bytes())
+    args = ["--pred", pred, "--ref", ref, "--metrics", "psnr", "--output", tmp_path / "out", "--bootstrap", "200"]
+    first = run(args)
+    assert first.exit_code == 0, first.stderr
+    (pred / "clip2.mp4").write_bytes((study / "good" / "clip2.mp4").read_bytes())
+    (ref / "clip2.mp4").write_bytes((study / "ref" / "clip2.mp4").read_bytes())
+    second = run(args)
+    assert second.exit_code == 0, second.stderr
+    assert "resuming: 2 videos already done" in second.stderr
+    assert second.stderr.count(": done in") == 1 and "clip2: done" in second.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert sorted(results["metrics"]["psnr"]["per_video"]) == ["clip0", "clip1", "clip2"]
+
+
+def test_compare_two_methods_on_the_same_clips(study, tmp_path):
+    for method in ("good", "bad"):
+        res = run(["--pred", study / method, "--ref", study / "ref", "--metrics", "psnr,l1", "--method", method,
+                   "--output", tmp_path / method, "--bootstrap", "200"])
+        assert res.exit_code == 0, res.stderr
+    res = run(["compare", tmp_path / "bad", tmp_path / "good", "--output", tmp_path / "cmp"])
+    assert res.exit_code == 0, res.stderr
+    comp = json.loads((tmp_path / "cmp" / "comparison.json").read_text())
+    rows = {r["metric"]: r for r in comp["metrics"]}
+    assert rows["psnr"]["n_pairs"] == 6
+    assert rows["psnr"]["p_value"] == pytest.approx(2 / 64)  # exact: all 6 clips favour "good"
+    assert rows["psnr"]["effect_size"] == -1.0 and rows["psnr"]["better"] == "b"
+    assert rows["l1"]["effect_size"] == 1.0 and rows["l1"]["better"] == "b"
+    assert "better: good" in res.output
+    png = tmp_path / "cmp" / "plots" / "vs_good_psnr.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert "Paired comparison: A = bad, B = good" in (tmp_path / "cmp" / "report.md").read_text()
+
+
+def test_clear_errors(study, tmp_path):
+    res = CliRunner().invoke(main, ["eval", "--pred", str(study / "good"), "--ref",
+                                                    str(study / "ref"), "--metrics", "pnsr", "--output",
+                                                    str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert res.stderr.strip().startswith("Error: unknown metric 'pnsr'; did you mean psnr")
+    assert len(res.stderr.strip().splitlines()) == 1
+    res = CliRunner().invoke(main, ["eval", "--pred", str(study / "good"), "--ref",
+                                                    str(study / "single"), "--metrics", "psnr", "--output",
+                                                    str(tmp_path / "o")])
+    assert res.exit_code == 1 and "names do not match" in res.stderr and "clip0" in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_list_shows_the_registered_metrics():
+    res = CliRunner().invoke(main, ["eval", "list"])
+    assert res.exit_code == 0
+    lines = {line.split()[0].lstrip("*"): line for line in res.output.splitlines() if line.strip()}
+    assert "psnr" in lines and "higher" in lines["psnr"] and "needs:ref" in lines["psnr"]
+    assert "lower" in lines["l1"]
