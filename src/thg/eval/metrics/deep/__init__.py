@@ -14,4 +14,5 @@ DEEP_METRICS: dict[str, str] = {
     "lpips": "thg.eval.metrics.deep.perceptual:LPIPSMetric",
     "fid": "thg.eval.metrics.deep.fid:FID",
     "fvd": "thg.eval.metrics.deep.fvd:FVD",
+    "csim": "thg.eval.metrics.deep.csim:CSIM",
 }
