@@ -82,3 +82,11 @@ def inception_weights(weights_root):
 
     _save_random(FIDInception(), weights_root / "pt_inception-2015-12-05-6726825d.pth", seed=3)
     return weights_root
+
+
+@pytest.fixture(scope="session")
+def arcface_weights(weights_root):
+    from thg.eval.metrics.deep.nets.iresnet import IResNet
+
+    _save_random(IResNet(), weights_root / "ms1mv3_arcface_r100_fp16" / "backbone.pth", seed=4)
+    return weights_root
