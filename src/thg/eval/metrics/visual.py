@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from thg.eval import functional as F
-from thg.eval.base import MetricInfo
+from thg.eval.base import Metric, MetricInfo, MetricResult
 from thg.eval.metrics._common import PerFrameMetric
 
 _REF = frozenset({"ref"})
@@ -109,4 +109,43 @@ class PixelSmoothness(PerFrameMetric):
         return {"formula": "mean over consecutive frame pairs of mean |f(t) - f(t-1)| / 255, all RGB values",
                 "per_frame": "one value per consecutive pair"}
 
-__all__ = ["PSNR", "SSIM", "MSSSIM", "L1", "PixelSmoothness"]
+
+
+class FPS(Metric):
+    """Frames per second of a generator. Start the clock with :meth:`start`, then ``update`` with
+    each chunk as it is produced; :func:`thg.eval.functional.measure_fps` does both for a callable.
+    It cannot be measured from a finished video file."""
+
+    info = MetricInfo("fps", "visual", True, frozenset(), (0.0, float("inf")),
+                      "Generation speed in frames per second (wall clock), timed around the generator with "
+                      "thg.eval.functional.measure_fps; not computable from a video file")
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self._t0: float | None = None
+        self._t_last: float | None = None
+        self._frames = 0
+
+    def start(self) -> None:
+        import time
+
+        self._t0 = time.perf_counter()
+
+    def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
+        import time
+
+        if self._t0 is None:
+            from thg.errors import InputError
+            raise InputError("metric 'fps' times a generator, not a video file: call start() before the frames "
+                             "are produced, or use thg.eval.functional.measure_fps(generate)")
+        self._frames += len(pred)
+        self._t_last = time.perf_counter()
+
+    def compute(self) -> MetricResult:
+        seconds = (self._t_last - self._t0) if self._t0 is not None and self._t_last is not None else 0.0
+        value = self._frames / seconds if seconds > 0 else float("nan")
+        return MetricResult("fps", float(value), convention={"clock": "wall clock from start() to the last update"},
+                            extra={"frames": self._frames, "seconds": seconds})
+
+
+__all__ = ["PSNR", "SSIM", "MSSSIM", "L1", "PixelSmoothness", "FPS"]
