@@ -22,7 +22,7 @@ from thg.motion.track import CHANNEL_NAMES
 N_MESH = 468
 IRIS_CENTRES = (L.RIGHT_IRIS[0], L.LEFT_IRIS[0])
 RING_SCALES = (1.25, 1.6)     # anchor rings around the face oval, as multiples of its radius
-RING_HEAD_WEIGHT = (0.75, 0.3)  # how much of the head motion each ring follows
+RING_HEAD_WEIGHT = (1.0, 0.45)  # how much of the head motion each ring follows (hair moves with the head)
 CROP_SCALE = 2.6               # crop side / face size
 SEAL = 0.04                    # overlap of closed lips, fraction of mouth width
 
@@ -43,6 +43,20 @@ def _strip(upper: tuple[int, ...], lower: tuple[int, ...]) -> list[tuple[int, in
             if len(set(t)) == 3:
                 tris.append(t)
     return tris
+
+
+def _smooth_depth(z: np.ndarray, rounds: int = 4, keep: float = 0.75) -> np.ndarray:
+    """Depth for the head rotation: averaged over mesh neighbours and flattened a little, so that
+    the steep sides of the face turn without folding over themselves (a 2D warp cannot occlude)."""
+    tris = L.mesh_triangles()
+    n = len(z)
+    rows = np.concatenate([tris[:, 0], tris[:, 1], tris[:, 2], tris[:, 1], tris[:, 2], tris[:, 0]])
+    cols = np.concatenate([tris[:, 1], tris[:, 2], tris[:, 0], tris[:, 0], tris[:, 1], tris[:, 2]])
+    degree = np.bincount(rows, minlength=n).astype(np.float64)
+    z = z.astype(np.float64)
+    for _ in range(rounds):
+        z = 0.5 * z + 0.5 * np.bincount(rows, weights=z[cols], minlength=n) / np.maximum(degree, 1)
+    return z.mean() + keep * (z - z.mean())
 
 
 def crop_box(face: FaceGeometry) -> tuple[int, int, int, int]:
@@ -74,6 +88,7 @@ class FaceRig:
         # head rotation moves each lip as one piece
         pts[list(L.LIPS_INNER_UPPER), 2] = pts[list(L.LIPS_OUTER_UPPER), 2]
         pts[list(L.LIPS_INNER_LOWER), 2] = pts[list(L.LIPS_OUTER_LOWER), 2]
+        pts[:N_MESH, 2] = _smooth_depth(pts[:N_MESH, 2])
         pts[:, 0] -= x0
         pts[:, 1] -= y0
         width, height = x1 - x0, y1 - y0
@@ -187,6 +202,11 @@ class Deformer:
         lateral = np.exp(-np.maximum(np.abs(self.uh) - 0.5, 0) ** 2 / (2 * 0.9 ** 2))
         jaw = _smoothstep(0.0, 0.45, self.vh - np.interp(self.uh, self._mid_u, self._mid_v)) * lateral
         self.jaw = np.where(below & face, jaw, 0.0)
+        # the neck under the chin goes along with an opening jaw, less and less toward the crop border
+        oval = np.array(L.FACE_OVAL)
+        for ring, share in enumerate((0.8, 0.3)):
+            start = N_MESH + 2 + ring * len(oval)
+            self.jaw[start: start + len(oval)] = share * self.jaw[oval]
         # lip-profile weight: 1 at the middle of the mouth, 0 at the corners
         self.prof = np.sqrt(np.clip(1 - np.clip(self.uh, -1, 1) ** 2, 0, 1))
         self.mouth_region = (np.exp(-np.maximum(np.abs(self.uh) - 1, 0) ** 2 / (2 * 0.6 ** 2))

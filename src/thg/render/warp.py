@@ -125,19 +125,79 @@ class MeshWarper:
             gx = (np.arange(self.gw, dtype=np.float32) + 0.5) * step - 0.5
             gy = (np.arange(self.gh, dtype=np.float32) + 0.5) * step - 0.5
             self._grid = np.stack(np.meshgrid(gx, gy), -1)
+            src = source.astype(np.float32)
+            self._tri_a, self._tri_b, self._tri_c = triangles[:, 0], triangles[:, 1], triangles[:, 2]
+            e1, e2 = src[self._tri_b] - src[self._tri_a], src[self._tri_c] - src[self._tri_a]
+            orientation = np.sign(e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
+            # triangles of the eyes and mouth may fold on purpose (closing lids and lips)
+            in_detail = np.zeros(len(triangles), bool)
+            for points, _ in self.detail:
+                in_detail |= np.isin(triangles, points).any(1)
+            self._orientation = np.where(in_detail, 0.0, orientation)
 
     def _coarse_fixed_point(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         forward = np.asarray(self._weights @ (target - source)).reshape(self.gh, self.gw, 2).astype(np.float32)
         p = self._grid
         x = p.copy()
         scale = 1.0 / self.step
-        for _ in range(self.iterations):
-            # sample F at x (grid coordinates of crop point x: (x + .5) / step - .5)
+
+        def f_at(x: np.ndarray) -> np.ndarray:  # F sampled at crop points x
             gx = (x[..., 0] + 0.5) * scale - 0.5
             gy = (x[..., 1] + 0.5) * scale - 0.5
-            f = cv2.remap(forward, gx, gy, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-            x = p - f
-        return x - p
+            return cv2.remap(forward, gx, gy, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
+        for _ in range(self.iterations):
+            x = p - f_at(x)
+        offsets = x - p
+        # The iteration cannot see folds (a face turning over its own silhouette: two solutions)
+        # and may not settle where the motion is steep. There the moved mesh is rasterised
+        # exactly, front triangles last. Eyes and mouth are redone by the detail patches anyway.
+        residual = np.abs(x + f_at(x) - p).max(-1)
+        detail_boxes = self._detail_boxes(source, target)
+        bad = (residual > 0.25 * self.step) & ~self._cells_in(detail_boxes)
+        boxes = []
+        if bad.any():
+            rows, cols = np.nonzero(bad)
+            boxes.append((cols.min(), rows.min(), cols.max() + 1, rows.max() + 1))
+        e1, e2 = target[self._tri_b] - target[self._tri_a], target[self._tri_c] - target[self._tri_a]
+        signed = (e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]) * self._orientation
+        flipped = signed < -4.0 * self.step * self.step  # a flipped sliver covers next to nothing
+        if flipped.any():
+            corners = target[self.triangles[flipped]]  # F×3×2
+            inside = np.zeros(len(corners), bool)
+            for x0, y0, x1, y1 in detail_boxes:
+                inside |= ((corners[..., 0] >= x0) & (corners[..., 0] < x1)
+                           & (corners[..., 1] >= y0) & (corners[..., 1] < y1)).all(1)
+            flipped[np.flatnonzero(flipped)[inside]] = False
+        if flipped.any():
+            corners = target[self.triangles[flipped]].reshape(-1, 2) * scale
+            boxes.append((*np.floor(corners.min(0)).astype(int), *np.ceil(corners.max(0)).astype(int) + 1))
+        for c0, r0, c1, r1 in boxes:
+            r0, r1 = max(r0 - 2, 0), min(r1 + 2, self.gh)
+            c0, c1 = max(c0 - 2, 0), min(c1 + 2, self.gw)
+            if r1 <= r0 or c1 <= c0:
+                continue
+            origin = (float(c0 * self.step), float(r0 * self.step))
+            exact, covered = _interpolate(source, target, self.triangles, origin, (r1 - r0, c1 - c0), self.step)
+            block = offsets[r0:r1, c0:c1]
+            block[covered] = exact[covered]
+        self.last_fallback_boxes = len(boxes)
+        return offsets
+
+    def _cells_in(self, boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
+        mask = np.zeros((self.gh, self.gw), bool)
+        for x0, y0, x1, y1 in boxes:
+            mask[y0 // self.step: -(-y1 // self.step), x0 // self.step: -(-x1 // self.step)] = True
+        return mask
+
+    def _detail_boxes(self, source: np.ndarray, target: np.ndarray) -> list[tuple[int, int, int, int]]:
+        boxes = []
+        for points, _ in self.detail:
+            both = np.concatenate([target[points], source[points]])
+            x0, y0 = np.maximum(np.floor(both.min(0)).astype(int) - 2, 0)
+            x1, y1 = np.minimum(np.ceil(both.max(0)).astype(int) + 3, [self.width, self.height])
+            boxes.append((int(x0), int(y0), int(x1), int(y1)))
+        return boxes
 
     def maps(self, source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Full-resolution remap tables (map_x, map_y) for ``cv2.remap``."""
@@ -150,10 +210,7 @@ class MeshWarper:
         full = cv2.resize(off, (self.gw * self.step, self.gh * self.step), interpolation=cv2.INTER_LINEAR)
         full = np.ascontiguousarray(full[: self.height, : self.width])
         if self.step > 1:
-            for points, tris in self.detail:
-                box = np.concatenate([target[points], source[points]])
-                x0, y0 = np.maximum(np.floor(box.min(0)).astype(int) - 2, 0)
-                x1, y1 = np.minimum(np.ceil(box.max(0)).astype(int) + 3, [self.width, self.height])
+            for (_, tris), (x0, y0, x1, y1) in zip(self.detail, self._detail_boxes(source, target)):
                 if x1 <= x0 or y1 <= y0:
                     continue
                 fine, covered = _interpolate(source, target, tris, (float(x0), float(y0)), (y1 - y0, x1 - x0), 1)
