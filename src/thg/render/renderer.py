@@ -67,5 +67,6 @@ class MeshWarpRenderer:
             raise RuntimeError("call prepare(portrait, face) before render()")
         frame = self.portrait.copy() if out is None else out
         x0, y0, x1, y1 = self.rig.crop
-        frame[y0:y1, x0:x1] = self.render_crop(channels)
+        b = self.warper.step  # the crop's outer ring never moves: keep the photo's own pixels there
+        frame[y0 + b: y1 - b, x0 + b: x1 - b] = self.render_crop(channels)[b:-b, b:-b]
         return frame

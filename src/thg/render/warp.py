@@ -116,15 +116,14 @@ class MeshWarper:
         self.step = step
         self.detail = detail or []
         self.gw, self.gh = -(-self.width // step), -(-self.height // step)
-        xs, ys = np.meshgrid(np.arange(self.width, dtype=np.float32), np.arange(self.height, dtype=np.float32))
-        self._base_x, self._base_y = xs, ys
+        gx = (np.arange(self.gw, dtype=np.float32) + 0.5) * step - 0.5
+        gy = (np.arange(self.gh, dtype=np.float32) + 0.5) * step - 0.5
+        self._grid_xy = np.stack(np.meshgrid(gx, gy), -1)
         self.iterations = iterations
         self._weights = None
         if source is not None and detail:
             self._weights = _source_weights(source.astype(np.float32), triangles, (self.gh, self.gw), step)
-            gx = (np.arange(self.gw, dtype=np.float32) + 0.5) * step - 0.5
-            gy = (np.arange(self.gh, dtype=np.float32) + 0.5) * step - 0.5
-            self._grid = np.stack(np.meshgrid(gx, gy), -1)
+            self._grid = self._grid_xy
             src = source.astype(np.float32)
             self._tri_a, self._tri_b, self._tri_c = triangles[:, 0], triangles[:, 1], triangles[:, 2]
             e1, e2 = src[self._tri_b] - src[self._tri_a], src[self._tri_c] - src[self._tri_a]
@@ -199,25 +198,33 @@ class MeshWarper:
             boxes.append((int(x0), int(y0), int(x1), int(y1)))
         return boxes
 
-    def maps(self, source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Full-resolution remap tables (map_x, map_y) for ``cv2.remap``."""
+    def maps(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """The full-resolution remap table (H×W×2 source coordinates) for ``cv2.remap``.
+
+        The coarse table is upsampled as absolute coordinates (bilinear upsampling reproduces a
+        linear ramp exactly), which is exact except within ``step`` pixels of the crop border,
+        where the offsets are zero anyway and the caller keeps the photo's own pixels.
+        """
         source = source.astype(np.float32)
         target = target.astype(np.float32)
         if self._weights is not None:
             off = self._coarse_fixed_point(source, target)
         else:
             off, _ = _interpolate(source, target, self.triangles, (0.0, 0.0), (self.gh, self.gw), self.step)
-        full = cv2.resize(off, (self.gw * self.step, self.gh * self.step), interpolation=cv2.INTER_LINEAR)
-        full = np.ascontiguousarray(full[: self.height, : self.width])
+        coarse = self._grid_xy + off
+        full = cv2.resize(coarse, (self.gw * self.step, self.gh * self.step), interpolation=cv2.INTER_LINEAR)
+        full = full[: self.height, : self.width]
         if self.step > 1:
             for (_, tris), (x0, y0, x1, y1) in zip(self.detail, self._detail_boxes(source, target)):
                 if x1 <= x0 or y1 <= y0:
                     continue
                 fine, covered = _interpolate(source, target, tris, (float(x0), float(y0)), (y1 - y0, x1 - x0), 1)
+                fine[..., 0] += np.arange(x0, x1, dtype=np.float32)[None, :]
+                fine[..., 1] += np.arange(y0, y1, dtype=np.float32)[:, None]
                 patch = full[y0:y1, x0:x1]
                 patch[covered] = fine[covered]
-        return self._base_x + full[:, :, 0], self._base_y + full[:, :, 1]
+        return full
 
     def warp(self, image: np.ndarray, source: np.ndarray, target: np.ndarray) -> np.ndarray:
-        mx, my = self.maps(source, target)
-        return cv2.remap(image, mx, my, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return cv2.remap(image, self.maps(source, target), None, interpolation=cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE)
