@@ -2,6 +2,8 @@
 
     thg survey methods        the survey's 117 methods (Table 1), filtered and sorted
     thg survey terms          the dataset / metric vocabulary; `normalize` maps a name onto it
+    thg survey collect        arXiv search (appendix B.1 keywords, date range), Semantic Scholar / CrossRef
+                              venues, GitHub stars; polite, cached in SQLite, resumable
     thg survey import         arXiv Atom / BibTeX / CSV / JSON(L) files -> one corpus .jsonl
     thg survey curate         keyword, peer-review / impact and scope screening
     thg survey extract        --input PATH --output DIR: DIR/extractions.jsonl, one record per paper with
@@ -135,6 +137,63 @@ def import_cmd(sources, output, overwrite) -> None:
     papers = merge_corpora(groups)
     _write_corpus(papers, output, overwrite)
     click.echo(f"{output}: {len(papers)} papers from {sum(len(g) for g in groups)} records")
+
+
+@survey.command("collect")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Corpus file to write (.jsonl).")
+@click.option("--from", "start", default="2021-01-01", show_default=True, help="First submission day (YYYY-MM-DD).")
+@click.option("--to", "end", default="2025-12-31", show_default=True, help="Last submission day (YYYY-MM-DD).")
+@click.option("--keyword", "keywords", multiple=True,
+              help="Retrieval keyword (repeatable) [default: the survey's 17 keywords of appendix B.1].")
+@click.option("--limit", type=click.IntRange(1), help="Stop after this many arXiv results.")
+@click.option("--cache", type=click.Path(path_type=Path),
+              help="SQLite cache of every answer [default: OUTPUT with .cache.sqlite]; a rerun resumes from it.")
+@click.option("--no-enrich", is_flag=True, help="Only the arXiv search: no venue, citation or star look-ups.")
+@click.option("--interval", type=click.FloatRange(0), help="Seconds between requests to one service "
+              "[default: each service's limit: arXiv 3, Semantic Scholar 1.1, CrossRef 0.2, GitHub 1].")
+@click.option("--retries", type=click.IntRange(0), default=4, show_default=True, help="Retries of a failed request.")
+@click.option("--backoff", type=click.FloatRange(0), default=2.0, show_default=True,
+              help="Seconds before the first retry; doubled for each further one.")
+@click.option("--arxiv-url", default="https://export.arxiv.org/api/query", show_default=True)
+@click.option("--semantic-scholar-url", default="https://api.semanticscholar.org/graph/v1", show_default=True)
+@click.option("--crossref-url", default="https://api.crossref.org", show_default=True)
+@click.option("--github-url", default="https://api.github.com", show_default=True)
+@click.option("--mailto", default="", help="Your e-mail for CrossRef's polite pool.")
+@click.option("--overwrite", is_flag=True, help="Replace the output if it exists.")
+def collect_cmd(output, start, end, keywords, limit, cache, no_enrich, interval, retries, backoff, arxiv_url,
+                semantic_scholar_url, crossref_url, github_url, mailto, overwrite) -> None:
+    """Build a corpus from the web: arXiv keyword search, venues from Semantic Scholar and CrossRef,
+    code links and GitHub stars. Tokens are read from GITHUB_TOKEN and S2_API_KEY when set."""
+    import os
+
+    from thg.io.output import check_output_path
+    from thg.survey import collect as c
+
+    check_output_path(output, overwrite=overwrite)
+    store = c.Cache(cache or output.with_suffix(".cache.sqlite"))
+    fetcher = c.Fetcher(store, retries=retries, backoff=backoff)
+
+    def every(service: str) -> float:
+        return c.INTERVALS[service] if interval is None else interval
+
+    collector = c.Collector(c.ArxivClient(fetcher, arxiv_url, every("arxiv")))
+    if not no_enrich:
+        collector.semantic_scholar = c.SemanticScholarClient(fetcher, semantic_scholar_url, every("semantic_scholar"),
+                                                             api_key=os.environ.get("S2_API_KEY", ""))
+        collector.crossref = c.CrossrefClient(fetcher, crossref_url, every("crossref"), mailto=mailto)
+        collector.github = c.GithubClient(fetcher, github_url, every("github"), token=os.environ.get("GITHUB_TOKEN", ""))
+
+    def progress(stage: str, i: int, n: int) -> None:
+        if i == n or i % 25 == 0:
+            click.echo(f"{stage}: {i}/{n}", err=True)
+
+    papers = collector.run(keywords or c.KEYWORDS, start, end, limit=limit, progress=progress)
+    _write_corpus(papers, output, overwrite)
+    reviewed = sum(p.peer_reviewed for p in papers)
+    with_code = sum(bool(p.code_url) for p in papers)
+    click.echo(f"{output}: {len(papers)} papers ({reviewed} peer reviewed, {with_code} with code); "
+               f"{fetcher.requests} requests sent, cache {store.path} holds {len(store)} answers")
+    store.close()
 
 
 @survey.command("curate")

@@ -366,9 +366,7 @@ def list_sources(path: str | Path) -> list[tuple[str, Path]]:
     for entry in sorted(path.iterdir()):
         if entry.name.startswith("."):
             continue
-        if entry.is_dir() and any(entry.rglob("*.tex")):
-            out.append((paper_id_from_name(entry.name), entry))
-        elif entry.is_file() and (entry.suffix.lower() == ".tex" or _is_archive(entry)):
+        if entry.is_dir() and any(entry.rglob("*.tex")) or entry.is_file() and (entry.suffix.lower() == ".tex" or _is_archive(entry)):
             out.append((paper_id_from_name(entry.name), entry))
     if not out:
         raise InputError(f"{path}: holds no .tex file, e-print archive or source folder; "
