@@ -26,3 +26,39 @@ def test_new_metrics_are_listed():
     rows = {p.method: p for p in survey_methods()}
     assert [m["name"] for m in rows["MEDTalk"].new_metrics] == ["MLE", "MEE", "EIE", "FRD"]
     assert sum(bool(p.new_metrics) for p in rows.values()) == 21
+
+
+def test_table_two_lists_22_datasets_in_the_four_groups():
+    import pytest
+
+    from thg.errors import InputError
+    from thg.survey.methods import survey_datasets
+    from thg.survey.vocab import DATASET_GROUPS, normalize
+
+    rows = survey_datasets()
+    assert len(rows) == 22 and len({r.name for r in rows}) == 22
+    assert Counter(r.group for r in rows) == {"image": 4, "audio": 1, "audiovisual": 14, "emotion": 3}
+    assert set(DATASET_GROUPS) == {r.group for r in rows}
+    for r in rows:                        # the table agrees with the vocabulary the extractor counts by
+        term = normalize(r.name, "dataset")
+        assert (term.name, term.group, term.year) == (r.canonical, r.group, r.year), r.name
+    vox2 = next(r for r in rows if r.name == "VoxCeleb2")
+    assert (vox2.year, vox2.speakers, vox2.resolution) == (2018, "6,112", "224x224")
+    assert [r.name for r in survey_datasets("emotion")] == ["MEAD", "CREMA-D", "RAVDESS"]
+    with pytest.raises(InputError, match="did you mean|use one of"):
+        survey_datasets("video")
+
+
+def test_datasets_command_prints_table_two():
+    import csv as csv_
+
+    from click.testing import CliRunner
+
+    from thg.cli import main
+
+    result = CliRunner().invoke(main, ["survey", "datasets", "--group", "audio", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    [row] = list(csv_.DictReader(result.output.splitlines()))
+    assert (row["name"], row["year"], row["scale"], row["source"]) == (
+        "LibriSpeech", "2015", "1,000 hours audio", "LibriVox audiobooks")
+    assert "HDTF" in CliRunner().invoke(main, ["survey", "datasets"]).output

@@ -1,6 +1,7 @@
 """``thg survey``: map the field, as the longitudinal survey does, on any corpus of papers.
 
     thg survey methods        the survey's 117 methods (Table 1), filtered and sorted
+    thg survey datasets       the survey's Table 2 (datasets: year, speakers, scale, resolution, source)
     thg survey terms          the dataset / metric vocabulary; `normalize` maps a name onto it
     thg survey collect        arXiv search (appendix B.1 keywords, date range), Semantic Scholar / CrossRef
                               venues, GitHub stars; polite, cached in SQLite, resumable
@@ -93,6 +94,28 @@ def methods_cmd(cluster, year, code, new_metrics, sort, fmt) -> None:
         for p in rows:
             click.echo("  ".join(str(v)[:w].ljust(w) for v, w in zip(values(p), widths)).rstrip())
         click.echo(f"{len(rows)} of 117 methods")
+
+
+@survey.command("datasets")
+@click.option("--group", type=click.Choice(["image", "audio", "audiovisual", "emotion"]),
+              help="Only one of the survey's four dataset groups (appendix C).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+def datasets_cmd(group, fmt) -> None:
+    """The survey's Table 2: year, speakers, scale, resolution and source of the major datasets."""
+    from dataclasses import asdict, fields
+
+    from thg.survey.methods import DatasetInfo, survey_datasets
+
+    rows = survey_datasets(group)
+    if fmt == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow([f.name for f in fields(DatasetInfo)])
+        w.writerows(list(asdict(r).values()) for r in rows)
+        return
+    cols, widths = ["name", "group", "year", "speakers", "scale", "resolution", "source"], [16, 12, 5, 17, 32, 20, 30]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
+    for r in rows:
+        click.echo("  ".join(str(getattr(r, c))[:w].ljust(w) for c, w in zip(cols, widths)).rstrip())
 
 
 @survey.command("terms")

@@ -1,4 +1,6 @@
-"""The survey's Table 1: 117 talking-head methods (2021-2025) with arXiv id, taxonomy cluster,
+"""The survey's Table 1 (methods) and Table 2 (datasets).
+
+Table 1: 117 talking-head methods (2021-2025) with arXiv id, taxonomy cluster,
 venue, code and GitHub stars (counted on 8 December 2025) and the new metrics each proposed.
 
 The table ships as ``data/methods.csv``, cleaned from the survey's text (OCR slips in venue and
@@ -10,8 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from importlib import resources
 
+from thg.errors import InputError
 from thg.survey.corpus import Paper
 
 SOURCE = "Table 1 of the longitudinal THG survey (2021-2025), star counts of 2025-12-08"
@@ -36,3 +40,32 @@ def survey_methods() -> list[Paper]:
             extra={"code": row["code"] == "True"},
         ))
     return papers
+
+
+DATASETS_SOURCE = "Table 2 of the longitudinal THG survey; groups of its appendix C"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One row of the survey's Table 2."""
+
+    name: str            # as the table writes it
+    canonical: str       # the vocabulary's name (LRS3-TED is merged into LRS3, as the survey counts it)
+    group: str           # a thg.survey.vocab.DATASET_GROUPS key: image, audio, audiovisual, emotion
+    year: int
+    speakers: str        # as given ("1,251", "~5,000", "N/A")
+    scale: str
+    resolution: str
+    source: str
+
+
+def survey_datasets(group: str | None = None) -> list[DatasetInfo]:
+    """Table 2 (22 datasets: year, speakers, scale, resolution, source), in the table's order,
+    optionally only one of the four groups of appendix C."""
+    from thg.survey.vocab import DATASET_GROUPS
+
+    if group is not None and group not in DATASET_GROUPS:
+        raise InputError(f"dataset group {group!r} is not known; use one of {', '.join(DATASET_GROUPS)}")
+    text = resources.files("thg.survey").joinpath("data/datasets.csv").read_text(encoding="utf-8")
+    rows = [DatasetInfo(**{**row, "year": int(row["year"])}) for row in csv.DictReader(io.StringIO(text))]
+    return [r for r in rows if group is None or r.group == group]
