@@ -62,3 +62,25 @@ def test_datasets_command_prints_table_two():
     assert (row["name"], row["year"], row["scale"], row["source"]) == (
         "LibriSpeech", "2015", "1,000 hours audio", "LibriVox audiobooks")
     assert "HDTF" in CliRunner().invoke(main, ["survey", "datasets"]).output
+
+
+def test_taxonomy_of_table_one_against_the_survey_clusters():
+    """The issue's check: cluster the 117 methods and compare with Table 1's cluster column (adjusted
+    Rand index). No abstracts ship, so the input is the table's own per-paper words (see
+    ``table_one_text``); the number measured is printed, and is near chance by design of the input."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from thg.survey.methods import table_one_text
+    from thg.survey.taxonomy import TaxonomyConfig, build_taxonomy
+
+    rows = survey_methods()
+    truth = {p.id: p.cluster for p in rows}
+    for with_name in (True, False):
+        papers = [table_one_text(p, with_name=with_name) for p in rows]
+        assert all(p.cluster is None for p in papers)                  # the answer is not an input
+        tax = build_taxonomy(papers, TaxonomyConfig(clusters=10))
+        assert len(tax.ids) == 117 and len(tax.clusters) == 10
+        ari = adjusted_rand_score([truth[i] for i in tax.ids], tax.assignment)
+        print(f"\nTable 1, {'with' if with_name else 'without'} method names: adjusted Rand index {ari:.3f}")
+        assert -1.0 <= ari <= 1.0
+    assert adjusted_rand_score(list(truth.values()), list(truth.values())) == 1.0

@@ -62,7 +62,11 @@ def survey() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True,
               help="jsonl writes corpus records that the other survey commands read.")
 def methods_cmd(cluster, year, code, new_metrics, sort, fmt) -> None:
-    """The survey's Table 1: 117 methods with cluster, venue, code and stars."""
+    """The survey's Table 1: 117 methods with cluster, venue, code and stars.
+
+    Titles and abstracts are not shipped (the survey does not print them): to rerun the taxonomy on
+    these papers, fetch them with `thg survey collect` or import saved arXiv answers.
+    """
     from thg.survey.methods import survey_methods
 
     rows = survey_methods()

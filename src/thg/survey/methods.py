@@ -6,6 +6,14 @@ venue, code and GitHub stars (counted on 8 December 2025) and the new metrics ea
 The table ships as ``data/methods.csv``, cleaned from the survey's text (OCR slips in venue and
 method names fixed, code links added where the survey lists them). It loads as a corpus of
 :class:`~thg.survey.corpus.Paper` whose ``year`` is the publication year of the venue.
+
+What is *not* shipped: the papers' titles and abstracts. The survey does not print them and thg
+downloads nothing at run time, so the taxonomy cannot be rerun on the survey's own input from the
+shipped data alone. :func:`table_one_text` gives the only per-paper text the table has (method name,
+venue, new-metric names, code repository name); on it, Ward clustering into 10 clusters agrees with
+the survey's cluster column only at chance level (adjusted Rand index about 0.02, measured by
+``tests/survey/test_methods.py``). To compare properly, fetch the abstracts with
+``thg survey collect`` (or ``import`` saved arXiv answers) for the ids of ``thg survey methods``.
 """
 
 from __future__ import annotations
@@ -40,6 +48,16 @@ def survey_methods() -> list[Paper]:
             extra={"code": row["code"] == "True"},
         ))
     return papers
+
+
+def table_one_text(paper: Paper, *, with_name: bool = True) -> Paper:
+    """A copy of a Table 1 paper whose title and abstract hold only the table's own per-paper words:
+    method name (optional), venue, new-metric names and the code repository's owner/name. The cluster
+    column and the survey's cluster descriptions are never used (that would be circular)."""
+    repo = paper.code_url.removeprefix("https://github.com/").replace("/", " ")
+    words = " ".join([paper.venue, *(m["name"] for m in paper.new_metrics), repo])
+    return Paper(id=paper.id, title=paper.method if with_name else paper.venue, abstract=" ".join(words.split()),
+                 year=paper.year, venue=paper.venue, method=paper.method)
 
 
 DATASETS_SOURCE = "Table 2 of the longitudinal THG survey; groups of its appendix C"
