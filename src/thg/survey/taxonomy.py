@@ -7,7 +7,7 @@ thg names it by the terms that set the cluster apart: the largest gap between th
 TF-IDF weight and the rest of the corpus's. Clusters are numbered 1, 2, ... in dendrogram order.
 
 Ward on the 5,000-term vectors themselves needs every pairwise distance over 5,000 dimensions; past
-``reduce_above`` papers (2,000 by default) the vectors are first projected to ``components`` (150)
+``reduce_above`` papers (2,000 by default) the vectors are first projected to ``components`` (100)
 dimensions by truncated SVD (latent semantic analysis), which keeps the directions that carry most
 of the variance Ward minimises. 10,000 abstracts then cluster in seconds and well under 4 GB
 (``bench/survey_bench.py``). Labels are always computed on the full TF-IDF vectors.
@@ -33,7 +33,7 @@ class TaxonomyConfig:
     ngram_max: int = 1                   # 2 adds two-word terms ("radiance field")
     label_terms: int = 4                 # terms per cluster label
     reduce_above: int = 2000             # larger corpora: Ward on a TruncatedSVD projection (memory-lean)
-    components: int = 150                # dimensions of that projection
+    components: int = 100                # dimensions of that projection
 
     def check(self, n_papers: int) -> None:
         if n_papers < 2:
@@ -144,7 +144,7 @@ def _ward_features(matrix, config: TaxonomyConfig) -> np.ndarray:
         return matrix.toarray().astype(np.float64)
     from sklearn.decomposition import TruncatedSVD
 
-    svd = TruncatedSVD(n_components=config.components, algorithm="randomized", n_iter=5, random_state=0)
+    svd = TruncatedSVD(n_components=config.components, algorithm="randomized", n_iter=4, random_state=0)
     return svd.fit_transform(matrix).astype(np.float64)
 
 
