@@ -50,7 +50,7 @@ def _write_corpus(papers, out: Path, overwrite: bool) -> None:
 
 @click.group("survey")
 def survey() -> None:
-    """Map the field: corpus curation, taxonomy, extraction and trends (offline)."""
+    """Map the field: corpus building and curation, taxonomy, extraction and trends."""
 
 
 @survey.command("methods")
