@@ -11,6 +11,9 @@
                               datasets (role train/test/both), metrics (with family), new metrics, evidence
     thg survey taxonomy       --corpus FILE --output DIR [--clusters K | --threshold T]: TF-IDF + Ward;
                               DIR/assignments.csv (id,cluster,label), clusters.csv, dendrogram.png/.svg
+
+Optional language-model steps (cluster labels; `extract --extractor llm` with the survey's prompts)
+use any OpenAI-compatible endpoint given by --llm-url / --llm-model; nothing else needs a model.
     thg survey trends         dataset and metric use per year: CSV tables and figures
 """
 
@@ -46,6 +49,29 @@ def _write_corpus(papers, out: Path, overwrite: bool) -> None:
 
     with atomic_output(out, overwrite=overwrite) as tmp:
         write_corpus(papers, tmp)
+
+
+def _check_llm(llm_url, llm_model) -> None:
+    if bool(llm_url) != bool(llm_model):
+        raise UsageError("--llm-url and --llm-model go together; give both (an OpenAI-compatible endpoint "
+                         "and a model name) or neither")
+
+
+def _chat(llm_url, llm_model, cache_path: Path):
+    """The language-model client for --llm-url / --llm-model, or None without them."""
+    _check_llm(llm_url, llm_model)
+    if not llm_url:
+        return None
+    from thg.survey.collect import Cache, Fetcher
+    from thg.survey.llm import ChatClient
+
+    return ChatClient.from_env(Fetcher(Cache(cache_path), timeout=120.0), llm_url, llm_model)
+
+
+def _llm_options(f):
+    f = click.option("--llm-model", help="Model name at --llm-url.")(f)
+    return click.option("--llm-url", help="An OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
+                                          "(key from THG_LLM_API_KEY); answers are cached in the output folder.")(f)
 
 
 @click.group("survey")
@@ -260,13 +286,20 @@ def curate_cmd(corpus, output, min_stars, top_venues_only, decisions, overwrite)
 @click.option("--corpus", type=click.Path(path_type=Path),
               help="Also fill this corpus's datasets, metrics and new metrics (matched by id) and write "
                    "it as corpus.jsonl, ready for `thg survey trends`.")
+@click.option("--extractor", type=click.Choice(["rules", "llm"]), default="rules", show_default=True,
+              help="rules: the offline extractor; llm: the survey's prompts (appendix B.2) sent to --llm-url.")
+@_llm_options
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
-def extract_cmd(source, out_dir, corpus, overwrite) -> None:
+def extract_cmd(source, out_dir, corpus, extractor, llm_url, llm_model, overwrite) -> None:
     """Datasets with their train/test role, metrics with their family and newly proposed metrics, from
     each paper's experiment section; every match comes with the sentence it was found in."""
     from thg.io.output import atomic_output
     from thg.survey.extract import extract_tex, list_sources, read_tex_source
 
+    _check_llm(llm_url, llm_model)
+    if (extractor == "llm") != bool(llm_url):
+        raise UsageError("--extractor llm and --llm-url/--llm-model go together; give all three, or none "
+                         "for the offline rules")
     sources = list_sources(source)
     papers = None
     if corpus is not None:
@@ -275,6 +308,10 @@ def extract_cmd(source, out_dir, corpus, overwrite) -> None:
         papers = load_corpus(corpus)
     names = ["extractions.jsonl"] + (["corpus.jsonl"] if papers is not None else [])
     paths = _outputs(out_dir, names, overwrite)
+    if extractor == "llm":
+        from thg.survey.llm import LlmExtractor
+
+        extract_tex = LlmExtractor(_chat(llm_url, llm_model, out_dir / "llm-cache.sqlite")).extract_tex
     records, failed, no_section = {}, [], []
     for pid, src in sources:
         try:
@@ -316,8 +353,9 @@ def extract_cmd(source, out_dir, corpus, overwrite) -> None:
 @click.option("--clusters", type=int, default=None, help="Cut into this many clusters instead.")
 @click.option("--max-features", type=int, default=5000, show_default=True, help="TF-IDF vocabulary cap.")
 @click.option("--ngrams", type=click.IntRange(1, 3), default=1, show_default=True, help="Longest term in words.")
+@_llm_options
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
-def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, overwrite) -> None:
+def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, llm_url, llm_model, overwrite) -> None:
     """Cluster papers by title and abstract (TF-IDF, Ward) and draw the dendrogram (PNG and SVG).
 
     Writes assignments.csv (id,cluster,label), clusters.csv (one summary row per cluster),
@@ -329,6 +367,7 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, ove
 
     if threshold is not None and clusters is not None:
         raise UsageError("--threshold and --clusters both given; give one of them")
+    _check_llm(llm_url, llm_model)
     config = TaxonomyConfig(max_features=max_features, ngram_max=ngrams, clusters=clusters,
                             threshold=threshold if threshold is not None else TaxonomyConfig.threshold)
     names = ["assignments.csv", "clusters.csv", "taxonomy.json", "corpus.jsonl", "dendrogram.png", "dendrogram.svg"]
@@ -338,6 +377,13 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, ove
     bare = sum(not p.abstract for p in papers)
     if bare:
         click.echo(f"note: {bare} of {len(papers)} papers have no abstract; they are placed by title alone", err=True)
+    chat = _chat(llm_url, llm_model, out_dir / "llm-cache.sqlite")
+    if chat is not None:                    # the survey's LLM labels; the distinctive terms stay in clusters.csv
+        from thg.survey.llm import llm_cluster_labels
+
+        named = llm_cluster_labels(tax, papers, chat)
+        for c in tax.clusters:
+            c.label = named[c.number]
     number = dict(zip(tax.ids, tax.assignment))
     for p in papers:
         p.cluster = number.get(p.id)

@@ -17,6 +17,7 @@ takes a base URL, so the clients can be pointed at a mirror or at recorded answe
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 import socket
@@ -118,12 +119,15 @@ class Fetcher:
                 self.sleep(wait)
         self._last[host_key] = time.monotonic()
 
-    def get(self, url: str, *, service: str, interval: float, headers: dict | None = None) -> Response:
-        hit = self.cache.get(url)
+    def get(self, url: str, *, service: str, interval: float, headers: dict | None = None,
+            data: bytes | None = None) -> Response:
+        """GET ``url`` (POST ``data`` when given; the cache then keys on the URL and the body's hash)."""
+        key = url if data is None else f"POST {url} {hashlib.sha256(data).hexdigest()}"
+        hit = self.cache.get(key)
         if hit is not None:
             return Response(url, hit[0], hit[1], cached=True)
         host = urllib.parse.urlsplit(url).netloc
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
+        request = urllib.request.Request(url, data=data, headers={"User-Agent": USER_AGENT, **(headers or {})})
         problem, wait = "", None
         for attempt in range(self.retries + 1):
             if attempt:
@@ -133,14 +137,14 @@ class Fetcher:
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                     body = answer.read()
-                    self.cache.put(url, answer.status, body)
+                    self.cache.put(key, answer.status, body)
                     return Response(url, answer.status, body)
             except urllib.error.HTTPError as e:
                 body, wait = e.read(), _retry_after(e.headers)
                 limited = e.code == 403 and e.headers is not None and e.headers.get("X-RateLimit-Remaining") == "0"
                 if e.code not in RETRY_STATUS and not limited:
                     if e.code == 404:      # a definite "not known": cached like an answer
-                        self.cache.put(url, 404, body)
+                        self.cache.put(key, 404, body)
                     return Response(url, e.code, body)
                 problem = "rate limit reached" if limited else f"HTTP {e.code}"
             except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as e:
