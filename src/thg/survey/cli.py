@@ -424,13 +424,14 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, llm
 @click.option("--figure", "fig_format", type=click.Choice(FIGURE_FORMATS), default="png", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
 def trends_cmd(corpus, out_dir, top, fig_format, overwrite) -> None:
-    """Dataset use (by role) and metric use (by family) per year, and new metrics per family."""
+    """Dataset use (by role) and metric use (by family) per year, new metrics per family, code and
+    stars per year; CSV tables, figures and a Markdown report (report.md) that shows them."""
     from thg.io.output import atomic_output
     from thg.survey import trends
     from thg.survey.corpus import load_corpus
 
-    names = ["datasets.csv", "metrics.csv", "families.csv", "new_metrics.csv",
-             f"datasets.{fig_format}", f"metrics.{fig_format}", f"radar.{fig_format}"]
+    names = ["datasets.csv", "metrics.csv", "families.csv", "new_metrics.csv", "code.csv",
+             f"datasets.{fig_format}", f"metrics.{fig_format}", f"radar.{fig_format}", "report.md"]
     paths = dict(zip(names, _outputs(out_dir, names, overwrite)))
     papers = load_corpus(corpus)
     undated = [p.id for p in papers if p.year is None]
@@ -447,6 +448,15 @@ def trends_cmd(corpus, out_dir, top, fig_format, overwrite) -> None:
         trends.plot_metric_trends(tables["metrics.csv"], tmp, top=top)
     with atomic_output(paths[f"radar.{fig_format}"], overwrite=overwrite) as tmp:
         trends.plot_radar(tables["families.csv"], tables["new_metrics.csv"], tmp)
+    code = trends.code_stats(papers)
+    with atomic_output(paths["code.csv"], overwrite=overwrite) as tmp:
+        trends.write_code_rows(code, tmp)
+    report = trends.markdown_report(
+        papers, {"datasets": tables["datasets.csv"], "families": tables["families.csv"],
+                 "new_metrics": tables["new_metrics.csv"], "code": code},
+        {k: f"{k}.{fig_format}" for k in ("datasets", "metrics", "radar")})
+    with atomic_output(paths["report.md"], overwrite=overwrite) as tmp:
+        tmp.write_text(report, encoding="utf-8")
     years = sorted({p.year for p in papers if p.year is not None})
     click.echo(f"{len(papers) - len(undated)} papers, {years[0]}-{years[-1]}; written to {out_dir}")
     shares = trends.family_shares(tables["families.csv"])
