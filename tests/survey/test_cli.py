@@ -97,7 +97,7 @@ def test_pipeline_import_curate_extract_taxonomy_trends(run, data_dir, abstracts
     assert {"year": "2023", "name": "HDTF", "group": "audiovisual", "role": "test", "papers": "1"} in rows
     assert (trend_dir / "radar.svg").stat().st_size > 1000
     report = (trend_dir / "report.md").read_text()
-    assert "(datasets.svg)" in report and "| HDTF | audio-visual | 1 |" in report
+    assert "(datasets.svg)" in report and "| HDTF | audio-visual | 2 |" in report
     assert "share of metric use per family" in result.output
 
 
