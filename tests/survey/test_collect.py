@@ -24,6 +24,7 @@ class Recorded:
         self.folder = folder
         self.log: list[str] = []             # every request path+query, in order
         self.fail: dict[str, list[int]] = {}  # path prefix -> statuses to answer first (then the recorded one)
+        self.empty_pages = 0                  # answer the second arXiv page this often with no entries
         recorded = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -60,6 +61,9 @@ class Recorded:
                 status = statuses.pop(0)
                 return status, b"busy", {"Retry-After": "0"} if status == 429 else {}
         if path == "/arxiv/api/query":
+            if query["start"][0] == "2" and self.empty_pages > 0:
+                self.empty_pages -= 1
+                return self.file("arxiv_empty.xml")
             return self.file(f"arxiv_start{query['start'][0]}.xml")
         if path.startswith("/s2/graph/v1/paper/arXiv:"):
             return self.file(f"s2_{path.rsplit(':', 1)[1]}.json")
@@ -104,6 +108,17 @@ def test_search_pages_through_arxiv_with_the_keywords_and_dates(api):
     query = first["search_query"][0]
     assert 'abs:"lip-synchronization"' in query and "ti:wav2lip" in query and query.count(" OR ") == 33
     assert query.endswith("AND submittedDate:[202101010000 TO 202512312359]")
+
+
+def test_an_empty_page_inside_the_results_is_asked_again(api, tmp_path):
+    api.empty_pages = 2
+    collector, _ = _collector(api, c.Cache(tmp_path / "c.sqlite"))
+    assert len(collector.arxiv.search(["talking head"], "2021-01-01", "2025-12-31")) == 3
+    assert sum("start=2" in r for r in api.log) == 3
+    api.empty_pages = 99
+    collector, _ = _collector(api, c.Cache(None), retries=1)
+    with pytest.raises(PipelineError, match="no entries at result 2 of 3; rerun later"):
+        collector.arxiv.search(["talking head"], "2021-01-01", "2025-12-31")
 
 
 def test_venues_citations_and_stars(api):

@@ -90,6 +90,11 @@ class Cache:
             self._db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?)", (url, status, body, time.time()))
             self._db.commit()
 
+    def forget(self, url: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM answers WHERE url = ?", (url,))
+            self._db.commit()
+
     def __len__(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM answers").fetchone()[0])
@@ -210,13 +215,23 @@ class ArxivClient:
                 break
             params = urllib.parse.urlencode({"search_query": query, "start": offset, "max_results": size,
                                              "sortBy": "submittedDate", "sortOrder": "ascending"})
-            answer = self.fetcher.get(f"{self.base_url}?{params}", service="arXiv API", interval=self.interval)
-            if answer.status != 200:
-                raise PipelineError(f"arXiv API answered HTTP {answer.status} for {answer.url}; check --arxiv-url")
-            page = parse_atom(answer.body, "arXiv API answer")
-            m = re.search(rb"<opensearch:totalResults[^>]*>(\d+)<", answer.body)
-            total = int(m.group(1)) if m else offset + len(page)
+            url = f"{self.base_url}?{params}"
+            for attempt in range(self.fetcher.retries + 1):
+                answer = self.fetcher.get(url, service="arXiv API", interval=self.interval)
+                if answer.status != 200:
+                    raise PipelineError(f"arXiv API answered HTTP {answer.status} for {url}; check --arxiv-url")
+                page = parse_atom(answer.body, "arXiv API answer")
+                m = re.search(rb"<opensearch:totalResults[^>]*>(\d+)<", answer.body)
+                total = int(m.group(1)) if m else offset + len(page)
+                if page or offset >= total:
+                    break
+                # the API sometimes answers a page inside the results with no entries: ask again later
+                self.fetcher.cache.forget(url)
+                self.fetcher.sleep(self.fetcher.backoff * 2 ** attempt)
             if not page:
+                if offset < total:
+                    raise PipelineError(f"arXiv API kept answering no entries at result {offset} of {total}; "
+                                        "rerun later to resume (the pages fetched so far are cached)")
                 break
             papers.extend(page)
             offset += len(page)
