@@ -10,7 +10,9 @@ Ward on the 5,000-term vectors themselves needs every pairwise distance over 5,0
 ``reduce_above`` papers (2,000 by default) the vectors are first projected to ``components`` (100)
 dimensions by truncated SVD (latent semantic analysis), which keeps the directions that carry most
 of the variance Ward minimises. 10,000 abstracts then cluster in seconds and well under 4 GB
-(``bench/survey_bench.py``). Labels are always computed on the full TF-IDF vectors.
+(``bench/survey_bench.py``). Labels are always computed on the full TF-IDF vectors. A ``threshold``
+then applies to Ward distances in the projected space, which are a little shorter than in the full
+one; ``taxonomy.json`` says which space was used (``ward_space``).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class Taxonomy:
             "config": {k: getattr(self.config, k) for k in self.config.__dataclass_fields__},
             "cut_height": self.cut_height,
             "vocabulary_size": self.vocabulary_size,
+            "ward_space": self.extra.get("ward_space", "TF-IDF"),
             "clusters": [{"number": c.number, "label": c.label, "terms": c.terms, "size": len(c.members),
                           "members": c.members} for c in self.clusters],
         }
@@ -100,6 +103,7 @@ def build_taxonomy(papers: list[Paper], config: TaxonomyConfig = TaxonomyConfig(
     if matrix.nnz == 0:
         raise InputError("no paper shares a term with the vocabulary; add abstracts to the corpus")
     features = _ward_features(matrix, config)
+    space = f"truncated SVD, {features.shape[1]} dimensions" if features.shape[1] < matrix.shape[1] else "TF-IDF"
     z = linkage(features, method="ward", metric="euclidean")
     del features
     if config.clusters is not None:
@@ -133,7 +137,8 @@ def build_taxonomy(papers: list[Paper], config: TaxonomyConfig = TaxonomyConfig(
         clusters.append(Cluster(number, " / ".join(top), top, [papers[i].id for i in rows]))
     assignment = [int(a) for a in assignment]
     names = [p.method or p.title for p in papers]
-    return Taxonomy([p.id for p in papers], names, assignment, clusters, z, order, config, cut, len(vocab))
+    return Taxonomy([p.id for p in papers], names, assignment, clusters, z, order, config, cut, len(vocab),
+                    extra={"ward_space": space})
 
 
 def _ward_features(matrix, config: TaxonomyConfig) -> np.ndarray:
