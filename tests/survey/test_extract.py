@@ -1,8 +1,16 @@
 import pytest
 
 from thg.errors import InputError
-from thg.survey.extract import (clean_latex, experiment_section, extract_tex, extract_text, find_source,
-                                list_sources, paper_id_from_name, read_tex_source)
+from thg.survey.extract import (
+    clean_latex,
+    experiment_section,
+    extract_tex,
+    extract_text,
+    find_source,
+    list_sources,
+    paper_id_from_name,
+    read_tex_source,
+)
 
 
 @pytest.fixture(scope="module")

@@ -26,3 +26,61 @@ def test_new_metrics_are_listed():
     rows = {p.method: p for p in survey_methods()}
     assert [m["name"] for m in rows["MEDTalk"].new_metrics] == ["MLE", "MEE", "EIE", "FRD"]
     assert sum(bool(p.new_metrics) for p in rows.values()) == 21
+
+
+def test_table_two_lists_22_datasets_in_the_four_groups():
+    import pytest
+
+    from thg.errors import InputError
+    from thg.survey.methods import survey_datasets
+    from thg.survey.vocab import DATASET_GROUPS, normalize
+
+    rows = survey_datasets()
+    assert len(rows) == 22 and len({r.name for r in rows}) == 22
+    assert Counter(r.group for r in rows) == {"image": 4, "audio": 1, "audiovisual": 14, "emotion": 3}
+    assert set(DATASET_GROUPS) == {r.group for r in rows}
+    for r in rows:                        # the table agrees with the vocabulary the extractor counts by
+        term = normalize(r.name, "dataset")
+        assert (term.name, term.group, term.year) == (r.canonical, r.group, r.year), r.name
+    vox2 = next(r for r in rows if r.name == "VoxCeleb2")
+    assert (vox2.year, vox2.speakers, vox2.resolution) == (2018, "6,112", "224x224")
+    assert [r.name for r in survey_datasets("emotion")] == ["MEAD", "CREMA-D", "RAVDESS"]
+    with pytest.raises(InputError, match="did you mean|use one of"):
+        survey_datasets("video")
+
+
+def test_datasets_command_prints_table_two():
+    import csv as csv_
+
+    from click.testing import CliRunner
+
+    from thg.cli import main
+
+    result = CliRunner().invoke(main, ["survey", "datasets", "--group", "audio", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    [row] = list(csv_.DictReader(result.output.splitlines()))
+    assert (row["name"], row["year"], row["scale"], row["source"]) == (
+        "LibriSpeech", "2015", "1,000 hours audio", "LibriVox audiobooks")
+    assert "HDTF" in CliRunner().invoke(main, ["survey", "datasets"]).output
+
+
+def test_taxonomy_of_table_one_against_the_survey_clusters():
+    """The issue's check: cluster the 117 methods and compare with Table 1's cluster column (adjusted
+    Rand index). No abstracts ship, so the input is the table's own per-paper words (see
+    ``table_one_text``); the number measured is printed, and is near chance by design of the input."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from thg.survey.methods import table_one_text
+    from thg.survey.taxonomy import TaxonomyConfig, build_taxonomy
+
+    rows = survey_methods()
+    truth = {p.id: p.cluster for p in rows}
+    for with_name in (True, False):
+        papers = [table_one_text(p, with_name=with_name) for p in rows]
+        assert all(p.cluster is None for p in papers)                  # the answer is not an input
+        tax = build_taxonomy(papers, TaxonomyConfig(clusters=10))
+        assert len(tax.ids) == 117 and len(tax.clusters) == 10
+        ari = adjusted_rand_score([truth[i] for i in tax.ids], tax.assignment)
+        print(f"\nTable 1, {'with' if with_name else 'without'} method names: adjusted Rand index {ari:.3f}")
+        assert -1.0 <= ari <= 1.0
+    assert adjusted_rand_score(list(truth.values()), list(truth.values())) == 1.0

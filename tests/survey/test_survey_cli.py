@@ -96,6 +96,8 @@ def test_pipeline_import_curate_extract_taxonomy_trends(run, data_dir, abstracts
     rows = list(csv.DictReader((trend_dir / "datasets.csv").open()))
     assert {"year": "2023", "name": "HDTF", "group": "audiovisual", "role": "test", "papers": "1"} in rows
     assert (trend_dir / "radar.svg").stat().st_size > 1000
+    report = (trend_dir / "report.md").read_text()
+    assert "(datasets.svg)" in report and "| HDTF | audio-visual | 2 |" in report
     assert "share of metric use per family" in result.output
 
 

@@ -87,3 +87,12 @@ def test_large_corpora_fold_the_tree(papers, tmp_path):
     plot_dendrogram(tax, path, max_leaves=100)
     with Image.open(path) as im:
         assert im.height < 0.18 * 120 * 120         # sized for 100 leaves, not 450
+
+
+def test_the_memory_lean_path_for_large_corpora_finds_the_same_themes(papers):
+    """Past ``reduce_above`` papers Ward runs on a truncated-SVD projection; forced here on 18 papers."""
+    lean = build_taxonomy(papers, TaxonomyConfig(clusters=3, reduce_above=10, components=12))
+    assert all(len(t) == 1 for t in _themes(lean, papers))
+    assert lean.linkage.shape == (17, 4) and lean.vocabulary_size == build_taxonomy(papers).vocabulary_size
+    assert lean.to_dict()["ward_space"] == "truncated SVD, 12 dimensions"
+    assert build_taxonomy(papers).to_dict()["ward_space"] == "TF-IDF"

@@ -59,3 +59,19 @@ def test_figures_and_tables_are_written(corpus, tmp_path):
         with Image.open(tmp_path / name) as im:
             assert np.asarray(im.convert("L")).std() > 5
     assert (tmp_path / "r.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_code_statistics_and_the_markdown_report(corpus):
+    corpus[0].stars, corpus[0].code_url, corpus[0].method = 300, "https://github.com/a/a", "A-Talk"
+    corpus[1].stars, corpus[1].code_url = 100, "https://github.com/b/b"
+    [y2022, y2024] = trends.code_stats(corpus)
+    assert (y2022.year, y2022.papers, y2022.with_code, y2022.median_stars, y2022.top_method, y2022.top_stars) == (
+        2022, 2, 2, 200.0, "A-Talk", 300)
+    assert (y2024.with_code, y2024.median_stars, y2024.top_method) == (0, None, "")
+    tables = {"datasets": trends.dataset_usage(corpus), "families": trends.family_usage(corpus),
+              "new_metrics": trends.new_metric_usage(corpus), "code": [y2022, y2024]}
+    md = trends.markdown_report(corpus, tables, {"datasets": "d.svg", "metrics": "m.svg", "radar": "r.svg"})
+    assert "![dataset use by year, group and role](d.svg)" in md and "(r.svg)" in md
+    assert "| VoxCeleb2 | audio-visual | 2 |" in md                 # both papers, "Vox2" normalised
+    assert "| 2022 | 2 | 2 | 200 | A-Talk (300) |" in md
+    assert "| PSNR | visual quality | 1 |" in md                     # the undated paper is not counted

@@ -49,3 +49,12 @@ def test_mentions_respect_word_and_case_boundaries():
     text = "We use GRID and a grid-based encoder, MEAD but not mead, CelebV-HQ, CelebV-HQ-2 and HDTFX."
     found = [m.group() for m in vocab.mention_pattern("dataset").finditer(text)]
     assert found == ["GRID", "MEAD", "CelebV-HQ"]
+
+
+def test_the_shipped_table_is_well_formed():
+    assert {t.group for t in vocab.DATASETS} == set(vocab.DATASET_GROUPS)
+    assert all(t.year and 2000 <= t.year <= 2025 for t in vocab.DATASETS)
+    assert all(t.year is None for t in vocab.METRICS)
+    names = [t.name for t in (*vocab.DATASETS, *vocab.METRICS)]
+    assert len(names) == len(set(names)) == 56
+    assert [t.name for t in vocab.METRICS if t.cue] == ["MOS", "FPS", "L1", "Diversity", "Smoothness"]

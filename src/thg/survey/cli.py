@@ -1,13 +1,19 @@
 """``thg survey``: map the field, as the longitudinal survey does, on any corpus of papers.
 
     thg survey methods        the survey's 117 methods (Table 1), filtered and sorted
+    thg survey datasets       the survey's Table 2 (datasets: year, speakers, scale, resolution, source)
     thg survey terms          the dataset / metric vocabulary; `normalize` maps a name onto it
+    thg survey collect        arXiv search (appendix B.1 keywords, date range), Semantic Scholar / CrossRef
+                              venues, GitHub stars; polite, cached in SQLite, resumable
     thg survey import         arXiv Atom / BibTeX / CSV / JSON(L) files -> one corpus .jsonl
     thg survey curate         keyword, peer-review / impact and scope screening
     thg survey extract        --input PATH --output DIR: DIR/extractions.jsonl, one record per paper with
                               datasets (role train/test/both), metrics (with family), new metrics, evidence
     thg survey taxonomy       --corpus FILE --output DIR [--clusters K | --threshold T]: TF-IDF + Ward;
                               DIR/assignments.csv (id,cluster,label), clusters.csv, dendrogram.png/.svg
+
+Optional language-model steps (cluster labels; `extract --extractor llm` with the survey's prompts)
+use any OpenAI-compatible endpoint given by --llm-url / --llm-model; nothing else needs a model.
     thg survey trends         dataset and metric use per year: CSV tables and figures
 """
 
@@ -45,9 +51,32 @@ def _write_corpus(papers, out: Path, overwrite: bool) -> None:
         write_corpus(papers, tmp)
 
 
+def _check_llm(llm_url, llm_model) -> None:
+    if bool(llm_url) != bool(llm_model):
+        raise UsageError("--llm-url and --llm-model go together; give both (an OpenAI-compatible endpoint "
+                         "and a model name) or neither")
+
+
+def _chat(llm_url, llm_model, cache_path: Path):
+    """The language-model client for --llm-url / --llm-model, or None without them."""
+    _check_llm(llm_url, llm_model)
+    if not llm_url:
+        return None
+    from thg.survey.collect import Cache, Fetcher
+    from thg.survey.llm import ChatClient
+
+    return ChatClient.from_env(Fetcher(Cache(cache_path), timeout=120.0), llm_url, llm_model)
+
+
+def _llm_options(f):
+    f = click.option("--llm-model", help="Model name at --llm-url.")(f)
+    return click.option("--llm-url", help="An OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
+                                          "(key from THG_LLM_API_KEY); answers are cached in the output folder.")(f)
+
+
 @click.group("survey")
 def survey() -> None:
-    """Map the field: corpus curation, taxonomy, extraction and trends (offline)."""
+    """Map the field: corpus building and curation, taxonomy, extraction and trends."""
 
 
 @survey.command("methods")
@@ -59,7 +88,11 @@ def survey() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True,
               help="jsonl writes corpus records that the other survey commands read.")
 def methods_cmd(cluster, year, code, new_metrics, sort, fmt) -> None:
-    """The survey's Table 1: 117 methods with cluster, venue, code and stars."""
+    """The survey's Table 1: 117 methods with cluster, venue, code and stars.
+
+    Titles and abstracts are not shipped (the survey does not print them): to rerun the taxonomy on
+    these papers, fetch them with `thg survey collect` or import saved arXiv answers.
+    """
     from thg.survey.methods import survey_methods
 
     rows = survey_methods()
@@ -91,6 +124,28 @@ def methods_cmd(cluster, year, code, new_metrics, sort, fmt) -> None:
         for p in rows:
             click.echo("  ".join(str(v)[:w].ljust(w) for v, w in zip(values(p), widths)).rstrip())
         click.echo(f"{len(rows)} of 117 methods")
+
+
+@survey.command("datasets")
+@click.option("--group", type=click.Choice(["image", "audio", "audiovisual", "emotion"]),
+              help="Only one of the survey's four dataset groups (appendix C).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+def datasets_cmd(group, fmt) -> None:
+    """The survey's Table 2: year, speakers, scale, resolution and source of the major datasets."""
+    from dataclasses import asdict, fields
+
+    from thg.survey.methods import DatasetInfo, survey_datasets
+
+    rows = survey_datasets(group)
+    if fmt == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow([f.name for f in fields(DatasetInfo)])
+        w.writerows(list(asdict(r).values()) for r in rows)
+        return
+    cols, widths = ["name", "group", "year", "speakers", "scale", "resolution", "source"], [16, 12, 5, 17, 32, 20, 30]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
+    for r in rows:
+        click.echo("  ".join(str(getattr(r, c))[:w].ljust(w) for c, w in zip(cols, widths)).rstrip())
 
 
 @survey.command("terms")
@@ -137,6 +192,63 @@ def import_cmd(sources, output, overwrite) -> None:
     click.echo(f"{output}: {len(papers)} papers from {sum(len(g) for g in groups)} records")
 
 
+@survey.command("collect")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Corpus file to write (.jsonl).")
+@click.option("--from", "start", default="2021-01-01", show_default=True, help="First submission day (YYYY-MM-DD).")
+@click.option("--to", "end", default="2025-12-31", show_default=True, help="Last submission day (YYYY-MM-DD).")
+@click.option("--keyword", "keywords", multiple=True,
+              help="Retrieval keyword (repeatable) [default: the survey's 17 keywords of appendix B.1].")
+@click.option("--limit", type=click.IntRange(1), help="Stop after this many arXiv results.")
+@click.option("--cache", type=click.Path(path_type=Path),
+              help="SQLite cache of every answer [default: OUTPUT with .cache.sqlite]; a rerun resumes from it.")
+@click.option("--no-enrich", is_flag=True, help="Only the arXiv search: no venue, citation or star look-ups.")
+@click.option("--interval", type=click.FloatRange(0), help="Seconds between requests to one service "
+              "[default: each service's limit: arXiv 3, Semantic Scholar 1.1, CrossRef 0.2, GitHub 1].")
+@click.option("--retries", type=click.IntRange(0), default=4, show_default=True, help="Retries of a failed request.")
+@click.option("--backoff", type=click.FloatRange(0), default=2.0, show_default=True,
+              help="Seconds before the first retry; doubled for each further one.")
+@click.option("--arxiv-url", default="https://export.arxiv.org/api/query", show_default=True)
+@click.option("--semantic-scholar-url", default="https://api.semanticscholar.org/graph/v1", show_default=True)
+@click.option("--crossref-url", default="https://api.crossref.org", show_default=True)
+@click.option("--github-url", default="https://api.github.com", show_default=True)
+@click.option("--mailto", default="", help="Your e-mail for CrossRef's polite pool.")
+@click.option("--overwrite", is_flag=True, help="Replace the output if it exists.")
+def collect_cmd(output, start, end, keywords, limit, cache, no_enrich, interval, retries, backoff, arxiv_url,
+                semantic_scholar_url, crossref_url, github_url, mailto, overwrite) -> None:
+    """Build a corpus from the web: arXiv keyword search, venues from Semantic Scholar and CrossRef,
+    code links and GitHub stars. Tokens are read from GITHUB_TOKEN and S2_API_KEY when set."""
+    import os
+
+    from thg.io.output import check_output_path
+    from thg.survey import collect as c
+
+    check_output_path(output, overwrite=overwrite)
+    store = c.Cache(cache or output.with_suffix(".cache.sqlite"))
+    fetcher = c.Fetcher(store, retries=retries, backoff=backoff)
+
+    def every(service: str) -> float:
+        return c.INTERVALS[service] if interval is None else interval
+
+    collector = c.Collector(c.ArxivClient(fetcher, arxiv_url, every("arxiv")))
+    if not no_enrich:
+        collector.semantic_scholar = c.SemanticScholarClient(fetcher, semantic_scholar_url, every("semantic_scholar"),
+                                                             api_key=os.environ.get("S2_API_KEY", ""))
+        collector.crossref = c.CrossrefClient(fetcher, crossref_url, every("crossref"), mailto=mailto)
+        collector.github = c.GithubClient(fetcher, github_url, every("github"), token=os.environ.get("GITHUB_TOKEN", ""))
+
+    def progress(stage: str, i: int, n: int) -> None:
+        if i == n or i % 25 == 0:
+            click.echo(f"{stage}: {i}/{n}", err=True)
+
+    papers = collector.run(keywords or c.KEYWORDS, start, end, limit=limit, progress=progress)
+    _write_corpus(papers, output, overwrite)
+    reviewed = sum(p.peer_reviewed for p in papers)
+    with_code = sum(bool(p.code_url) for p in papers)
+    click.echo(f"{output}: {len(papers)} papers ({reviewed} peer reviewed, {with_code} with code); "
+               f"{fetcher.requests} requests sent, cache {store.path} holds {len(store)} answers")
+    store.close()
+
+
 @survey.command("curate")
 @click.argument("corpus", type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Kept papers (.jsonl).")
@@ -174,13 +286,20 @@ def curate_cmd(corpus, output, min_stars, top_venues_only, decisions, overwrite)
 @click.option("--corpus", type=click.Path(path_type=Path),
               help="Also fill this corpus's datasets, metrics and new metrics (matched by id) and write "
                    "it as corpus.jsonl, ready for `thg survey trends`.")
+@click.option("--extractor", type=click.Choice(["rules", "llm"]), default="rules", show_default=True,
+              help="rules: the offline extractor; llm: the survey's prompts (appendix B.2) sent to --llm-url.")
+@_llm_options
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
-def extract_cmd(source, out_dir, corpus, overwrite) -> None:
+def extract_cmd(source, out_dir, corpus, extractor, llm_url, llm_model, overwrite) -> None:
     """Datasets with their train/test role, metrics with their family and newly proposed metrics, from
     each paper's experiment section; every match comes with the sentence it was found in."""
     from thg.io.output import atomic_output
     from thg.survey.extract import extract_tex, list_sources, read_tex_source
 
+    _check_llm(llm_url, llm_model)
+    if (extractor == "llm") != bool(llm_url):
+        raise UsageError("--extractor llm and --llm-url/--llm-model go together; give all three, or none "
+                         "for the offline rules")
     sources = list_sources(source)
     papers = None
     if corpus is not None:
@@ -189,6 +308,10 @@ def extract_cmd(source, out_dir, corpus, overwrite) -> None:
         papers = load_corpus(corpus)
     names = ["extractions.jsonl"] + (["corpus.jsonl"] if papers is not None else [])
     paths = _outputs(out_dir, names, overwrite)
+    if extractor == "llm":
+        from thg.survey.llm import LlmExtractor
+
+        extract_tex = LlmExtractor(_chat(llm_url, llm_model, out_dir / "llm-cache.sqlite")).extract_tex
     records, failed, no_section = {}, [], []
     for pid, src in sources:
         try:
@@ -230,8 +353,9 @@ def extract_cmd(source, out_dir, corpus, overwrite) -> None:
 @click.option("--clusters", type=int, default=None, help="Cut into this many clusters instead.")
 @click.option("--max-features", type=int, default=5000, show_default=True, help="TF-IDF vocabulary cap.")
 @click.option("--ngrams", type=click.IntRange(1, 3), default=1, show_default=True, help="Longest term in words.")
+@_llm_options
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
-def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, overwrite) -> None:
+def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, llm_url, llm_model, overwrite) -> None:
     """Cluster papers by title and abstract (TF-IDF, Ward) and draw the dendrogram (PNG and SVG).
 
     Writes assignments.csv (id,cluster,label), clusters.csv (one summary row per cluster),
@@ -243,6 +367,7 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, ove
 
     if threshold is not None and clusters is not None:
         raise UsageError("--threshold and --clusters both given; give one of them")
+    _check_llm(llm_url, llm_model)
     config = TaxonomyConfig(max_features=max_features, ngram_max=ngrams, clusters=clusters,
                             threshold=threshold if threshold is not None else TaxonomyConfig.threshold)
     names = ["assignments.csv", "clusters.csv", "taxonomy.json", "corpus.jsonl", "dendrogram.png", "dendrogram.svg"]
@@ -252,6 +377,13 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, ove
     bare = sum(not p.abstract for p in papers)
     if bare:
         click.echo(f"note: {bare} of {len(papers)} papers have no abstract; they are placed by title alone", err=True)
+    chat = _chat(llm_url, llm_model, out_dir / "llm-cache.sqlite")
+    if chat is not None:                    # the survey's LLM labels; the distinctive terms stay in clusters.csv
+        from thg.survey.llm import llm_cluster_labels
+
+        named = llm_cluster_labels(tax, papers, chat)
+        for c in tax.clusters:
+            c.label = named[c.number]
     number = dict(zip(tax.ids, tax.assignment))
     for p in papers:
         p.cluster = number.get(p.id)
@@ -292,13 +424,14 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, ove
 @click.option("--figure", "fig_format", type=click.Choice(FIGURE_FORMATS), default="png", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
 def trends_cmd(corpus, out_dir, top, fig_format, overwrite) -> None:
-    """Dataset use (by role) and metric use (by family) per year, and new metrics per family."""
+    """Dataset use (by role) and metric use (by family) per year, new metrics per family, code and
+    stars per year; CSV tables, figures and a Markdown report (report.md) that shows them."""
     from thg.io.output import atomic_output
     from thg.survey import trends
     from thg.survey.corpus import load_corpus
 
-    names = ["datasets.csv", "metrics.csv", "families.csv", "new_metrics.csv",
-             f"datasets.{fig_format}", f"metrics.{fig_format}", f"radar.{fig_format}"]
+    names = ["datasets.csv", "metrics.csv", "families.csv", "new_metrics.csv", "code.csv",
+             f"datasets.{fig_format}", f"metrics.{fig_format}", f"radar.{fig_format}", "report.md"]
     paths = dict(zip(names, _outputs(out_dir, names, overwrite)))
     papers = load_corpus(corpus)
     undated = [p.id for p in papers if p.year is None]
@@ -315,6 +448,15 @@ def trends_cmd(corpus, out_dir, top, fig_format, overwrite) -> None:
         trends.plot_metric_trends(tables["metrics.csv"], tmp, top=top)
     with atomic_output(paths[f"radar.{fig_format}"], overwrite=overwrite) as tmp:
         trends.plot_radar(tables["families.csv"], tables["new_metrics.csv"], tmp)
+    code = trends.code_stats(papers)
+    with atomic_output(paths["code.csv"], overwrite=overwrite) as tmp:
+        trends.write_code_rows(code, tmp)
+    report = trends.markdown_report(
+        papers, {"datasets": tables["datasets.csv"], "families": tables["families.csv"],
+                 "new_metrics": tables["new_metrics.csv"], "code": code},
+        {k: f"{k}.{fig_format}" for k in ("datasets", "metrics", "radar")})
+    with atomic_output(paths["report.md"], overwrite=overwrite) as tmp:
+        tmp.write_text(report, encoding="utf-8")
     years = sorted({p.year for p in papers if p.year is not None})
     click.echo(f"{len(papers) - len(undated)} papers, {years[0]}-{years[-1]}; written to {out_dir}")
     shares = trends.family_shares(tables["families.csv"])

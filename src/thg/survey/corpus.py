@@ -172,11 +172,24 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 
 
-def _read_atom(path: Path) -> list[Paper]:
+_GITHUB = re.compile(r"https?://(?:www\.)?github\.com/([\w.\-]+)/([\w.\-]+)", re.IGNORECASE)
+
+
+def github_link(text: str) -> str:
+    """The first GitHub repository link in ``text`` ("" when none), e.g. from an arXiv comment."""
+    m = _GITHUB.search(text)
+    if not m:
+        return ""
+    repo = re.sub(r"\.git$", "", m.group(2).rstrip("."))
+    return f"https://github.com/{m.group(1)}/{repo}"
+
+
+def parse_atom(data: bytes | str, where: str) -> list[Paper]:
+    """Papers from an arXiv API answer (Atom XML); ``where`` names the source in errors."""
     try:
-        root = ET.parse(path).getroot()
+        root = ET.fromstring(data)
     except ET.ParseError as e:
-        raise InputError(f"{path}: not valid XML ({e}); give the arXiv API's Atom answer as saved") from None
+        raise InputError(f"{where}: not valid XML ({e}); give the arXiv API's Atom answer as saved") from None
     papers = []
     for n, entry in enumerate(root.iter(f"{_ATOM}entry"), 1):
         def text(tag: str, ns: str = _ATOM, entry: ET.Element = entry) -> str:
@@ -184,6 +197,8 @@ def _read_atom(path: Path) -> list[Paper]:
             return " ".join((node.text or "").split()) if node is not None else ""
 
         url = text("id")
+        if "/api/errors" in url:        # the API reports a bad query as an entry
+            raise InputError(f"{where}: the arXiv API refused the query: {text('summary')}")
         record = {
             "id": url.rstrip("/").split("/abs/")[-1],
             "title": text("title"),
@@ -191,19 +206,29 @@ def _read_atom(path: Path) -> list[Paper]:
             "authors": [" ".join((a.findtext(f"{_ATOM}name") or "").split()) for a in entry.findall(f"{_ATOM}author")],
             "venue": text("journal_ref", _ARXIV),
             "published": text("published"),
+            "updated": text("updated"),
             "comment": text("comment", _ARXIV),
+            "doi": text("doi", _ARXIV),
             "url": url,
         }
+        record = {k: v for k, v in record.items() if v or k in ("id", "title", "abstract", "authors", "venue")}
+        code = github_link(record.get("comment", "")) or github_link(record["abstract"])
+        if code:
+            record["code_url"] = code
         # the publication year (in the journal reference) when there is one, else the submission year
         published = re.search(r"\b(?:19|20)\d{2}\b", record["venue"])
         if published:
             record["year"] = published.group()
-        elif record["published"][:4].isdigit():
+        elif record.get("published", "")[:4].isdigit():
             record["year"] = record["published"][:4]
-        papers.append(paper_from_dict(record, f"{path}: entry {n}"))
+        papers.append(paper_from_dict(record, f"{where}: entry {n}"))
     if not papers and root.tag != f"{_ATOM}feed":
-        raise InputError(f"{path}: is XML but not an Atom feed; give the arXiv API's answer as saved")
+        raise InputError(f"{where}: is XML but not an Atom feed; give the arXiv API's answer as saved")
     return papers
+
+
+def _read_atom(path: Path) -> list[Paper]:
+    return parse_atom(path.read_bytes(), str(path))
 
 
 _BIB_ENTRY = re.compile(r"@(\w+)\s*\{\s*([^,\s]+)\s*,", re.IGNORECASE)
@@ -299,5 +324,4 @@ def merge_corpora(groups: list[list[Paper]]) -> list[Paper]:
 def write_corpus(papers: list[Paper], path: Path) -> None:
     """Write JSON Lines (one paper per line) to ``path`` (callers wrap this in ``atomic_output``)."""
     with Path(path).open("w", encoding="utf-8") as f:
-        for p in papers:
-            f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        f.writelines(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in papers)

@@ -34,7 +34,7 @@ _END = re.compile(r"\\(?:appendix|bibliography|begin\s*\{thebibliography\}|end\s
 _TRAIN_CUE = re.compile(r"\b(?:train(?:ed|ing|s)?|fine-?tun\w*|pre-?train\w*|learn(?:ed|t|s)?\s+(?:on|from))\b",
                         re.IGNORECASE)
 _TEST_CUE = re.compile(r"\b(?:test(?:ed|ing|s)?|evaluat\w*|benchmark\w*|validat\w*|inference|unseen|held-?out|"
-                       r"compar\w*)\b", re.IGNORECASE)
+                       r"compar\w*|report(?:ed|s)?)\b", re.IGNORECASE)
 _METRIC_CONTEXT = re.compile(r"metric|evaluat|measur|score|report|assess|quantitativ|↑|↓|higher|lower|better",
                              re.IGNORECASE)
 _NEW_METRIC = re.compile(r"\b(?:propos\w*|introduc\w*|design\w*|present\w*|defin\w*|devis\w*|develop\w*)\b"
@@ -148,14 +148,27 @@ def _expand_pairs(sentence: str) -> str:
     return re.sub(r"\b([A-Za-z]+)[-_]([CD])\s*/\s*([CD])\b", r"\1-\2 / \1-\3", sentence)
 
 
-def _role(sentence: str, start: int, end: int) -> str:
+_CLAUSE = re.compile(r"[,;:]|\b(?:and|while|whereas|but)\b", re.IGNORECASE)
+
+
+def _cue(sentence: str, start: int, end: int, lo: int, hi: int) -> str:
+    """The nearest role cue before the name within ``[lo, start)``, else the nearest after it in ``[end, hi)``."""
     before = [(m.end(), kind) for kind, rx in (("train", _TRAIN_CUE), ("test", _TEST_CUE))
-              for m in rx.finditer(sentence, 0, start)]
+              for m in rx.finditer(sentence, lo, start)]
     if before:
         return max(before)[1]
     after = [(m.start(), kind) for kind, rx in (("train", _TRAIN_CUE), ("test", _TEST_CUE))
-             for m in rx.finditer(sentence, end)]
+             for m in rx.finditer(sentence, end, hi)]
     return min(after)[1] if after else ""
+
+
+def _role(sentence: str, start: int, end: int) -> str:
+    """A dataset mention's role: from a cue in its own clause first ("VoxCeleb2 is used for training
+    and HDTF for testing"), else from the nearest cue in the sentence; "" when there is none."""
+    bounds = [m for m in _CLAUSE.finditer(sentence)]
+    lo = max((m.end() for m in bounds if m.end() <= start), default=0)
+    hi = min((m.start() for m in bounds if m.start() >= end), default=len(sentence))
+    return _cue(sentence, start, end, lo, hi) or _cue(sentence, start, end, 0, len(sentence))
 
 
 def guess_family(text: str) -> str:
@@ -366,9 +379,7 @@ def list_sources(path: str | Path) -> list[tuple[str, Path]]:
     for entry in sorted(path.iterdir()):
         if entry.name.startswith("."):
             continue
-        if entry.is_dir() and any(entry.rglob("*.tex")):
-            out.append((paper_id_from_name(entry.name), entry))
-        elif entry.is_file() and (entry.suffix.lower() == ".tex" or _is_archive(entry)):
+        if entry.is_dir() and any(entry.rglob("*.tex")) or entry.is_file() and (entry.suffix.lower() == ".tex" or _is_archive(entry)):
             out.append((paper_id_from_name(entry.name), entry))
     if not out:
         raise InputError(f"{path}: holds no .tex file, e-print archive or source folder; "

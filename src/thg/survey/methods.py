@@ -1,17 +1,29 @@
-"""The survey's Table 1: 117 talking-head methods (2021-2025) with arXiv id, taxonomy cluster,
+"""The survey's Table 1 (methods) and Table 2 (datasets).
+
+Table 1: 117 talking-head methods (2021-2025) with arXiv id, taxonomy cluster,
 venue, code and GitHub stars (counted on 8 December 2025) and the new metrics each proposed.
 
 The table ships as ``data/methods.csv``, cleaned from the survey's text (OCR slips in venue and
 method names fixed, code links added where the survey lists them). It loads as a corpus of
 :class:`~thg.survey.corpus.Paper` whose ``year`` is the publication year of the venue.
+
+What is *not* shipped: the papers' titles and abstracts. The survey does not print them and thg
+downloads nothing at run time, so the taxonomy cannot be rerun on the survey's own input from the
+shipped data alone. :func:`table_one_text` gives the only per-paper text the table has (method name,
+venue, new-metric names, code repository name); on it, Ward clustering into 10 clusters agrees with
+the survey's cluster column only at chance level (adjusted Rand index about 0.02, measured by
+``tests/survey/test_methods.py``). To compare properly, fetch the abstracts with
+``thg survey collect`` (or ``import`` saved arXiv answers) for the ids of ``thg survey methods``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from importlib import resources
 
+from thg.errors import InputError
 from thg.survey.corpus import Paper
 
 SOURCE = "Table 1 of the longitudinal THG survey (2021-2025), star counts of 2025-12-08"
@@ -36,3 +48,42 @@ def survey_methods() -> list[Paper]:
             extra={"code": row["code"] == "True"},
         ))
     return papers
+
+
+def table_one_text(paper: Paper, *, with_name: bool = True) -> Paper:
+    """A copy of a Table 1 paper whose title and abstract hold only the table's own per-paper words:
+    method name (optional), venue, new-metric names and the code repository's owner/name. The cluster
+    column and the survey's cluster descriptions are never used (that would be circular)."""
+    repo = paper.code_url.removeprefix("https://github.com/").replace("/", " ")
+    words = " ".join([paper.venue, *(m["name"] for m in paper.new_metrics), repo])
+    return Paper(id=paper.id, title=paper.method if with_name else paper.venue, abstract=" ".join(words.split()),
+                 year=paper.year, venue=paper.venue, method=paper.method)
+
+
+DATASETS_SOURCE = "Table 2 of the longitudinal THG survey; groups of its appendix C"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One row of the survey's Table 2."""
+
+    name: str            # as the table writes it
+    canonical: str       # the vocabulary's name (LRS3-TED is merged into LRS3, as the survey counts it)
+    group: str           # a thg.survey.vocab.DATASET_GROUPS key: image, audio, audiovisual, emotion
+    year: int
+    speakers: str        # as given ("1,251", "~5,000", "N/A")
+    scale: str
+    resolution: str
+    source: str
+
+
+def survey_datasets(group: str | None = None) -> list[DatasetInfo]:
+    """Table 2 (22 datasets: year, speakers, scale, resolution, source), in the table's order,
+    optionally only one of the four groups of appendix C."""
+    from thg.survey.vocab import DATASET_GROUPS
+
+    if group is not None and group not in DATASET_GROUPS:
+        raise InputError(f"dataset group {group!r} is not known; use one of {', '.join(DATASET_GROUPS)}")
+    text = resources.files("thg.survey").joinpath("data/datasets.csv").read_text(encoding="utf-8")
+    rows = [DatasetInfo(**{**row, "year": int(row["year"])}) for row in csv.DictReader(io.StringIO(text))]
+    return [r for r in rows if group is None or r.group == group]

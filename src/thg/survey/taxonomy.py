@@ -5,6 +5,14 @@ Titles and abstracts become TF-IDF vectors (English stop words removed, vocabula
 number of clusters) cuts the tree. Where the survey asks a language model to name each cluster,
 thg names it by the terms that set the cluster apart: the largest gap between the cluster's mean
 TF-IDF weight and the rest of the corpus's. Clusters are numbered 1, 2, ... in dendrogram order.
+
+Ward on the 5,000-term vectors themselves needs every pairwise distance over 5,000 dimensions; past
+``reduce_above`` papers (2,000 by default) the vectors are first projected to ``components`` (100)
+dimensions by truncated SVD (latent semantic analysis), which keeps the directions that carry most
+of the variance Ward minimises. 10,000 abstracts then cluster in seconds and well under 4 GB
+(``bench/survey_bench.py``). Labels are always computed on the full TF-IDF vectors. A ``threshold``
+then applies to Ward distances in the projected space, which are a little shorter than in the full
+one; ``taxonomy.json`` says which space was used (``ward_space``).
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ class TaxonomyConfig:
     min_df: int = 1                      # ignore terms found in fewer papers
     ngram_max: int = 1                   # 2 adds two-word terms ("radiance field")
     label_terms: int = 4                 # terms per cluster label
+    reduce_above: int = 2000             # larger corpora: Ward on a TruncatedSVD projection (memory-lean)
+    components: int = 100                # dimensions of that projection
 
     def check(self, n_papers: int) -> None:
         if n_papers < 2:
@@ -64,6 +74,7 @@ class Taxonomy:
             "config": {k: getattr(self.config, k) for k in self.config.__dataclass_fields__},
             "cut_height": self.cut_height,
             "vocabulary_size": self.vocabulary_size,
+            "ward_space": self.extra.get("ward_space", "TF-IDF"),
             "clusters": [{"number": c.number, "label": c.label, "terms": c.terms, "size": len(c.members),
                           "members": c.members} for c in self.clusters],
         }
@@ -88,11 +99,13 @@ def build_taxonomy(papers: list[Paper], config: TaxonomyConfig = TaxonomyConfig(
 
     papers = [p for p in papers if p.text.strip(". ")]
     config.check(len(papers))
-    matrix, vocab = _vectorize([p.text for p in papers], config)
-    dense = matrix.toarray().astype(np.float64)      # rows are L2-normalised by the vectorizer
-    if not np.any(dense):
+    matrix, vocab = _vectorize([p.text for p in papers], config)   # sparse, rows L2-normalised
+    if matrix.nnz == 0:
         raise InputError("no paper shares a term with the vocabulary; add abstracts to the corpus")
-    z = linkage(dense, method="ward", metric="euclidean")
+    features = _ward_features(matrix, config)
+    space = f"truncated SVD, {features.shape[1]} dimensions" if features.shape[1] < matrix.shape[1] else "TF-IDF"
+    z = linkage(features, method="ward", metric="euclidean")
+    del features
     if config.clusters is not None:
         raw = fcluster(z, t=config.clusters, criterion="maxclust")
         k = len(set(raw))
@@ -107,19 +120,37 @@ def build_taxonomy(papers: list[Paper], config: TaxonomyConfig = TaxonomyConfig(
     renumber: dict[int, int] = {}
     for i in order:
         renumber.setdefault(int(raw[i]), len(renumber) + 1)
-    assignment = [renumber[int(c)] for c in raw]
-    overall = dense.mean(axis=0)
+    assignment = np.array([renumber[int(c)] for c in raw])
+    total = np.asarray(matrix.sum(axis=0)).ravel()
+    position = np.empty(len(order), dtype=int)
+    position[order] = np.arange(len(order))
     clusters = []
     for number in range(1, len(renumber) + 1):
-        rows = [i for i in order if assignment[i] == number]
-        inside = dense[rows].mean(axis=0)
-        rest = [i for i in range(len(papers)) if assignment[i] != number]
-        outside = dense[rest].mean(axis=0) if rest else overall * 0
+        rows = np.flatnonzero(assignment == number)
+        rows = rows[np.argsort(position[rows])]          # dendrogram order
+        inside_sum = np.asarray(matrix[rows].sum(axis=0)).ravel()
+        inside = inside_sum / len(rows)
+        rest = len(papers) - len(rows)
+        outside = (total - inside_sum) / rest if rest else np.zeros_like(total)
         score = inside - outside
-        top = [vocab[j] for j in np.argsort(-score, kind="stable")[: config.label_terms] if score[j] > 0]
+        top = [str(vocab[j]) for j in np.argsort(-score, kind="stable")[: config.label_terms] if score[j] > 0]
         clusters.append(Cluster(number, " / ".join(top), top, [papers[i].id for i in rows]))
+    assignment = [int(a) for a in assignment]
     names = [p.method or p.title for p in papers]
-    return Taxonomy([p.id for p in papers], names, assignment, clusters, z, order, config, cut, len(vocab))
+    return Taxonomy([p.id for p in papers], names, assignment, clusters, z, order, config, cut, len(vocab),
+                    extra={"ward_space": space})
+
+
+def _ward_features(matrix, config: TaxonomyConfig) -> np.ndarray:
+    """Dense vectors for Ward: the TF-IDF rows themselves, or their truncated-SVD projection for a
+    large corpus (float32 would halve memory but change merge order on ties, so float64 is kept)."""
+    n, m = matrix.shape
+    if n <= config.reduce_above or m <= config.components:
+        return matrix.toarray().astype(np.float64)
+    from sklearn.decomposition import TruncatedSVD
+
+    svd = TruncatedSVD(n_components=config.components, algorithm="randomized", n_iter=4, random_state=0)
+    return svd.fit_transform(matrix).astype(np.float64)
 
 
 def _first_leaf(z: np.ndarray, node: int, n: int) -> int:

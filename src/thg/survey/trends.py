@@ -207,3 +207,85 @@ def _counts_by_year(rows: list[Row]) -> dict[int, dict[str, float]]:
     for r in rows:
         out[r.year][r.group] = out[r.year].get(r.group, 0) + r.papers
     return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    year: int
+    papers: int
+    with_code: int
+    median_stars: float | None     # over papers with a star count
+    top_method: str                # the most-starred paper of the year ("" when no stars are known)
+    top_stars: int | None
+
+
+def code_stats(papers: list[Paper]) -> list[CodeRow]:
+    """Per year: papers, papers with public code, median GitHub stars and the most-starred paper."""
+    by_year: dict[int, list[Paper]] = defaultdict(list)
+    for p in _dated(papers):
+        by_year[p.year].append(p)
+    out = []
+    for year, ps in sorted(by_year.items()):
+        starred = [p for p in ps if p.stars is not None]
+        top = max(starred, key=lambda p: p.stars, default=None)
+        out.append(CodeRow(year, len(ps), sum(bool(p.code_url or p.stars is not None or p.extra.get("code"))
+                                              for p in ps),
+                           float(np.median([p.stars for p in starred])) if starred else None,
+                           (top.method or top.title) if top else "", top.stars if top else None))
+    return out
+
+
+def write_code_rows(rows: list[CodeRow], path: str | Path) -> None:
+    with Path(path).open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["year", "papers", "with_code", "median_stars", "top_method", "top_stars"])
+        for r in rows:
+            w.writerow([r.year, r.papers, r.with_code, "" if r.median_stars is None else f"{r.median_stars:g}",
+                        r.top_method, "" if r.top_stars is None else r.top_stars])
+
+
+def _md_table(header: list[str], rows: list[list], empty: str = "Nothing to show: the corpus has no such data "
+              "yet (run `thg survey extract` first).") -> str:
+    if not rows:
+        return empty
+    cells = [header, ["---"] * len(header), *[[str(c).replace("|", "\\|") for c in row] for row in rows]]
+    return "\n".join("| " + " | ".join(row) + " |" for row in cells)
+
+
+def markdown_report(papers: list[Paper], tables: dict[str, list], figures: dict[str, str], *, top: int = 8) -> str:
+    """The trend report as Markdown: figures (relative links) and the tables behind them."""
+    dated = _dated(papers)
+    years = sorted({p.year for p in dated})
+    lines = ["# Talking-head literature: datasets and metrics over time", "",
+             f"{len(dated)} papers, {years[0]}-{years[-1]}." if years else "No dated papers.", ""]
+    datasets: Counter[tuple[str, str]] = Counter()
+    for p in dated:
+        for name in p.datasets:
+            datasets[_canon(name, "dataset")] += 1
+    lines += ["## Datasets", "", f"![dataset use by year, group and role]({figures['datasets']})", "",
+              _md_table(["dataset", "group", "papers"],
+                        [[n, DATASET_GROUPS.get(g, g), c] for (n, g), c in datasets.most_common(top)]), ""]
+    metrics: Counter[tuple[str, str]] = Counter()
+    for p in dated:
+        for m in set(p.metrics):
+            metrics[_canon(m, "metric")] += 1
+    lines += ["## Metrics", "", f"![metric use by year and family]({figures['metrics']})", "",
+              _md_table(["metric", "family", "papers"],
+                        [[n, METRIC_FAMILIES.get(g, g), c] for (n, g), c in metrics.most_common(top)]), ""]
+    shares = family_shares(tables["families"])
+    fams = [f for f in [*METRIC_FAMILIES, "other"] if any(s.get(f) for s in shares.values())]
+    lines += ["### Share of metric use per family", "",
+              _md_table(["year", *[METRIC_FAMILIES.get(f, f) for f in fams]],
+                        [[y, *[f"{s.get(f, 0):.0%}" for f in fams]] for y, s in shares.items()]), ""]
+    new = _counts_by_year(tables["new_metrics"])
+    new_fams = sorted({f for v in new.values() for f in v})
+    lines += ["## Newly proposed metrics", "", f"![family shares and new metrics]({figures['radar']})", "",
+              _md_table(["year", *[METRIC_FAMILIES.get(f, f) for f in new_fams]],
+                        [[y, *[int(v.get(f, 0)) for f in new_fams]] for y, v in new.items()]) if new
+              else "No paper in the corpus proposes a new metric.", ""]
+    code = tables["code"]
+    lines += ["## Code and stars", "",
+              _md_table(["year", "papers", "with code", "median stars", "most starred"],
+                        [[r.year, r.papers, r.with_code, "" if r.median_stars is None else f"{r.median_stars:g}",
+                          f"{r.top_method} ({r.top_stars})" if r.top_method else ""] for r in code]), ""]
+    return "\n".join(lines)

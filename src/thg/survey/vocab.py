@@ -1,5 +1,8 @@
 """The controlled vocabulary: canonical dataset and metric names, their aliases and groups.
 
+The table ships as ``data/vocabulary.csv`` (kind, name, group, year, common_word, aliases); add a
+spelling there and every command counts it.
+
 Papers name the same thing many ways ("VoxCeleb-2", "Vox2"; "Landmark Distance", "LMD"). Every
 name found in a paper is mapped to one canonical :class:`Term` here, so counts across papers and
 years compare like with like. Dataset groups follow the survey's four categories (appendix C);
@@ -47,85 +50,36 @@ class Term:
         return (self.name, *self.aliases)
 
 
-def _d(name: str, group: str, year: int | None, *aliases: str) -> Term:
-    return Term(name, "dataset", group, tuple(aliases), year)
+def _load() -> tuple[tuple[Term, ...], tuple[Term, ...]]:
+    """The shipped normalisation table ``data/vocabulary.csv``: one row per canonical name with its
+    kind, group, release year (datasets), common-word flag and ``;``-separated aliases."""
+    import csv
+    import io
+    from importlib import resources
+
+    text = resources.files("thg.survey").joinpath("data/vocabulary.csv").read_text(encoding="utf-8")
+    out: dict[str, list[Term]] = {"dataset": [], "metric": []}
+    for row in csv.DictReader(io.StringIO(text)):
+        aliases = tuple(a.strip() for a in row["aliases"].split(";") if a.strip())
+        out[row["kind"]].append(Term(row["name"], row["kind"], row["group"], aliases,
+                                     int(row["year"]) if row["year"] else None, row["common_word"] == "yes"))
+    return tuple(out["dataset"]), tuple(out["metric"])
 
 
-def _m(name: str, family: str, *aliases: str, cue: bool = False) -> Term:
-    return Term(name, "metric", family, tuple(aliases), cue=cue)
+@cache
+def _table() -> tuple[tuple[Term, ...], tuple[Term, ...]]:
+    return _load()
 
 
-DATASETS: tuple[Term, ...] = (
-    # face images
-    _d("AffectNet", "image", 2017),
-    _d("CelebA", "image", 2015),
-    _d("CelebA-HQ", "image", 2017, "CelebAHQ"),
-    _d("FFHQ", "image", 2019, "Flickr-Faces-HQ", "Flickr Faces HQ"),
-    # speech audio
-    _d("LibriSpeech", "audio", 2015, "Libri-Speech"),
-    # audio-visual
-    _d("VoxCeleb1", "audiovisual", 2017, "VoxCeleb-1", "VoxCeleb 1", "Vox1", "VoxCeleb"),
-    _d("VoxCeleb2", "audiovisual", 2018, "VoxCeleb-2", "VoxCeleb 2", "Vox2"),
-    _d("HDTF", "audiovisual", 2021, "High-Definition Talking Face", "High Definition Talking Face"),
-    _d("GRID", "audiovisual", 2006, "GRID corpus"),
-    _d("TCD-TIMIT", "audiovisual", 2015, "TCDTIMIT", "TCD TIMIT"),
-    _d("LRS2", "audiovisual", 2017, "LRS-2", "LRS2-BBC", "Lip Reading Sentences 2"),
-    _d("LRS3", "audiovisual", 2018, "LRS-3", "LRS3-TED", "Lip Reading Sentences 3"),
-    _d("LRW", "audiovisual", 2017, "Lip Reading in the Wild", "Lip Reading In The Wild"),
-    _d("VFHQ", "audiovisual", 2022),
-    _d("TalkingHead-1KH", "audiovisual", 2021, "TalkingHead1KH", "TalkingHead-1K", "TH-1KH"),
-    _d("CelebV-HQ", "audiovisual", 2022, "CelebVHQ", "CelebV HQ"),
-    _d("CelebV-Text", "audiovisual", 2023, "CelebVText"),
-    _d("VOCASET", "audiovisual", 2019, "VOCA-SET", "VOCA set"),
-    _d("BIWI", "audiovisual", 2010, "BIWI 3D Audiovisual Corpus", "3D-ETF"),
-    _d("MultiFace", "audiovisual", 2022, "Multiface"),
-    # emotion
-    _d("MEAD", "emotion", 2020),
-    _d("CREMA-D", "emotion", 2014, "CREMAD", "CREMA D"),
-    _d("RAVDESS", "emotion", 2018),
-)
+def _pool(kind: str) -> tuple[Term, ...]:
+    return _table()[0] if kind == "dataset" else _table()[1]
 
-METRICS: tuple[Term, ...] = (
-    # visual quality (appendix D.1)
-    _m("PSNR", "visual", "Peak Signal-to-Noise Ratio", "peak signal to noise ratio"),
-    _m("SSIM", "visual", "Structural Similarity", "structural similarity index"),
-    _m("MS-SSIM", "visual", "MSSSIM", "multi-scale SSIM", "multi-scale structural similarity"),
-    _m("LPIPS", "visual", "Learned Perceptual Image Patch Similarity"),
-    _m("FID", "visual", "Frechet Inception Distance", "Fréchet Inception Distance"),
-    _m("E-FID", "visual", "EFID"),
-    _m("FVD", "visual", "Frechet Video Distance", "Fréchet Video Distance"),
-    _m("NIQE", "visual"),
-    _m("BRISQUE", "visual"),
-    _m("CPBD", "visual", "cumulative probability of blur detection"),
-    _m("MOS", "visual", "Mean Opinion Score", "user study", cue=True),
-    _m("FPS", "visual", "frames per second", cue=True),
-    # audio-visual synchronisation (D.2)
-    _m("LSE-D", "sync", "LSE D", "LSED", "Sync-D", "SyncD", "Sync_D", "lip sync error distance"),
-    _m("LSE-C", "sync", "LSE C", "LSEC", "Sync-C", "SyncC", "Sync_C", "lip sync error confidence",
-       "SyncNet confidence", "Sync score", "SyncScore", "AVConfidence", "AV Confidence"),
-    _m("AV-Offset", "sync", "AVOffset", "AV Offset", "Sync offset", "sync-offset"),
-    _m("WER", "sync", "word error rate"),
-    # geometry & landmarks (D.3)
-    _m("LMD", "geometry", "Landmark Distance", "landmark distance error", "M-LMD", "Mean Landmark Distance"),
-    _m("F-LMD", "geometry", "Frechet Landmark Distance", "Fréchet Landmark Distance"),
-    _m("MVE", "geometry", "Mean Vertex Error"),
-    _m("LVE", "geometry", "Lip Vertex Error", "LipVertexError", "lip vertex error"),
-    _m("L1", "geometry", "MAE", "mean absolute error", cue=True),
-    _m("CSIM", "geometry", "ArcFace similarity", "identity similarity", "cosine similarity of identity"),
-    # expression naturalness (D.4)
-    _m("EmotionAcc", "expression", "emotion accuracy", "Emotion Acc", "Acc_emo", "emotion classification accuracy"),
-    _m("Diversity", "expression", "diversity score", cue=True),
-    _m("Smoothness", "expression", "motion smoothness", cue=True),
-    _m("PRMSE", "expression", "Pose RMSE"),
-    _m("FVMD", "expression", "Frechet Video Motion Distance", "Fréchet Video Motion Distance"),
-    _m("AU consistency", "expression", "AUCON", "action unit consistency"),
-    # driving alignment (D.5)
-    _m("ARD", "driving", "Absolute Relative Difference"),
-    _m("AKD", "driving", "Average Keypoint Distance"),
-    _m("APD", "driving", "Average Pose Distance"),
-    _m("AED", "driving", "Average Expression Distance"),
-    _m("FDD", "driving", "Face Dynamics Deviation", "Motion Dynamics Deviation", "upper-face dynamics deviation"),
-)
+
+def __getattr__(name: str):
+    # DATASETS / METRICS: the table's terms, read on first use (importing this module reads nothing)
+    if name in ("DATASETS", "METRICS"):
+        return _pool(name[:-1].lower())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _key(name: str) -> str:
@@ -135,7 +89,7 @@ def _key(name: str) -> str:
 
 @cache
 def _index(kind: str) -> dict[str, Term]:
-    terms = DATASETS if kind == "dataset" else METRICS
+    terms = _pool(kind)
     out: dict[str, Term] = {}
     for term in terms:
         for spelling in term.spellings:
@@ -154,7 +108,7 @@ def normalize(name: str, kind: str) -> Term:
     """Like :func:`lookup`, but an unknown name raises an error that suggests the closest names."""
     term = lookup(name, kind)
     if term is None:
-        names = [t.name for t in (DATASETS if kind == "dataset" else METRICS)]
+        names = [t.name for t in _pool(kind)]
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else f"; `thg survey terms {kind}s` lists them"
         raise InputError(f"{kind} name {name!r} is not in the vocabulary{hint}")
@@ -165,7 +119,7 @@ def normalize_any(name: str) -> Term:
     """A dataset name if ``name`` is one, else a metric name; unknown names suggest from both."""
     term = lookup(name, "dataset") or lookup(name, "metric")
     if term is None:
-        names = [t.name for t in (*DATASETS, *METRICS)]
+        names = [t.name for t in (*_pool("dataset"), *_pool("metric"))]
         close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; `thg survey terms datasets|metrics` lists them"
         raise InputError(f"name {name!r} is neither a known dataset nor a known metric{hint}")
@@ -179,8 +133,7 @@ def terms(kind: str, group: str | None = None) -> list[Term]:
     groups = DATASET_GROUPS if kind == "dataset" else METRIC_FAMILIES
     if group is not None and group not in groups:
         raise InputError(f"{kind} group {group!r} is not known; use one of {', '.join(groups)}")
-    pool = DATASETS if kind == "dataset" else METRICS
-    return [t for t in pool if group is None or t.group == group]
+    return [t for t in _pool(kind) if group is None or t.group == group]
 
 
 def _spelling_regex(spelling: str) -> str:
