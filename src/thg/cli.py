@@ -18,6 +18,8 @@ from thg.errors import ThgError
 COMMANDS: dict[str, str] = {
     "generate": "thg.generate_cli:generate",
     "demo": "thg.generate_cli:demo",
+    "track": "thg.reenact.cli:track",
+    "reenact": "thg.reenact.cli:reenact",
 }
 
 
