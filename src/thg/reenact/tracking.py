@@ -139,6 +139,14 @@ def _largest(faces: list[FaceGeometry]) -> FaceGeometry | None:
     return faces[0] if faces else None
 
 
+def _settle(mesher: FaceMesher, frame: np.ndarray, face: FaceGeometry) -> FaceGeometry:
+    """The first detection of a face comes from the detector's box, later ones from the tracked
+    region, and they differ by a few degrees of head pose. The first face is the reference of the
+    whole track, so it is measured again the way every later frame is (from the tracked region)."""
+    again = _largest(mesher.detect(frame))
+    return again if again is not None else face
+
+
 @dataclass
 class Measurements:
     """Raw per-frame measurements of a clip: ``points[i]`` is None where no face was found."""
@@ -178,9 +186,12 @@ def measure_frames(frames: Iterable[np.ndarray], fps: float) -> Measurements:
     points: list[np.ndarray | None] = []
     size = (0, 0)
     with FaceMesher(static=False, max_faces=1) as mesher:
+        primed = False
         for frame in frames:
             size = (frame.shape[1], frame.shape[0])
             face = _largest(mesher.detect(frame))
+            if face is not None and not primed:
+                face, primed = _settle(mesher, frame, face), True
             points.append(None if face is None else face.points.astype(np.float64))
     return Measurements(fps, points, size)
 
@@ -273,6 +284,8 @@ class StreamTracker:
         if face is None:
             self.missing += 1
             return self._last.copy()
+        if self._neutral is None:
+            face = _settle(self._mesher, frame, face)
         pts = face.points.astype(np.float64)
         if self._neutral is None:
             self._neutral = Neutral.of(pts)
