@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "demo": "thg.generate_cli:demo",
     "track": "thg.reenact.cli:track",
     "reenact": "thg.reenact.cli:reenact",
+    "encode": "thg.codec.cli:encode",
+    "decode": "thg.codec.cli:decode",
 }
 
 
