@@ -199,3 +199,29 @@ def test_cli_pipes_stdin_to_stdout(tmp_path, clip25):
     assert f"{head.width}x{head.height} rgb24" in dec.stderr.decode()
     frames = np.frombuffer(dec.stdout, np.uint8).reshape(30, head.height, head.width, 3)
     assert frames.std() > 10 and np.abs(frames[5].astype(int) - frames[20]).mean() > 0.1  # it moves
+
+
+def test_fast_decoder_renderer_matches_the_mesh_warp_renderer(portrait):
+    """The decoder's field warper draws what the pipeline's mesh warper draws (within 33 dB on the face)."""
+    from skimage.metrics import peak_signal_noise_ratio
+
+    from thg.codec.fastwarp import FastMeshWarpRenderer
+    from thg.features import find_face
+    from thg.motion.track import CHANNEL_NAMES
+    from thg.render import MeshWarpRenderer
+
+    face = find_face(portrait)
+    exact, fast = MeshWarpRenderer(step=4), FastMeshWarpRenderer(step=4)
+    exact.prepare(portrait, face)
+    fast.prepare(portrait, face)
+    x0, y0, x1, y1 = exact.rig.crop
+    rng = np.random.default_rng(1)
+    scores = []
+    for _ in range(12):
+        row = np.zeros(len(CHANNEL_NAMES), np.float32)
+        for ch, lo, hi in (("yaw", -15, 15), ("pitch", -8, 8), ("roll", -8, 8), ("mouth_open", 0, 0.5),
+                           ("blink_l", 0, 1), ("smile", -0.5, 0.8), ("brow_r", -0.5, 1), ("shift_x", -0.05, 0.05)):
+            row[CHANNEL_NAMES.index(ch)] = rng.uniform(lo, hi)
+        a, b = exact.render(row), fast.render(row)
+        scores.append(peak_signal_noise_ratio(a[y0:y1, x0:x1], b[y0:y1, x0:x1]))
+    assert min(scores) > 33, scores

@@ -245,11 +245,11 @@ class MotionDecoder:
 
     def prepare(self):
         """Decode the key frame and prepare the renderer (done by :meth:`frames`; call it first to time it)."""
-        from thg.render.renderer import MeshWarpRenderer
+        from thg.codec.fastwarp import FastMeshWarpRenderer
 
         if getattr(self, "_buffer", None) is None:
             key = self.key_frame()
-            self.renderer = self.renderer or MeshWarpRenderer(step=4)
+            self.renderer = self.renderer or FastMeshWarpRenderer(step=4)
             self.renderer.prepare(key, FaceGeometry(self.header.points, (key.shape[1], key.shape[0])))
             self._buffer = key.copy()
         return self._buffer
