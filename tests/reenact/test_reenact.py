@@ -89,6 +89,33 @@ def test_head_turn_amplitude_and_keypoint_distance(relative, driver_series, port
     assert dist < 0.08
 
 
+def test_keypoints_move_like_the_drivers(relative, driver_series):
+    """Keypoint distance: each of the 68 iBUG keypoints' displacement from the first frame (in units of
+    the face's own interocular distance) in the output vs in the driver, at the same instants. A still
+    output would be off by the driver's whole motion; the output must remove most of that."""
+    from thg.features import landmarks as L
+
+    _, _, out = relative
+    idx = list(L.IBUG68)
+
+    def displacement(series, times):
+        pts = np.array([p[idx, :2] for p in series.points])
+        p0 = series.points[0]
+        io = np.linalg.norm(p0[list(L.LEFT_EYE_CORNERS), :2].mean(0) - p0[list(L.RIGHT_EYE_CORNERS), :2].mean(0))
+        own = np.arange(len(pts)) / series.fps
+        at = np.stack([[np.interp(times, own, pts[:, k, c]) for c in range(2)] for k in range(len(idx))])
+        return (at.transpose(2, 0, 1) - pts[0]) / io
+
+    t = np.arange(len(out.points)) / out.fps
+    t = t[t < (len(driver_series.points) - 1) / driver_series.fps]
+    mine, theirs = displacement(out, t), displacement(driver_series, t)
+    for name, sel in (("all 68", slice(None)), ("mouth", slice(48, 68))):
+        err = np.linalg.norm(mine[:, sel] - theirs[:, sel], axis=2).mean()
+        motion = np.linalg.norm(theirs[:, sel], axis=2).mean()
+        print(f"keypoint distance ({name}): {err:.3f} interocular; driver's motion {motion:.3f}")
+        assert err < 0.6 * motion, (name, err, motion)
+
+
 def test_identity_is_the_portrait_not_the_driver(relative, driver, portrait):
     """The output keeps the portrait's face shape (the driver's is 18 % wider) and its look."""
     from skimage.metrics import structural_similarity

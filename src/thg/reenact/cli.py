@@ -42,7 +42,8 @@ def track(video, output, smooth, overwrite, quiet):
 @click.option("--regions", default="all", show_default=True,
               help="Comma-separated regions to transfer: pose, mouth, eyes, brows (or all).")
 @click.option("--fps", type=float, default=25.0, show_default=True, help="Output frames per second.")
-@click.option("--size", type=int, default=1280, show_default=True, help="Cap of the output's long side (0 = photo's size).")
+@click.option("--size", type=int, default=1280, show_default=True,
+              help="Cap of the output's long side (0 = photo's size).")
 @click.option("--smooth", type=float, default=1.0, show_default=True, help="Jitter filter strength (0 = off).")
 @click.option("--no-audio", is_flag=True, help="Do not carry the driving video's audio over.")
 @click.option("--face-index", type=int, default=0, show_default=True, help="Which face of the photo (0 = largest).")
