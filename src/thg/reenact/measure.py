@@ -47,11 +47,16 @@ class RigidFit:
         return float(np.degrees(yaw)), float(np.degrees(pitch)), float(np.degrees(roll))
 
 
-def rigid_fit(reference: np.ndarray, points: np.ndarray) -> RigidFit:
-    """Least-squares similarity transform from ``reference`` to ``points`` (both 478×3 or 468×3)."""
-    idx = list(RIGID)
-    p = reference[idx].astype(np.float64)
-    q = points[idx].astype(np.float64)
+def rotation_matrix(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """The renderer's head rotation (radians): ``Rz(roll) · Rx(pitch) · Ry(yaw)``."""
+    cy, sy, cp, sp, cr, sr = np.cos(yaw), np.sin(yaw), np.cos(pitch), np.sin(pitch), np.cos(roll), np.sin(roll)
+    ry = np.array([[cy, 0, -sy], [0, 1, 0], [sy, 0, cy]])
+    rx = np.array([[1, 0, 0], [0, cp, -sp], [0, sp, cp]])
+    rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
+    return rz @ rx @ ry
+
+
+def _kabsch(p: np.ndarray, q: np.ndarray) -> RigidFit:
     pc, qc = p.mean(0), q.mean(0)
     p0, q0 = p - pc, q - qc
     u, s, vt = np.linalg.svd(q0.T @ p0)
@@ -60,6 +65,45 @@ def rigid_fit(reference: np.ndarray, points: np.ndarray) -> RigidFit:
     rot = u @ dm @ vt
     scale = float((s * np.diag(dm)).sum() / max((p0 ** 2).sum(), 1e-9))
     return RigidFit(rot, scale, pc, qc)
+
+
+def rigid_fit(reference: np.ndarray, points: np.ndarray, refine_steps: int = 4) -> RigidFit:
+    """Similarity transform from ``reference`` to ``points`` (both 478×3 or 468×3).
+
+    A 3D Kabsch fit starts it; a few Gauss-Newton steps then fit the reference's 3D shape to the
+    frame's *2D* points only (orthographic projection). The mesh's per-frame depth is its least
+    certain coordinate, and the 2D fit follows head turns more faithfully (about 1.0 of the turn
+    instead of 0.9 on rendered test clips, and less pitch jitter).
+    """
+    idx = list(RIGID)
+    p = reference[idx].astype(np.float64)
+    q = points[idx].astype(np.float64)
+    fit = _kabsch(p, q)
+    if refine_steps <= 0:
+        return fit
+    p0 = p - fit.p_centre
+    target = q[:, :2].ravel()
+    x = np.array([*np.radians(fit.angles()), fit.scale, *fit.q_centre[:2]])
+
+    def residual(v: np.ndarray) -> np.ndarray:
+        return (v[3] * (p0 @ rotation_matrix(*v[:3]).T)[:, :2] + v[4:6]).ravel() - target
+
+    eps = np.array([1e-4, 1e-4, 1e-4, 1e-4 * max(fit.scale, 1e-6), 1e-2, 1e-2])
+    for _ in range(refine_steps):
+        r = residual(x)
+        jac = np.empty((r.size, 6))
+        for k in range(6):
+            dx = np.zeros(6)
+            dx[k] = eps[k]
+            jac[:, k] = (residual(x + dx) - r) / eps[k]
+        step, *_ = np.linalg.lstsq(jac, -r, rcond=None)
+        x = x + step
+        if np.abs(step[:3]).max() < 1e-6:
+            break
+    if not np.all(np.isfinite(x)) or x[3] <= 0:
+        return fit
+    return RigidFit(rotation_matrix(*x[:3]), float(x[3]), fit.p_centre,
+                    np.array([x[4], x[5], fit.q_centre[2]]))
 
 
 def pivot(points: np.ndarray) -> np.ndarray:
