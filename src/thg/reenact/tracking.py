@@ -192,7 +192,7 @@ def measure_frames(frames: Iterable[np.ndarray], fps: float) -> Measurements:
             face = _largest(mesher.detect(frame))
             if face is not None and not primed:
                 face, primed = _settle(mesher, frame, face), True
-            points.append(None if face is None else face.points.astype(np.float64))
+            points.append(None if face is None else face.points.astype(np.float32))
     return Measurements(fps, points, size)
 
 
