@@ -20,6 +20,10 @@ COMMANDS: dict[str, str] = {
     "demo": "thg.generate_cli:demo",
     "survey": "thg.survey.cli:survey",
     "eval": "thg.eval.cli:eval_group",
+    "track": "thg.reenact.cli:track",
+    "reenact": "thg.reenact.cli:reenact",
+    "encode": "thg.codec.cli:encode",
+    "decode": "thg.codec.cli:decode",
 }
 
 

@@ -45,7 +45,7 @@ def _strip(upper: tuple[int, ...], lower: tuple[int, ...]) -> list[tuple[int, in
     return tris
 
 
-def _smooth_depth(z: np.ndarray, rounds: int = 4, keep: float = 0.75) -> np.ndarray:
+def _smooth_depth(z: np.ndarray, rounds: int = 4, keep: float = 1.0) -> np.ndarray:
     """Depth for the head rotation: averaged over mesh neighbours and flattened a little, so that
     the steep sides of the face turn without folding over themselves (a 2D warp cannot occlude)."""
     tris = L.mesh_triangles()

@@ -1,0 +1,147 @@
+"""``thg encode`` and ``thg decode``: the ``.thm`` motion stream, for files and pipes."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+def _parse_size(text: str | None) -> tuple[int, int] | None:
+    from thg.errors import UsageError
+
+    if text is None:
+        return None
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--input-size {text!r} is not WIDTHxHEIGHT (for example 640x480)") from None
+    if w < 16 or h < 16:
+        raise UsageError(f"--input-size {text!r} is too small; use at least 16x16")
+    return w, h
+
+
+def _raw_frames(stream, size: tuple[int, int]):
+    import numpy as np
+
+    from thg.codec.format import _read_exactly
+
+    w, h = size
+    n = w * h * 3
+    while True:
+        buf = _read_exactly(stream, n)
+        if len(buf) < n:
+            return
+        yield np.frombuffer(buf, np.uint8).reshape(h, w, 3)
+
+
+@click.command()
+@click.argument("video", type=click.Path(allow_dash=True))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Stream to write (.thm), or - for stdout (flushed every frame).")
+@click.option("--size", type=int, default=512, show_default=True, help="Long side of the key frame and decoded video.")
+@click.option("--image-type", type=click.Choice(["webp", "jpeg"]), default="webp", show_default=True,
+              help="Key frame image format.")
+@click.option("--quality", type=int, default=90, show_default=True, help="Key frame image quality (1-100).")
+@click.option("--fps", type=float, help="Frame rate of raw frames on stdin (VIDEO = -); files know their own.")
+@click.option("--input-size", help="WIDTHxHEIGHT of raw RGB24 frames on stdin (VIDEO = -).")
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--quiet", "-q", is_flag=True, help="No summary.")
+def encode(video, output, size, image_type, quality, fps, input_size, overwrite, quiet):
+    """Encode the face in VIDEO as one key frame plus ~1.8 kbit/s of motion.
+
+    VIDEO may be - for raw RGB24 frames on stdin (give --input-size and --fps), OUTPUT - for stdout:
+    both work frame by frame, so a live call can pipe a camera in and the stream out.
+    """
+    from thg.codec.stream import EncodeConfig, MotionEncoder, encode_video
+    from thg.errors import UsageError
+
+    config = EncodeConfig(max_size=size, image_type=image_type, quality=quality)
+    if video == "-" or output == "-":
+        if video == "-":
+            dims = _parse_size(input_size)
+            if dims is None or fps is None:
+                raise UsageError("reading raw frames from stdin needs --input-size WIDTHxHEIGHT and --fps")
+            frames = _raw_frames(sys.stdin.buffer, dims)
+        else:
+            from thg.io.video import probe_video, read_video_frames
+
+            fps = fps or probe_video(video).fps
+            frames = read_video_frames(video)
+        if output == "-":
+            sink = sys.stdout.buffer
+        else:
+            from thg.io.output import check_output_path
+
+            check_output_path(output, overwrite=overwrite)
+            sink = open(output, "wb")
+        enc = MotionEncoder(fps, config)
+        try:
+            for frame in frames:
+                chunk = enc.push(frame)
+                if chunk:
+                    sink.write(chunk)
+                    sink.flush()
+            sink.write(enc.finish())
+            sink.flush()
+        finally:
+            if sink is not sys.stdout.buffer:
+                sink.close()
+        n, header, records = enc.n_frames, enc.header_bytes, enc.record_bytes
+    else:
+        result = encode_video(video, output, overwrite=overwrite, config=config)
+        n, fps, header, records = result.n_frames, result.fps, result.header_bytes, result.record_bytes
+    if not quiet:
+        seconds = max(n / fps, 1e-9)
+        click.echo(f"encoded {n} frames: key frame + header {header} bytes, motion {records} bytes "
+                   f"({records * 8 / seconds / 1000:.2f} kbit/s)", err=True)
+
+
+@click.command()
+@click.argument("stream", type=click.Path(allow_dash=True))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="MP4 to write, or - for raw RGB24 frames on stdout (size printed to stderr).")
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--quiet", "-q", is_flag=True, help="No summary.")
+def decode(stream, output, overwrite, quiet):
+    """Render a .thm STREAM (or - for stdin) back into video.
+
+    A damaged or truncated stream is rejected with an error, after every frame before the damage
+    has been rendered and written.
+    """
+    from thg.codec.format import StreamError
+    from thg.codec.stream import MotionDecoder, decode_to_video
+    from thg.errors import InputError
+
+    name = "stdin" if stream == "-" else stream
+    if stream == "-":
+        source = sys.stdin.buffer
+    else:
+        try:
+            source = open(stream, "rb")
+        except OSError:
+            raise InputError(f"{stream}: stream not found or not readable; check the path") from None
+    try:
+        if output == "-":
+            dec = MotionDecoder(source, name)
+            key = dec.prepare()
+            click.echo(f"{key.shape[1]}x{key.shape[0]} rgb24 at {dec.header.fps:g} fps", err=True)
+            out = sys.stdout.buffer
+            try:
+                for frame in dec.frames():
+                    out.write(frame.tobytes())
+                    out.flush()
+            except StreamError as e:
+                raise StreamError(f"{e} (frames before it were written)", e.good_frames) from None
+            n, fps = dec.good_frames, dec.header.fps
+        else:
+            result = decode_to_video(source, output, name=name, overwrite=overwrite)
+            if result.error is not None:
+                raise StreamError(f"{result.error}; wrote those {result.n_frames} frames to {output}",
+                                  result.n_frames)
+            n, fps = result.n_frames, result.fps
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+    if not quiet:
+        click.echo(f"decoded {n} frames ({n / fps:.2f} s at {fps:g} fps)", err=True)

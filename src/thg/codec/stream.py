@@ -1,0 +1,295 @@
+"""Encode a face video into a ``.thm`` motion stream and render it back, frame by frame.
+
+    enc = MotionEncoder(fps=25)                 # sender: one frame in, bytes out
+    for frame in camera:
+        send(enc.push(frame))                   # header once the first face is seen, then 9 bytes a frame
+    send(enc.finish())                          # end marker
+
+    dec = MotionDecoder(receiver)               # receiver: any binary file object (file, pipe, socket)
+    for frame in dec.frames():                  # rendered as records arrive; StreamError at damage
+        show(frame)
+
+See :mod:`thg.codec.format` for the byte layout.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from thg.codec.format import DEFAULT_QUANTISER, Header, StreamError, _read_exactly, pack_end, pack_record, \
+    record_ok, unpack_end, END_MAGIC, END_SIZE
+from thg.errors import NoFaceError, UsageError
+from thg.features.face import FaceGeometry
+from thg.motion.track import CHANNEL_NAMES, MotionTrack
+
+IMAGE_TYPES = {"webp": ".webp", "jpeg": ".jpg"}
+_MOUTH_OPEN = CHANNEL_NAMES.index("mouth_open")
+
+
+@dataclass(frozen=True)
+class EncodeConfig:
+    max_size: int = 512          # long side of the key frame (the decoded video's size)
+    image_type: str = "webp"
+    quality: int = 90
+    smooth: float = 1.0          # jitter filter of the tracker (0 = off)
+
+    def __post_init__(self) -> None:
+        if self.image_type not in IMAGE_TYPES:
+            raise UsageError(f"--image-type {self.image_type!r} is not known; use {' or '.join(IMAGE_TYPES)}")
+        if not 1 <= self.quality <= 100:
+            raise UsageError(f"--quality {self.quality} is out of range; use 1 to 100")
+        if self.max_size < 64:
+            raise UsageError(f"--size {self.max_size} is too small; use at least 64")
+
+
+def _even_size(w: int, h: int, max_side: int) -> tuple[int, int]:
+    f = min(1.0, max_side / max(w, h))
+    return max(16, int(w * f) // 2 * 2), max(16, int(h * f) // 2 * 2)
+
+
+def encode_image(image: np.ndarray, image_type: str, quality: int) -> bytes:
+    import cv2
+
+    flag = cv2.IMWRITE_WEBP_QUALITY if image_type == "webp" else cv2.IMWRITE_JPEG_QUALITY
+    ok, buf = cv2.imencode(IMAGE_TYPES[image_type], np.ascontiguousarray(image[:, :, ::-1]), [flag, quality])
+    if not ok:
+        raise UsageError(f"cannot encode the key frame as {image_type}")
+    return buf.tobytes()
+
+
+class MotionEncoder:
+    """Frame-by-frame encoder. ``push(frame)`` returns the bytes to send now; ``finish()`` the end marker.
+
+    Nothing is sent until a face is seen: that frame becomes the key frame (and the neutral of the
+    motion); frames before it are sent as still copies of it.
+    """
+
+    def __init__(self, fps: float = 25.0, config: EncodeConfig | None = None) -> None:
+        from thg.reenact.tracking import StreamTracker
+
+        if not 1 <= fps <= 120:
+            raise UsageError(f"--fps {fps} is out of range; use 1 to 120")
+        self.fps = fps
+        self.config = config or EncodeConfig()
+        self.quantiser = DEFAULT_QUANTISER
+        self._tracker = StreamTracker(fps=fps, smooth=self.config.smooth)
+        self.header: Header | None = None
+        self._pending = 0
+        self.n_frames = 0           # records sent
+        self._crc = 0
+        self.header_bytes = 0
+        self.record_bytes = 0
+
+    @property
+    def missing(self) -> int:
+        """Frames in which no face was found (their motion is held)."""
+        return self._tracker.missing
+
+    def _make_header(self, frame: np.ndarray) -> Header:
+        import cv2
+
+        neutral = self._tracker.neutral
+        assert neutral is not None
+        h, w = frame.shape[:2]
+        kw, kh = _even_size(w, h, self.config.max_size)
+        key = frame if (kw, kh) == (w, h) else cv2.resize(frame, (kw, kh), interpolation=cv2.INTER_AREA)
+        points = neutral.points.copy()
+        points[:, 0] *= kw / w
+        points[:, 1] *= kh / h
+        points[:, 2] *= kw / w
+        image = encode_image(key, self.config.image_type, self.config.quality)
+        return Header(self.fps, kw, kh, points.astype(np.float32), image, self.config.image_type, 0, self.quantiser)
+
+    def _record(self, row: np.ndarray) -> bytes:
+        rec = pack_record(self.quantiser, row, self.n_frames)
+        self.n_frames += 1
+        self._crc = zlib.crc32(rec, self._crc)
+        self.record_bytes += len(rec)
+        return rec
+
+    def push(self, frame: np.ndarray) -> bytes:
+        row = self._tracker.update(frame)
+        if self.header is None:
+            if self._tracker.neutral is None:
+                self._pending += 1
+                return b""
+            self.header = self._make_header(frame)
+            out = [self.header.pack()]
+            self.header_bytes = len(out[0])
+            still = np.zeros(len(CHANNEL_NAMES), np.float32)
+            still[_MOUTH_OPEN] = self._tracker.neutral.features.mouth_open
+            out += [self._record(still) for _ in range(self._pending)]
+            out.append(self._record(row))
+            return b"".join(out)
+        return self._record(row)
+
+    def finish(self) -> bytes:
+        self._tracker.close()
+        if self.header is None:
+            raise NoFaceError(f"no face found in any of the {self._pending} frames; nothing to encode "
+                              f"(use a video with one clearly visible face)")
+        return pack_end(self.n_frames, self._crc)
+
+
+def encode_frames(frames: Iterable[np.ndarray], fps: float = 25.0,
+                  config: EncodeConfig | None = None) -> Iterator[bytes]:
+    """The stream for a sequence of RGB frames, as chunks (header, records, end marker)."""
+    enc = MotionEncoder(fps, config)
+    for frame in frames:
+        chunk = enc.push(frame)
+        if chunk:
+            yield chunk
+    yield enc.finish()
+
+
+@dataclass
+class EncodeResult:
+    n_frames: int
+    fps: float
+    header_bytes: int
+    record_bytes: int
+    missing: int
+
+    @property
+    def motion_kbps(self) -> float:
+        return (self.record_bytes + END_SIZE) * 8 / max(self.n_frames / self.fps, 1e-9) / 1000
+
+    @property
+    def total_kbps(self) -> float:
+        return (self.header_bytes + self.record_bytes + END_SIZE) * 8 / max(self.n_frames / self.fps, 1e-9) / 1000
+
+
+def encode_video(video: str | os.PathLike, output, *, overwrite: bool = False,
+                 config: EncodeConfig | None = None) -> EncodeResult:
+    """Encode a video file into a ``.thm`` file (its header then carries the frame count)."""
+    from thg.io.output import atomic_output
+    from thg.io.video import probe_video, read_video_frames
+
+    info = probe_video(video)
+    with atomic_output(output, overwrite=overwrite) as tmp:
+        with open(tmp, "wb") as f:
+            enc = MotionEncoder(info.fps, config)
+            for frame in read_video_frames(video):
+                f.write(enc.push(frame))
+            try:
+                f.write(enc.finish())
+            except NoFaceError as e:
+                raise NoFaceError(f"{video}: {e}") from None
+            assert enc.header is not None
+            enc.header.n_frames = enc.n_frames      # a file can carry the count in its header too
+            f.seek(0)
+            f.write(enc.header.pack())
+    return EncodeResult(enc.n_frames, info.fps, enc.header_bytes, enc.record_bytes, enc.missing)
+
+
+class MotionDecoder:
+    """Reads a ``.thm`` stream from a binary file object; :meth:`rows` and :meth:`frames` are lazy.
+
+    Both raise :class:`StreamError` at the first damaged or missing byte, after yielding every
+    frame before it. :meth:`frames` yields the same buffer each time (copy a frame to keep it).
+    """
+
+    def __init__(self, stream, name: str = "stream", renderer=None) -> None:
+        self.stream, self.name = stream, name
+        self.header = Header.read(stream, name)
+        self.renderer = renderer
+        self.good_frames = 0
+
+    def rows(self) -> Iterator[np.ndarray]:
+        h, name = self.header, self.name
+        size = h.record_size
+        crc, i = 0, 0
+        offset = len(h.pack())
+        while True:
+            rec = _read_exactly(self.stream, size)
+            if len(rec) == size and record_ok(rec, i):
+                crc = zlib.crc32(rec, crc)
+                self.good_frames = i = i + 1
+                offset += size
+                yield h.quantiser.unpack(rec[:-1])
+                continue
+            if len(rec) >= len(END_MAGIC) and rec.startswith(END_MAGIC):
+                rest = _read_exactly(self.stream, END_SIZE - len(rec)) if END_SIZE > len(rec) else b""
+                n, end_crc = unpack_end((rec + rest)[:END_SIZE]) if len(rec + rest) >= END_SIZE else (-1, -1)
+                if n == -1:
+                    raise StreamError(f"{name}: stream ends inside its end marker after frame {i}; "
+                                      f"the file is truncated ({i} good frames)", i)
+                if n != i or end_crc != crc or (h.n_frames and h.n_frames != i):
+                    raise StreamError(f"{name}: end marker disagrees with the frames received "
+                                      f"({n} announced, {i} received, checksum {'ok' if end_crc == crc else 'wrong'}); "
+                                      f"records were lost or damaged", i)
+                return
+            if not rec:
+                raise StreamError(f"{name}: stream ends after frame {i} without its end marker; "
+                                  f"the file is truncated ({i} good frames)", i)
+            if len(rec) < size:
+                raise StreamError(f"{name}: stream ends inside frame {i} (byte {offset}); the file is truncated "
+                                  f"({i} good frames)", i)
+            raise StreamError(f"{name}: frame {i} is damaged (checksum mismatch at byte {offset}); "
+                              f"{i} good frames before it", i)
+
+    def key_frame(self) -> np.ndarray:
+        import cv2
+
+        buf = np.frombuffer(self.header.image, np.uint8)
+        img = cv2.imdecode(buf, cv2.IMREAD_COLOR) if buf.size else None
+        if img is None:
+            raise StreamError(f"{self.name}: the key frame image cannot be decoded; the stream is damaged")
+        h, w = img.shape[:2]
+        return np.ascontiguousarray(img[: h // 2 * 2, : w // 2 * 2, ::-1])
+
+    def prepare(self):
+        """Decode the key frame and prepare the renderer (done by :meth:`frames`; call it first to time it)."""
+        from thg.render import MeshWarpRenderer
+
+        if getattr(self, "_buffer", None) is None:
+            key = self.key_frame()
+            self.renderer = self.renderer or MeshWarpRenderer()
+            self.renderer.prepare(key, FaceGeometry(self.header.points, (key.shape[1], key.shape[0])))
+            self._buffer = key.copy()
+        return self._buffer
+
+    def frames(self) -> Iterator[np.ndarray]:
+        buffer = self.prepare()
+        for row in self.rows():
+            yield self.renderer.render(row, out=buffer)
+
+    def track(self) -> MotionTrack:
+        """The whole stream's motion as a motion file (raises StreamError if damaged)."""
+        rows = list(self.rows())
+        return MotionTrack(self.header.fps, np.array(rows).reshape(-1, len(CHANNEL_NAMES)), {"driver": "thm"})
+
+
+@dataclass
+class DecodeResult:
+    output: object
+    n_frames: int
+    fps: float
+    error: StreamError | None = None
+
+
+def decode_to_video(stream, output, *, name: str = "stream", overwrite: bool = False) -> DecodeResult:
+    """Render a stream into an MP4. A damaged or truncated stream still yields a playable video of
+    every frame before the damage; the error is returned in the result (not raised)."""
+    from thg.io.output import atomic_output
+    from thg.io.video import VideoWriter
+    from thg.post.provenance import PROVENANCE
+
+    dec = MotionDecoder(stream, name)
+    key = dec.prepare()
+    error = None
+    with atomic_output(output, overwrite=overwrite) as tmp:
+        with VideoWriter(tmp, key.shape[1], key.shape[0], fps=dec.header.fps, comment=PROVENANCE) as w:
+            try:
+                for frame in dec.frames():
+                    w.write(frame)
+            except StreamError as e:
+                error = e
+            if dec.good_frames == 0:
+                raise error or StreamError(f"{name}: the stream holds no frames")
+    return DecodeResult(output, dec.good_frames, dec.header.fps, error)
