@@ -15,4 +15,5 @@ DEEP_METRICS: dict[str, str] = {
     "fid": "thg.eval.metrics.deep.fid:FID",
     "fvd": "thg.eval.metrics.deep.fvd:FVD",
     "csim": "thg.eval.metrics.deep.csim:CSIM",
+    "emotion-acc": "thg.eval.metrics.deep.emotion:EmotionAcc",
 }
