@@ -13,8 +13,26 @@ from thg.errors import InputError
 from thg.eval.base import Metric, MetricInfo
 from thg.eval.metrics import METRICS
 
-#: the standard suite (survey section 3.4) run by ``--metrics suite``
-SUITE: tuple[str, ...] = ()
+#: the standard suite (survey section 3.4 and appendix D, all five families) run by ``--metrics suite``;
+#: names not registered (e.g. a deep metric not installed) are skipped. FPS is not in it: it times a
+#: generator, not a video file.
+SUITE: tuple[str, ...] = (
+    # visual quality
+    "psnr", "ssim", "ms-ssim", "l1", "lpips", "fid", "fvd", "cpbd", "niqe", "brisque",
+    # audio-visual sync
+    "lse-c", "lse-d", "av-offset", "mouth-sync", "mouth-av-offset",
+    # geometry and landmarks
+    "lmd-mouth", "lmd-face", "f-lmd", "mve", "prmse",
+    # expression naturalness
+    "aed", "smoothness-landmark", "smoothness-pixel", "blink-rate", "head-motion", "diversity", "emotion-acc",
+    # driving alignment and identity
+    "akd", "apd", "ard", "fdd", "csim",
+)
+
+
+def suite_names() -> list[str]:
+    """The registered metrics of :data:`SUITE`, in order."""
+    return [name for name in SUITE if name in METRICS]
 
 
 def _resolve(name: str) -> type[Metric]:
