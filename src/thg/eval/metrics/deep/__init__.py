@@ -15,6 +15,7 @@ DEEP_METRICS: dict[str, str] = {
     "fid": "thg.eval.metrics.deep.fid:FID",
     "fvd": "thg.eval.metrics.deep.fvd:FVD",
     "csim": "thg.eval.metrics.deep.csim:CSIM",
+    "csim-ref": "thg.eval.metrics.deep.csim:CSIMRef",
     "emotion-acc": "thg.eval.metrics.deep.emotion:EmotionAcc",
     "fdd": "thg.eval.metrics.deep.fdd:FDD",
 }
