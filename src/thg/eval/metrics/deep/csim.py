@@ -21,6 +21,7 @@ WEIGHTS = "ms1mv3_arcface_r100_fp16/backbone.pth"
 
 
 def load_arcface(metric: str, weights_dir):
+    _common.require_torch(metric)
     from thg.eval.metrics.deep.nets.iresnet import load_iresnet
 
     return _common.load_network(WEIGHTS, metric, weights_dir, load_iresnet)

@@ -68,6 +68,7 @@ class EmotionAcc(SharedMesh, Metric):
             self.uses_ref_faces = True
 
     def _net(self):
+        _common.require_torch(self.info.name)
         from thg.eval.metrics.deep.nets.emonet import load_emonet
 
         return _common.load_network(self.weights_file, self.info.name, self.weights_dir, load_emonet)

@@ -37,6 +37,7 @@ class FID(Metric):
         self._seen = 0
 
     def _features(self, frames: np.ndarray) -> np.ndarray:
+        _common.require_torch(self.info.name)
         import torch
 
         from thg.eval.metrics.deep.nets.inception import load_inception

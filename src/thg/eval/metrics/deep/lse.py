@@ -86,6 +86,7 @@ class _SyncNetMetric(SharedMesh, Metric):
 
     # -- input ------------------------------------------------------------------------------
     def _network(self):
+        _common.require_torch(self.info.name)
         from thg.eval.metrics.deep.nets.syncnet import load_syncnet
 
         if self._net is None:
