@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from thg.eval.metrics.deep.faces import ARCFACE_TEMPLATE, arcface_align, five_points, similarity_transform
+from thg.eval.metrics.deep.faces import (
+    ARCFACE_TEMPLATE,
+    arcface_align,
+    five_points,
+    similarity_transform,
+)
 from thg.eval.registry import create_metric
 
 

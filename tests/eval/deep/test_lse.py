@@ -15,8 +15,8 @@ def _mfcc_by_hand(x, rate=16000):
     x = np.concatenate([[x[0]], x[1:] - 0.97 * x[:-1]])
     n_frames = 1 + math.ceil((len(x) - 400) / 160)
     x = np.concatenate([x, np.zeros((n_frames - 1) * 160 + 400 - len(x))])
-    mel = lambda f: 2595 * math.log10(1 + f / 700)          # noqa: E731
-    inv = lambda m: 700 * (10 ** (m / 2595) - 1)            # noqa: E731
+    mel = lambda f: 2595 * math.log10(1 + f / 700)
+    inv = lambda m: 700 * (10 ** (m / 2595) - 1)
     pts = [math.floor(513 * inv(mel(8000) * i / 27) / rate) for i in range(28)]
     out = []
     for f in range(n_frames):

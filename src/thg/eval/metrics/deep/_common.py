@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from thg.eval.weights import require_torch, weights_path  # noqa: F401 (re-exported)
+from thg.eval.weights import require_torch, weights_path
 
 #: weights file -> where it is published
 PUBLISHED = {

@@ -106,7 +106,8 @@ class EmotionAcc(SharedMesh, Metric):
         classes = classes_for(n_classes)
         conv = {"network": "EmoNet (Toisoul et al. 2021)", "weights": self.weights_file, "classes": list(classes),
                 "crop": "EmoNet DataAugmentor box from the mesh's iBUG-68 points, 256x256", "input": "RGB x/255", "mesh_mode": self.mesh_mode,
-                "frame_stride": self.stride, "value": "fraction of frames classified as the target"}
+                "frame_stride": self.stride, "value": "fraction of frames classified as the target",
+                "per_frame": "predicted class index (NaN without a face)"}
         found = [p for p in self._probs if p is not None]
         per_frame = np.array([np.nan if p is None else float(np.argmax(p)) for p in self._probs])
         coverage = len(found) / len(self._probs) if self._probs else 0.0

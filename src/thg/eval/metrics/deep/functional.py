@@ -70,4 +70,4 @@ def fdd(pred, ref, *, mesh: str = "static") -> float:
     return _run("fdd", pred, ref, mesh=mesh).value
 
 
-__all__ = ["lse", "lpips", "fid", "fvd", "csim", "emotion_acc", "fdd", "mfcc", "sync_scores", "frechet_distance"]
+__all__ = ["csim", "emotion_acc", "fdd", "fid", "frechet_distance", "fvd", "lpips", "lse", "mfcc", "sync_scores"]

@@ -196,7 +196,8 @@ class _SyncNetMetric(SharedMesh, Metric):
                 "25 ms / 10 ms, 26 filters, nfft 512, preemph 0.97, lifter 22, c0 = log energy",
                 "window_frames": 5, "vshift": self.vshift, "lse_d": "min over offsets of mean distance",
                 "lse_c": "median - min of the mean distances", "offset": "vshift - argmin (frames)",
-                "channel_order": "BGR 0-255", "variant": self.crop}
+                "channel_order": "BGR 0-255", "variant": self.crop,
+                "per_frame": "per 5-frame window: median(d) - d at the best offset, median-filtered over 9"}
         if self.crop == "face":
             conv.update({"crop": "syncnet_python crop_video from the face-mesh box", "crop_scale": self.crop_scale,
                          "box_smoothing": f"median filter {MEDFILT} frames", "size": 224,
