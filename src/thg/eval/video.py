@@ -39,7 +39,7 @@ def resolve_metric_names(metrics: str | Iterable[str] | None) -> tuple[list[str]
         metrics = [m for m in metrics.split(",") if m.strip()]
     names: list[str] = []
     explicit: set[str] = set()
-    if tuple(metrics) == tuple(SUITE) and SUITE:
+    if tuple(metrics) in (tuple(SUITE), tuple(suite_names())):  # the suite passed as a list
         metrics = [SUITE_TOKEN]
     for raw in metrics:
         key = raw.strip().lower()
