@@ -144,6 +144,9 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
         size = (info.width, info.height) if alignment["ref_resized_to_pred_size"] else None
         fps = info.fps if alignment["ref_resampled_to_pred_fps"] else None
         ref_frames = read_video_frames(ref, fps=fps, size=size)
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=max(1, len(trackers)))
     try:
         ref_done = False
         for block in _chunks(pred_frames, chunk):
@@ -160,10 +163,11 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
                     if not len(block):
                         continue
                 ref_block = np.stack(ref_list)
-            _feed(active, face_metrics, trackers, block, ref_block, explicit, results, alignment)
+            _feed(active, face_metrics, trackers, pool, block, ref_block, explicit, results, alignment)
         if ref_frames is not None and not ref_done:
             n_ref += sum(1 for _ in ref_frames)
     finally:
+        pool.shutdown(wait=True)
         for t in trackers.values():
             t.close()
     if n_pred == 0:
@@ -210,39 +214,31 @@ def _face_trackers(face_metrics: dict[str, Metric], with_ref: bool) -> dict:
     return trackers
 
 
-def _track_all(trackers: dict, pred: np.ndarray, ref: np.ndarray | None) -> dict:
-    """Mesh points of this chunk for every tracker; the ref video is tracked in a second thread
-    (the face mesh releases the GIL), so pred and ref use both cores."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    jobs = {key: (t, pred if key[1] == "pred" else ref) for key, t in trackers.items()
-            if key[1] == "pred" or ref is not None}
-    refs = {k: v for k, v in jobs.items() if k[1] == "ref"}
-    if not refs:
-        return {k: t.track(frames) for k, (t, frames) in jobs.items()}
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        futures = {k: pool.submit(t.track, frames) for k, (t, frames) in refs.items()}
-        out = {k: t.track(frames) for k, (t, frames) in jobs.items() if k[1] == "pred"}
-        out.update({k: f.result() for k, f in futures.items()})
-    return out
-
-
-def _feed(active: dict[str, Metric], face_metrics: dict[str, Metric], trackers: dict, pred: np.ndarray,
+def _feed(active: dict[str, Metric], face_metrics: dict[str, Metric], trackers: dict, pool, pred: np.ndarray,
           ref: np.ndarray | None, explicit: set[str], results: dict, alignment: dict) -> None:
-    points = _track_all(trackers, pred, ref) if trackers else {}
-    for name, m in list(active.items()):
+    """One chunk: the face mesh of pred and ref runs in worker threads (it releases the GIL) while
+    the frame metrics run here; then the face metrics consume the tracked points."""
+    jobs = {key: pool.submit(t.track, pred if key[1] == "pred" else ref) for key, t in trackers.items()
+            if key[1] == "pred" or ref is not None}
+
+    def guarded(name: str, fn) -> None:
         if name in results:
-            continue
+            return
         try:
-            if name in face_metrics:
-                mode = m.mesh_mode  # type: ignore[attr-defined]
-                m.update_faces(pred, ref, points[(mode, "pred")], points.get((mode, "ref")))  # type: ignore[attr-defined]
-            else:
-                m.update(pred, ref if "ref" in m.info.needs else None)
+            fn()
         except ThgError as e:
             if name in explicit:
                 raise
             results[name] = _unavailable(name, str(e), alignment)
+
+    for name, m in active.items():
+        if name not in face_metrics:
+            guarded(name, lambda m=m: m.update(pred, ref if "ref" in m.info.needs else None))
+    points = {key: job.result() for key, job in jobs.items()}
+    for name, m in face_metrics.items():
+        mode = m.mesh_mode  # type: ignore[attr-defined]
+        guarded(name, lambda m=m, mode=mode: m.update_faces(  # type: ignore[attr-defined]
+            pred, ref, points[(mode, "pred")], points.get((mode, "ref"))))
 
 
 __all__ = ["evaluate_video", "resolve_metric_names", "SUITE_TOKEN"]
