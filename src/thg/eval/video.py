@@ -99,16 +99,18 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
                          rule="ref decoded at pred fps (ffmpeg fps filter), scaled to pred size (bicubic), "
                               "both cut to the shorter length")
 
-    # 3. side inputs
+    # 3. side inputs (read only when a metric uses them)
+    wanted = set().union(*(metric_info(n).needs for n in names))
     samples = None
-    if audio is not None:
+    if audio is not None and "audio" in wanted:
         samples = load_audio(audio).samples
         alignment["audio"] = "given file, 16 kHz mono"
-    elif info.has_audio:
+    elif info.has_audio and "audio" in wanted:
         samples = load_audio(pred).samples
         alignment["audio"] = "pred video's audio track, 16 kHz mono"
-    source_img = load_image(source) if source is not None else None
-    available = {"ref": ref is not None, "audio": samples is not None, "source": source_img is not None,
+    source_img = load_image(source) if source is not None and "source" in wanted else None
+    available = {"ref": ref is not None, "audio": samples is not None or audio is not None,
+                 "source": source is not None,
                  "weights": True}
     what = {"ref": "a reference video (--ref)", "audio": "speech audio (--audio, or an audio track in pred)",
             "source": "the source portrait (--source)"}
@@ -125,7 +127,10 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
             results[name] = _unavailable(name, reason, alignment)
             continue
         try:
-            m = create_metric(name, weights_dir=weights_dir, **params.get(name, {}))
+            try:
+                m = create_metric(name, weights_dir=weights_dir, **params.get(name, {}))
+            except TypeError as e:  # an unknown keyword in params
+                raise UsageError(f"metric {name!r}: bad parameter in {params.get(name)} ({e})") from None
             m.set_context(fps=info.fps, audio=samples, source=source_img)
         except ThgError as e:
             if name in explicit:
@@ -189,6 +194,8 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
             results[name] = _unavailable(name, str(e), alignment)
             continue
         r.convention = {**r.convention, "alignment": alignment, "params": _jsonable(m.params)}
+        if m.info.scope == "set":  # handed to the folder runner, which pools it across videos
+            r.extra = {**r.extra, "state": m.state()}
         if ref_frames is not None and n_pred != n_ref:
             r.notes.append(f"pred has {n_pred} frames and ref {n_ref} (after frame-rate alignment); "
                            f"the first {min(n_pred, n_ref)} were compared")
