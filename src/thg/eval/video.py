@@ -145,7 +145,7 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
     n_pred = n_ref = 0
     pred_frames = read_video_frames(pred)
     ref_frames = None
-    if ref_info is not None:
+    if ref_info is not None and any("ref" in m.info.needs for m in active.values()):
         size = (info.width, info.height) if alignment["ref_resized_to_pred_size"] else None
         fps = info.fps if alignment["ref_resampled_to_pred_fps"] else None
         ref_frames = read_video_frames(ref, fps=fps, size=size)
