@@ -85,9 +85,12 @@ def _planes(frames: np.ndarray, channels: str, data_range: float) -> tuple[np.nd
     Centring keeps float32 variances exact to ~1e-7 of SSIM (checked against scikit-image in float64);
     the luminance term adds the offset back.
     """
-    x = to_channels(frames, channels)
+    x = np.asarray(frames)
+    if not (channels == "rgb" or x.shape[-1] == 1):
+        x = to_channels(x, channels)
     t, h, w, c = x.shape
-    planes = np.ascontiguousarray(x.transpose(1, 2, 0, 3).reshape(h, w, t * c), dtype=np.float32)
+    planes = np.empty((h, w, t * c), dtype=np.float32)
+    planes.reshape(h, w, t, c)[:] = x.transpose(1, 2, 0, 3)
     planes -= np.float32(data_range / 2)
     return planes, t, c
 
@@ -107,19 +110,41 @@ def _single(img: np.ndarray) -> np.ndarray:
 
 
 def _ssim_maps(x: np.ndarray, y: np.ndarray, data_range: float, win: int, sigma: float,
-               k1: float, k2: float) -> tuple[np.ndarray, np.ndarray]:
-    """SSIM and contrast-structure maps of centred float32 H×W×K planes (full size, per plane)."""
+               k1: float, k2: float, *, want_ssim: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
+    """SSIM and contrast-structure maps of centred float32 H×W×K planes (full size, per plane).
+
+    Written to touch each array few times: four filter passes (x, y, x²+y², xy; the variances are
+    only needed as a sum), and the luminance term expanded around the centring offset o:
+    (mx+o)(my+o) = mx·my + o(mx+my) + o².
+    """
     c1, c2 = np.float32((k1 * data_range) ** 2), np.float32((k2 * data_range) ** 2)
-    off = np.float32(data_range / 2)
+    o = np.float32(data_range / 2)
     mx, my = _gauss(x, win, sigma), _gauss(y, win, sigma)
-    vx = _gauss(x * x, win, sigma) - mx * mx
-    vy = _gauss(y * y, win, sigma) - my * my
-    cxy = _gauss(x * y, win, sigma) - mx * my
-    cs = (2 * cxy + c2) / (vx + vy + c2)
-    mx += off
-    my += off
-    lum = (2 * mx * my + c1) / (mx * mx + my * my + c1)
-    return lum * cs, cs
+    sq = _gauss(x * x + y * y, win, sigma)        # E[x²] + E[y²]
+    sxy = _gauss(x * y, win, sigma)               # E[xy]
+    a = mx * my
+    b = np.multiply(mx, mx)
+    b += my * my                                  # mx² + my²
+    # contrast-structure: (2 cov + c2) / (var_x + var_y + c2)
+    sxy -= a
+    sxy *= 2
+    sxy += c2                                     # numerator
+    sq -= b
+    sq += c2                                      # denominator
+    cs = np.divide(sxy, sq, out=sq)
+    if not want_ssim:
+        return None, cs
+    s = np.add(mx, my, out=mx)
+    s *= 2 * o                                    # 2o(mx+my)
+    k = np.float32(2 * o * o + c1)
+    a *= 2
+    a += s
+    a += k                                        # 2(mx+o)(my+o) + c1
+    b += s
+    b += k                                        # (mx+o)² + (my+o)² + c1
+    a /= b
+    a *= cs
+    return a, cs
 
 
 def _check_size(shape: tuple[int, ...], need: int, what: str) -> None:
@@ -180,8 +205,9 @@ def ms_ssim_batch(a: np.ndarray, b: np.ndarray, *, data_range: float = 255.0, ch
     pad = (win_size - 1) // 2
     terms = []
     for s in range(scales):
-        s_map, cs_map = _ssim_maps(x, y, data_range, win_size, sigma, k1, k2)
-        m = s_map if s == scales - 1 else cs_map
+        last = s == scales - 1
+        s_map, cs_map = _ssim_maps(x, y, data_range, win_size, sigma, k1, k2, want_ssim=last)
+        m = s_map if last else cs_map
         h, w = m.shape[:2]
         terms.append(m[pad:h - pad, pad:w - pad].mean(axis=(0, 1), dtype=np.float64))  # per plane
         if s < scales - 1:
