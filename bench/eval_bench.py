@@ -96,7 +96,7 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def end_to_end(n: int, metrics: tuple[str, ...]) -> dict:
+def end_to_end(n: int, metrics: tuple[str, ...], params: dict | None = None) -> dict:
     """Run evaluate_video in this process; returns frames/s and peak RSS (MiB)."""
     import resource
 
@@ -114,7 +114,7 @@ def end_to_end(n: int, metrics: tuple[str, ...]) -> dict:
         cpu = lambda: sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
                           for f in ("ru_utime", "ru_stime"))
         t, c = time.perf_counter(), cpu()
-        res = evaluate_video(p, ref=r, audio=wav, metrics=list(metrics))
+        res = evaluate_video(p, ref=r, audio=wav, metrics=list(metrics), params=params)
         dt, dc = time.perf_counter() - t, cpu() - c
     return {"frames": n, "fps": n / dt, "seconds": dt, "cpu_ms_per_frame": 1000 * dc / n,
             "peak_rss_mib": peak_rss_mib(),
@@ -128,9 +128,11 @@ def main() -> None:
     ap.add_argument("--child", nargs=2, metavar=("FRAMES", "SET"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     sets = {"frame": ("psnr", "ssim", "l1"), "target": ("psnr", "ssim", "l1") + FACE_METRICS,
-            "all": FRAME_METRICS + FACE_METRICS}
+            "target-tracking": ("psnr", "ssim", "l1") + FACE_METRICS, "all": FRAME_METRICS + FACE_METRICS}
+    tracking = {name: {"mesh": "tracking"} for name in FACE_METRICS}
     if args.child:
-        print(json.dumps(end_to_end(int(args.child[0]), sets[args.child[1]])))
+        label = args.child[1]
+        print(json.dumps(end_to_end(int(args.child[0]), sets[label], tracking if label.endswith("tracking") else None)))
         return
 
     report: dict = {"size": SIZE, "cpu_count": os.cpu_count()}
@@ -142,7 +144,7 @@ def main() -> None:
         print(f"  {name:22s} {v['fps']:8.1f} {v['cpu_ms_per_frame']:8.2f}")
 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
-    for label in ("frame", "target", "all"):
+    for label in ("frame", "target", "target-tracking", "all"):
         for n in (args.frames, 4 * args.frames):
             out = subprocess.run([sys.executable, __file__, "--child", str(n), label], env=env,
                                  capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
