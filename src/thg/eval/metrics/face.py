@@ -97,6 +97,15 @@ class FaceMetric(Metric):
         self.used += int(ok.sum())
         self.consume(pred, ref, pred_pts.astype(np.float64), None if ref_pts is None else ref_pts.astype(np.float64), ok)
 
+    def reset(self) -> None:
+        self._close_trackers()
+        super().reset()
+
+    def _close_trackers(self) -> None:
+        for t in self._trackers.values():
+            t.close()
+        self._trackers = {}
+
     def _tracker(self, key: str) -> FaceTracker:
         if key not in self._trackers:
             self._trackers[key] = FaceTracker(self.mesh_mode)
@@ -119,9 +128,7 @@ class FaceMetric(Metric):
         return r
 
     def result(self, value: float, per_frame: np.ndarray | None = None, **extra) -> MetricResult:
-        for t in self._trackers.values():
-            t.close()
-        self._trackers = {}
+        self._close_trackers()
         notes = []
         if self.frames == 0:
             notes.append("no frames")
