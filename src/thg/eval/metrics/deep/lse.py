@@ -52,10 +52,14 @@ def sync_scores(lip: np.ndarray, aud: np.ndarray, vshift: int = 15) -> dict:
     idx = int(np.argmin(curve))
     lse_d = float(curve[idx])
     lse_c = float(np.median(curve) - lse_d)
+    import warnings
+
     from scipy.signal import medfilt
 
     fconf = np.median(curve) - dists[:, idx]
-    per_window = medfilt(fconf, kernel_size=9) if len(fconf) >= 1 else fconf
+    with warnings.catch_warnings():       # under 9 windows medfilt zero-pads, as in the reference
+        warnings.simplefilter("ignore", UserWarning)
+        per_window = medfilt(fconf, kernel_size=9) if len(fconf) >= 1 else fconf
     return {"lse_d": lse_d, "lse_c": lse_c, "offset": vshift - idx, "curve": curve, "per_window": per_window}
 
 
