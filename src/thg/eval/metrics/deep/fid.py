@@ -52,6 +52,9 @@ class FID(Metric):
     def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
         if ref is None:
             raise InputError("metric 'fid' needs reference frames; pass --ref")
+        if len(ref) != len(pred):
+            raise InputError(f"metric 'fid': {len(pred)} predicted frames but {len(ref)} reference frames in this "
+                             f"chunk; give matching chunks (evaluate_video aligns them)")
         idx = [i for i in range(len(pred)) if (self._seen + i) % self.stride == 0]
         self._seen += len(pred)
         if idx:
