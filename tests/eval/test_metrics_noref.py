@@ -157,3 +157,13 @@ def test_fps_times_a_generator():
     m = create_metric("fps")
     with pytest.raises(Exception, match="times a generator"):
         m.update(np.zeros((1, 8, 8, 3), np.uint8))
+
+
+def test_flat_frames_give_nan_not_a_made_up_score(model_dir):
+    flat = np.full((2, 256, 256, 3), 100, np.uint8)
+    for name in ("brisque", "niqe"):
+        m = create_metric(name, weights_dir=model_dir)
+        m.update(flat)
+        r = m.compute()
+        assert np.isnan(r.value) and r.coverage == 0.0, name
+    assert F.cpbd(flat[0]) == 0.0  # no edges: nothing is sharp

@@ -93,3 +93,27 @@ def test_suite_runs_every_family_and_face_metrics_share_the_mesh(tmp_path, portr
 def test_named_sync_metric_without_audio_is_an_error(ref_video):
     with pytest.raises(UsageError, match="mouth-sync.*audio"):
         evaluate_video(ref_video, metrics=["mouth-sync"])
+
+
+def test_video_without_a_face_reports_zero_coverage(tmp_path, ref_video):
+    gray = write_video(tmp_path / "gray.mp4", [np.full((256, 256, 3), 90 + i, np.uint8) for i in range(6)])
+    res = evaluate_video(gray, ref=ref_video, metrics=["lmd-face", "head-motion", "akd", "psnr"])
+    for name in ("lmd-face", "head-motion", "akd"):
+        assert math.isnan(res[name].value) and res[name].coverage == 0.0
+        assert any("no frame with a face" in n for n in res[name].notes)
+    assert res["akd"].extra["mkr"] == 1.0            # every reference face was missed
+    assert np.isfinite(res["psnr"].value)
+
+
+def test_set_level_metrics_hand_their_state_to_the_runner(ref_video, monkeypatch):
+    from thg.eval import registry
+    from thg.eval.metrics import METRICS
+    from thg.eval.metrics.visual import L1
+
+    class PooledL1(L1):  # a set-level metric: its state travels in extra["state"]
+        info = L1.info.__class__(**{**L1.info.__dict__, "name": "pooled-l1", "scope": "set"})
+
+    monkeypatch.setitem(METRICS, "pooled-l1", "test_video:PooledL1")
+    monkeypatch.setattr(registry, "_resolve", lambda name: PooledL1 if name == "pooled-l1" else L1)
+    res = evaluate_video(ref_video, ref=ref_video, metrics=["pooled-l1"])
+    assert res["pooled-l1"].extra["state"]["values"].shape == (12,)

@@ -11,12 +11,12 @@ torch = pytest.importorskip("torch")
 
 @pytest.fixture(scope="session")
 def face_frames(portrait) -> np.ndarray:
-    """40 frames, 256×256: the astronaut, moving by a pixel or two (a real face in every frame)."""
+    """24 frames, 256×256: the astronaut, moving by a pixel or two (a real face in every frame)."""
     import cv2
 
     base = cv2.resize(portrait[:300, 100:400], (256, 256), interpolation=cv2.INTER_AREA)
     frames = []
-    for t in range(40):
+    for t in range(24):
         dx, dy = round(2 * np.sin(t / 5)), round(np.cos(t / 7))
         m = np.float32([[1, 0, dx], [0, 1, dy]])
         frames.append(cv2.warpAffine(base, m, (256, 256), borderMode=cv2.BORDER_REFLECT))
@@ -89,4 +89,15 @@ def arcface_weights(weights_root):
     from thg.eval.metrics.deep.nets.iresnet import IResNet
 
     _save_random(IResNet(), weights_root / "ms1mv3_arcface_r100_fp16" / "backbone.pth", seed=4)
+    return weights_root
+
+
+@pytest.fixture(scope="session")
+def emonet_weights(weights_root):
+    """Saved as the published file is: a DataParallel state dict ("module." prefix)."""
+    from thg.eval.metrics.deep.nets.emonet import EmoNet
+
+    for n in (8, 5):
+        state = _save_random(EmoNet(n_expression=n), weights_root / f"emonet_{n}.pth", seed=5 + n)
+        torch.save({f"module.{k}": v for k, v in state.items()}, weights_root / f"emonet_{n}.pth")
     return weights_root

@@ -97,6 +97,15 @@ class FaceMetric(Metric):
         self.used += int(ok.sum())
         self.consume(pred, ref, pred_pts.astype(np.float64), None if ref_pts is None else ref_pts.astype(np.float64), ok)
 
+    def reset(self) -> None:
+        self._close_trackers()
+        super().reset()
+
+    def _close_trackers(self) -> None:
+        for t in self._trackers.values():
+            t.close()
+        self._trackers = {}
+
     def _tracker(self, key: str) -> FaceTracker:
         if key not in self._trackers:
             self._trackers[key] = FaceTracker(self.mesh_mode)
@@ -113,10 +122,13 @@ class FaceMetric(Metric):
     def convention(self) -> dict:
         return {}
 
+    def _too_few(self, need: int = 2) -> MetricResult:
+        r = self.result(float("nan"))
+        r.notes.append(f"needs at least {need} {'consecutive ' if need > 2 else ''}frames with a face")
+        return r
+
     def result(self, value: float, per_frame: np.ndarray | None = None, **extra) -> MetricResult:
-        for t in self._trackers.values():
-            t.close()
-        self._trackers = {}
+        self._close_trackers()
         notes = []
         if self.frames == 0:
             notes.append("no frames")
@@ -207,16 +219,21 @@ class AKD(_LMD):
     points = None
     points_name = "iBUG68 all 68"
 
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self._ref_faces = 0
+        self._missed = 0
+
     def consume(self, pred, ref, pred_pts, ref_pts, ok) -> None:
         super().consume(pred, ref, pred_pts, ref_pts, ok)
         ref_face = np.isfinite(ref_pts).all((1, 2))
         pred_face = np.isfinite(pred_pts).all((1, 2))
-        self._ref_faces = getattr(self, "_ref_faces", 0) + int(ref_face.sum())
-        self._missed = getattr(self, "_missed", 0) + int((ref_face & ~pred_face).sum())
+        self._ref_faces += int(ref_face.sum())
+        self._missed += int((ref_face & ~pred_face).sum())
 
     def compute(self) -> MetricResult:
         r = super().compute()
-        r.extra["mkr"] = self._missed / self._ref_faces if getattr(self, "_ref_faces", 0) else float("nan")
+        r.extra["mkr"] = self._missed / self._ref_faces if self._ref_faces else float("nan")
         return r
 
 
@@ -242,7 +259,7 @@ class FLMD(FaceMetric):
 
     def compute(self) -> MetricResult:
         if self._n.min() < 2:
-            return self.result(float("nan"))
+            return self._too_few()
         mus, covs = [], []
         for k in range(2):
             mu = self._sum[k] / self._n[k]
@@ -384,7 +401,7 @@ class HeadMotion(_Moments):
 
     def compute(self) -> MetricResult:
         if self._n < 2:
-            return self.result(float("nan"))
+            return self._too_few()
         s = self.std()
         return self.result(float(s.mean()), yaw_std=float(s[0]), pitch_std=float(s[1]), roll_std=float(s[2]))
 
@@ -402,7 +419,7 @@ class Diversity(_Moments):
 
     def compute(self) -> MetricResult:
         if self._n < 2:
-            return self.result(float("nan"))
+            return self._too_few()
         return self.result(float(self.std().mean()))
 
     def convention(self) -> dict:
@@ -433,7 +450,7 @@ class LandmarkSmoothness(FaceMetric):
 
     def compute(self) -> MetricResult:
         if not self._acc:
-            return self.result(float("nan"))
+            return self._too_few(3)
         return self.result(float(np.mean(self._acc)), np.asarray(self._acc), velocity=float(np.mean(self._vel)))
 
     def convention(self) -> dict:

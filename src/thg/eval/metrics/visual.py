@@ -6,9 +6,19 @@ import numpy as np
 
 from thg.eval import functional as F
 from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.functional.image import ms_ssim_batch, ssim_batch
 from thg.eval.metrics._common import PerFrameMetric
 
 _REF = frozenset({"ref"})
+
+
+def _diff(pred: np.ndarray, ref: np.ndarray, channels: str) -> np.ndarray:
+    """pred - ref per value: float32 for 8-bit RGB (exact, squares up to 255² included), float64 otherwise."""
+    if channels == "rgb" and pred.dtype == np.uint8 and ref.dtype == np.uint8:
+        d = pred.astype(np.float32)
+        d -= ref
+        return d
+    return F.to_channels(pred, channels) - F.to_channels(ref, channels)
 
 
 class _FullRef(PerFrameMetric):
@@ -37,6 +47,14 @@ class PSNR(_FullRef):
     def frame_value(self, pred, ref) -> float:
         return min(F.psnr(pred, ref, data_range=self.data_range, channels=self.channels), self.max_db)
 
+    def chunk_values(self, pred, ref) -> np.ndarray:
+        d = _diff(pred, ref, self.channels)
+        np.square(d, out=d)
+        mse = d.reshape(len(d), -1).mean(1, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            db = 10.0 * np.log10(self.data_range ** 2 / mse)
+        return np.minimum(db, self.max_db)
+
     def convention(self) -> dict:
         return {**super().convention(), "formula": "10*log10(data_range^2/MSE), MSE over all pixels and channels",
                 "max_db": self.max_db}
@@ -49,6 +67,9 @@ class SSIM(_FullRef):
 
     def frame_value(self, pred, ref) -> float:
         return F.ssim(pred, ref, data_range=self.data_range, channels=self.channels)
+
+    def chunk_values(self, pred, ref) -> np.ndarray:
+        return ssim_batch(pred, ref, data_range=self.data_range, channels=self.channels)
 
     def convention(self) -> dict:
         return {**super().convention(), "window": "gaussian 11x11", "sigma": 1.5, "k1": 0.01, "k2": 0.03,
@@ -65,6 +86,17 @@ class MSSSIM(_FullRef):
     def frame_value(self, pred, ref) -> float:
         return F.ms_ssim(pred, ref, data_range=self.data_range, channels=self.channels)
 
+    def update(self, pred, ref=None) -> None:
+        shape = np.shape(pred)
+        if len(shape) == 4 and min(shape[1:3]) < 176:
+            from thg.errors import InputError
+            raise InputError(f"metric 'ms-ssim': frames of {shape[2]}x{shape[1]} px are too small for 5 scales "
+                             f"(at least 176 px); use ssim, or evaluate at a higher resolution")
+        super().update(pred, ref)
+
+    def chunk_values(self, pred, ref) -> np.ndarray:
+        return ms_ssim_batch(pred, ref, data_range=self.data_range, channels=self.channels)
+
     def convention(self) -> dict:
         return {**super().convention(), "scales": 5, "weights": list(F.MS_SSIM_WEIGHTS), "window": "gaussian 11x11",
                 "sigma": 1.5, "k1": 0.01, "k2": 0.03, "downsample": "2x2 average pooling",
@@ -77,6 +109,11 @@ class L1(_FullRef):
 
     def frame_value(self, pred, ref) -> float:
         return F.l1(pred, ref, data_range=self.data_range, channels=self.channels)
+
+    def chunk_values(self, pred, ref) -> np.ndarray:
+        d = _diff(pred, ref, self.channels)
+        np.abs(d, out=d)
+        return d.reshape(len(d), -1).mean(1, dtype=np.float64) / self.data_range
 
     def convention(self) -> dict:
         return {**super().convention(), "formula": "mean |pred - ref| / data_range"}

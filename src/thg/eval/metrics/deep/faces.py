@@ -75,22 +75,68 @@ def arcface_align(image: np.ndarray, points5: np.ndarray, size: int = 112) -> np
     return cv2.warpAffine(image, m, (size, size), borderValue=0.0)
 
 
-class MeshTracker:
-    """Face-mesh points of the largest face per video frame (None when no face); tracking mode."""
+class SharedMesh:
+    """Mixin for the deep metrics that place crops from the face mesh.
 
-    def __init__(self, static: bool = False) -> None:
-        self.static = static
-        self._mesher = None
+    The per-video runner tracks each video once and hands every face metric the points through
+    ``update_faces(pred, ref, pred_pts, ref_pts)`` (T×478×3 float32, NaN rows where no face), choosing
+    the tracker by ``mesh_mode``. Called directly, ``update`` tracks the frames itself.
+    """
 
-    def __call__(self, frame: np.ndarray) -> np.ndarray | None:
-        if self._mesher is None:
-            from thg.features import FaceMesher
+    mesh_mode: str
+    uses_ref_faces = False
 
-            self._mesher = FaceMesher(static=self.static, max_faces=1)
-        faces = self._mesher.detect(frame)
-        return faces[0].xy.copy() if faces else None
+    def _init_mesh(self, params: dict) -> None:
+        from thg.errors import InputError
+        from thg.eval.metrics.face import MESH_MODES
 
-    def close(self) -> None:
-        if self._mesher is not None:
-            self._mesher.close()
-            self._mesher = None
+        self.mesh_mode = params.get("mesh", "static")
+        if self.mesh_mode not in MESH_MODES:
+            raise InputError(f"metric {self.info.name!r}: mesh={self.mesh_mode!r} is not one of "
+                             f"{', '.join(MESH_MODES)}")
+        self._trackers: dict = {}
+
+    def _track(self, key: str, frames: np.ndarray) -> np.ndarray:
+        if key not in self._trackers:
+            from thg.eval.metrics.face import FaceTracker
+
+            self._trackers[key] = FaceTracker(self.mesh_mode)
+        return self._trackers[key].track(frames)
+
+    def _close_trackers(self) -> None:
+        for t in self._trackers.values():
+            t.close()
+        self._trackers = {}
+
+    def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
+        pred_pts = self._track("pred", pred)
+        ref_pts = self._track("ref", ref) if ref is not None and self.uses_ref_faces else None
+        self.update_faces(pred, ref, pred_pts, ref_pts)
+
+    def update_faces(self, pred, ref, pred_pts, ref_pts) -> None:
+        raise NotImplementedError
+
+
+def has_face(points: np.ndarray | None) -> bool:
+    return points is not None and bool(np.isfinite(points).all())
+
+
+def emonet_crop(image: np.ndarray, points_xy: np.ndarray, size: int = 256) -> np.ndarray:
+    """EmoNet's face crop (its ``DataAugmentor`` with a landmark box, no augmentation).
+
+    The box of the 68 landmarks (here the face mesh's iBUG-68 approximation) gives the centre and
+    ``scale = (w + h) / 220``; a square of side ``200·scale`` around the centre is mapped to
+    ``size``×``size`` (bilinear, black outside the image).
+    """
+    import cv2
+
+    from thg.features.landmarks import IBUG68
+
+    pts = np.asarray(points_xy, np.float64)[list(IBUG68), :2]
+    x0, y0 = pts.min(0)
+    x1, y1 = pts.max(0)
+    cx, cy = x1 - (x1 - x0) / 2, y1 - (y1 - y0) / 2
+    side = 200.0 * ((x1 - x0) + (y1 - y0)) / 220.0
+    m = np.array([[size / side, 0, size * (-cx / side + 0.5)],
+                  [0, size / side, size * (-cy / side + 0.5)]])
+    return cv2.warpAffine(image, m, (size, size))
