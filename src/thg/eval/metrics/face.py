@@ -33,6 +33,15 @@ LANDMARKS = ("mediapipe face mesh (478 points, refine_landmarks, largest face); 
 MESH_MODES = ("static", "tracking")
 
 
+def _mediapipe_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mediapipe")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 class FaceTracker:
     """Face-mesh points of consecutive frames: T×478×3 float32 in pixels, NaN where no face."""
 
@@ -136,7 +145,8 @@ class FaceMetric(Metric):
             notes.append("no frame with a face" + (" in both pred and ref" if "ref" in self.info.needs else ""))
         elif self.used < self.frames:
             notes.append(f"{self.frames - self.used} of {self.frames} frames without a face were skipped")
-        conv = {"landmarks": LANDMARKS, "mesh_mode": self.mesh_mode, **self.convention()}
+        conv = {"landmarks": LANDMARKS, "mesh_mode": self.mesh_mode, "mediapipe": _mediapipe_version(),
+                **self.convention()}
         return MetricResult(self.info.name, float(value), per_frame=per_frame, convention=conv,
                             coverage=self.used / self.frames if self.frames else 0.0, notes=notes, extra=extra)
 
