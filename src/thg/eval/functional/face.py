@@ -27,6 +27,8 @@ from thg.features import landmarks as L
 UNIT_WIDTH = 256.0
 IBUG68 = np.array(L.IBUG68)
 MOUTH68 = np.arange(48, 68)
+#: the mesh's 40 lip-contour points (outer and inner, upper and lower)
+MESH_LIPS = np.array(sorted(set(L.LIPS_OUTER_UPPER + L.LIPS_OUTER_LOWER + L.LIPS_INNER_UPPER + L.LIPS_INNER_LOWER)))
 #: expression-bearing iBUG points: brows, eyes, mouth
 EXPRESSION68 = np.r_[17:27, 36:68]
 _RIGHT_SIDE = [234, 93, 132, 127]
@@ -246,7 +248,7 @@ def lagged_correlation(video: np.ndarray, audio: np.ndarray, max_offset: int = 1
 
 
 __all__ = [
-    "UNIT_WIDTH", "IBUG68", "MOUTH68", "EXPRESSION68", "ibug68", "head_rotation", "head_pose",
+    "UNIT_WIDTH", "IBUG68", "MOUTH68", "MESH_LIPS", "EXPRESSION68", "ibug68", "head_rotation", "head_pose",
     "rotation_distance", "interocular_3d", "face_frame", "mouth_opening", "eye_openness",
     "landmark_distance", "umeyama", "mesh_vertex_error", "expression_vector", "expression_distance",
     "frechet_distance", "landmark_shape", "count_blinks", "speech_envelope", "lagged_correlation",
