@@ -171,3 +171,20 @@ def test_lmd_on_the_mesh_points_sees_the_same_changes(portrait, ref):
     assert _run("lmd-face", shifted, ref, landmarks="mesh").value == pytest.approx(4.0, abs=1.0)
     with pytest.raises(Exception, match="landmarks='dlib'"):
         create_metric("lmd-face", landmarks="dlib")
+
+
+def test_cross_sample_diversity_grows_with_different_head_motions(portrait):
+    from thg.eval.metrics.face import FaceTracker
+
+    def points(angles):
+        tracker = FaceTracker()
+        try:
+            return tracker.track(np.stack([face_crop(portrait, angle=a) for a in angles])).astype(float)
+        finally:
+            tracker.close()
+
+    same = [points([0, 2, 4, 6])] * 3
+    varied = [points([0, 2, 4, 6]), points([0, -3, -6, -9]), points([0, 5, 10, 15])]
+    assert G.cross_sample_diversity(same) == pytest.approx(0.0, abs=1e-6)
+    assert G.cross_sample_diversity(varied) > 1.0              # degrees of roll apart
+    assert G.cross_sample_diversity(varied, feature="expression") < 0.05
