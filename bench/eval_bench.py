@@ -96,43 +96,52 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def end_to_end(n: int, metrics: tuple[str, ...], params: dict | None = None) -> dict:
-    """Run evaluate_video in this process; returns frames/s and peak RSS (MiB)."""
-    import resource
-
-    from thg.eval.video import evaluate_video
+def prepare(folder: Path, n: int) -> tuple[Path, Path, Path]:
+    """Write pred.mp4, ref.mp4 and speech.wav of n frames into folder."""
     from thg.io import save_wav
     from thg.io.audio import Audio
 
+    folder.mkdir(parents=True, exist_ok=True)
     pred, ref = make_clip(n)
-    with tempfile.TemporaryDirectory() as tmp:
-        p, r = write_videos(Path(tmp), pred, ref)
-        wav = Path(tmp) / "speech.wav"
-        save_wav(wav, Audio(speech(n / 25)))
-        del pred, ref
-        rss_before = peak_rss_mib()
-        cpu = lambda: sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-                          for f in ("ru_utime", "ru_stime"))
-        t, c = time.perf_counter(), cpu()
-        res = evaluate_video(p, ref=r, audio=wav, metrics=list(metrics), params=params)
-        dt, dc = time.perf_counter() - t, cpu() - c
+    p, r = write_videos(folder, pred, ref)
+    wav = folder / "speech.wav"
+    save_wav(wav, Audio(speech(n / 25)))
+    return p, r, wav
+
+
+def end_to_end(folder: Path, metrics: tuple[str, ...], params: dict | None = None) -> dict:
+    """Run evaluate_video on the files in folder (in a fresh process): frames/s, CPU and peak RSS."""
+    import resource
+
+    from thg.eval.video import evaluate_video
+
+    def cpu() -> float:
+        return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+                   for field in ("ru_utime", "ru_stime"))
+
+    rss_before = peak_rss_mib()
+    t, c = time.perf_counter(), cpu()
+    res = evaluate_video(folder / "pred.mp4", ref=folder / "ref.mp4", audio=folder / "speech.wav",
+                         metrics=list(metrics), params=params)
+    dt, dc = time.perf_counter() - t, cpu() - c
+    n = res[metrics[0]].convention["alignment"]["frames_pred"]
     return {"frames": n, "fps": n / dt, "seconds": dt, "cpu_ms_per_frame": 1000 * dc / n,
-            "peak_rss_mib": peak_rss_mib(),
-            "rss_before_mib": rss_before, "values": {k: v.value for k, v in res.items()}}
+            "peak_rss_mib": peak_rss_mib(), "rss_before_mib": rss_before,
+            "values": {k: v.value for k, v in res.items()}}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=100)
     ap.add_argument("--json", type=Path)
-    ap.add_argument("--child", nargs=2, metavar=("FRAMES", "SET"), help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs=2, metavar=("FOLDER", "SET"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     sets = {"frame": ("psnr", "ssim", "l1"), "target": ("psnr", "ssim", "l1") + FACE_METRICS,
             "target-tracking": ("psnr", "ssim", "l1") + FACE_METRICS, "all": FRAME_METRICS + FACE_METRICS}
     tracking = {name: {"mesh": "tracking"} for name in FACE_METRICS}
     if args.child:
         label = args.child[1]
-        print(json.dumps(end_to_end(int(args.child[0]), sets[label], tracking if label.endswith("tracking") else None)))
+        print(json.dumps(end_to_end(Path(args.child[0]), sets[label], tracking if label.endswith("tracking") else None)))
         return
 
     report: dict = {"size": SIZE, "cpu_count": os.cpu_count()}
@@ -144,14 +153,20 @@ def main() -> None:
         print(f"  {name:22s} {v['fps']:8.1f} {v['cpu_ms_per_frame']:8.2f}")
 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
-    for label in ("frame", "target", "target-tracking", "all"):
-        for n in (args.frames, 4 * args.frames):
-            out = subprocess.run([sys.executable, __file__, "--child", str(n), label], env=env,
-                                 capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-            r = json.loads(out)
-            report[f"end_to_end_{label}_{n}"] = {k: r[k] for k in ("frames", "fps", "cpu_ms_per_frame", "peak_rss_mib")}
-            print(f"evaluate_video [{label}: {len(sets[label])} metrics] {n:5d} frames: {r['fps']:7.1f} frames/s, "
-                  f"{r['cpu_ms_per_frame']:.1f} CPU ms/frame (incl. ffmpeg), peak RSS {r['peak_rss_mib']:.0f} MiB")
+    with tempfile.TemporaryDirectory() as tmp:
+        lengths = (args.frames, 4 * args.frames)
+        for n in lengths:
+            prepare(Path(tmp) / str(n), n)
+        for label in ("frame", "target", "target-tracking", "all"):
+            for n in lengths:
+                out = subprocess.run([sys.executable, __file__, "--child", str(Path(tmp) / str(n)), label], env=env,
+                                     capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+                r = json.loads(out)
+                report[f"end_to_end_{label}_{n}"] = {k: r[k] for k in ("frames", "fps", "cpu_ms_per_frame",
+                                                                      "peak_rss_mib", "rss_before_mib")}
+                print(f"evaluate_video [{label}: {len(sets[label])} metrics] {n:5d} frames: {r['fps']:7.1f} frames/s, "
+                      f"{r['cpu_ms_per_frame']:.1f} CPU ms/frame (incl. ffmpeg), peak RSS {r['peak_rss_mib']:.0f} MiB "
+                      f"({r['rss_before_mib']:.0f} before)")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
 

@@ -90,8 +90,8 @@ def model_dir(tmp_path_factory, portrait):
     feats, scores = [], []
     for img in pristine:
         for level in range(5):
-            for kind, fn in (("blur", lambda x, k: _blur(x, 0.8 * k)), ("noise", lambda x, k: _noisy(x, 8 * k)),
-                             ("jpeg", lambda x, k: _jpeg(x, max(5, 90 - 20 * k)))):
+            for fn in (lambda x, k: _blur(x, 0.8 * k), lambda x, k: _noisy(x, 8 * k),
+                       lambda x, k: _jpeg(x, max(5, 90 - 20 * k))):
                 feats.append(N.brisque_features(fn(img, level)))
                 scores.append(20.0 * level)
     feats = np.asarray(feats, dtype=np.float32)
