@@ -40,6 +40,9 @@ def test_family_scores_normalise_bounded_metrics_and_compare_unbounded_ones():
     scores, left_out = report.family_scores({"a": a})
     assert scores["a"]["visual"] == pytest.approx((0.75 + 0.8) / 2)
     assert math.isnan(scores["a"]["sync"]) and sorted(left_out) == ["lse-d", "psnr"]
+    for offset in (-6.0, 6.0):  # a signed offset scores by its size
+        c = {"metrics": {"av-offset": entry("sync", False, -15, 15, offset)}}
+        assert report.family_scores({"c": c})[0]["c"]["sync"] == pytest.approx(1 - 6 / 15)
     b = {"metrics": {"ssim": entry("visual", True, -1, 1, 0.9), "psnr": entry("visual", True, 0, None, 20.0),
                      "lse-d": entry("sync", False, 0, None, 6.0)}}
     scores, left_out = report.family_scores({"a": a, "b": b})
