@@ -188,3 +188,25 @@ def test_list_shows_the_registered_metrics():
     lines = {line.split()[0].lstrip("*"): line for line in res.output.splitlines() if line.strip()}
     assert "psnr" in lines and "higher" in lines["psnr"] and "needs:ref" in lines["psnr"]
     assert "lower" in lines["l1"]
+
+
+def test_eval_on_the_output_of_thg_generate(tmp_path, portrait_path, speech_path):
+    from thg.cli import COMMANDS
+
+    if "generate" not in COMMANDS:
+        pytest.skip("`thg generate` is not part of this build")
+    res = CliRunner().invoke(main, ["generate", "-i", str(portrait_path), "-a", str(speech_path), "-o",
+                                    str(tmp_path / "gen.mp4"), "--size", "256", "-q"])
+    assert res.exit_code == 0, res.output
+    res = run(["--pred", tmp_path / "gen.mp4", "--source", portrait_path, "--output", tmp_path / "out",
+               "--bootstrap", "200"])
+    assert res.exit_code == 0, res.output
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    sync = results["metrics"]["mouth-sync"]
+    assert sync["per_video"]["gen"] is not None and sync["coverage"]["gen"] > 0.9  # a face in nearly every frame
+    assert results["metrics"]["psnr"]["per_video"]["gen"] is None   # no reference video: n/a with a note
+    assert "reference" in " ".join(results["metrics"]["psnr"]["notes"]["gen"])
+    assert (tmp_path / "out" / "plots" / "radar.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "out" / "plots" / "dist_mouth-sync.png").is_file()
+    assert not (tmp_path / "out" / "plots" / "dist_psnr.png").exists()
+    assert "Notes (why a value is missing" in (tmp_path / "out" / "report.md").read_text()

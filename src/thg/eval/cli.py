@@ -124,6 +124,11 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
     for name, entry in results["metrics"].items():
         s = entry["summary"]
         shown = entry.get("set_value") if entry["scope"] == "set" else s["median"]
+        if shown is None:
+            notes = [n for v in entry["notes"].values() for n in v] + list(entry.get("set_notes", []))
+            reason = notes[0] if notes else "no value"
+            click.echo(f"{name:>14}: n/a ({reason[:110]}{'…' if len(reason) > 110 else ''})")
+            continue
         click.echo(f"{name:>14}: {report._fmt(shown)}  (IQR {report._fmt(s['q1'])}–{report._fmt(s['q3'])}, "
                    f"n={s['n']})")
     click.echo(f"report: {paths['html']}")

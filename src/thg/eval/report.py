@@ -478,8 +478,8 @@ def write_report(out_dir: str | os.PathLike, results: Mapping, *, title: str = "
     plot_radar(plot_dir / "radar.png", scores)
     plots["radar"] = "plots/radar.png"
     for name, entry in results["metrics"].items():
-        if entry["scope"] == "set":
-            continue
+        if entry["scope"] == "set" or entry["summary"]["n"] == 0:
+            continue  # nothing to draw; the notes table says why
         file = f"dist_{_safe(name)}.png"
         plot_distribution(plot_dir / file, name, entry)
         plots[f"dist:{name}"] = f"plots/{file}"
