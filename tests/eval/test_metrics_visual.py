@@ -114,3 +114,38 @@ def test_psnr_of_identical_frames_is_capped_and_recorded(portrait):
     m.update(portrait[None], portrait[None])
     r = m.compute()
     assert r.value == 80.0 and r.convention["max_db"] == 80.0
+
+
+@pytest.mark.parametrize("name,fn", [("psnr", F.psnr), ("ssim", F.ssim), ("ms-ssim", F.ms_ssim), ("l1", F.l1)])
+@pytest.mark.parametrize("channels", ["rgb", "y"])
+def test_streamed_chunks_equal_the_per_frame_function(portrait, name, fn, channels):
+    ref = np.stack([face_crop(portrait, dx=k, size=192) for k in range(5)])
+    pred = np.stack([_noisy(f, 4 + 4 * k, seed=k) for k, f in enumerate(ref)])
+    m = create_metric(name, channels=channels)
+    m.update(pred[:2], ref[:2])
+    m.update(pred[2:], ref[2:])
+    r = m.compute()
+    expected = [fn(p, q, channels=channels) for p, q in zip(pred, ref)]
+    assert np.allclose(r.per_frame, expected, atol=1e-6)
+    assert r.convention["channels"] == channels
+
+
+def test_gray_images_and_y_channel_follow_the_references(portrait):
+    from skimage.metrics import structural_similarity
+
+    b = _blur(portrait, 1.0)
+    y = lambda im: im.astype(np.float64) @ (np.array([65.481, 128.553, 24.966]) / 255.0)
+    ref_y = structural_similarity(y(portrait), y(b), gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+                                  data_range=255)
+    assert F.ssim(portrait, b, channels="y") == pytest.approx(ref_y, abs=1e-4)
+    g1, g2 = portrait[..., 0], b[..., 0]
+    ref_g = structural_similarity(g1, g2, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255)
+    assert F.ssim(g1, g2) == pytest.approx(ref_g, abs=1e-4)
+
+
+def test_ms_ssim_metric_rejects_small_frames_in_one_line():
+    from thg.errors import InputError
+
+    m = create_metric("ms-ssim")
+    with pytest.raises(InputError, match="ms-ssim.*176"):
+        m.update(np.zeros((1, 128, 128, 3), np.uint8), np.zeros((1, 128, 128, 3), np.uint8))

@@ -13,6 +13,10 @@ CLASSIC_METRICS: dict[str, str] = {
     "ssim": f"{_V}:SSIM",
     "ms-ssim": f"{_V}:MSSSIM",
     "l1": f"{_V}:L1",
+    "cpbd": f"{_N}:CPBD",
+    "niqe": f"{_N}:NIQE",
+    "brisque": f"{_N}:BRISQUE",
+    "fps": f"{_V}:FPS",
     # audio-visual sync without weights (not LSE)
     "mouth-sync": f"{_F}:MouthSync",
     "mouth-av-offset": f"{_F}:MouthAVOffset",

@@ -31,6 +31,10 @@ class PerFrameMetric(Metric):
     def frame_value(self, pred: np.ndarray, ref: np.ndarray | None) -> float:
         raise NotImplementedError
 
+    def chunk_values(self, pred: np.ndarray, ref: np.ndarray | None) -> np.ndarray:
+        """Values of a T×H×W×3 chunk; override to vectorise over frames."""
+        return np.array([self.frame_value(pred[i], None if ref is None else ref[i]) for i in range(len(pred))])
+
     def convention(self) -> dict:
         return {}
 
@@ -43,8 +47,8 @@ class PerFrameMetric(Metric):
             if ref.shape != pred.shape:
                 raise InputError(f"metric {self.info.name!r}: pred frames {pred.shape[1:3]} and ref frames "
                                  f"{ref.shape[1:3]} differ in size or count; resize ref to pred first")
-        for i in range(len(pred)):
-            self._values.append(self.frame_value(pred[i], None if ref is None else ref[i]))
+        if len(pred):
+            self._values.extend(float(v) for v in self.chunk_values(pred, ref))
 
     def compute(self) -> MetricResult:
         v = np.asarray(self._values, dtype=np.float64)

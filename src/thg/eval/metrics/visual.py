@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from thg.eval import functional as F
-from thg.eval.base import MetricInfo
+from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.functional.image import ms_ssim_batch, ssim_batch
 from thg.eval.metrics._common import PerFrameMetric
 
 _REF = frozenset({"ref"})
@@ -37,6 +38,13 @@ class PSNR(_FullRef):
     def frame_value(self, pred, ref) -> float:
         return min(F.psnr(pred, ref, data_range=self.data_range, channels=self.channels), self.max_db)
 
+    def chunk_values(self, pred, ref) -> np.ndarray:
+        d = F.to_channels(pred, self.channels) - F.to_channels(ref, self.channels)
+        mse = (d * d).mean(axis=(1, 2, 3))
+        with np.errstate(divide="ignore"):
+            db = 10.0 * np.log10(self.data_range ** 2 / mse)
+        return np.minimum(db, self.max_db)
+
     def convention(self) -> dict:
         return {**super().convention(), "formula": "10*log10(data_range^2/MSE), MSE over all pixels and channels",
                 "max_db": self.max_db}
@@ -49,6 +57,9 @@ class SSIM(_FullRef):
 
     def frame_value(self, pred, ref) -> float:
         return F.ssim(pred, ref, data_range=self.data_range, channels=self.channels)
+
+    def chunk_values(self, pred, ref) -> np.ndarray:
+        return ssim_batch(pred, ref, data_range=self.data_range, channels=self.channels)
 
     def convention(self) -> dict:
         return {**super().convention(), "window": "gaussian 11x11", "sigma": 1.5, "k1": 0.01, "k2": 0.03,
@@ -65,6 +76,17 @@ class MSSSIM(_FullRef):
     def frame_value(self, pred, ref) -> float:
         return F.ms_ssim(pred, ref, data_range=self.data_range, channels=self.channels)
 
+    def update(self, pred, ref=None) -> None:
+        shape = np.shape(pred)
+        if len(shape) == 4 and min(shape[1:3]) < 176:
+            from thg.errors import InputError
+            raise InputError(f"metric 'ms-ssim': frames of {shape[2]}x{shape[1]} px are too small for 5 scales "
+                             f"(at least 176 px); use ssim, or evaluate at a higher resolution")
+        super().update(pred, ref)
+
+    def chunk_values(self, pred, ref) -> np.ndarray:
+        return ms_ssim_batch(pred, ref, data_range=self.data_range, channels=self.channels)
+
     def convention(self) -> dict:
         return {**super().convention(), "scales": 5, "weights": list(F.MS_SSIM_WEIGHTS), "window": "gaussian 11x11",
                 "sigma": 1.5, "k1": 0.01, "k2": 0.03, "downsample": "2x2 average pooling",
@@ -77,6 +99,10 @@ class L1(_FullRef):
 
     def frame_value(self, pred, ref) -> float:
         return F.l1(pred, ref, data_range=self.data_range, channels=self.channels)
+
+    def chunk_values(self, pred, ref) -> np.ndarray:
+        d = F.to_channels(pred, self.channels) - F.to_channels(ref, self.channels)
+        return np.abs(d).mean(axis=(1, 2, 3)) / self.data_range
 
     def convention(self) -> dict:
         return {**super().convention(), "formula": "mean |pred - ref| / data_range"}
@@ -109,4 +135,43 @@ class PixelSmoothness(PerFrameMetric):
         return {"formula": "mean over consecutive frame pairs of mean |f(t) - f(t-1)| / 255, all RGB values",
                 "per_frame": "one value per consecutive pair"}
 
-__all__ = ["PSNR", "SSIM", "MSSSIM", "L1", "PixelSmoothness"]
+
+
+class FPS(Metric):
+    """Frames per second of a generator. Start the clock with :meth:`start`, then ``update`` with
+    each chunk as it is produced; :func:`thg.eval.functional.measure_fps` does both for a callable.
+    It cannot be measured from a finished video file."""
+
+    info = MetricInfo("fps", "visual", True, frozenset(), (0.0, float("inf")),
+                      "Generation speed in frames per second (wall clock), timed around the generator with "
+                      "thg.eval.functional.measure_fps; not computable from a video file")
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self._t0: float | None = None
+        self._t_last: float | None = None
+        self._frames = 0
+
+    def start(self) -> None:
+        import time
+
+        self._t0 = time.perf_counter()
+
+    def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
+        import time
+
+        if self._t0 is None:
+            from thg.errors import InputError
+            raise InputError("metric 'fps' times a generator, not a video file: call start() before the frames "
+                             "are produced, or use thg.eval.functional.measure_fps(generate)")
+        self._frames += len(pred)
+        self._t_last = time.perf_counter()
+
+    def compute(self) -> MetricResult:
+        seconds = (self._t_last - self._t0) if self._t0 is not None and self._t_last is not None else 0.0
+        value = self._frames / seconds if seconds > 0 else float("nan")
+        return MetricResult("fps", float(value), convention={"clock": "wall clock from start() to the last update"},
+                            extra={"frames": self._frames, "seconds": seconds})
+
+
+__all__ = ["PSNR", "SSIM", "MSSSIM", "L1", "PixelSmoothness", "FPS"]

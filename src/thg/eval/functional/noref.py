@@ -1,0 +1,353 @@
+"""No-reference image quality: CPBD (sharpness), NIQE and BRISQUE (natural-scene statistics).
+
+All three work on one gray plane: MATLAB's ``rgb2gray`` (0.2989 R + 0.5870 G + 0.1140 B, rounded
+to 8 bits) for CPBD and NIQE, as their MATLAB reference releases read images; OpenCV's
+``COLOR_RGB2GRAY`` for BRISQUE, as the OpenCV contrib implementation whose LIVE model files
+(``brisque_model_live.yml``, ``brisque_range_live.yml``) it is used with.
+
+- CPBD (Narvekar & Karam 2011, as their MATLAB release v1.0 computes it): Sobel edges
+  (horizontal gradient, MATLAB's default cutoff 4 × mean squared response, thinned to local
+  maxima along the row), edge widths by the Marziliano method along the row for edges whose
+  gradient direction rounds to 0° or 180°, 64×64 blocks that hold more than 0.2% edge pixels,
+  just-noticeable width 5 px for block contrast ≤ 50 else 3 px, P(blur) = 1 - exp(-(w / w_JNB)^3.6),
+  score = share of edges with P(blur) ≤ 63% (histogram in 1% bins). Higher = sharper.
+- NIQE (Mittal, Soundararajan & Bovik 2013, MATLAB release): MSCN coefficients with a 7×7
+  Gaussian (σ 7/6, replicated border, C = 1 on the 0-255 scale), 96×96 patches at two scales
+  (the second by MATLAB-exact bicubic ``imresize(·, 0.5)`` with antialiasing), 18 AGGD
+  features per patch and scale, the image's multivariate Gaussian compared with the pristine
+  model (``mu_prisparam``, ``cov_prisparam`` of ``modelparameters.mat``). Lower = more natural.
+- BRISQUE (Mittal, Moorthy & Bovik 2012, as OpenCV contrib ``quality::QualityBRISQUE``): gray
+  in [0, 1] float32, MSCN with 7×7 Gaussian σ 7/6 (replicated border, C = 1/255), 18 AGGD
+  features at full and half size (``INTER_CUBIC``), scaled to [-1, 1] by the range file and
+  scored by the SVR of the model file, clamped to [0, 100]. Lower = better.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+CPBD_BLOCK = 64
+CPBD_EDGE_SHARE = 0.002
+CPBD_BETA = 3.6
+CPBD_P_JNB = 0.63
+
+NIQE_PATCH = 96
+NIQE_MODEL_FILE = "modelparameters.mat"
+NIQE_MODEL_URL = "http://live.ece.utexas.edu/research/quality/niqe_release.zip (modelparameters.mat)"
+BRISQUE_MODEL_FILE = "brisque_model_live.yml"
+BRISQUE_RANGE_FILE = "brisque_range_live.yml"
+BRISQUE_URL = "https://github.com/opencv/opencv_contrib/tree/4.x/modules/quality/samples"
+
+
+def matlab_gray(img: np.ndarray) -> np.ndarray:
+    """MATLAB ``rgb2gray`` of an RGB uint8 image, as float64 on 0-255 (gray input passes through)."""
+    x = np.asarray(img, dtype=np.float64)
+    if x.ndim == 3:
+        x = np.floor(x[..., :3] @ np.array([0.298936021293775, 0.587043074451121, 0.114020904255103]) + 0.5)
+    return x
+
+
+def _round_half_away(x: np.ndarray) -> np.ndarray:
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+# -- CPBD ----------------------------------------------------------------------------------------
+
+def _sobel_vertical_edges(gray: np.ndarray) -> np.ndarray:
+    """Vertical edges (horizontal gradient): MATLAB ``edge(I, 'sobel', [], 'vertical')`` with its
+    default threshold (squared response > 4 × its mean) and row-wise thinning."""
+    from scipy.ndimage import correlate
+
+    k = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8.0
+    b = correlate(gray, k, mode="nearest") ** 2
+    cutoff = 4.0 * b.mean()
+    left = np.pad(b, ((0, 0), (1, 0)))[:, :-1]
+    right = np.pad(b, ((0, 0), (0, 1)))[:, 1:]
+    return (b > cutoff) & (b > left) & (b > right)
+
+
+def _run_lengths(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each position, the number of consecutive True values ending there going left (L) and
+    starting there going right (R), along rows."""
+    h, w = mask.shape
+    left = np.zeros((h, w), dtype=np.int32)
+    right = np.zeros((h, w), dtype=np.int32)
+    for j in range(w):
+        left[:, j] = np.where(mask[:, j], (left[:, j - 1] if j else 0) + 1, 0)
+    for j in range(w - 1, -1, -1):
+        right[:, j] = np.where(mask[:, j], (right[:, j + 1] if j < w - 1 else 0) + 1, 0)
+    return left, right
+
+
+def edge_widths(gray: np.ndarray, edges: np.ndarray, max_margin: int = 100) -> np.ndarray:
+    """Marziliano edge widths along the row (0 where no edge or gradient not horizontal)."""
+    h, w = gray.shape
+    gy, gx = np.gradient(gray)
+    angle = 45.0 * _round_half_away(np.degrees(np.arctan2(gy, gx)) / 45.0)
+    d = np.zeros_like(gray)
+    d[:, 1:] = gray[:, 1:] - gray[:, :-1]          # d[j] = I[j] - I[j-1]
+    up_l, up_r = _run_lengths(d > 0)
+    dn_l, dn_r = _run_lengths(d < 0)
+    widths = np.zeros((h, w))
+    rows, cols = np.nonzero(edges)
+    keep = (rows >= 1) & (rows <= h - 2) & (cols >= 1) & (cols <= w - 2)
+    rows, cols = rows[keep], cols[keep]
+    a = angle[rows, cols]
+    for mask, (run_l, run_r) in (((a == 0), (up_l, up_r)), ((np.abs(a) == 180), (dn_l, dn_r))):
+        r, c = rows[mask], cols[mask]
+        left = 1 + np.minimum(run_l[r, c - 1], max_margin)
+        nxt = np.minimum(c + 2, w - 1)
+        right = 1 + np.where(c + 2 < w, np.minimum(run_r[r, nxt], max_margin), 0)
+        widths[r, c] = left + right
+    return widths
+
+
+def cpbd(img: np.ndarray) -> float:
+    """Cumulative probability of blur detection (sharpness in [0, 1], higher = sharper)."""
+    gray = matlab_gray(img)
+    edges = _sobel_vertical_edges(gray)
+    widths = edge_widths(gray, edges)
+    h, w = gray.shape
+    hist = np.zeros(101)
+    for i in range(h // CPBD_BLOCK):
+        for j in range(w // CPBD_BLOCK):
+            rs, cs = slice(i * CPBD_BLOCK, (i + 1) * CPBD_BLOCK), slice(j * CPBD_BLOCK, (j + 1) * CPBD_BLOCK)
+            if np.count_nonzero(edges[rs, cs]) <= CPBD_EDGE_SHARE * CPBD_BLOCK * CPBD_BLOCK:
+                continue
+            block = gray[rs, cs]
+            contrast = int(block.max() - block.min())
+            jnb = 5.0 if contrast <= 50 else 3.0
+            bw = widths[rs, cs]
+            bw = bw[bw != 0]
+            p = 1.0 - np.exp(-np.abs(bw / jnb) ** CPBD_BETA)
+            np.add.at(hist, np.floor(p * 100 + 0.5).astype(int), 1)
+    total = hist.sum()
+    return float(hist[:int(round(CPBD_P_JNB * 100)) + 1].sum() / total) if total else 0.0
+
+
+# -- shared natural-scene statistics -----------------------------------------------------------
+
+_GAMMAS = np.arange(0.2, 10.0, 0.001)
+
+
+def _r_gamma() -> np.ndarray:
+    from scipy.special import gamma
+
+    return gamma(2 / _GAMMAS) ** 2 / (gamma(1 / _GAMMAS) * gamma(3 / _GAMMAS))
+
+
+_R_GAM: np.ndarray | None = None
+
+
+def aggd_fit(x: np.ndarray) -> tuple[float, float, float]:
+    """Asymmetric generalised Gaussian fit by moment matching on the 0.001 grid of shapes 0.2-10:
+    (shape alpha, left std, right std)."""
+    global _R_GAM
+    if _R_GAM is None:
+        _R_GAM = _r_gamma()
+    x = np.asarray(x, dtype=np.float64).ravel()
+    neg, pos = x[x < 0], x[x > 0]
+    left = np.sqrt(np.mean(neg * neg)) if neg.size else 0.0
+    right = np.sqrt(np.mean(pos * pos)) if pos.size else 0.0
+    if left == 0 or right == 0:
+        return float("nan"), float(left), float(right)
+    g = left / right
+    rhat = np.mean(np.abs(x)) ** 2 / np.mean(x * x)
+    rhatnorm = rhat * (g ** 3 + 1) * (g + 1) / (g ** 2 + 1) ** 2
+    alpha = float(_GAMMAS[np.argmin((_R_GAM - rhatnorm) ** 2)])
+    return alpha, float(left), float(right)
+
+
+_SHIFTS = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+
+def _aggd_mean(alpha: float, left: float, right: float) -> float:
+    from scipy.special import gamma
+
+    return (right - left) * (gamma(2 / alpha) / gamma(1 / alpha)) * np.sqrt(gamma(1 / alpha) / gamma(3 / alpha))
+
+
+def nss_features(mscn: np.ndarray, *, first_pair: str, products: str) -> list[float]:
+    """The 18 AGGD features of one MSCN map: (alpha, spread) of the map itself, then for each of
+    the horizontal, vertical and two diagonal neighbour products (alpha, mean, left var, right var).
+
+    ``first_pair``: "mean-std" (NIQE: (l + r) / 2) or "mean-var" (BRISQUE: (l² + r²) / 2).
+    ``products``: "circular" (NIQE's ``circshift``) or "zero" (OpenCV's zero-filled shift).
+    """
+    alpha, left, right = aggd_fit(mscn)
+    feats = [alpha, (left + right) / 2 if first_pair == "mean-std" else (left ** 2 + right ** 2) / 2]
+    h, w = mscn.shape
+    for dy, dx in _SHIFTS:
+        if products == "circular":
+            shifted = np.roll(mscn, (dy, dx), axis=(0, 1))
+        else:  # shifted(i, j) = mscn(i + dy, j + dx), zero outside (OpenCV uses the (-1, 1) diagonal)
+            dy2, dx2 = (-1, 1) if (dy, dx) == (1, -1) else (dy, dx)
+            shifted = np.zeros_like(mscn)
+            ys, yd = (slice(dy2, h), slice(0, h - dy2)) if dy2 >= 0 else (slice(0, h + dy2), slice(-dy2, h))
+            xs, xd = (slice(dx2, w), slice(0, w - dx2)) if dx2 >= 0 else (slice(0, w + dx2), slice(-dx2, w))
+            shifted[yd, xd] = mscn[ys, xs]
+        a, l_, r_ = aggd_fit(mscn * shifted)
+        feats += [a, _aggd_mean(a, l_, r_), l_ ** 2, r_ ** 2]
+    return feats
+
+
+def mscn(gray: np.ndarray, c: float, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """Mean-subtracted contrast-normalised coefficients and the local sigma (7×7 Gaussian σ 7/6,
+    replicated border)."""
+    import cv2
+
+    x = gray.astype(dtype)
+    mu = cv2.GaussianBlur(x, (7, 7), 7.0 / 6.0, borderType=cv2.BORDER_REPLICATE)
+    var = cv2.GaussianBlur(x * x, (7, 7), 7.0 / 6.0, borderType=cv2.BORDER_REPLICATE) - mu * mu
+    sigma = np.sqrt(np.abs(var))
+    return (x - mu) / (sigma + c), sigma
+
+
+# -- NIQE --------------------------------------------------------------------------------------
+
+def _cubic(x: np.ndarray) -> np.ndarray:
+    ax = np.abs(x)
+    return ((1.5 * ax ** 3 - 2.5 * ax ** 2 + 1) * (ax <= 1)
+            + (-0.5 * ax ** 3 + 2.5 * ax ** 2 - 4 * ax + 2) * ((ax > 1) & (ax <= 2)))
+
+
+def _resize_weights(n_in: int, n_out: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """MATLAB imresize contributions (bicubic, antialiased when shrinking), 0-based indices."""
+    width = 4.0 / scale if scale < 1 else 4.0
+    x = np.arange(1, n_out + 1, dtype=np.float64)
+    u = x / scale + 0.5 * (1 - 1 / scale)
+    left = np.floor(u - width / 2)
+    p = int(np.ceil(width)) + 2
+    idx = left[:, None] + np.arange(p)[None, :]
+    dist = u[:, None] - idx
+    wts = scale * _cubic(scale * dist) if scale < 1 else _cubic(dist)
+    wts = wts / wts.sum(1, keepdims=True)
+    idx = idx - 1  # to 0-based
+    # symmetric border: mirror indices outside [0, n_in)
+    aux = np.r_[np.arange(n_in), np.arange(n_in - 1, -1, -1)]
+    idx = aux[np.mod(idx, 2 * n_in).astype(int)]
+    return wts, idx
+
+
+def matlab_imresize_half(img: np.ndarray) -> np.ndarray:
+    """MATLAB ``imresize(img, 0.5)`` (bicubic, antialiasing) of a float 2-D array."""
+    h, w = img.shape
+    oh, ow = int(np.ceil(h * 0.5)), int(np.ceil(w * 0.5))
+    wr, ir = _resize_weights(h, oh, 0.5)
+    out = (img[ir] * wr[:, :, None]).sum(1)
+    wc, ic = _resize_weights(w, ow, 0.5)
+    return (out[:, ic] * wc[None]).sum(2)
+
+
+def niqe_patch_features(img: np.ndarray, patch: int = NIQE_PATCH, *, sharpness: float | None = None) -> np.ndarray:
+    """NIQE features of the image's patches: N×36 (18 per scale). ``sharpness`` keeps only patches
+    whose mean local sigma is at least that share of the sharpest (used to fit a pristine model)."""
+    gray = matlab_gray(img)
+    h, w = gray.shape
+    gray = gray[: h // patch * patch, : w // patch * patch]
+    if gray.shape[0] < patch or gray.shape[1] < patch:
+        raise ValueError(f"NIQE needs images of at least {patch}×{patch} px, got {w}×{h}")
+    per_scale, sharp = [], None
+    x = gray
+    for scale in (1, 2):
+        m, sigma = mscn(x, 1.0)
+        p = patch // scale
+        rows = []
+        for i in range(x.shape[0] // p):
+            for j in range(x.shape[1] // p):
+                block = m[i * p:(i + 1) * p, j * p:(j + 1) * p]
+                rows.append(nss_features(block, first_pair="mean-std", products="circular"))
+        if scale == 1:
+            sharp = np.array([sigma[i * p:(i + 1) * p, j * p:(j + 1) * p].mean()
+                              for i in range(x.shape[0] // p) for j in range(x.shape[1] // p)])
+        per_scale.append(np.asarray(rows))
+        x = matlab_imresize_half(x)
+    feats = np.hstack(per_scale)
+    if sharpness is not None and sharp is not None:
+        feats = feats[sharp > sharpness * sharp.max()]
+    return feats
+
+
+def fit_niqe_model(images, *, patch: int = NIQE_PATCH, sharpness: float = 0.75) -> dict[str, np.ndarray]:
+    """Pristine NIQE model (mu_prisparam 1×36, cov_prisparam 36×36) from pristine images, as the
+    release's ``estimatemodelparam`` does (sharpest patches only)."""
+    feats = np.vstack([niqe_patch_features(im, patch, sharpness=sharpness) for im in images])
+    feats = feats[np.isfinite(feats).all(1)]
+    return {"mu_prisparam": feats.mean(0)[None], "cov_prisparam": np.cov(feats, rowvar=False)}
+
+
+def load_niqe_model(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """(mu 36, cov 36×36) from ``modelparameters.mat`` (MATLAB release) or an .npz with the same keys."""
+    path = str(path)
+    if path.endswith(".npz"):
+        data = dict(np.load(path))
+    else:
+        from scipy.io import loadmat
+
+        data = loadmat(path)
+    return np.asarray(data["mu_prisparam"], dtype=np.float64).ravel(), np.asarray(data["cov_prisparam"], dtype=np.float64)
+
+
+def niqe(img: np.ndarray, mu_pris: np.ndarray, cov_pris: np.ndarray, patch: int = NIQE_PATCH) -> float:
+    """NIQE of one image against a pristine model: sqrt((mu_p - mu)ᵀ pinv((C_p + C) / 2) (mu_p - mu))."""
+    feats = niqe_patch_features(img, patch)
+    feats = feats[np.isfinite(feats).all(1)]
+    if len(feats) < 2:
+        raise ValueError("NIQE needs at least 2 patches with finite features (image too small or flat)")
+    mu = feats.mean(0)
+    cov = np.cov(feats, rowvar=False)
+    d = mu_pris - mu
+    return float(np.sqrt(d @ np.linalg.pinv((cov_pris + cov) / 2) @ d))
+
+
+# -- BRISQUE -----------------------------------------------------------------------------------
+
+def brisque_features(img: np.ndarray) -> np.ndarray:
+    """The 36 BRISQUE features exactly as OpenCV contrib computes them (float32 pipeline)."""
+    import cv2
+
+    x = np.asarray(img)
+    if x.ndim == 3:
+        x = cv2.cvtColor(np.ascontiguousarray(x[..., :3]), cv2.COLOR_RGB2GRAY)
+    x = x.astype(np.float32) / np.float32(255.0)
+    feats: list[float] = []
+    for scale in (1, 2):
+        size = (x.shape[1] // scale, x.shape[0] // scale)
+        xs = cv2.resize(x, size, interpolation=cv2.INTER_CUBIC) if scale > 1 else x
+        m, _ = mscn(xs, np.float32(1.0 / 255), dtype=np.float32)
+        feats += nss_features(m.astype(np.float32), first_pair="mean-var", products="zero")
+    return np.asarray(feats, dtype=np.float32)
+
+
+class BrisqueModel:
+    """The SVR model and feature range files of OpenCV's BRISQUE (LIVE or your own)."""
+
+    def __init__(self, model_file: str | os.PathLike, range_file: str | os.PathLike) -> None:
+        import cv2
+
+        self.svm = cv2.ml.SVM_load(str(model_file))
+        fs = cv2.FileStorage(str(range_file), cv2.FILE_STORAGE_READ)
+        self.range = fs.getNode("range").mat()
+        fs.release()
+        if self.range is None or self.range.shape != (2, 36):
+            raise ValueError(f"{range_file}: expected a 2×36 'range' matrix (min row, max row)")
+
+    def score(self, features: np.ndarray) -> float:
+        lo, hi = self.range[0].astype(np.float32), self.range[1].astype(np.float32)
+        f = np.asarray(features, dtype=np.float32)[None]
+        scaled = (-1.0 + 2.0 * (f - lo) / (hi - lo)).astype(np.float32)
+        _, out = self.svm.predict(scaled)
+        return float(min(max(float(out[0, 0]), 0.0), 100.0))
+
+
+def brisque(img: np.ndarray, model: BrisqueModel) -> float:
+    return model.score(brisque_features(img))
+
+
+__all__ = [
+    "matlab_gray", "edge_widths", "cpbd", "aggd_fit", "nss_features", "mscn", "matlab_imresize_half",
+    "niqe_patch_features", "fit_niqe_model", "load_niqe_model", "niqe", "brisque_features", "BrisqueModel",
+    "brisque", "NIQE_MODEL_FILE", "NIQE_MODEL_URL", "BRISQUE_MODEL_FILE", "BRISQUE_RANGE_FILE", "BRISQUE_URL",
+]
