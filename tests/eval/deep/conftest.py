@@ -82,3 +82,22 @@ def inception_weights(weights_root):
 
     _save_random(FIDInception(), weights_root / "pt_inception-2015-12-05-6726825d.pth", seed=3)
     return weights_root
+
+
+@pytest.fixture(scope="session")
+def arcface_weights(weights_root):
+    from thg.eval.metrics.deep.nets.iresnet import IResNet
+
+    _save_random(IResNet(), weights_root / "ms1mv3_arcface_r100_fp16" / "backbone.pth", seed=4)
+    return weights_root
+
+
+@pytest.fixture(scope="session")
+def emonet_weights(weights_root):
+    """Saved as the published file is: a DataParallel state dict ("module." prefix)."""
+    from thg.eval.metrics.deep.nets.emonet import EmoNet
+
+    for n in (8, 5):
+        state = _save_random(EmoNet(n_expression=n), weights_root / f"emonet_{n}.pth", seed=5 + n)
+        torch.save({f"module.{k}": v for k, v in state.items()}, weights_root / f"emonet_{n}.pth")
+    return weights_root

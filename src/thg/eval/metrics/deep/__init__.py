@@ -13,4 +13,7 @@ DEEP_METRICS: dict[str, str] = {
     "lse-d-frame": "thg.eval.metrics.deep.lse:LSEDFrame",
     "lpips": "thg.eval.metrics.deep.perceptual:LPIPSMetric",
     "fid": "thg.eval.metrics.deep.fid:FID",
+    "fvd": "thg.eval.metrics.deep.fvd:FVD",
+    "csim": "thg.eval.metrics.deep.csim:CSIM",
+    "emotion-acc": "thg.eval.metrics.deep.emotion:EmotionAcc",
 }

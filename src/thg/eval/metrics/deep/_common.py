@@ -15,6 +15,8 @@ PUBLISHED = {
     "pt_inception-2015-12-05-6726825d.pth":
         "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",
     "i3d_torchscript.pt": "https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt (StyleGAN-V's FVD detector)",
+    "emonet_8.pth": "https://github.com/face-analysis/emonet (pretrained/emonet_8.pth)",
+    "emonet_5.pth": "https://github.com/face-analysis/emonet (pretrained/emonet_5.pth)",
     "ms1mv3_arcface_r100_fp16/backbone.pth":
         "the insightface arcface_torch model zoo (github.com/deepinsight/insightface, recognition/arcface_torch, "
         "ms1mv3_arcface_r100_fp16)",

@@ -94,3 +94,24 @@ class MeshTracker:
         if self._mesher is not None:
             self._mesher.close()
             self._mesher = None
+
+
+def emonet_crop(image: np.ndarray, points_xy: np.ndarray, size: int = 256) -> np.ndarray:
+    """EmoNet's face crop (its ``DataAugmentor`` with a landmark box, no augmentation).
+
+    The box of the 68 landmarks (here the face mesh's iBUG-68 approximation) gives the centre and
+    ``scale = (w + h) / 220``; a square of side ``200·scale`` around the centre is mapped to
+    ``size``×``size`` (bilinear, black outside the image).
+    """
+    import cv2
+
+    from thg.features.landmarks import IBUG68
+
+    pts = np.asarray(points_xy, np.float64)[list(IBUG68), :2]
+    x0, y0 = pts.min(0)
+    x1, y1 = pts.max(0)
+    cx, cy = x1 - (x1 - x0) / 2, y1 - (y1 - y0) / 2
+    side = 200.0 * ((x1 - x0) + (y1 - y0)) / 220.0
+    m = np.array([[size / side, 0, size * (-cx / side + 0.5)],
+                  [0, size / side, size * (-cy / side + 0.5)]])
+    return cv2.warpAffine(image, m, (size, size))
