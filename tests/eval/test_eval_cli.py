@@ -148,6 +148,23 @@ def test_eval_resumes_and_only_evaluates_new_videos(study, tmp_path):
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert sorted(results["metrics"]["psnr"]["per_video"]) == ["clip0", "clip1", "clip2"]
 
+    # re-aggregate without recomputing: per-condition breakdown and per-frame table
+    meta = tmp_path / "meta.csv"
+    meta.write_text("video,gender\nclip0,f\nclip1,m\nclip2,f\n")
+    res = run(["report", tmp_path / "out", "--metadata", meta, "--per-frame-csv", "--bootstrap", "200"])
+    assert res.exit_code == 0, res.output
+    again = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert again["metrics"]["psnr"]["per_video"] == results["metrics"]["psnr"]["per_video"]
+    assert again["metrics"]["psnr"]["breakdowns"]["gender"]["f"]["n"] == 2
+    assert again["reproducibility"]["command"] == results["reproducibility"]["command"]
+    with open(tmp_path / "out" / "per_frame.csv", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["metric"] == "psnr"]
+    assert len(rows) == 3 * FRAMES
+    clip1 = [float(r["value"]) for r in rows if r["video"] == "clip1"]
+    assert np.mean(clip1) == pytest.approx(results["metrics"]["psnr"]["per_video"]["clip1"])
+    res = run(["report", tmp_path])
+    assert res.exit_code == 1 and "not an evaluation folder" in res.output
+
 
 def test_compare_two_methods_on_the_same_clips(study, tmp_path):
     for method in ("good", "bad"):

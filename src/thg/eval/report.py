@@ -191,6 +191,27 @@ def write_csv(path: Path, results: Mapping) -> None:
     os.replace(tmp, path)
 
 
+def write_per_frame_csv(out_dir: str | os.PathLike, records: Mapping[str, dict]) -> Path:
+    """Long table of every per-frame value: video, metric, frame, value (empty = not computable)."""
+    from thg.eval.runner import load_arrays
+
+    path = Path(out_dir) / "per_frame.csv"
+    tmp = path.with_name(f".{path.name}.part")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["video", "metric", "frame", "value"])
+        for video, rec in records.items():
+            if rec.get("status") != "ok":
+                continue
+            for key, arr in load_arrays(out_dir, rec).items():
+                if key.endswith("/per_frame"):
+                    metric = key[: -len("/per_frame")]
+                    for i, v in enumerate(np.asarray(arr, dtype=np.float64).ravel()):
+                        w.writerow([video, metric, i, repr(float(v)) if math.isfinite(v) else ""])
+    os.replace(tmp, path)
+    return path
+
+
 # --------------------------------------------------------------------------- plots
 
 def _goodness(median: float, entry: Mapping) -> float:
@@ -522,4 +543,4 @@ def compare_results(a: Mapping, b: Mapping, *, label_a: str = "A", label_b: str 
     return jsonable({"a": label_a, "b": label_b, "alpha": alpha, "metrics": rows})
 
 
-__all__ = ["build_results", "write_report", "load_results", "compare_results", "family_scores", "environment"]
+__all__ = ["build_results", "write_report", "write_per_frame_csv", "load_results", "compare_results", "family_scores", "environment"]
