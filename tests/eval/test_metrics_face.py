@@ -149,3 +149,14 @@ def test_mouth_sync_finds_the_speech_and_its_offset(portrait, speech):
     assert run("mouth-sync", random_mouth).value < good.value - 0.3
     with pytest.raises(Exception, match="needs speech audio"):
         create_metric("mouth-sync").compute()
+
+
+def test_frechet_distance_matches_scipy_sqrtm_on_full_matrices():
+    from scipy import linalg
+
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(40, 6)), rng.normal(size=(40, 6)) * 1.5 + 0.3
+    c1, c2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    m1, m2 = a.mean(0), b.mean(0)
+    expected = ((m1 - m2) ** 2).sum() + np.trace(c1 + c2 - 2 * np.real(linalg.sqrtm(c1 @ c2)))
+    assert G.frechet_distance(m1, c1, m2, c2) == pytest.approx(expected, rel=1e-8)

@@ -93,3 +93,13 @@ def test_suite_runs_every_family_and_face_metrics_share_the_mesh(tmp_path, portr
 def test_named_sync_metric_without_audio_is_an_error(ref_video):
     with pytest.raises(UsageError, match="mouth-sync.*audio"):
         evaluate_video(ref_video, metrics=["mouth-sync"])
+
+
+def test_video_without_a_face_reports_zero_coverage(tmp_path, ref_video):
+    gray = write_video(tmp_path / "gray.mp4", [np.full((256, 256, 3), 90 + i, np.uint8) for i in range(6)])
+    res = evaluate_video(gray, ref=ref_video, metrics=["lmd-face", "head-motion", "akd", "psnr"])
+    for name in ("lmd-face", "head-motion", "akd"):
+        assert math.isnan(res[name].value) and res[name].coverage == 0.0
+        assert any("no frame with a face" in n for n in res[name].notes)
+    assert res["akd"].extra["mkr"] == 1.0            # every reference face was missed
+    assert np.isfinite(res["psnr"].value)

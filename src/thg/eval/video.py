@@ -39,7 +39,7 @@ def resolve_metric_names(metrics: str | Iterable[str] | None) -> tuple[list[str]
         metrics = [m for m in metrics.split(",") if m.strip()]
     names: list[str] = []
     explicit: set[str] = set()
-    if tuple(metrics) == tuple(SUITE) and SUITE:
+    if tuple(metrics) in (tuple(SUITE), tuple(suite_names())):  # the suite passed as a list
         metrics = [SUITE_TOKEN]
     for raw in metrics:
         key = raw.strip().lower()
@@ -203,9 +203,10 @@ def _face_trackers(face_metrics: dict[str, Metric], with_ref: bool) -> dict:
     trackers: dict = {}
     for m in face_metrics.values():
         mode = m.mesh_mode  # type: ignore[attr-defined]
-        trackers.setdefault((mode, "pred"), FaceTracker(mode))
-        if with_ref and "ref" in m.info.needs:
-            trackers.setdefault((mode, "ref"), FaceTracker(mode))
+        keys = [(mode, "pred")] + ([(mode, "ref")] if with_ref and "ref" in m.info.needs else [])
+        for key in keys:
+            if key not in trackers:
+                trackers[key] = FaceTracker(mode)
     return trackers
 
 

@@ -159,18 +159,22 @@ def expression_distance(pred: np.ndarray, ref: np.ndarray) -> np.ndarray:
     return np.abs(expression_vector(pred) - expression_vector(ref)).sum(-1).mean(-1)
 
 
-def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray,
-                     eps: float = 1e-6) -> float:
-    """Fréchet distance between two Gaussians: |mu1-mu2|² + tr(C1 + C2 - 2 (C1 C2)^½)."""
-    from scipy import linalg
+def _sqrt_psd(c: np.ndarray) -> np.ndarray:
+    w, v = np.linalg.eigh((c + c.T) / 2)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
 
-    diff = mu1 - mu2
-    covmean, _ = linalg.sqrtm(cov1 @ cov2, disp=False)
-    if not np.isfinite(covmean).all():
-        offset = np.eye(len(cov1)) * eps
-        covmean = linalg.sqrtm((cov1 + offset) @ (cov2 + offset))
-    covmean = np.real(covmean)
-    return float(max(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2 * np.trace(covmean), 0.0))
+
+def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray) -> float:
+    """Fréchet distance between two Gaussians: |mu1-mu2|² + tr(C1 + C2 - 2 (C1 C2)^½).
+
+    tr((C1 C2)^½) is computed as the sum of square roots of the eigenvalues of the symmetric
+    C1^½ C2 C1^½ (same spectrum, stable for the rank-deficient covariances of short videos).
+    """
+    diff = np.asarray(mu1, dtype=np.float64) - np.asarray(mu2, dtype=np.float64)
+    s1 = _sqrt_psd(np.asarray(cov1, dtype=np.float64))
+    m = s1 @ np.asarray(cov2, dtype=np.float64) @ s1
+    tr_covmean = float(np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum())
+    return float(max(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2 * tr_covmean, 0.0))
 
 
 def landmark_shape(points: np.ndarray) -> np.ndarray:

@@ -71,14 +71,13 @@ def _sobel_vertical_edges(gray: np.ndarray) -> np.ndarray:
 def _run_lengths(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each position, the number of consecutive True values ending there going left (L) and
     starting there going right (R), along rows."""
-    h, w = mask.shape
-    left = np.zeros((h, w), dtype=np.int32)
-    right = np.zeros((h, w), dtype=np.int32)
-    for j in range(w):
-        left[:, j] = np.where(mask[:, j], (left[:, j - 1] if j else 0) + 1, 0)
-    for j in range(w - 1, -1, -1):
-        right[:, j] = np.where(mask[:, j], (right[:, j + 1] if j < w - 1 else 0) + 1, 0)
-    return left, right
+    w = mask.shape[1]
+    idx = np.arange(w)
+    last_false = np.maximum.accumulate(np.where(mask, -1, idx), axis=1)
+    left = idx - last_false
+    next_false = np.minimum.accumulate(np.where(mask, w, idx)[:, ::-1], axis=1)[:, ::-1]
+    right = next_false - idx
+    return left.astype(np.int32), right.astype(np.int32)
 
 
 def edge_widths(gray: np.ndarray, edges: np.ndarray, max_margin: int = 100) -> np.ndarray:

@@ -207,16 +207,21 @@ class AKD(_LMD):
     points = None
     points_name = "iBUG68 all 68"
 
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self._ref_faces = 0
+        self._missed = 0
+
     def consume(self, pred, ref, pred_pts, ref_pts, ok) -> None:
         super().consume(pred, ref, pred_pts, ref_pts, ok)
         ref_face = np.isfinite(ref_pts).all((1, 2))
         pred_face = np.isfinite(pred_pts).all((1, 2))
-        self._ref_faces = getattr(self, "_ref_faces", 0) + int(ref_face.sum())
-        self._missed = getattr(self, "_missed", 0) + int((ref_face & ~pred_face).sum())
+        self._ref_faces += int(ref_face.sum())
+        self._missed += int((ref_face & ~pred_face).sum())
 
     def compute(self) -> MetricResult:
         r = super().compute()
-        r.extra["mkr"] = self._missed / self._ref_faces if getattr(self, "_ref_faces", 0) else float("nan")
+        r.extra["mkr"] = self._missed / self._ref_faces if self._ref_faces else float("nan")
         return r
 
 
