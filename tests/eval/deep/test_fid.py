@@ -58,7 +58,7 @@ def _fid(pred, ref, weights, **params):
 def test_fid_end_to_end_pools_and_merges(portrait, inception_weights):
     import cv2
 
-    ref = np.stack([cv2.resize(np.roll(portrait, 9 * k, axis=1), (96, 96)) for k in range(4)])
+    ref = np.stack([cv2.resize(np.roll(portrait, 9 * k, axis=1), (96, 96)) for k in range(2)])
     rng = np.random.default_rng(0)
     noisy = np.clip(ref + rng.normal(0, 30, ref.shape), 0, 255).astype(np.uint8)
     same = _fid(ref, ref, inception_weights).state()            # identical sets pool identical moments
@@ -66,10 +66,10 @@ def test_fid_end_to_end_pools_and_merges(portrait, inception_weights):
     np.testing.assert_allclose(same["pred_outer"], same["ref_outer"])
     whole = _fid(noisy, ref, inception_weights)
     result = whole.compute()
-    assert result.value > 0 and result.convention["n_pred"] == 4
+    assert result.value > 0 and result.convention["n_pred"] == 2
     assert any("rank-deficient" in n for n in result.notes)
     # two workers on two halves, merged through the saved state, pool exactly the same moments
-    first, second = _fid(noisy[:2], ref[:2], inception_weights), _fid(noisy[2:], ref[2:], inception_weights)
+    first, second = _fid(noisy[:1], ref[:1], inception_weights), _fid(noisy[1:], ref[1:], inception_weights)
     restored = create_metric("fid", weights_dir=inception_weights, frechet="eigh")
     restored.load_state({k: np.array(v) for k, v in second.state().items()})
     first.merge(restored)

@@ -16,4 +16,5 @@ DEEP_METRICS: dict[str, str] = {
     "fvd": "thg.eval.metrics.deep.fvd:FVD",
     "csim": "thg.eval.metrics.deep.csim:CSIM",
     "emotion-acc": "thg.eval.metrics.deep.emotion:EmotionAcc",
+    "fdd": "thg.eval.metrics.deep.fdd:FDD",
 }

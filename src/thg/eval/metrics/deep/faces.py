@@ -82,13 +82,18 @@ class MeshTracker:
         self.static = static
         self._mesher = None
 
-    def __call__(self, frame: np.ndarray) -> np.ndarray | None:
+    def face(self, frame: np.ndarray):
+        """The largest face's :class:`~thg.features.FaceGeometry`, or None."""
         if self._mesher is None:
             from thg.features import FaceMesher
 
             self._mesher = FaceMesher(static=self.static, max_faces=1)
         faces = self._mesher.detect(frame)
-        return faces[0].xy.copy() if faces else None
+        return faces[0] if faces else None
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray | None:
+        face = self.face(frame)
+        return face.xy.copy() if face is not None else None
 
     def close(self) -> None:
         if self._mesher is not None:

@@ -1,0 +1,101 @@
+"""FDD, the upper-Face Dynamics Deviation of CodeTalker (Xing et al., CVPR 2023), on the face mesh.
+
+CodeTalker (mesh vertices): motion = vertices − template; per upper-face vertex, the squared L2
+norm of its motion in each frame; the standard deviation of that over time; the mean over the
+upper-face vertices gives a sequence's "dynamics"; FDD = dynamics(reference) − dynamics(prediction).
+
+On video the vertices are the mediapipe mesh's 3-D points: each frame is aligned to the sequence's
+first frame by a 3-D similarity (Umeyama on the 468 surface points, removing head pose and scale),
+divided by the first frame's inter-ocular distance, and the template is the sequence's mean aligned
+shape (videos have no neutral scan). The upper face is the brows, eyelids, eyelid creases and eye
+corners. The value is |FDD| (0 = the prediction moves the upper face as much as the reference);
+``extra["fdd_signed"]`` keeps the sign (positive = prediction too still). Needs no weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from thg.errors import InputError
+from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.metrics.deep.faces import MeshTracker
+from thg.features import landmarks as L
+
+UPPER_FACE = tuple(sorted(set(L.RIGHT_BROW + L.LEFT_BROW + L.RIGHT_EYE_UPPER + L.RIGHT_EYE_LOWER + L.LEFT_EYE_UPPER
+                              + L.LEFT_EYE_LOWER + L.RIGHT_EYE_CREASE + L.LEFT_EYE_CREASE)))
+
+
+def similarity_3d(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """(scale, rotation, translation) minimising |s R src + t − dst| (Umeyama)."""
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    a, b = src - mu_s, dst - mu_d
+    u, d, vt = np.linalg.svd(b.T @ a / len(src))
+    sign = np.ones(3)
+    if np.linalg.det(u @ vt) < 0:
+        sign[-1] = -1
+    rot = u @ np.diag(sign) @ vt
+    scale = (d * sign).sum() / a.var(0).sum()
+    return scale, rot, mu_d - scale * rot @ mu_s
+
+
+def dynamics(shapes: np.ndarray) -> float:
+    """CodeTalker's per-sequence dynamics of T×V×3 upper-face points."""
+    motion = shapes - shapes.mean(0, keepdims=True)
+    return float(np.std((motion ** 2).sum(2), axis=0).mean())
+
+
+class _Sequence:
+    def __init__(self) -> None:
+        self.tracker = MeshTracker(static=False)
+        self.first: np.ndarray | None = None
+        self.scale = 1.0
+        self.shapes: list[np.ndarray] = []
+        self.frames = 0
+
+    def add(self, frame: np.ndarray) -> None:
+        self.frames += 1
+        face = self.tracker.face(frame)
+        if face is None:
+            return
+        pts = face.points[:468].astype(np.float64)
+        if self.first is None:
+            self.first = pts
+            self.scale = max(face.interocular, 1e-6)
+        s, r, t = similarity_3d(pts, self.first)
+        aligned = (s * pts @ r.T + t) / self.scale
+        self.shapes.append(aligned[list(UPPER_FACE)])
+
+
+class FDD(Metric):
+    info = MetricInfo(
+        name="fdd", family="driving", higher_is_better=False, needs=frozenset({"ref"}),
+        score_range=(0.0, float("inf")),
+        description="Upper-face dynamics deviation (CodeTalker's FDD) on the face mesh: |std-over-time of squared "
+                    "upper-face motion, reference minus prediction|")
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self._pred, self._ref = _Sequence(), _Sequence()
+
+    def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
+        if ref is None:
+            raise InputError("metric 'fdd' needs reference frames; pass --ref")
+        for p, r in zip(pred, ref):
+            self._pred.add(p)
+            self._ref.add(r)
+
+    def compute(self) -> MetricResult:
+        for seq in (self._pred, self._ref):
+            seq.tracker.close()
+        conv = {"definition": "CodeTalker FDD: mean over upper-face points of std over time of |motion|^2",
+                "points": f"face mesh, {len(UPPER_FACE)} upper-face points (brows, eyelids, creases)",
+                "alignment": "3-D similarity to the first frame, / first-frame inter-ocular distance",
+                "template": "mean aligned shape of each sequence", "value": "|FDD|"}
+        n = self._pred.frames
+        coverage = min(len(self._pred.shapes), len(self._ref.shapes)) / n if n else 0.0
+        if len(self._pred.shapes) < 2 or len(self._ref.shapes) < 2:
+            return MetricResult(self.info.name, float("nan"), convention=conv, coverage=coverage,
+                                notes=["fewer than 2 frames with a face in the prediction or the reference"])
+        d_pred, d_ref = dynamics(np.stack(self._pred.shapes)), dynamics(np.stack(self._ref.shapes))
+        return MetricResult(self.info.name, abs(d_ref - d_pred), convention=conv, coverage=coverage,
+                            extra={"fdd_signed": d_ref - d_pred, "dynamics_pred": d_pred, "dynamics_ref": d_ref})
