@@ -227,3 +227,21 @@ def test_eval_on_the_output_of_thg_generate(tmp_path, portrait_path, speech_path
     assert (tmp_path / "out" / "plots" / "dist_mouth-sync.png").is_file()
     assert not (tmp_path / "out" / "plots" / "dist_psnr.png").exists()
     assert "Notes (why a value is missing" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_ctrl_c_says_what_was_kept(study, tmp_path, monkeypatch):
+    from thg.eval import runner
+
+    original = runner.evaluate_job
+
+    def interrupt_second(job, *a, **kw):
+        if job.name == "clip1":
+            raise KeyboardInterrupt
+        return original(job, *a, **kw)
+
+    monkeypatch.setattr(runner, "evaluate_job", interrupt_second)
+    res = CliRunner().invoke(main, ["eval", "--pred", str(study / "good"), "--ref", str(study / "ref"),
+                                    "--metrics", "psnr", "--output", str(tmp_path / "out")])
+    assert res.exit_code == 130
+    assert res.stderr.strip().splitlines()[-1].startswith("Error: interrupted; the 1 videos finished so far are saved in")
+    assert set(runner.read_records(tmp_path / "out")) == {"clip0"}

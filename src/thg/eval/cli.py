@@ -18,6 +18,12 @@ import click
 from thg.errors import InputError, PipelineError, ThgError, UsageError
 
 
+class Interrupted(PipelineError):
+    """Ctrl-C during an evaluation: what is finished stays, the next run resumes."""
+
+    exit_code = 130
+
+
 def _parse_metrics(text: str) -> tuple[tuple[str, ...], list[str]]:
     """(the tokens handed to the per-video runner, the metric names they expand to).
 
@@ -106,8 +112,13 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
         else:
             click.echo(f"  {info['video']}: failed: {info.get('error')}", err=True)
 
-    records = runner.run_jobs(matching.jobs, output, settings, workers=workers, resume=not no_resume,
-                              progress=progress)
+    try:
+        records = runner.run_jobs(matching.jobs, output, settings, workers=workers, resume=not no_resume,
+                                  progress=progress)
+    except KeyboardInterrupt:
+        done = sum(1 for r in runner.read_records(output).values() if r.get("status") == "ok")
+        raise Interrupted(f"interrupted; the {done} videos finished so far are saved in {output}; run the same "
+                          f"command again to resume") from None
     _finish(output, records, settings.to_dict(), metadata=meta, seed=seed, n_boot=n_boot, method=method,
             command=_command_line(ctx), per_frame=per_frame_csv,
             matching={"unmatched_pred": matching.unmatched_pred, "unused_ref": matching.unused_ref,

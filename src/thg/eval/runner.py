@@ -416,7 +416,8 @@ def run_jobs(jobs: Sequence[Job], out_dir: str | os.PathLike, settings: RunSetti
             import multiprocessing as mp
 
             ctx = mp.get_context(mp_context)
-            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as executor:
+            executor = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx)
+            try:
                 pending = {executor.submit(evaluate_job, j, settings, str(out_dir), evaluate): j for j in todo}
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -428,6 +429,10 @@ def run_jobs(jobs: Sequence[Job], out_dir: str | os.PathLike, settings: RunSetti
                             raise PipelineError(f"a worker process died while evaluating {job.name}; finished videos "
                                                 f"are saved in {out_dir / JSONL}; run the same command again to "
                                                 f"resume") from None
+            except BaseException:  # Ctrl-C or a dead worker: drop the queue instead of finishing it
+                executor.shutdown(wait=False, cancel_futures=True)
+                raise
+            executor.shutdown(wait=True)
     return {j.name: records[j.name] for j in jobs if j.name in records}
 
 
