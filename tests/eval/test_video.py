@@ -103,3 +103,17 @@ def test_video_without_a_face_reports_zero_coverage(tmp_path, ref_video):
         assert any("no frame with a face" in n for n in res[name].notes)
     assert res["akd"].extra["mkr"] == 1.0            # every reference face was missed
     assert np.isfinite(res["psnr"].value)
+
+
+def test_set_level_metrics_hand_their_state_to_the_runner(ref_video, monkeypatch):
+    from thg.eval import registry
+    from thg.eval.metrics import METRICS
+    from thg.eval.metrics.visual import L1
+
+    class PooledL1(L1):  # a set-level metric: its state travels in extra["state"]
+        info = L1.info.__class__(**{**L1.info.__dict__, "name": "pooled-l1", "scope": "set"})
+
+    monkeypatch.setitem(METRICS, "pooled-l1", "test_video:PooledL1")
+    monkeypatch.setattr(registry, "_resolve", lambda name: PooledL1 if name == "pooled-l1" else L1)
+    res = evaluate_video(ref_video, ref=ref_video, metrics=["pooled-l1"])
+    assert res["pooled-l1"].extra["state"]["values"].shape == (12,)

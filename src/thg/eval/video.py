@@ -99,16 +99,18 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
                          rule="ref decoded at pred fps (ffmpeg fps filter), scaled to pred size (bicubic), "
                               "both cut to the shorter length")
 
-    # 3. side inputs
+    # 3. side inputs (read only when a metric uses them)
+    wanted = set().union(*(metric_info(n).needs for n in names))
     samples = None
-    if audio is not None:
+    if audio is not None and "audio" in wanted:
         samples = load_audio(audio).samples
         alignment["audio"] = "given file, 16 kHz mono"
-    elif info.has_audio:
+    elif info.has_audio and "audio" in wanted:
         samples = load_audio(pred).samples
         alignment["audio"] = "pred video's audio track, 16 kHz mono"
-    source_img = load_image(source) if source is not None else None
-    available = {"ref": ref is not None, "audio": samples is not None, "source": source_img is not None,
+    source_img = load_image(source) if source is not None and "source" in wanted else None
+    available = {"ref": ref is not None, "audio": samples is not None or audio is not None,
+                 "source": source is not None,
                  "weights": True}
     what = {"ref": "a reference video (--ref)", "audio": "speech audio (--audio, or an audio track in pred)",
             "source": "the source portrait (--source)"}
@@ -125,7 +127,10 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
             results[name] = _unavailable(name, reason, alignment)
             continue
         try:
-            m = create_metric(name, weights_dir=weights_dir, **params.get(name, {}))
+            try:
+                m = create_metric(name, weights_dir=weights_dir, **params.get(name, {}))
+            except TypeError as e:  # an unknown keyword in params
+                raise UsageError(f"metric {name!r}: bad parameter in {params.get(name)} ({e})") from None
             m.set_context(fps=info.fps, audio=samples, source=source_img)
         except ThgError as e:
             if name in explicit:
@@ -140,10 +145,13 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
     n_pred = n_ref = 0
     pred_frames = read_video_frames(pred)
     ref_frames = None
-    if ref_info is not None:
+    if ref_info is not None and any("ref" in m.info.needs for m in active.values()):
         size = (info.width, info.height) if alignment["ref_resized_to_pred_size"] else None
         fps = info.fps if alignment["ref_resampled_to_pred_fps"] else None
         ref_frames = read_video_frames(ref, fps=fps, size=size)
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=max(1, len(trackers)))
     try:
         ref_done = False
         for block in _chunks(pred_frames, chunk):
@@ -160,10 +168,11 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
                     if not len(block):
                         continue
                 ref_block = np.stack(ref_list)
-            _feed(active, face_metrics, trackers, block, ref_block, explicit, results, alignment)
+            _feed(active, face_metrics, trackers, pool, block, ref_block, explicit, results, alignment)
         if ref_frames is not None and not ref_done:
             n_ref += sum(1 for _ in ref_frames)
     finally:
+        pool.shutdown(wait=True)
         for t in trackers.values():
             t.close()
     if n_pred == 0:
@@ -185,6 +194,8 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
             results[name] = _unavailable(name, str(e), alignment)
             continue
         r.convention = {**r.convention, "alignment": alignment, "params": _jsonable(m.params)}
+        if m.info.scope == "set":  # handed to the folder runner, which pools it across videos
+            r.extra = {**r.extra, "state": m.state()}
         if ref_frames is not None and n_pred != n_ref:
             r.notes.append(f"pred has {n_pred} frames and ref {n_ref} (after frame-rate alignment); "
                            f"the first {min(n_pred, n_ref)} were compared")
@@ -210,39 +221,31 @@ def _face_trackers(face_metrics: dict[str, Metric], with_ref: bool) -> dict:
     return trackers
 
 
-def _track_all(trackers: dict, pred: np.ndarray, ref: np.ndarray | None) -> dict:
-    """Mesh points of this chunk for every tracker; the ref video is tracked in a second thread
-    (the face mesh releases the GIL), so pred and ref use both cores."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    jobs = {key: (t, pred if key[1] == "pred" else ref) for key, t in trackers.items()
-            if key[1] == "pred" or ref is not None}
-    refs = {k: v for k, v in jobs.items() if k[1] == "ref"}
-    if not refs:
-        return {k: t.track(frames) for k, (t, frames) in jobs.items()}
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        futures = {k: pool.submit(t.track, frames) for k, (t, frames) in refs.items()}
-        out = {k: t.track(frames) for k, (t, frames) in jobs.items() if k[1] == "pred"}
-        out.update({k: f.result() for k, f in futures.items()})
-    return out
-
-
-def _feed(active: dict[str, Metric], face_metrics: dict[str, Metric], trackers: dict, pred: np.ndarray,
+def _feed(active: dict[str, Metric], face_metrics: dict[str, Metric], trackers: dict, pool, pred: np.ndarray,
           ref: np.ndarray | None, explicit: set[str], results: dict, alignment: dict) -> None:
-    points = _track_all(trackers, pred, ref) if trackers else {}
-    for name, m in list(active.items()):
+    """One chunk: the face mesh of pred and ref runs in worker threads (it releases the GIL) while
+    the frame metrics run here; then the face metrics consume the tracked points."""
+    jobs = {key: pool.submit(t.track, pred if key[1] == "pred" else ref) for key, t in trackers.items()
+            if key[1] == "pred" or ref is not None}
+
+    def guarded(name: str, fn) -> None:
         if name in results:
-            continue
+            return
         try:
-            if name in face_metrics:
-                mode = m.mesh_mode  # type: ignore[attr-defined]
-                m.update_faces(pred, ref, points[(mode, "pred")], points.get((mode, "ref")))  # type: ignore[attr-defined]
-            else:
-                m.update(pred, ref if "ref" in m.info.needs else None)
+            fn()
         except ThgError as e:
             if name in explicit:
                 raise
             results[name] = _unavailable(name, str(e), alignment)
+
+    for name, m in active.items():
+        if name not in face_metrics:
+            guarded(name, lambda m=m: m.update(pred, ref if "ref" in m.info.needs else None))
+    points = {key: job.result() for key, job in jobs.items()}
+    for name, m in face_metrics.items():
+        mode = m.mesh_mode  # type: ignore[attr-defined]
+        guarded(name, lambda m=m, mode=mode: m.update_faces(  # type: ignore[attr-defined]
+            pred, ref, points[(mode, "pred")], points.get((mode, "ref"))))
 
 
 __all__ = ["evaluate_video", "resolve_metric_names", "SUITE_TOKEN"]
