@@ -245,3 +245,59 @@ def test_ctrl_c_says_what_was_kept(study, tmp_path, monkeypatch):
     assert res.exit_code == 130
     assert res.stderr.strip().splitlines()[-1].startswith("Error: interrupted; the 1 videos finished so far are saved in")
     assert set(runner.read_records(tmp_path / "out")) == {"clip0"}
+
+
+def random_inception(path, seed=0):
+    """pytorch-fid's Inception with random weights scaled like a trained net (features do not collapse)."""
+    import torch
+
+    from thg.eval.metrics.deep.nets.inception import FIDInception
+
+    torch.manual_seed(seed)
+    state = {}
+    for k, v in FIDInception().state_dict().items():
+        if v.dtype.is_floating_point:
+            if k.endswith("running_var"):
+                v = torch.rand_like(v) + 0.5
+            elif v.dim() > 1:
+                v = torch.randn_like(v) / v[0].numel() ** 0.5
+        state[k] = v
+    torch.save(state, path)
+
+
+def test_fid_is_pooled_over_the_folder_with_workers(study, tmp_path):
+    """FID of a folder (2 videos, 2 worker processes) equals FID of one metric fed every video in turn.
+
+    The Inception network has random weights saved under the public checkpoint's file name and format;
+    one frame in 6 (``fid.stride=6``) keeps the CPU time small.
+    """
+    pytest.importorskip("torch")
+    from thg.eval.registry import create_metric
+
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    random_inception(weights / "pt_inception-2015-12-05-6726825d.pth")
+    pred, ref = tmp_path / "pred", tmp_path / "ref"
+    for d in (pred, ref):
+        d.mkdir()
+    for i in range(2):
+        (pred / f"clip{i}.mp4").write_bytes((study / "bad" / f"clip{i}.mp4").read_bytes())
+        (ref / f"clip{i}.mp4").write_bytes((study / "ref" / f"clip{i}.mp4").read_bytes())
+    res = run(["--pred", pred, "--ref", ref, "--metrics", "psnr,fid", "--weights-dir", weights,
+               "--param", "fid.frechet=eigh", "--param", "fid.stride=6", "--workers", "2",
+               "--output", tmp_path / "out", "--bootstrap", "200"])
+    assert res.exit_code == 0, res.output
+    fid = json.loads((tmp_path / "out" / "results.json").read_text())["metrics"]["fid"]
+    direct = create_metric("fid", weights_dir=weights, frechet="eigh", stride=6)
+    for i in range(2):
+        direct.update(np.stack(list(read_video_frames(pred / f"clip{i}.mp4"))),
+                      np.stack(list(read_video_frames(ref / f"clip{i}.mp4"))))
+    # the pooled state on disk is exactly the state of one metric that saw both videos
+    with np.load(tmp_path / "out" / "pooled_state.npz") as z:
+        assert sorted(z["__videos__"].tolist()) == ["clip0", "clip1"]
+        for key, arr in direct.state().items():
+            np.testing.assert_allclose(z[f"fid/{key}"], arr, rtol=1e-9, atol=1e-12)
+    assert fid["set_value"] is not None and fid["set_value"] >= 0
+    assert fid["set_convention"]["n_pred"] == 2 and fid["set_convention"]["n_ref"] == 2  # one frame per video
+    assert fid["set_convention"]["frame_stride"] == 6
+    assert "pooled over 2 videos" in fid["set_notes"]
