@@ -289,3 +289,12 @@ def test_workers_share_the_cores(dataset, tmp_path, tiny_metrics, monkeypatch):
     expected = str(max(1, (os.cpu_count() or 1) // 2))
     assert {r["metrics"]["tiny-l1"]["extra"]["omp_threads"] for r in records.values()} == {expected}
     assert "OMP_NUM_THREADS" not in os.environ  # the parent's environment is restored
+
+
+def test_python_api_evaluate_folder(dataset, tmp_path):
+    results = runner.evaluate_folder(dataset / "pred", tmp_path / "out", ref=dataset / "ref", metrics="psnr,l1",
+                                     n_boot=200, method="noisy")
+    psnr = results["metrics"]["psnr"]["per_video"]
+    assert psnr["a"] > psnr["b"] > psnr["spk2/c"]
+    assert results["matching"]["unused_ref"] == ["extra"]
+    assert (tmp_path / "out" / "report.html").is_file() and (tmp_path / "out" / "plots" / "dist_l1.png").is_file()

@@ -459,5 +459,34 @@ def run_jobs(jobs: Sequence[Job], out_dir: str | os.PathLike, settings: RunSetti
     return {j.name: records[j.name] for j in jobs if j.name in records}
 
 
-__all__ = ["Job", "Matching", "RunSettings", "match_inputs", "run_jobs", "evaluate_job", "read_records",
+def evaluate_folder(pred: str | os.PathLike, output: str | os.PathLike, *, ref: str | os.PathLike | None = None,
+                    audio: str | os.PathLike | None = None, source: str | os.PathLike | None = None,
+                    metrics: str | Sequence[str] = "suite", weights_dir: str | os.PathLike | None = None,
+                    params: dict[str, dict] | None = None, workers: int = 1, resume: bool = True,
+                    skip_unmatched: bool = False, metadata: str | os.PathLike | None = None,
+                    method: str | None = None, seed: int = 0, n_boot: int = 10_000,
+                    progress: Callable[[str, dict], None] | None = None) -> dict:
+    """The Python twin of ``thg eval``: evaluate, aggregate, write the report; return the results.
+
+    >>> results = evaluate_folder("out/ours", "eval/ours", ref="data/test", metrics=["psnr", "ssim"])
+    >>> results["metrics"]["ssim"]["summary"]["median"]
+    """
+    from thg.eval import report, stats
+
+    tokens = tuple(m.strip().lower() for m in (metrics.split(",") if isinstance(metrics, str) else metrics)
+                   if m.strip())
+    meta = stats.load_metadata(metadata) if metadata else None
+    matching = match_inputs(pred, ref=ref, audio=audio, source=source, skip_unmatched=skip_unmatched)
+    settings = RunSettings(metrics=tokens, weights_dir=None if weights_dir is None else str(weights_dir),
+                           params=params or None)
+    records = run_jobs(matching.jobs, output, settings, workers=workers, resume=resume, progress=progress)
+    results = report.build_results(
+        output, records, settings=settings.to_dict(), metadata=meta, seed=seed, n_boot=n_boot, method=method,
+        matching={"unmatched_pred": matching.unmatched_pred, "unused_ref": matching.unused_ref,
+                  "missing_audio": matching.missing_audio, "missing_source": matching.missing_source})
+    report.write_report(output, results, title=f"thg evaluation: {method}" if method else "thg evaluation")
+    return results
+
+
+__all__ = ["evaluate_folder", "Job", "Matching", "RunSettings", "match_inputs", "run_jobs", "evaluate_job", "read_records",
            "load_arrays", "load_pooled", "SetPool", "file_sha256", "jsonable", "VIDEO_SUFFIXES"]
