@@ -298,3 +298,6 @@ def test_python_api_evaluate_folder(dataset, tmp_path):
     assert psnr["a"] > psnr["b"] > psnr["spk2/c"]
     assert results["matching"]["unused_ref"] == ["extra"]
     assert (tmp_path / "out" / "report.html").is_file() and (tmp_path / "out" / "plots" / "dist_l1.png").is_file()
+    with pytest.raises(InputError, match="did you mean psnr"):
+        runner.evaluate_folder(dataset / "pred", tmp_path / "o2", ref=dataset / "ref", metrics=["pnsr"])
+    assert not (tmp_path / "o2").exists()
