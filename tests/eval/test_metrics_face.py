@@ -160,3 +160,31 @@ def test_frechet_distance_matches_scipy_sqrtm_on_full_matrices():
     m1, m2 = a.mean(0), b.mean(0)
     expected = ((m1 - m2) ** 2).sum() + np.trace(c1 + c2 - 2 * np.real(linalg.sqrtm(c1 @ c2)))
     assert G.frechet_distance(m1, c1, m2, c2) == pytest.approx(expected, rel=1e-8)
+
+
+def test_lmd_on_the_mesh_points_sees_the_same_changes(portrait, ref):
+    talking = np.stack([open_mouth(f, 10) for f in ref])
+    shifted = _clip(portrait, dx=4.0)
+    mouth = _run("lmd-mouth", talking, ref, landmarks="mesh")
+    assert mouth.convention["points"] == "mesh lip contours (40 points)"
+    assert mouth.value > 1.5 * _run("lmd-face", talking, ref, landmarks="mesh").value
+    assert _run("lmd-face", shifted, ref, landmarks="mesh").value == pytest.approx(4.0, abs=1.0)
+    with pytest.raises(Exception, match="landmarks='dlib'"):
+        create_metric("lmd-face", landmarks="dlib")
+
+
+def test_cross_sample_diversity_grows_with_different_head_motions(portrait):
+    from thg.eval.metrics.face import FaceTracker
+
+    def points(angles):
+        tracker = FaceTracker()
+        try:
+            return tracker.track(np.stack([face_crop(portrait, angle=a) for a in angles])).astype(float)
+        finally:
+            tracker.close()
+
+    same = [points([0, 2, 4, 6])] * 3
+    varied = [points([0, 2, 4, 6]), points([0, -3, -6, -9]), points([0, 5, 10, 15])]
+    assert G.cross_sample_diversity(same) == pytest.approx(0.0, abs=1e-6)
+    assert G.cross_sample_diversity(varied) > 1.0              # degrees of roll apart
+    assert G.cross_sample_diversity(varied, feature="expression") < 0.05

@@ -90,8 +90,8 @@ def model_dir(tmp_path_factory, portrait):
     feats, scores = [], []
     for img in pristine:
         for level in range(5):
-            for kind, fn in (("blur", lambda x, k: _blur(x, 0.8 * k)), ("noise", lambda x, k: _noisy(x, 8 * k)),
-                             ("jpeg", lambda x, k: _jpeg(x, max(5, 90 - 20 * k)))):
+            for fn in (lambda x, k: _blur(x, 0.8 * k), lambda x, k: _noisy(x, 8 * k),
+                       lambda x, k: _jpeg(x, max(5, 90 - 20 * k))):
                 feats.append(N.brisque_features(fn(img, level)))
                 scores.append(20.0 * level)
     feats = np.asarray(feats, dtype=np.float32)
@@ -157,3 +157,13 @@ def test_fps_times_a_generator():
     m = create_metric("fps")
     with pytest.raises(Exception, match="times a generator"):
         m.update(np.zeros((1, 8, 8, 3), np.uint8))
+
+
+def test_flat_frames_give_nan_not_a_made_up_score(model_dir):
+    flat = np.full((2, 256, 256, 3), 100, np.uint8)
+    for name in ("brisque", "niqe"):
+        m = create_metric(name, weights_dir=model_dir)
+        m.update(flat)
+        r = m.compute()
+        assert np.isnan(r.value) and r.coverage == 0.0, name
+    assert F.cpbd(flat[0]) == 0.0  # no edges: nothing is sharp

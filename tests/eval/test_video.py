@@ -6,11 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from _clips import face_crop, write_video
 
 from thg.errors import InputError, UsageError
 from thg.eval.video import evaluate_video
-
-from _clips import face_crop, write_video
 
 
 def test_identical_video_scores_best_and_noisy_worse(ref_video, noisy_video):

@@ -106,8 +106,11 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
         samples = load_audio(audio).samples
         alignment["audio"] = "given file, 16 kHz mono"
     elif info.has_audio and "audio" in wanted:
-        samples = load_audio(pred).samples
-        alignment["audio"] = "pred video's audio track, 16 kHz mono"
+        try:
+            samples = load_audio(pred).samples
+            alignment["audio"] = "pred video's audio track, 16 kHz mono"
+        except InputError as e:  # an unreadable track only disables the sync metrics
+            alignment["audio"] = f"pred video's audio track unreadable: {e}"
     source_img = load_image(source) if source is not None and "source" in wanted else None
     available = {"ref": ref is not None, "audio": samples is not None or audio is not None,
                  "source": source is not None,

@@ -27,6 +27,8 @@ from thg.features import landmarks as L
 UNIT_WIDTH = 256.0
 IBUG68 = np.array(L.IBUG68)
 MOUTH68 = np.arange(48, 68)
+#: the mesh's 40 lip-contour points (outer and inner, upper and lower)
+MESH_LIPS = np.array(sorted(set(L.LIPS_OUTER_UPPER + L.LIPS_OUTER_LOWER + L.LIPS_INNER_UPPER + L.LIPS_INNER_LOWER)))
 #: expression-bearing iBUG points: brows, eyes, mouth
 EXPRESSION68 = np.r_[17:27, 36:68]
 _RIGHT_SIDE = [234, 93, 132, 127]
@@ -208,6 +210,21 @@ def count_blinks(openness: np.ndarray, *, close_ratio: float = 0.55, open_ratio:
     return n
 
 
+def cross_sample_diversity(samples: list[np.ndarray], *, feature: str = "pose") -> float:
+    """Diversity across several generations from the same input (SadTalker's use of the word):
+    the standard deviation across samples of a per-frame feature, averaged over frames and feature
+    dimensions. ``samples``: equally long T×478×3 mesh-point arrays (NaN = no face, skipped);
+    ``feature``: "pose" (yaw, pitch, roll in degrees) or "expression" (pose-free expression points)."""
+    if len(samples) < 2:
+        raise ValueError("cross-sample diversity needs at least 2 generated samples")
+    n = min(len(s) for s in samples)
+    fn = head_pose if feature == "pose" else expression_vector
+    if feature not in ("pose", "expression"):
+        raise ValueError(f"feature must be 'pose' or 'expression', not {feature!r}")
+    feats = np.stack([fn(np.asarray(s[:n], dtype=np.float64)).reshape(n, -1) for s in samples])  # S×T×D
+    return float(np.nanmean(np.nanstd(feats, axis=0)))
+
+
 def speech_envelope(audio: np.ndarray, fps: float, n_frames: int, sample_rate: int = 16000) -> np.ndarray:
     """RMS of the speech in a one-frame window centred on each video frame's time."""
     half = sample_rate / fps / 2
@@ -246,8 +263,8 @@ def lagged_correlation(video: np.ndarray, audio: np.ndarray, max_offset: int = 1
 
 
 __all__ = [
-    "UNIT_WIDTH", "IBUG68", "MOUTH68", "EXPRESSION68", "ibug68", "head_rotation", "head_pose",
+    "UNIT_WIDTH", "IBUG68", "MOUTH68", "MESH_LIPS", "EXPRESSION68", "ibug68", "head_rotation", "head_pose",
     "rotation_distance", "interocular_3d", "face_frame", "mouth_opening", "eye_openness",
     "landmark_distance", "umeyama", "mesh_vertex_error", "expression_vector", "expression_distance",
-    "frechet_distance", "landmark_shape", "count_blinks", "speech_envelope", "lagged_correlation",
+    "frechet_distance", "landmark_shape", "cross_sample_diversity", "count_blinks", "speech_envelope", "lagged_correlation",
 ]

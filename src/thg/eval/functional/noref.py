@@ -334,6 +334,9 @@ class BrisqueModel:
             raise ValueError(f"{range_file}: expected a 2×36 'range' matrix (min row, max row)")
 
     def score(self, features: np.ndarray) -> float:
+        """SVR score of 36 features; NaN when a feature is undefined (e.g. a flat frame)."""
+        if not np.isfinite(features).all():
+            return float("nan")
         lo, hi = self.range[0].astype(np.float32), self.range[1].astype(np.float32)
         f = np.asarray(features, dtype=np.float32)[None]
         scaled = (-1.0 + 2.0 * (f - lo) / (hi - lo)).astype(np.float32)

@@ -33,6 +33,15 @@ LANDMARKS = ("mediapipe face mesh (478 points, refine_landmarks, largest face); 
 MESH_MODES = ("static", "tracking")
 
 
+def _mediapipe_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mediapipe")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 class FaceTracker:
     """Face-mesh points of consecutive frames: T×478×3 float32 in pixels, NaN where no face."""
 
@@ -97,6 +106,15 @@ class FaceMetric(Metric):
         self.used += int(ok.sum())
         self.consume(pred, ref, pred_pts.astype(np.float64), None if ref_pts is None else ref_pts.astype(np.float64), ok)
 
+    def reset(self) -> None:
+        self._close_trackers()
+        super().reset()
+
+    def _close_trackers(self) -> None:
+        for t in self._trackers.values():
+            t.close()
+        self._trackers = {}
+
     def _tracker(self, key: str) -> FaceTracker:
         if key not in self._trackers:
             self._trackers[key] = FaceTracker(self.mesh_mode)
@@ -113,10 +131,13 @@ class FaceMetric(Metric):
     def convention(self) -> dict:
         return {}
 
+    def _too_few(self, need: int = 2) -> MetricResult:
+        r = self.result(float("nan"))
+        r.notes.append(f"needs at least {need} {'consecutive ' if need > 2 else ''}frames with a face")
+        return r
+
     def result(self, value: float, per_frame: np.ndarray | None = None, **extra) -> MetricResult:
-        for t in self._trackers.values():
-            t.close()
-        self._trackers = {}
+        self._close_trackers()
         notes = []
         if self.frames == 0:
             notes.append("no frames")
@@ -124,7 +145,8 @@ class FaceMetric(Metric):
             notes.append("no frame with a face" + (" in both pred and ref" if "ref" in self.info.needs else ""))
         elif self.used < self.frames:
             notes.append(f"{self.frames - self.used} of {self.frames} frames without a face were skipped")
-        conv = {"landmarks": LANDMARKS, "mesh_mode": self.mesh_mode, **self.convention()}
+        conv = {"landmarks": LANDMARKS, "mesh_mode": self.mesh_mode, "mediapipe": _mediapipe_version(),
+                **self.convention()}
         return MetricResult(self.info.name, float(value), per_frame=per_frame, convention=conv,
                             coverage=self.used / self.frames if self.frames else 0.0, notes=notes, extra=extra)
 
@@ -169,19 +191,30 @@ class _PerFrameFace(FaceMetric):
 # -- geometry ----------------------------------------------------------------------------------
 
 class _LMD(_PerFrameFace):
+    """``landmarks="ibug68"`` (default: the 68-point layout papers report on) or ``"mesh"`` (the
+    mesh's own points: all 40 lip-contour points for the mouth, the 468 surface points for the face)."""
+
     points: np.ndarray | None = None
     points_name = ""
+    mesh_points: np.ndarray | None = None
+    mesh_points_name = ""
 
-    def __init__(self, *, center: bool = False, **params) -> None:
-        super().__init__(center=center, **params)
+    def __init__(self, *, center: bool = False, landmarks: str = "ibug68", **params) -> None:
+        if landmarks not in ("ibug68", "mesh"):
+            raise InputError(f"metric {self.info.name!r}: landmarks={landmarks!r} is not one of ibug68, mesh")
+        super().__init__(center=center, landmarks=landmarks, **params)
         self.center = bool(center)
+        self.landmarks = landmarks
 
     def frame_values(self, pred_pts, ref_pts):
+        if self.landmarks == "mesh":
+            return G.landmark_distance(pred_pts, ref_pts, self.mesh_points, scale=self.scale, center=self.center)
         return G.landmark_distance(G.ibug68(pred_pts), G.ibug68(ref_pts), self.points, scale=self.scale,
                                    center=self.center)
 
     def convention(self) -> dict:
-        return {"points": self.points_name, "distance": "mean 2-D Euclidean distance per landmark",
+        name = self.mesh_points_name if self.landmarks == "mesh" else self.points_name
+        return {"points": name, "distance": "mean 2-D Euclidean distance per landmark",
                 "units": "px at 256 px frame width", "center": self.center, "aggregate": self.aggregate}
 
 
@@ -190,6 +223,8 @@ class LMDMouth(_LMD):
                       "M-LMD: mouth landmark distance to the reference (20 iBUG mouth points), px at 256 px")
     points = G.MOUTH68
     points_name = "iBUG68 mouth 48-67"
+    mesh_points = G.MESH_LIPS
+    mesh_points_name = "mesh lip contours (40 points)"
 
 
 class LMDFace(_LMD):
@@ -198,6 +233,8 @@ class LMDFace(_LMD):
                       "some papers call this F-LMD (here 'f-lmd' is the Frechet landmark distance)")
     points = None
     points_name = "iBUG68 all 68"
+    mesh_points = np.arange(468)
+    mesh_points_name = "mesh surface (468 points)"
 
 
 class AKD(_LMD):
@@ -206,6 +243,8 @@ class AKD(_LMD):
                       "FOMM reports it); missing-keypoint rate in extra['mkr']")
     points = None
     points_name = "iBUG68 all 68"
+    mesh_points = np.arange(468)
+    mesh_points_name = "mesh surface (468 points)"
 
     def __init__(self, **params) -> None:
         super().__init__(**params)
@@ -247,7 +286,7 @@ class FLMD(FaceMetric):
 
     def compute(self) -> MetricResult:
         if self._n.min() < 2:
-            return self.result(float("nan"))
+            return self._too_few()
         mus, covs = [], []
         for k in range(2):
             mu = self._sum[k] / self._n[k]
@@ -389,7 +428,7 @@ class HeadMotion(_Moments):
 
     def compute(self) -> MetricResult:
         if self._n < 2:
-            return self.result(float("nan"))
+            return self._too_few()
         s = self.std()
         return self.result(float(s.mean()), yaw_std=float(s[0]), pitch_std=float(s[1]), roll_std=float(s[2]))
 
@@ -407,7 +446,7 @@ class Diversity(_Moments):
 
     def compute(self) -> MetricResult:
         if self._n < 2:
-            return self.result(float("nan"))
+            return self._too_few()
         return self.result(float(self.std().mean()))
 
     def convention(self) -> dict:
@@ -438,7 +477,7 @@ class LandmarkSmoothness(FaceMetric):
 
     def compute(self) -> MetricResult:
         if not self._acc:
-            return self.result(float("nan"))
+            return self._too_few(3)
         return self.result(float(np.mean(self._acc)), np.asarray(self._acc), velocity=float(np.mean(self._vel)))
 
     def convention(self) -> dict:

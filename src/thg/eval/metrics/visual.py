@@ -12,6 +12,15 @@ from thg.eval.metrics._common import PerFrameMetric
 _REF = frozenset({"ref"})
 
 
+def _diff(pred: np.ndarray, ref: np.ndarray, channels: str) -> np.ndarray:
+    """pred - ref per value: float32 for 8-bit RGB (exact, squares up to 255² included), float64 otherwise."""
+    if channels == "rgb" and pred.dtype == np.uint8 and ref.dtype == np.uint8:
+        d = pred.astype(np.float32)
+        d -= ref
+        return d
+    return F.to_channels(pred, channels) - F.to_channels(ref, channels)
+
+
 class _FullRef(PerFrameMetric):
     """Shared parameters: ``data_range`` (255), ``channels`` ("rgb" | "y" | "gray")."""
 
@@ -39,8 +48,9 @@ class PSNR(_FullRef):
         return min(F.psnr(pred, ref, data_range=self.data_range, channels=self.channels), self.max_db)
 
     def chunk_values(self, pred, ref) -> np.ndarray:
-        d = F.to_channels(pred, self.channels) - F.to_channels(ref, self.channels)
-        mse = (d * d).mean(axis=(1, 2, 3))
+        d = _diff(pred, ref, self.channels)
+        np.square(d, out=d)
+        mse = d.reshape(len(d), -1).mean(1, dtype=np.float64)
         with np.errstate(divide="ignore"):
             db = 10.0 * np.log10(self.data_range ** 2 / mse)
         return np.minimum(db, self.max_db)
@@ -101,8 +111,9 @@ class L1(_FullRef):
         return F.l1(pred, ref, data_range=self.data_range, channels=self.channels)
 
     def chunk_values(self, pred, ref) -> np.ndarray:
-        d = F.to_channels(pred, self.channels) - F.to_channels(ref, self.channels)
-        return np.abs(d).mean(axis=(1, 2, 3)) / self.data_range
+        d = _diff(pred, ref, self.channels)
+        np.abs(d, out=d)
+        return d.reshape(len(d), -1).mean(1, dtype=np.float64) / self.data_range
 
     def convention(self) -> dict:
         return {**super().convention(), "formula": "mean |pred - ref| / data_range"}
