@@ -57,4 +57,4 @@ def require_torch(metric: str):
     return torch
 
 
-__all__ = ["ENV_VAR", "weights_dir_from", "weights_path", "require_torch"]
+__all__ = ["ENV_VAR", "require_torch", "weights_dir_from", "weights_path"]

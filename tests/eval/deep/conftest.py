@@ -11,12 +11,12 @@ torch = pytest.importorskip("torch")
 
 @pytest.fixture(scope="session")
 def face_frames(portrait) -> np.ndarray:
-    """40 frames, 256×256: the astronaut, moving by a pixel or two (a real face in every frame)."""
+    """24 frames, 256×256: the astronaut, moving by a pixel or two (a real face in every frame)."""
     import cv2
 
     base = cv2.resize(portrait[:300, 100:400], (256, 256), interpolation=cv2.INTER_AREA)
     frames = []
-    for t in range(40):
+    for t in range(24):
         dx, dy = round(2 * np.sin(t / 5)), round(np.cos(t / 7))
         m = np.float32([[1, 0, dx], [0, 1, dy]])
         frames.append(cv2.warpAffine(base, m, (256, 256), borderMode=cv2.BORDER_REFLECT))

@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from thg.eval.metrics.deep.faces import ARCFACE_TEMPLATE, arcface_align, five_points, similarity_transform
+from thg.eval.metrics.deep.faces import (
+    ARCFACE_TEMPLATE,
+    arcface_align,
+    five_points,
+    similarity_transform,
+)
 from thg.eval.registry import create_metric
 
 
@@ -52,7 +57,7 @@ def test_csim_end_to_end_with_random_arcface(portrait, face_frames, arcface_weig
     assert r.per_frame.shape == (3,)
     assert r.coverage == pytest.approx(2 / 3) and np.isnan(r.per_frame[1]) and r.notes
     # the same image against itself is similarity 1 (up to alignment rounding)
-    same = create_metric("csim", weights_dir=arcface_weights, against="ref")
+    same = create_metric("csim-ref", weights_dir=arcface_weights)
     same.update(face_frames[:1], face_frames[:1])
     assert same.compute().value == pytest.approx(1.0, abs=1e-6)
 

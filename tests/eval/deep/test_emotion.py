@@ -19,8 +19,8 @@ def test_crop_follows_emonet_box_convention(face_frames):
     (x0, y0), (x1, y1) = box.min(0), box.max(0)
     side = 200 * ((x1 - x0) + (y1 - y0)) / 220
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    sx = int(round(cx + (100.5 - 128) * side / 256))      # source pixel landing on crop pixel (100, 140)
-    sy = int(round(cy + (140.5 - 128) * side / 256))
+    sx = round(cx + (100.5 - 128) * side / 256)      # source pixel landing on crop pixel (100, 140)
+    sy = round(cy + (140.5 - 128) * side / 256)
     assert np.abs(crop[140, 100].astype(int) - face_frames[0][sy, sx].astype(int)).max() <= 40
 
 

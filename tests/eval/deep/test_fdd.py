@@ -50,3 +50,13 @@ def test_fdd_is_zero_for_the_same_video_and_grows_when_the_brows_stop(face_frame
     frozen = m.compute()
     assert frozen.value > 0 and frozen.extra["fdd_signed"] > 0       # prediction too still
     assert frozen.extra["dynamics_pred"] < frozen.extra["dynamics_ref"]
+
+
+def test_functional_twin_matches_the_class(face_frames):
+    from thg.eval.metrics.deep import functional as D
+
+    moving = _frames_with_eyebrow_motion(face_frames, 6)
+    still = np.repeat(moving[:1], len(moving), axis=0)
+    m = create_metric("fdd")
+    m.update(still, moving)
+    assert D.fdd(still, moving) == pytest.approx(m.compute().value)

@@ -54,3 +54,12 @@ def test_missing_heads_file_names_it(portrait, tmp_path):
     with pytest.raises(BackendMissingError) as err:
         _lpips(portrait[None, :64, :64], portrait[None, :64, :64], tmp_path)
     assert "\n" not in str(err.value) and "lpips" in str(err.value) and "download" in str(err.value)
+
+
+def test_functional_twin_gives_the_per_frame_values(portrait, lpips_weights):
+    from thg.eval.metrics.deep import functional as D
+
+    a = np.stack([portrait[:96, :96], portrait[100:196, 100:196]])
+    b = np.stack([portrait[2:98, :96], portrait[100:196, 100:196]])
+    values = D.lpips(a, b, weights_dir=lpips_weights)
+    assert values.shape == (2,) and values[0] > 0 and values[1] == pytest.approx(0.0, abs=1e-6)

@@ -15,8 +15,8 @@ def _mfcc_by_hand(x, rate=16000):
     x = np.concatenate([[x[0]], x[1:] - 0.97 * x[:-1]])
     n_frames = 1 + math.ceil((len(x) - 400) / 160)
     x = np.concatenate([x, np.zeros((n_frames - 1) * 160 + 400 - len(x))])
-    mel = lambda f: 2595 * math.log10(1 + f / 700)          # noqa: E731
-    inv = lambda m: 700 * (10 ** (m / 2595) - 1)            # noqa: E731
+    mel = lambda f: 2595 * math.log10(1 + f / 700)
+    inv = lambda m: 700 * (10 ** (m / 2595) - 1)
     pts = [math.floor(513 * inv(mel(8000) * i / 27) / rate) for i in range(28)]
     out = []
     for f in range(n_frames):
@@ -129,3 +129,17 @@ def test_face_crop_holds_the_mouth(face_frames):
     pts = inside[0].points
     assert 0 < pts[10, 1] < pts[468, 1] < pts[13, 1] < pts[152, 1] < 224   # forehead, eye, mouth, chin inside
     assert 60 < pts[13, 0] < 164                                          # mouth centred horizontally
+
+
+def test_frames_without_a_face_lower_coverage_not_the_run(face_frames, speech, syncnet_weights):
+    import cv2
+
+    frames = face_frames[:12].copy()
+    for i in (4, 5, 6):
+        frames[i] = cv2.GaussianBlur(frames[i], (0, 0), 25)      # the face cannot be found here
+    r = _run("lse-d", frames, speech, syncnet_weights)
+    assert np.isfinite(r.value) and r.coverage == pytest.approx(9 / 12)
+    assert any("last face box" in n for n in r.notes)
+    nothing = np.stack([cv2.GaussianBlur(f, (0, 0), 25) for f in face_frames[:8]])
+    empty = _run("lse-d", nothing, speech, syncnet_weights)
+    assert np.isnan(empty.value) and empty.coverage == 0.0 and "no face" in empty.notes[0]

@@ -4,7 +4,7 @@ insightface's ArcFace IResNet-100 (``ms1mv3_arcface_r100_fp16/backbone.pth``). F
 as insightface does (5-point similarity transform to its 112×112 template), with the five points
 taken from the face mesh (iris centres, nose tip, mouth corners) instead of RetinaFace's; input RGB
 x/127.5 − 1; the score is the cosine of the 512-d embeddings, averaged over frames with a face.
-``against="ref"`` compares each frame with the matching reference frame instead (reconstruction).
+``csim-ref`` compares each frame with the matching reference frame instead (reconstruction).
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import numpy as np
 from thg.errors import InputError
 from thg.eval.base import Metric, MetricInfo, MetricResult
 from thg.eval.metrics.deep import _common
-from thg.eval.metrics.deep.faces import MeshTracker, arcface_align, five_points
+from thg.eval.metrics.deep.faces import SharedMesh, arcface_align, five_points, has_face
 from thg.eval.metrics.deep.preprocess import to_minus1_1
 
 WEIGHTS = "ms1mv3_arcface_r100_fp16/backbone.pth"
 
 
 def load_arcface(metric: str, weights_dir):
+    _common.require_torch(metric)
     from thg.eval.metrics.deep.nets.iresnet import load_iresnet
 
     return _common.load_network(WEIGHTS, metric, weights_dir, load_iresnet)
@@ -35,24 +36,22 @@ def embed(net, crops: np.ndarray) -> np.ndarray:
     return e / np.linalg.norm(e, axis=1, keepdims=True).clip(1e-12)
 
 
-class CSIM(Metric):
+class CSIM(SharedMesh, Metric):
     info = MetricInfo(
         name="csim", family="driving", higher_is_better=True, needs=frozenset({"source", "weights"}),
         score_range=(-1.0, 1.0),
         description="Identity similarity: cosine of ArcFace (IResNet-100) embeddings of the source portrait and "
                     "each frame", weights=(WEIGHTS,))
 
+    against = "source"
+
     def __init__(self, **params) -> None:
         super().__init__(**params)
-        self.against = params.get("against", "source")
-        if self.against not in ("source", "ref"):
-            raise InputError(f"csim: against={self.against!r} is not known; use 'source' or 'ref'")
         self.stride = int(params.get("stride", 1))
         self._values: list[float] = []
         self._frames = 0
         self._source_emb = None
-        self._tracker = MeshTracker(static=False)
-        self._ref_tracker = MeshTracker(static=False)
+        self._init_mesh(params)
 
     def _source_embedding(self, net) -> np.ndarray:
         if self._source_emb is None:
@@ -64,24 +63,23 @@ class CSIM(Metric):
             self._source_emb = embed(net, arcface_align(self.source, five_points(face.xy))[None])[0]
         return self._source_emb
 
-    def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
+    def update_faces(self, pred, ref, pred_pts, ref_pts) -> None:
         net = load_arcface(self.info.name, self.weights_dir)
-        if self.against == "ref" and ref is None:
-            raise InputError("metric 'csim' with against='ref' needs reference frames; pass --ref")
+        if self.against == "ref" and (ref is None or ref_pts is None):
+            raise InputError(f"metric {self.info.name!r} needs reference frames; pass --ref")
         target = self._source_embedding(net) if self.against == "source" else None
         slots, crops, targets = [], [], []      # slots: crop index per sampled frame, None without a face
         for i, frame in enumerate(pred):
             if (self._frames + i) % self.stride:
                 continue
-            pts = self._tracker(frame)
-            ref_pts = self._ref_tracker(ref[i]) if self.against == "ref" else None
-            if pts is None or (self.against == "ref" and ref_pts is None):
+            ok = has_face(pred_pts[i]) and (self.against == "source" or has_face(ref_pts[i]))
+            if not ok:
                 slots.append(None)
                 continue
             slots.append(len(crops))
-            crops.append(arcface_align(frame, five_points(pts)))
-            if ref_pts is not None:
-                targets.append(arcface_align(ref[i], five_points(ref_pts)))
+            crops.append(arcface_align(frame, five_points(pred_pts[i][:, :2])))
+            if self.against == "ref":
+                targets.append(arcface_align(ref[i], five_points(ref_pts[i][:, :2])))
         self._frames += len(pred)
         sims = np.zeros(0)
         if crops:
@@ -90,14 +88,13 @@ class CSIM(Metric):
         self._values.extend(float(sims[k]) if k is not None else float("nan") for k in slots)
 
     def compute(self) -> MetricResult:
-        self._tracker.close()
-        self._ref_tracker.close()
+        self._close_trackers()
         values = np.array(self._values, np.float64)
         ok = np.isfinite(values)
         conv = {"network": "ArcFace IResNet-100 (insightface arcface_torch)", "weights": WEIGHTS,
                 "alignment": "5-point similarity transform to insightface's 112x112 template",
                 "points": "face mesh iris centres 468/473, nose tip 1, mouth corners 61/291",
-                "input": "RGB x/127.5-1", "against": self.against, "frame_stride": self.stride,
+                "input": "RGB x/127.5-1", "against": self.against, "mesh_mode": self.mesh_mode, "frame_stride": self.stride,
                 "aggregate": "mean over frames with a face"}
         coverage = float(ok.mean()) if len(values) else 0.0
         if not ok.any():
@@ -106,3 +103,16 @@ class CSIM(Metric):
         notes = [] if ok.all() else [f"{int((~ok).sum())} of {len(values)} frames without a face were skipped"]
         return MetricResult(self.info.name, float(values[ok].mean()), per_frame=values, convention=conv,
                             coverage=coverage, notes=notes)
+
+
+class CSIMRef(CSIM):
+    """CSIM against the matching reference frame (self-reenactment / reconstruction papers)."""
+
+    info = MetricInfo(
+        name="csim-ref", family="driving", higher_is_better=True, needs=frozenset({"ref", "weights"}),
+        score_range=(-1.0, 1.0),
+        description="Identity similarity of each frame with the matching reference frame (ArcFace IResNet-100 "
+                    "cosine); for reconstruction, where the reference is the ground truth",
+        weights=(WEIGHTS,))
+    against = "ref"
+    uses_ref_faces = True

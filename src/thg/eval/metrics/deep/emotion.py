@@ -12,12 +12,14 @@ video-level accuracy most papers report.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from thg.errors import InputError
 from thg.eval.base import Metric, MetricInfo, MetricResult
 from thg.eval.metrics.deep import _common
-from thg.eval.metrics.deep.faces import MeshTracker, emonet_crop
+from thg.eval.metrics.deep.faces import SharedMesh, emonet_crop, has_face
 
 WEIGHTS = "emonet_8.pth"
 CLASSES8 = ("neutral", "happy", "sad", "surprise", "fear", "disgust", "anger", "contempt")
@@ -42,7 +44,7 @@ def parse_emotion(label, classes: tuple[str, ...]) -> int:
     return classes.index(key)
 
 
-class EmotionAcc(Metric):
+class EmotionAcc(SharedMesh, Metric):
     info = MetricInfo(
         name="emotion-acc", family="expression", higher_is_better=True, needs=frozenset({"weights"}),
         score_range=(0.0, 1.0),
@@ -59,23 +61,27 @@ class EmotionAcc(Metric):
         self._probs: list = []
         self._ref_probs: list = []
         self._frames = 0
-        self._tracker = MeshTracker(static=False)
-        self._ref_tracker = MeshTracker(static=False)
+        self._init_mesh(params)
+        if self.emotion is None:
+            # the target comes from the reference video: ask the runner for it and its face points
+            self.info = dataclasses.replace(type(self).info, needs=frozenset({"ref", "weights"}))
+            self.uses_ref_faces = True
 
     def _net(self):
+        _common.require_torch(self.info.name)
         from thg.eval.metrics.deep.nets.emonet import load_emonet
 
         return _common.load_network(self.weights_file, self.info.name, self.weights_dir, load_emonet)
 
-    def _classify(self, net, frames, tracker) -> list:
+    def _classify(self, net, frames, points) -> list:
         import torch
 
         crops, slots = [], []
-        for frame in frames:
-            pts = tracker(frame)
-            slots.append(None if pts is None else len(crops))
-            if pts is not None:
-                crops.append(emonet_crop(frame, pts))
+        for frame, pts in zip(frames, points):
+            ok = has_face(pts)
+            slots.append(len(crops) if ok else None)
+            if ok:
+                crops.append(emonet_crop(frame, pts[:, :2]))
         probs = np.zeros((0, net.n_expression))
         if crops:
             x = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float() / 255.0
@@ -83,25 +89,25 @@ class EmotionAcc(Metric):
                 probs = torch.softmax(net(x)["expression"], 1).double().numpy()
         return [probs[k] if k is not None else None for k in slots]
 
-    def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
+    def update_faces(self, pred, ref, pred_pts, ref_pts) -> None:
         net = self._net()
         keep = [i for i in range(len(pred)) if (self._frames + i) % self.stride == 0]
         self._frames += len(pred)
         if self.emotion is None:
-            if ref is None:
+            if ref is None or ref_pts is None:
                 raise InputError("metric 'emotion-acc' needs a target: pass the emotion parameter (e.g. "
                                  "emotion=happy) or a reference video (--ref)")
-            self._ref_probs += self._classify(net, ref[keep], self._ref_tracker)
-        self._probs += self._classify(net, pred[keep], self._tracker)
+            self._ref_probs += self._classify(net, ref[keep], ref_pts[keep])
+        self._probs += self._classify(net, pred[keep], pred_pts[keep])
 
     def compute(self) -> MetricResult:
-        self._tracker.close()
-        self._ref_tracker.close()
+        self._close_trackers()
         n_classes = next((len(p) for p in self._probs if p is not None), 8)
         classes = classes_for(n_classes)
         conv = {"network": "EmoNet (Toisoul et al. 2021)", "weights": self.weights_file, "classes": list(classes),
-                "crop": "EmoNet DataAugmentor box from the mesh's iBUG-68 points, 256x256", "input": "RGB x/255",
-                "frame_stride": self.stride, "value": "fraction of frames classified as the target"}
+                "crop": "EmoNet DataAugmentor box from the mesh's iBUG-68 points, 256x256", "input": "RGB x/255", "mesh_mode": self.mesh_mode,
+                "frame_stride": self.stride, "value": "fraction of frames classified as the target",
+                "per_frame": "predicted class index (NaN without a face)"}
         found = [p for p in self._probs if p is not None]
         per_frame = np.array([np.nan if p is None else float(np.argmax(p)) for p in self._probs])
         coverage = len(found) / len(self._probs) if self._probs else 0.0

@@ -75,30 +75,50 @@ def arcface_align(image: np.ndarray, points5: np.ndarray, size: int = 112) -> np
     return cv2.warpAffine(image, m, (size, size), borderValue=0.0)
 
 
-class MeshTracker:
-    """Face-mesh points of the largest face per video frame (None when no face); tracking mode."""
+class SharedMesh:
+    """Mixin for the deep metrics that place crops from the face mesh.
 
-    def __init__(self, static: bool = False) -> None:
-        self.static = static
-        self._mesher = None
+    The per-video runner tracks each video once and hands every face metric the points through
+    ``update_faces(pred, ref, pred_pts, ref_pts)`` (T×478×3 float32, NaN rows where no face), choosing
+    the tracker by ``mesh_mode``. Called directly, ``update`` tracks the frames itself.
+    """
 
-    def face(self, frame: np.ndarray):
-        """The largest face's :class:`~thg.features.FaceGeometry`, or None."""
-        if self._mesher is None:
-            from thg.features import FaceMesher
+    mesh_mode: str
+    uses_ref_faces = False
 
-            self._mesher = FaceMesher(static=self.static, max_faces=1)
-        faces = self._mesher.detect(frame)
-        return faces[0] if faces else None
+    def _init_mesh(self, params: dict) -> None:
+        from thg.errors import InputError
+        from thg.eval.metrics.face import MESH_MODES
 
-    def __call__(self, frame: np.ndarray) -> np.ndarray | None:
-        face = self.face(frame)
-        return face.xy.copy() if face is not None else None
+        self.mesh_mode = params.get("mesh", "static")
+        if self.mesh_mode not in MESH_MODES:
+            raise InputError(f"metric {self.info.name!r}: mesh={self.mesh_mode!r} is not one of "
+                             f"{', '.join(MESH_MODES)}")
+        self._trackers: dict = {}
 
-    def close(self) -> None:
-        if self._mesher is not None:
-            self._mesher.close()
-            self._mesher = None
+    def _track(self, key: str, frames: np.ndarray) -> np.ndarray:
+        if key not in self._trackers:
+            from thg.eval.metrics.face import FaceTracker
+
+            self._trackers[key] = FaceTracker(self.mesh_mode)
+        return self._trackers[key].track(frames)
+
+    def _close_trackers(self) -> None:
+        for t in self._trackers.values():
+            t.close()
+        self._trackers = {}
+
+    def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
+        pred_pts = self._track("pred", pred)
+        ref_pts = self._track("ref", ref) if ref is not None and self.uses_ref_faces else None
+        self.update_faces(pred, ref, pred_pts, ref_pts)
+
+    def update_faces(self, pred, ref, pred_pts, ref_pts) -> None:
+        raise NotImplementedError
+
+
+def has_face(points: np.ndarray | None) -> bool:
+    return points is not None and bool(np.isfinite(points).all())
 
 
 def emonet_crop(image: np.ndarray, points_xy: np.ndarray, size: int = 256) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 
 from thg.errors import InputError
 from thg.eval.base import Metric, MetricInfo, MetricResult
-from thg.eval.metrics.deep.faces import MeshTracker
+from thg.eval.metrics.deep.faces import SharedMesh, has_face
 from thg.features import landmarks as L
 
 UPPER_FACE = tuple(sorted(set(L.RIGHT_BROW + L.LEFT_BROW + L.RIGHT_EYE_UPPER + L.RIGHT_EYE_LOWER + L.LEFT_EYE_UPPER
@@ -45,28 +45,27 @@ def dynamics(shapes: np.ndarray) -> float:
 
 
 class _Sequence:
+    """Upper-face points of one video, aligned to its first frame with a face."""
+
     def __init__(self) -> None:
-        self.tracker = MeshTracker(static=False)
         self.first: np.ndarray | None = None
         self.scale = 1.0
         self.shapes: list[np.ndarray] = []
-        self.frames = 0
 
-    def add(self, frame: np.ndarray) -> None:
-        self.frames += 1
-        face = self.tracker.face(frame)
-        if face is None:
+    def add(self, points: np.ndarray) -> None:
+        if not has_face(points):
             return
-        pts = face.points[:468].astype(np.float64)
+        pts = np.asarray(points[:468], np.float64)
         if self.first is None:
             self.first = pts
-            self.scale = max(face.interocular, 1e-6)
+            right = pts[list(L.RIGHT_EYE_CORNERS), :2].mean(0)
+            left = pts[list(L.LEFT_EYE_CORNERS), :2].mean(0)
+            self.scale = max(float(np.linalg.norm(left - right)), 1e-6)
         s, r, t = similarity_3d(pts, self.first)
-        aligned = (s * pts @ r.T + t) / self.scale
-        self.shapes.append(aligned[list(UPPER_FACE)])
+        self.shapes.append(((s * pts @ r.T + t) / self.scale)[list(UPPER_FACE)])
 
 
-class FDD(Metric):
+class FDD(SharedMesh, Metric):
     info = MetricInfo(
         name="fdd", family="driving", higher_is_better=False, needs=frozenset({"ref"}),
         score_range=(0.0, float("inf")),
@@ -76,22 +75,27 @@ class FDD(Metric):
     def __init__(self, **params) -> None:
         super().__init__(**params)
         self._pred, self._ref = _Sequence(), _Sequence()
+        self._frames = 0
+        self._init_mesh(params)
 
-    def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
-        if ref is None:
+    uses_ref_faces = True
+
+    def update_faces(self, pred, ref, pred_pts, ref_pts) -> None:
+        if ref is None or ref_pts is None:
             raise InputError("metric 'fdd' needs reference frames; pass --ref")
-        for p, r in zip(pred, ref):
+        self._frames += len(pred_pts)
+        for p, r in zip(pred_pts, ref_pts):
             self._pred.add(p)
             self._ref.add(r)
 
     def compute(self) -> MetricResult:
-        for seq in (self._pred, self._ref):
-            seq.tracker.close()
+        self._close_trackers()
         conv = {"definition": "CodeTalker FDD: mean over upper-face points of std over time of |motion|^2",
                 "points": f"face mesh, {len(UPPER_FACE)} upper-face points (brows, eyelids, creases)",
                 "alignment": "3-D similarity to the first frame, / first-frame inter-ocular distance",
-                "template": "mean aligned shape of each sequence", "value": "|FDD|"}
-        n = self._pred.frames
+                "template": "mean aligned shape of each sequence", "value": "|FDD|",
+                "mesh_mode": self.mesh_mode}
+        n = self._frames
         coverage = min(len(self._pred.shapes), len(self._ref.shapes)) / n if n else 0.0
         if len(self._pred.shapes) < 2 or len(self._ref.shapes) < 2:
             return MetricResult(self.info.name, float("nan"), convention=conv, coverage=coverage,

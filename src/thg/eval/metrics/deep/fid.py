@@ -37,6 +37,7 @@ class FID(Metric):
         self._seen = 0
 
     def _features(self, frames: np.ndarray) -> np.ndarray:
+        _common.require_torch(self.info.name)
         import torch
 
         from thg.eval.metrics.deep.nets.inception import load_inception
@@ -64,7 +65,7 @@ class FID(Metric):
         self.pred.load_arrays(state, "pred")
         self.ref.load_arrays(state, "ref")
 
-    def merge(self, other: "FID") -> None:
+    def merge(self, other: FID) -> None:
         self.pred.merge(other.pred)
         self.ref.merge(other.ref)
 
@@ -73,7 +74,7 @@ class FID(Metric):
                 "resize": {"bilinear": "299x299 bilinear, align_corners=False (pytorch-fid)",
                            "pil-bicubic": "299x299 PIL bicubic per channel (clean-fid)"}[self.resize],
                 "input": "RGB x/255*2-1", "pooling": "all frames of the set", "frame_stride": self.stride,
-                "frechet": f"scipy sqrtm (pytorch-fid)" if self.method == "sqrtm" else "eigenvalues (same trace)",
+                "frechet": "scipy sqrtm (pytorch-fid)" if self.method == "sqrtm" else "eigenvalues (same trace)",
                 "n_pred": self.pred.n, "n_ref": self.ref.n}
         if min(self.pred.n, self.ref.n) < 2:
             return MetricResult(self.info.name, float("nan"), convention=conv, notes=["fewer than 2 frames"])

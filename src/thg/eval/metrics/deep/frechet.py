@@ -54,7 +54,7 @@ class Moments:
         self.sum += f.sum(0)
         self.outer += f.T @ f
 
-    def merge(self, other: "Moments") -> None:
+    def merge(self, other: Moments) -> None:
         self.n += other.n
         self.sum += other.sum
         self.outer += other.outer

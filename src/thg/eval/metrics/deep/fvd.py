@@ -86,7 +86,7 @@ class FVD(Metric):
         self.pred_feats = np.asarray(state["pred_feats"], np.float64)
         self.ref_feats = np.asarray(state["ref_feats"], np.float64)
 
-    def merge(self, other: "FVD") -> None:
+    def merge(self, other: FVD) -> None:
         self._add("pred_feats", other.pred_feats)
         self._add("ref_feats", other.ref_feats)
 

@@ -22,6 +22,7 @@ import numpy as np
 from thg.errors import InputError
 from thg.eval.base import Metric, MetricInfo, MetricResult
 from thg.eval.metrics.deep import _common
+from thg.eval.metrics.deep.faces import SharedMesh, face_box, has_face
 from thg.eval.metrics.deep.mfcc import mfcc
 
 WEIGHTS = "syncnet_v2.model"
@@ -51,14 +52,18 @@ def sync_scores(lip: np.ndarray, aud: np.ndarray, vshift: int = 15) -> dict:
     idx = int(np.argmin(curve))
     lse_d = float(curve[idx])
     lse_c = float(np.median(curve) - lse_d)
+    import warnings
+
     from scipy.signal import medfilt
 
     fconf = np.median(curve) - dists[:, idx]
-    per_window = medfilt(fconf, kernel_size=9) if len(fconf) >= 1 else fconf
+    with warnings.catch_warnings():       # under 9 windows medfilt zero-pads, as in the reference
+        warnings.simplefilter("ignore", UserWarning)
+        per_window = medfilt(fconf, kernel_size=9) if len(fconf) >= 1 else fconf
     return {"lse_d": lse_d, "lse_c": lse_c, "offset": vshift - idx, "curve": curve, "per_window": per_window}
 
 
-class _SyncNetMetric(Metric):
+class _SyncNetMetric(SharedMesh, Metric):
     """Shared machinery; the subclasses only choose the crop and the reported number."""
 
     crop = "face"
@@ -78,11 +83,14 @@ class _SyncNetMetric(Metric):
         self._crops: list = []    # the last crops not yet consumed by a full window
         self._lip: list = []      # lip embeddings per window
         self._faces = 0
-        self._tracker = None
         self._net = None
+        self._trackers = {}
+        if self.crop == "face":
+            self._init_mesh(params)
 
     # -- input ------------------------------------------------------------------------------
     def _network(self):
+        _common.require_torch(self.info.name)
         from thg.eval.metrics.deep.nets.syncnet import load_syncnet
 
         if self._net is None:
@@ -90,17 +98,24 @@ class _SyncNetMetric(Metric):
         return self._net
 
     def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
+        if self.crop == "face":
+            super().update(pred, None)
+        else:
+            self.update_faces(pred, None, None, None)
+
+    def update_faces(self, pred, ref, pred_pts, ref_pts) -> None:
         self._network()   # fail early on missing torch / weights
         fps = float(self.fps or FPS)
-        for frame in np.asarray(pred):
+        for i, frame in enumerate(pred):
+            pts = pred_pts[i] if pred_pts is not None else None
             # nearest-frame resampling to 25 fps: emit this frame for every output time it is nearest to
             while self._n_out / FPS < (self._n_in + 0.5) / fps:
-                self._take(frame)
+                self._take(frame, pts)
                 self._n_out += 1
             self._n_in += 1
         self._flush(final=False)
 
-    def _take(self, frame: np.ndarray) -> None:
+    def _take(self, frame: np.ndarray, pts: np.ndarray | None) -> None:
         if self.crop == "frame":
             import cv2
 
@@ -108,14 +123,7 @@ class _SyncNetMetric(Metric):
             self._crops.append(crop)
             self._embed_ready()
             return
-        if self._tracker is None:
-            from thg.eval.metrics.deep.faces import MeshTracker
-
-            self._tracker = MeshTracker(static=False)
-        from thg.eval.metrics.deep.faces import face_box
-
-        pts = self._tracker(frame)
-        box = face_box(pts) if pts is not None else None
+        box = face_box(pts[:, :2]) if has_face(pts) else None
         self._faces += box is not None
         self._boxes.append(box)
         if box is not None:
@@ -192,10 +200,12 @@ class _SyncNetMetric(Metric):
                 "25 ms / 10 ms, 26 filters, nfft 512, preemph 0.97, lifter 22, c0 = log energy",
                 "window_frames": 5, "vshift": self.vshift, "lse_d": "min over offsets of mean distance",
                 "lse_c": "median - min of the mean distances", "offset": "vshift - argmin (frames)",
-                "channel_order": "BGR 0-255", "variant": self.crop}
+                "channel_order": "BGR 0-255", "variant": self.crop,
+                "per_frame": "per 5-frame window: median(d) - d at the best offset, median-filtered over 9"}
         if self.crop == "face":
             conv.update({"crop": "syncnet_python crop_video from the face-mesh box", "crop_scale": self.crop_scale,
-                         "box_smoothing": f"median filter {MEDFILT} frames", "size": 224})
+                         "box_smoothing": f"median filter {MEDFILT} frames", "size": 224,
+                         "mesh_mode": self.mesh_mode})
         else:
             conv.update({"crop": "whole frame resized to 224x224 (bilinear)"})
         return conv
@@ -207,8 +217,7 @@ class _SyncNetMetric(Metric):
             raise InputError(f"metric {name!r} needs the speech track; pass --audio (16 kHz mono is made from any "
                              f"common audio file)")
         self._flush(final=True)
-        if self._tracker is not None:
-            self._tracker.close()
+        self._close_trackers()
         frames = self._n_out
         coverage = 1.0 if self.crop == "frame" else (self._faces / frames if frames else 0.0)
         lip = np.concatenate(self._lip) if self._lip else np.zeros((0, 1024), np.float32)

@@ -18,7 +18,7 @@ import numpy as np
 
 
 def _round_half_up(x: float) -> int:
-    return int(decimal.Decimal(x).quantize(decimal.Decimal("1"), rounding=decimal.ROUND_HALF_UP))
+    return int(decimal.Decimal(x).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
 
 
 def hz_to_mel(hz):
@@ -48,7 +48,7 @@ def mel_filterbank(nfilt: int = 26, nfft: int = 512, rate: int = 16000,
 def frame_signal(signal: np.ndarray, frame_len: int, frame_step: int) -> np.ndarray:
     """Frames × frame_len; enough frames to cover the signal, the tail zero-padded."""
     n = len(signal)
-    count = 1 if n <= frame_len else 1 + int(math.ceil((n - frame_len) / frame_step))
+    count = 1 if n <= frame_len else 1 + math.ceil((n - frame_len) / frame_step)
     padded = np.concatenate([signal, np.zeros(int((count - 1) * frame_step + frame_len) - n)])
     idx = np.arange(frame_len)[None, :] + frame_step * np.arange(count)[:, None]
     return padded[idx]

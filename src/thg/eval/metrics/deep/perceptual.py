@@ -14,6 +14,7 @@ HEADS = "alex.pth"
 
 
 def load_lpips(metric: str, weights_dir):
+    _common.require_torch(metric)
     from thg.eval.metrics.deep.nets.lpips import LPIPS, load_alexnet, load_heads
 
     alex = _common.load_network(ALEXNET, metric, weights_dir, load_alexnet)
@@ -35,6 +36,7 @@ class LPIPSMetric(Metric):
         self._net = None
 
     def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
+        _common.require_torch(self.info.name)
         import torch
 
         if ref is None:

@@ -26,7 +26,7 @@ def _fc(dim_out: int) -> nn.Sequential:
 class SyncNet(nn.Module):
     def __init__(self, embedding: int = 1024) -> None:
         super().__init__()
-        relu = lambda: nn.ReLU(inplace=True)  # noqa: E731
+        relu = lambda: nn.ReLU(inplace=True)
         self.netcnnaud = nn.Sequential(
             *_conv2d(1, 64, (3, 3), p=(1, 1)), relu(), nn.MaxPool2d((1, 1), (1, 1)),
             *_conv2d(64, 192, (3, 3), p=(1, 1)), relu(), nn.MaxPool2d((3, 3), (1, 2)),
