@@ -148,6 +148,23 @@ def test_eval_resumes_and_only_evaluates_new_videos(study, tmp_path):
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert sorted(results["metrics"]["psnr"]["per_video"]) == ["clip0", "clip1", "clip2"]
 
+    # re-aggregate without recomputing: per-condition breakdown and per-frame table
+    meta = tmp_path / "meta.csv"
+    meta.write_text("video,gender\nclip0,f\nclip1,m\nclip2,f\n")
+    res = run(["report", tmp_path / "out", "--metadata", meta, "--per-frame-csv", "--bootstrap", "200"])
+    assert res.exit_code == 0, res.output
+    again = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert again["metrics"]["psnr"]["per_video"] == results["metrics"]["psnr"]["per_video"]
+    assert again["metrics"]["psnr"]["breakdowns"]["gender"]["f"]["n"] == 2
+    assert again["reproducibility"]["command"] == results["reproducibility"]["command"]
+    with open(tmp_path / "out" / "per_frame.csv", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["metric"] == "psnr"]
+    assert len(rows) == 3 * FRAMES
+    clip1 = [float(r["value"]) for r in rows if r["video"] == "clip1"]
+    assert np.mean(clip1) == pytest.approx(results["metrics"]["psnr"]["per_video"]["clip1"])
+    res = run(["report", tmp_path])
+    assert res.exit_code == 1 and "not an evaluation folder" in res.output
+
 
 def test_compare_two_methods_on_the_same_clips(study, tmp_path):
     for method in ("good", "bad"):
@@ -188,3 +205,99 @@ def test_list_shows_the_registered_metrics():
     lines = {line.split()[0].lstrip("*"): line for line in res.output.splitlines() if line.strip()}
     assert "psnr" in lines and "higher" in lines["psnr"] and "needs:ref" in lines["psnr"]
     assert "lower" in lines["l1"]
+
+
+def test_eval_on_the_output_of_thg_generate(tmp_path, portrait_path, speech_path):
+    from thg.cli import COMMANDS
+
+    if "generate" not in COMMANDS:
+        pytest.skip("`thg generate` is not part of this build")
+    res = CliRunner().invoke(main, ["generate", "-i", str(portrait_path), "-a", str(speech_path), "-o",
+                                    str(tmp_path / "gen.mp4"), "--size", "256", "-q"])
+    assert res.exit_code == 0, res.output
+    res = run(["--pred", tmp_path / "gen.mp4", "--source", portrait_path, "--output", tmp_path / "out",
+               "--bootstrap", "200"])
+    assert res.exit_code == 0, res.output
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    sync = results["metrics"]["mouth-sync"]
+    assert sync["per_video"]["gen"] is not None and sync["coverage"]["gen"] > 0.9  # a face in nearly every frame
+    assert results["metrics"]["psnr"]["per_video"]["gen"] is None   # no reference video: n/a with a note
+    assert "reference" in " ".join(results["metrics"]["psnr"]["notes"]["gen"])
+    assert (tmp_path / "out" / "plots" / "radar.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "out" / "plots" / "dist_mouth-sync.png").is_file()
+    assert not (tmp_path / "out" / "plots" / "dist_psnr.png").exists()
+    assert "Notes (why a value is missing" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_ctrl_c_says_what_was_kept(study, tmp_path, monkeypatch):
+    from thg.eval import runner
+
+    original = runner.evaluate_job
+
+    def interrupt_second(job, *a, **kw):
+        if job.name == "clip1":
+            raise KeyboardInterrupt
+        return original(job, *a, **kw)
+
+    monkeypatch.setattr(runner, "evaluate_job", interrupt_second)
+    res = CliRunner().invoke(main, ["eval", "--pred", str(study / "good"), "--ref", str(study / "ref"),
+                                    "--metrics", "psnr", "--output", str(tmp_path / "out")])
+    assert res.exit_code == 130
+    assert res.stderr.strip().splitlines()[-1].startswith("Error: interrupted; the 1 videos finished so far are saved in")
+    assert set(runner.read_records(tmp_path / "out")) == {"clip0"}
+
+
+def random_inception(path, seed=0):
+    """pytorch-fid's Inception with random weights scaled like a trained net (features do not collapse)."""
+    import torch
+
+    from thg.eval.metrics.deep.nets.inception import FIDInception
+
+    torch.manual_seed(seed)
+    state = {}
+    for k, v in FIDInception().state_dict().items():
+        if v.dtype.is_floating_point:
+            if k.endswith("running_var"):
+                v = torch.rand_like(v) + 0.5
+            elif v.dim() > 1:
+                v = torch.randn_like(v) / v[0].numel() ** 0.5
+        state[k] = v
+    torch.save(state, path)
+
+
+def test_fid_is_pooled_over_the_folder_with_workers(study, tmp_path):
+    """FID of a folder (2 videos, 2 worker processes) equals FID of one metric fed every video in turn.
+
+    The Inception network has random weights saved under the public checkpoint's file name and format;
+    one frame in 6 (``fid.stride=6``) keeps the CPU time small.
+    """
+    pytest.importorskip("torch")
+    from thg.eval.registry import create_metric
+
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    random_inception(weights / "pt_inception-2015-12-05-6726825d.pth")
+    pred, ref = tmp_path / "pred", tmp_path / "ref"
+    for d in (pred, ref):
+        d.mkdir()
+    for i in range(2):
+        (pred / f"clip{i}.mp4").write_bytes((study / "bad" / f"clip{i}.mp4").read_bytes())
+        (ref / f"clip{i}.mp4").write_bytes((study / "ref" / f"clip{i}.mp4").read_bytes())
+    res = run(["--pred", pred, "--ref", ref, "--metrics", "psnr,fid", "--weights-dir", weights,
+               "--param", "fid.frechet=eigh", "--param", "fid.stride=6", "--workers", "2",
+               "--output", tmp_path / "out", "--bootstrap", "200"])
+    assert res.exit_code == 0, res.output
+    fid = json.loads((tmp_path / "out" / "results.json").read_text())["metrics"]["fid"]
+    direct = create_metric("fid", weights_dir=weights, frechet="eigh", stride=6)
+    for i in range(2):
+        direct.update(np.stack(list(read_video_frames(pred / f"clip{i}.mp4"))),
+                      np.stack(list(read_video_frames(ref / f"clip{i}.mp4"))))
+    # the pooled state on disk is exactly the state of one metric that saw both videos
+    with np.load(tmp_path / "out" / "pooled_state.npz") as z:
+        assert sorted(z["__videos__"].tolist()) == ["clip0", "clip1"]
+        for key, arr in direct.state().items():
+            np.testing.assert_allclose(z[f"fid/{key}"], arr, rtol=1e-9, atol=1e-12)
+    assert fid["set_value"] is not None and fid["set_value"] >= 0
+    assert fid["set_convention"]["n_pred"] == 2 and fid["set_convention"]["n_ref"] == 2  # one frame per video
+    assert fid["set_convention"]["frame_stride"] == 6
+    assert "pooled over 2 videos" in fid["set_notes"]

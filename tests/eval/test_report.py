@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from test_runner import TinyBrightness, astronaut_frames, pooling_evaluate, tiny_metrics, write_video  # noqa: F401
+from test_runner import astronaut_frames, pooling_evaluate, write_video
+from test_runner import tiny_metrics  # noqa: F401  (fixture: registers the test-only metrics)
 from thg.cli import main
 from thg.errors import InputError
 from thg.eval import report, runner
@@ -40,6 +41,9 @@ def test_family_scores_normalise_bounded_metrics_and_compare_unbounded_ones():
     scores, left_out = report.family_scores({"a": a})
     assert scores["a"]["visual"] == pytest.approx((0.75 + 0.8) / 2)
     assert math.isnan(scores["a"]["sync"]) and sorted(left_out) == ["lse-d", "psnr"]
+    for offset in (-6.0, 6.0):  # a signed offset scores by its size
+        c = {"metrics": {"av-offset": entry("sync", False, -15, 15, offset)}}
+        assert report.family_scores({"c": c})[0]["c"]["sync"] == pytest.approx(1 - 6 / 15)
     b = {"metrics": {"ssim": entry("visual", True, -1, 1, 0.9), "psnr": entry("visual", True, 0, None, 20.0),
                      "lse-d": entry("sync", False, 0, None, 6.0)}}
     scores, left_out = report.family_scores({"a": a, "b": b})
@@ -48,7 +52,8 @@ def test_family_scores_normalise_bounded_metrics_and_compare_unbounded_ones():
     assert scores["b"]["visual"] == pytest.approx((0.95 + 0.0) / 2)     # ssim 0.95, psnr worst of the two
 
 
-def test_set_metric_pooled_over_videos_and_nan_kept_out(tmp_path, tiny_metrics):
+@pytest.mark.usefixtures("tiny_metrics")
+def test_set_metric_pooled_over_videos_and_nan_kept_out(tmp_path):
     (tmp_path / "in").mkdir()
     dark = [(f * 0.5).astype(np.uint8) for f in astronaut_frames(4)]
     write_video(tmp_path / "in" / "bright.mp4", astronaut_frames(6))
@@ -67,7 +72,7 @@ def test_set_metric_pooled_over_videos_and_nan_kept_out(tmp_path, tiny_metrics):
     strict = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
     assert strict["metrics"]["tiny-brightness"]["per_video"]["dark"] is None
     assert "(set)" in paths["markdown"].read_text()
-    row = [r for r in paths["csv"].read_text().splitlines() if r.startswith("dark,")][0]
+    row = next(r for r in paths["csv"].read_text().splitlines() if r.startswith("dark,"))
     assert row.split(",")[4] == ""   # the missing value is an empty cell, not "nan"
 
 

@@ -272,3 +272,32 @@ def test_set_state_is_pooled_exactly_once_across_a_crash(dataset, tmp_path, tiny
     pool = runner.load_pooled(tmp_path / "out", settings)
     assert sorted(pool.videos) == ["a", "b", "spk2/c"]
     assert pool.metrics["tiny-brightness"].compute().value == pytest.approx(expected, rel=1e-12)
+
+
+def threads_probe(pred, **kw):
+    out = tiny_evaluate(pred, **kw)
+    for res in out.values():
+        res.extra["omp_threads"] = os.environ.get("OMP_NUM_THREADS")
+    return out
+
+
+def test_workers_share_the_cores(dataset, tmp_path, tiny_metrics, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    jobs = runner.match_inputs(dataset / "pred", ref=dataset / "ref").jobs
+    records = runner.run_jobs(jobs, tmp_path, runner.RunSettings(metrics=("tiny-l1",)), workers=2,
+                              mp_context="fork", evaluate=threads_probe)
+    expected = str(max(1, (os.cpu_count() or 1) // 2))
+    assert {r["metrics"]["tiny-l1"]["extra"]["omp_threads"] for r in records.values()} == {expected}
+    assert "OMP_NUM_THREADS" not in os.environ  # the parent's environment is restored
+
+
+def test_python_api_evaluate_folder(dataset, tmp_path):
+    results = runner.evaluate_folder(dataset / "pred", tmp_path / "out", ref=dataset / "ref", metrics="psnr,l1",
+                                     n_boot=200, method="noisy")
+    psnr = results["metrics"]["psnr"]["per_video"]
+    assert psnr["a"] > psnr["b"] > psnr["spk2/c"]
+    assert results["matching"]["unused_ref"] == ["extra"]
+    assert (tmp_path / "out" / "report.html").is_file() and (tmp_path / "out" / "plots" / "dist_l1.png").is_file()
+    with pytest.raises(InputError, match="did you mean psnr"):
+        runner.evaluate_folder(dataset / "pred", tmp_path / "o2", ref=dataset / "ref", metrics=["pnsr"])
+    assert not (tmp_path / "o2").exists()

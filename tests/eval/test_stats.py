@@ -98,3 +98,15 @@ def test_breakdown_by_metadata_column(tmp_path):
     bad.write_text("name,gender\nv1,f\n")
     with pytest.raises(InputError, match="no 'video' column"):
         stats.load_metadata(bad)
+
+
+def test_numeric_condition_is_binned_into_quartiles():
+    ages = {f"v{i}": str(20 + 15 * i) for i in range(8)}   # 20, 35, ..., 125: numeric order, not text order
+    meta = {v: {"age": a} for v, a in ages.items()}
+    values = {v: float(i) for i, v in enumerate(ages)}
+    groups = stats.breakdown(values, meta, "age", n_boot=200)
+    assert list(groups) == ["20–46.25 (excl.)", "46.25–72.5 (excl.)", "72.5–98.75 (excl.)", "98.75–125"]
+    assert [g.n for g in groups.values()] == [2, 2, 2, 2]
+    few = stats.breakdown(values, {v: {"age": "30" if i < 4 else "60"} for i, v in enumerate(ages)}, "age",
+                          n_boot=200)
+    assert set(few) == {"30", "60"}

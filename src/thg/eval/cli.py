@@ -18,6 +18,12 @@ import click
 from thg.errors import InputError, PipelineError, ThgError, UsageError
 
 
+class Interrupted(PipelineError):
+    """Ctrl-C during an evaluation: what is finished stays, the next run resumes."""
+
+    exit_code = 130
+
+
 def _parse_metrics(text: str) -> tuple[tuple[str, ...], list[str]]:
     """(the tokens handed to the per-video runner, the metric names they expand to).
 
@@ -69,9 +75,10 @@ def _parse_params(items: tuple[str, ...]) -> dict[str, dict]:
               help="Bootstrap resamples for confidence intervals.")
 @click.option("--no-resume", is_flag=True, help="Start over instead of skipping videos already in --output.")
 @click.option("--skip-unmatched", is_flag=True, help="Skip PRED videos without a REF namesake instead of failing.")
+@click.option("--per-frame-csv", is_flag=True, help="Also write per_frame.csv (video, metric, frame, value).")
 @click.pass_context
 def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, output, weights_dir, param_items,
-               workers, metadata, method, seed, n_boot, no_resume, skip_unmatched) -> None:
+               workers, metadata, method, seed, n_boot, no_resume, skip_unmatched, per_frame_csv) -> None:
     """Evaluate generated talking-head videos with the survey's metric suite.
 
     PRED/REF are videos or folders of videos matched by name. OUTPUT receives results.json, a CSV
@@ -86,7 +93,7 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
         raise UsageError("--output: give the folder that receives results.json and the report")
     if output.exists() and not output.is_dir():
         raise InputError(f"--output {output}: is a file; give a folder")
-    from thg.eval import report, runner, stats
+    from thg.eval import runner, stats
 
     tokens, metrics = _parse_metrics(metrics_text)
     params = _parse_params(param_items)
@@ -105,8 +112,24 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
         else:
             click.echo(f"  {info['video']}: failed: {info.get('error')}", err=True)
 
-    records = runner.run_jobs(matching.jobs, output, settings, workers=workers, resume=not no_resume,
-                              progress=progress)
+    try:
+        records = runner.run_jobs(matching.jobs, output, settings, workers=workers, resume=not no_resume,
+                                  progress=progress)
+    except KeyboardInterrupt:
+        done = sum(1 for r in runner.read_records(output).values() if r.get("status") == "ok")
+        raise Interrupted(f"interrupted; the {done} videos finished so far are saved in {output}; run the same "
+                          f"command again to resume") from None
+    _finish(output, records, settings.to_dict(), metadata=meta, seed=seed, n_boot=n_boot, method=method,
+            command=_command_line(ctx), per_frame=per_frame_csv,
+            matching={"unmatched_pred": matching.unmatched_pred, "unused_ref": matching.unused_ref,
+                      "missing_audio": matching.missing_audio, "missing_source": matching.missing_source})
+
+
+def _finish(output: Path, records: dict, settings: dict, *, metadata, seed: int, n_boot: int, method: str | None,
+            command: str | None, matching: dict, per_frame: bool) -> None:
+    """Aggregate the per-video records into results.json, the CSVs and the report; print the summary."""
+    from thg.eval import report
+
     ok = [r for r in records.values() if r.get("status") == "ok"]
     if not ok:  # nothing worked: the first video's own one-line error, with its exit code
         import thg.errors
@@ -115,15 +138,19 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
         cls = getattr(thg.errors, str(first.get("error_type")), InputError)
         raise (cls if isinstance(cls, type) and issubclass(cls, ThgError) else InputError)(
             first.get("error") or "no video could be evaluated")
-    results = report.build_results(
-        output, records, settings=settings.to_dict(), metadata=meta, seed=seed, n_boot=n_boot, method=method,
-        command=_command_line(ctx),
-        matching={"unmatched_pred": matching.unmatched_pred, "unused_ref": matching.unused_ref,
-                  "missing_audio": matching.missing_audio, "missing_source": matching.missing_source})
+    results = report.build_results(output, records, settings=settings, metadata=metadata, seed=seed, n_boot=n_boot,
+                                   method=method, command=command, matching=matching)
     paths = report.write_report(output, results, title=f"thg evaluation: {method}" if method else "thg evaluation")
+    if per_frame:
+        paths["per_frame"] = report.write_per_frame_csv(output, records)
     for name, entry in results["metrics"].items():
         s = entry["summary"]
         shown = entry.get("set_value") if entry["scope"] == "set" else s["median"]
+        if shown is None:
+            notes = [n for v in entry["notes"].values() for n in v] + list(entry.get("set_notes", []))
+            reason = notes[0] if notes else "no value"
+            click.echo(f"{name:>14}: n/a ({reason[:110]}{'…' if len(reason) > 110 else ''})")
+            continue
         click.echo(f"{name:>14}: {report._fmt(shown)}  (IQR {report._fmt(s['q1'])}–{report._fmt(s['q3'])}, "
                    f"n={s['n']})")
     click.echo(f"report: {paths['html']}")
@@ -131,6 +158,32 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
     if failed:
         raise PipelineError(f"{len(failed)} of {len(records)} videos failed ({', '.join(list(failed)[:5])}); "
                             f"see {paths['csv']}; fix them and run the same command again to finish")
+
+
+@eval_group.command("report")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--metadata", type=click.Path(path_type=Path), default=None,
+              help="CSV with a 'video' column and condition columns for per-condition breakdowns.")
+@click.option("--method", default=None, help="Name of the evaluated method, shown in the report.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(100, 1_000_000), default=10_000, show_default=True)
+@click.option("--per-frame-csv", is_flag=True, help="Also write per_frame.csv (video, metric, frame, value).")
+def report_command(run_dir, metadata, method, seed, n_boot, per_frame_csv) -> None:
+    """Rebuild results.json and the report of an evaluation folder from its per-video records (no recomputing)."""
+    from thg.eval import runner, stats
+
+    run_file = run_dir / runner.RUN_FILE
+    if not run_file.is_file():
+        raise InputError(f"{run_dir}: not an evaluation folder (no {runner.RUN_FILE}); give the --output of `thg eval`")
+    settings = json.loads(run_file.read_text())["settings"]
+    records = runner.read_records(run_dir)
+    if not records:
+        raise InputError(f"{run_dir}: no finished video yet; run `thg eval` first")
+    previous = run_dir / "results.json"
+    old = json.loads(previous.read_text()) if previous.is_file() else {}
+    _finish(run_dir, records, settings, metadata=stats.load_metadata(metadata) if metadata else None, seed=seed,
+            n_boot=n_boot, method=method or old.get("method"), command=(old.get("reproducibility") or {}).get("command"),
+            matching=old.get("matching") or {}, per_frame=per_frame_csv)
 
 
 def _command_line(ctx: click.Context) -> str:

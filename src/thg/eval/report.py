@@ -7,7 +7,8 @@ and a reproducibility block (package versions, each metric's convention and para
 the SHA-256 of every input file).
 
 Radar normalisation (stated in the report): a metric with a bounded score range maps its median
-linearly onto [0, 1] (flipped when lower is better); an unbounded metric is placed only when two or
+linearly onto [0, 1] (flipped when lower is better; a lower-is-better range symmetric about 0, such
+as an AV offset, scores 1 - |median| / max); an unbounded metric is placed only when two or
 more methods are compared (min-max over the methods' medians), otherwise it is left out of the radar.
 A family's score is the mean over its placed metrics.
 """
@@ -190,12 +191,35 @@ def write_csv(path: Path, results: Mapping) -> None:
     os.replace(tmp, path)
 
 
+def write_per_frame_csv(out_dir: str | os.PathLike, records: Mapping[str, dict]) -> Path:
+    """Long table of every per-frame value: video, metric, frame, value (empty = not computable)."""
+    from thg.eval.runner import load_arrays
+
+    path = Path(out_dir) / "per_frame.csv"
+    tmp = path.with_name(f".{path.name}.part")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["video", "metric", "frame", "value"])
+        for video, rec in records.items():
+            if rec.get("status") != "ok":
+                continue
+            for key, arr in load_arrays(out_dir, rec).items():
+                if key.endswith("/per_frame"):
+                    metric = key[: -len("/per_frame")]
+                    for i, v in enumerate(np.asarray(arr, dtype=np.float64).ravel()):
+                        w.writerow([video, metric, i, repr(float(v)) if math.isfinite(v) else ""])
+    os.replace(tmp, path)
+    return path
+
+
 # --------------------------------------------------------------------------- plots
 
 def _goodness(median: float, entry: Mapping) -> float:
     lo, hi = (as_float(v) for v in entry["score_range"])
     if median is None or not math.isfinite(median) or not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return math.nan
+    if lo == -hi and not entry["higher_is_better"]:  # a signed error (e.g. an AV offset): best at 0
+        return 1.0 - min(1.0, abs(median) / hi)
     g = min(1.0, max(0.0, (median - lo) / (hi - lo)))
     return g if entry["higher_is_better"] else 1.0 - g
 
@@ -269,9 +293,11 @@ def plot_radar(path: Path, scores: Mapping[str, Mapping[str, float]]) -> None:
     ax = fig.add_subplot(projection="polar")
     for method, fam in scores.items():
         vals = np.array([fam.get(f, math.nan) for f in FAMILIES], dtype=float)
-        shown = np.nan_to_num(vals, nan=0.0)
-        ax.plot(np.append(angles, angles[0]), np.append(shown, shown[0]), marker="o", label=method)
-        ax.fill(np.append(angles, angles[0]), np.append(shown, shown[0]), alpha=0.15)
+        closed = np.append(vals, vals[0])
+        # a family without a placeable metric is a gap in the line, not a zero
+        ax.plot(np.append(angles, angles[0]), closed, marker="o", label=method)
+        if np.isfinite(vals).all():
+            ax.fill(np.append(angles, angles[0]), closed, alpha=0.15)
     labels = [f + ("\n(no metric)" if all(math.isnan(s.get(f, math.nan)) for s in scores.values()) else "")
               for f in FAMILIES]
     ax.set_xticks(angles)
@@ -357,6 +383,16 @@ def _sections(results: Mapping, plots: Mapping[str, str], left_out: Sequence[str
                            f"seed {results['reproducibility']['statistics']['bootstrap_seed']}). "
                            f"Coverage is the mean fraction of frames a metric could use (e.g. with a face)."))
     parts.append(("table", "Summary", (SUMMARY_HEADER, _summary_rows(results))))
+    note_rows = []
+    for name, e in results["metrics"].items():
+        counts: dict[str, int] = {}
+        for video_notes in (e.get("notes") or {}).values():
+            for note in video_notes:
+                counts[note] = counts.get(note, 0) + 1
+        note_rows += [[name, f"{k} video{'s' * (k != 1)}", note] for note, k in counts.items()]
+        note_rows += [[name, "set", note] for note in e.get("set_notes", [])]
+    if note_rows:
+        parts.append(("table", "Notes (why a value is missing or qualified)", (["metric", "where", "note"], note_rows)))
     if results.get("failed"):
         parts.append(("table", "Videos that failed", (["video", "error"], [[k, v] for k, v in results["failed"].items()])))
     match = results.get("matching") or {}
@@ -372,8 +408,9 @@ def _sections(results: Mapping, plots: Mapping[str, str], left_out: Sequence[str
         parts.append(("p", "", "Wilcoxon signed-rank test, two-sided, zero differences dropped; effect size is the "
                                "matched-pairs rank-biserial correlation (+1: every clip favours higher values in A)."))
     if "radar" in plots:
-        note = "Radar: bounded metrics map their median linearly to [0, 1] (flipped when lower is better); " \
-               "unbounded ones are placed only when methods are compared (min-max over methods)."
+        note = "Radar: bounded metrics map their median linearly to [0, 1] (flipped when lower is better; " \
+               "signed offsets score 1 - |median|/max); unbounded ones are placed only when methods are " \
+               "compared (min-max over methods). A family without a placed metric is a gap."
         if left_out:
             note += f" Left out here: {', '.join(left_out)}."
         parts.append(("img", "Metric families", (plots["radar"], note)))
@@ -462,8 +499,8 @@ def write_report(out_dir: str | os.PathLike, results: Mapping, *, title: str = "
     plot_radar(plot_dir / "radar.png", scores)
     plots["radar"] = "plots/radar.png"
     for name, entry in results["metrics"].items():
-        if entry["scope"] == "set":
-            continue
+        if entry["scope"] == "set" or entry["summary"]["n"] == 0:
+            continue  # nothing to draw; the notes table says why
         file = f"dist_{_safe(name)}.png"
         plot_distribution(plot_dir / file, name, entry)
         plots[f"dist:{name}"] = f"plots/{file}"
@@ -506,4 +543,4 @@ def compare_results(a: Mapping, b: Mapping, *, label_a: str = "A", label_b: str 
     return jsonable({"a": label_a, "b": label_b, "alpha": alpha, "metrics": rows})
 
 
-__all__ = ["build_results", "write_report", "load_results", "compare_results", "family_scores", "environment"]
+__all__ = ["build_results", "write_report", "write_per_frame_csv", "load_results", "compare_results", "family_scores", "environment"]

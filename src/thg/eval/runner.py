@@ -23,6 +23,7 @@ a REF of the same name are an error that lists them, unless ``skip_unmatched`` i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -373,6 +374,26 @@ def _check_settings(out_dir: Path, settings: RunSettings, resume: bool) -> None:
     run_file.write_text(json.dumps({"settings": wanted}, indent=2))
 
 
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _threads_per_worker(n: int):
+    """Share the cores between worker processes: numeric libraries read these variables at import.
+
+    Variables the user set are left alone."""
+    saved = {k: os.environ.get(k) for k in THREAD_VARS}
+    for k in THREAD_VARS:
+        if saved[k] is None:
+            os.environ[k] = str(n)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+
+
 def run_jobs(jobs: Sequence[Job], out_dir: str | os.PathLike, settings: RunSettings, *, workers: int = 1,
              resume: bool = True, mp_context: str = "spawn", evaluate: Callable | None = None,
              progress: Callable[[str, dict], None] | None = None) -> dict[str, dict]:
@@ -416,20 +437,59 @@ def run_jobs(jobs: Sequence[Job], out_dir: str | os.PathLike, settings: RunSetti
             import multiprocessing as mp
 
             ctx = mp.get_context(mp_context)
-            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as executor:
-                pending = {executor.submit(evaluate_job, j, settings, str(out_dir), evaluate): j for j in todo}
-                while pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        job = pending.pop(fut)
-                        try:
-                            save(fut.result())
-                        except BrokenProcessPool:
-                            raise PipelineError(f"a worker process died while evaluating {job.name}; finished videos "
-                                                f"are saved in {out_dir / JSONL}; run the same command again to "
-                                                f"resume") from None
+            n_workers = min(workers, len(todo))
+            with _threads_per_worker(max(1, (os.cpu_count() or 1) // n_workers)):
+                executor = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx)
+                try:
+                    pending = {executor.submit(evaluate_job, j, settings, str(out_dir), evaluate): j for j in todo}
+                    while pending:
+                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                        for fut in done:
+                            job = pending.pop(fut)
+                            try:
+                                save(fut.result())
+                            except BrokenProcessPool:
+                                raise PipelineError(f"a worker process died while evaluating {job.name}; finished "
+                                                    f"videos are saved in {out_dir / JSONL}; run the same command "
+                                                    f"again to resume") from None
+                except BaseException:  # Ctrl-C or a dead worker: drop the queue instead of finishing it
+                    executor.shutdown(wait=False, cancel_futures=True)
+                    raise
+                executor.shutdown(wait=True)
     return {j.name: records[j.name] for j in jobs if j.name in records}
 
 
-__all__ = ["Job", "Matching", "RunSettings", "match_inputs", "run_jobs", "evaluate_job", "read_records",
+def evaluate_folder(pred: str | os.PathLike, output: str | os.PathLike, *, ref: str | os.PathLike | None = None,
+                    audio: str | os.PathLike | None = None, source: str | os.PathLike | None = None,
+                    metrics: str | Sequence[str] = "suite", weights_dir: str | os.PathLike | None = None,
+                    params: dict[str, dict] | None = None, workers: int = 1, resume: bool = True,
+                    skip_unmatched: bool = False, metadata: str | os.PathLike | None = None,
+                    method: str | None = None, seed: int = 0, n_boot: int = 10_000,
+                    progress: Callable[[str, dict], None] | None = None) -> dict:
+    """The Python twin of ``thg eval``: evaluate, aggregate, write the report; return the results.
+
+    >>> results = evaluate_folder("out/ours", "eval/ours", ref="data/test", metrics=["psnr", "ssim"])
+    >>> results["metrics"]["ssim"]["summary"]["median"]
+    """
+    from thg.eval import report, stats
+
+    tokens = tuple(m.strip().lower() for m in (metrics.split(",") if isinstance(metrics, str) else metrics)
+                   if m.strip())
+    from thg.eval.video import resolve_metric_names
+
+    resolve_metric_names(list(tokens))  # a misspelt name fails here, once, with "did you mean"
+    meta = stats.load_metadata(metadata) if metadata else None
+    matching = match_inputs(pred, ref=ref, audio=audio, source=source, skip_unmatched=skip_unmatched)
+    settings = RunSettings(metrics=tokens, weights_dir=None if weights_dir is None else str(weights_dir),
+                           params=params or None)
+    records = run_jobs(matching.jobs, output, settings, workers=workers, resume=resume, progress=progress)
+    results = report.build_results(
+        output, records, settings=settings.to_dict(), metadata=meta, seed=seed, n_boot=n_boot, method=method,
+        matching={"unmatched_pred": matching.unmatched_pred, "unused_ref": matching.unused_ref,
+                  "missing_audio": matching.missing_audio, "missing_source": matching.missing_source})
+    report.write_report(output, results, title=f"thg evaluation: {method}" if method else "thg evaluation")
+    return results
+
+
+__all__ = ["evaluate_folder", "Job", "Matching", "RunSettings", "match_inputs", "run_jobs", "evaluate_job", "read_records",
            "load_arrays", "load_pooled", "SetPool", "file_sha256", "jsonable", "VIDEO_SUFFIXES"]

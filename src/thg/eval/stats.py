@@ -220,22 +220,50 @@ def load_metadata(path: str | os.PathLike, *, key: str = "video") -> dict[str, d
     return rows
 
 
+def _bin_numeric(labels: dict[str, str], max_groups: int) -> dict[str, str]:
+    """A numeric column with more than ``max_groups`` distinct values (e.g. age) -> 4 quantile bins."""
+    known = {v: lab for v, lab in labels.items() if lab != "(unknown)"}
+    try:
+        numbers = {v: float(lab) for v, lab in known.items()}
+    except ValueError:
+        return labels
+    if len(set(numbers.values())) <= max_groups:
+        return labels
+    edges = np.unique(np.quantile(list(numbers.values()), [0, 0.25, 0.5, 0.75, 1.0]))
+    out = dict(labels)
+    for video, x in numbers.items():
+        k = min(int(np.searchsorted(edges, x, side="right")) - 1, len(edges) - 2)
+        lo, hi = edges[k], edges[k + 1]
+        out[video] = f"{lo:g}–{hi:g}" + ("" if k == len(edges) - 2 else " (excl.)")
+    return out
+
+
 def breakdown(values: Mapping[str, float], metadata: Mapping[str, Mapping[str, str]], by: str, *,
-              confidence: float = 0.95, n_boot: int = DEFAULT_BOOTSTRAP,
-              seed: int = DEFAULT_SEED) -> dict[str, Summary]:
+              confidence: float = 0.95, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = DEFAULT_SEED,
+              max_groups: int = 6) -> dict[str, Summary]:
     """Summaries of per-video ``values`` grouped by the metadata column ``by``.
 
-    Videos without a metadata row or with an empty cell go to the group ``"(unknown)"``.
+    Videos without a metadata row or with an empty cell go to the group ``"(unknown)"``. A numeric
+    column with more than ``max_groups`` distinct values (such as age) is cut into quartile bins
+    labelled "low–high" (upper edge excluded except in the last bin).
     """
     if metadata and not any(by in row for row in metadata.values()):
         found = sorted({c for row in metadata.values() for c in row})
         raise InputError(f"metadata has no column {by!r} (found {', '.join(found)}); choose one of those")
+    labels = {video: (metadata.get(video) or {}).get(by) or "(unknown)" for video in values}
+    labels = _bin_numeric(labels, max_groups)
     groups: dict[str, list[float]] = {}
     for video, value in values.items():
-        label = (metadata.get(video) or {}).get(by) or "(unknown)"
-        groups.setdefault(label, []).append(value)
-    return {label: summarize(vals, confidence=confidence, n_boot=n_boot, seed=seed)
-            for label, vals in sorted(groups.items())}
+        groups.setdefault(labels[video], []).append(value)
+    def order(label: str) -> tuple:
+        head = label.split("–")[0]
+        try:
+            return (0, float(head), label)
+        except ValueError:
+            return (1, 0.0, label)
+
+    return {label: summarize(groups[label], confidence=confidence, n_boot=n_boot, seed=seed)
+            for label in sorted(groups, key=order)}
 
 
 __all__ = ["Summary", "PairedComparison", "summarize", "bootstrap_ci", "rank_biserial", "paired_comparison",
