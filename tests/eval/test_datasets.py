@@ -24,10 +24,14 @@ def by_video(clips):
 def test_voxceleb1_and_2(tmp_path):
     touch(tmp_path / "v1", "dev/mp4/id10001/1zcIwhmdeo4/00001.mp4", "test/mp4/id10270/5r0dWxy17C8/00002.mp4",
           "dev/wav/id10001/1zcIwhmdeo4/00001.wav", "dev/mp4/id10001/notes.txt", "dev/mp4/misc/a/00001.mp4")
+    (tmp_path / "v1" / "vox1_meta.csv").write_text("VoxCeleb1 ID\tVGGFace1 ID\tGender\tNationality\tSet\n"
+                                                   "id10001\tA.J._Buckley\tm\tIreland\tdev\n"
+                                                   "id10270\tEliza_Taylor\tf\tAustralia\ttest\n")
     clips = by_video(datasets.index_dataset("voxceleb1", tmp_path / "v1"))
+    assert clips["test/mp4/id10270/5r0dWxy17C8/00002.mp4"].gender == "female"
     assert set(clips) == {"dev/mp4/id10001/1zcIwhmdeo4/00001.mp4", "test/mp4/id10270/5r0dWxy17C8/00002.mp4"}
     c = clips["dev/mp4/id10001/1zcIwhmdeo4/00001.mp4"]
-    assert (c.speaker, c.utterance, c.official_split) == ("id10001", "1zcIwhmdeo4/00001", "dev")
+    assert (c.speaker, c.utterance, c.official_split, c.gender) == ("id10001", "1zcIwhmdeo4/00001", "dev", "male")
     assert c.audio == "dev/wav/id10001/1zcIwhmdeo4/00001.wav"
     assert clips["test/mp4/id10270/5r0dWxy17C8/00002.mp4"].audio == ""
     touch(tmp_path / "v2", "dev/mp4/id00012/21Uxsk56VDQ/00001.mp4", "dev/aac/id00012/21Uxsk56VDQ/00001.m4a",
@@ -113,3 +117,15 @@ def test_index_round_trip_and_errors(tmp_path):
         datasets.index_dataset("mead", tmp_path / "r")
     with pytest.raises(InputError, match="folder not found"):
         datasets.index_dataset("mead", tmp_path / "missing")
+
+
+def test_an_index_serves_as_metadata_for_breakdowns(tmp_path):
+    from thg.eval import stats
+
+    touch(tmp_path / "mead", "M003/video/front/angry/level_1/001.mp4", "W015/video/front/happy/level_3/001.mp4")
+    clips = datasets.index_dataset("mead", tmp_path / "mead")
+    meta = stats.load_metadata(datasets.write_index(clips, tmp_path / "index.csv"))
+    assert set(meta) == {c.key for c in clips} == {"M003/video/front/angry/level_1/001",
+                                                   "W015/video/front/happy/level_3/001"}
+    groups = stats.breakdown({c.key: float(i) for i, c in enumerate(clips)}, meta, "gender", n_boot=100)
+    assert set(groups) == {"male", "female"}

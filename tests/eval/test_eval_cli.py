@@ -292,11 +292,12 @@ def test_fid_is_pooled_over_the_folder_with_workers(study, tmp_path):
     for i in range(2):
         direct.update(np.stack(list(read_video_frames(pred / f"clip{i}.mp4"))),
                       np.stack(list(read_video_frames(ref / f"clip{i}.mp4"))))
-    # the pooled state on disk is exactly the state of one metric that saw both videos
+    # the pooled state on disk is the state of one metric that saw both videos (up to float32 network
+    # arithmetic, which differs with the worker's thread count)
     with np.load(tmp_path / "out" / "pooled_state.npz") as z:
         assert sorted(z["__videos__"].tolist()) == ["clip0", "clip1"]
         for key, arr in direct.state().items():
-            np.testing.assert_allclose(z[f"fid/{key}"], arr, rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(z[f"fid/{key}"], arr, rtol=1e-3, atol=1e-5 * float(np.abs(arr).max()))
     assert fid["set_value"] is not None and fid["set_value"] >= 0
     assert fid["set_convention"]["n_pred"] == 2 and fid["set_convention"]["n_ref"] == 2  # one frame per video
     assert fid["set_convention"]["frame_stride"] == 6

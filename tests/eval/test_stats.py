@@ -83,9 +83,10 @@ def test_paired_comparison_refuses_unpaired_input():
 
 def test_breakdown_by_metadata_column(tmp_path):
     meta = tmp_path / "meta.csv"
-    meta.write_text("video,gender,lighting\nv1.mp4,f,dim\nv2,f,bright\nv3,m,bright\nv4,m,\n")
+    meta.write_text("video,gender,lighting\nv1.mp4,f,dim\nv2,f,bright\nv3,m,bright\nv4,m,\nspk/v1.mp4,m,dim\n")
     rows = stats.load_metadata(meta)
     assert rows["v1"] == {"gender": "f", "lighting": "dim"}
+    assert rows["spk/v1"] == {"gender": "m", "lighting": "dim"}   # nested names keep their folder
     values = {"v1": 1.0, "v2": 3.0, "v3": 10.0, "v4": 20.0, "v5": 7.0}
     by_gender = stats.breakdown(values, rows, "gender", n_boot=500)
     assert set(by_gender) == {"f", "m", "(unknown)"}

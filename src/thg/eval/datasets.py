@@ -5,8 +5,10 @@ per video with what the layout tells (speaker, utterance, emotion, intensity, vi
 split, the matching audio file). Layouts recognised (paths relative to the root you give):
 
 ============  ===============================================================================
-voxceleb1     ``[dev|test/][mp4|video/]id1xxxx/<youtube id>/<nnnnn>.mp4``, audio ``wav/<same>.wav``
-voxceleb2     ``[dev|test/]mp4/id0xxxx/<youtube id>/<nnnnn>.mp4``, audio ``[dev|test/]aac/<same>.m4a``
+voxceleb1     ``[dev|test/][mp4|video/]id1xxxx/<youtube id>/<nnnnn>.mp4``, audio ``wav/<same>.wav``;
+              gender from ``vox1_meta.csv`` when present
+voxceleb2     ``[dev|test/]mp4/id0xxxx/<youtube id>/<nnnnn>.mp4``, audio ``[dev|test/]aac/<same>.m4a``;
+              gender from ``vox2_meta.csv`` when present
 hdtf          ``<WDA|WRA|RD>_<Name>_<nnn>.mp4`` (any depth); source and speaker from the name
 mead          ``<M|W><nnn>/video/<view>/<emotion>/level_<k>/<nnn>.mp4``, audio ``<id>/audio/<emotion>/level_<k>/<nnn>.m4a``
 crema-d       ``VideoFlash/<actor>_<sentence>_<EMO>_<LVL>.flv`` (or .mp4), audio ``AudioWAV/<same>.wav``;
@@ -83,7 +85,25 @@ def _find_audio(audio: dict[tuple[str, ...], Path], tail: tuple[str, ...]) -> Pa
     return None
 
 
+def _vox_genders(root: Path, name: str) -> dict[str, str]:
+    """Speaker -> gender from the published vox1_meta.csv / vox2_meta.csv (tab or comma separated)."""
+    meta = next(iter(sorted(root.rglob(f"vox{name[-1]}_meta.csv"))), None)
+    if meta is None:
+        return {}
+    text = meta.read_text(encoding="utf-8-sig")
+    delimiter = "\t" if "\t" in text.splitlines()[0] else ","
+    genders = {}
+    for row in csv.DictReader(text.splitlines(), delimiter=delimiter):
+        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        spk = row.get(f"VoxCeleb{name[-1]} ID", "")
+        g = row.get("Gender", "").lower()
+        if spk:
+            genders[spk] = {"m": "male", "f": "female"}.get(g, g)
+    return genders
+
+
 def _voxceleb(root: Path, name: str, id_prefix: str) -> list[Clip]:
+    genders = _vox_genders(root, name)
     audio = _audio_lookup(root)
     by_tail = {parts[-3:]: p for parts, p in audio.items() if len(parts) >= 3}
     clips = []
@@ -94,7 +114,8 @@ def _voxceleb(root: Path, name: str, id_prefix: str) -> list[Clip]:
         split = next((s for s in parts[:-3] if s in ("dev", "test")), "")
         a = by_tail.get(parts[-3:])
         clips.append(Clip(name, str(root), _rel(p, root), parts[-3], _rel(a, root) if a else "",
-                          utterance=f"{parts[-2]}/{parts[-1]}", official_split=split))
+                          utterance=f"{parts[-2]}/{parts[-1]}", gender=genders.get(parts[-3], ""),
+                          official_split=split))
     return clips
 
 

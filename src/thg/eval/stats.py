@@ -198,8 +198,18 @@ def paired_comparison(a: Mapping[str, float] | Iterable[float], b: Mapping[str, 
         statistic=stat, p_value=p, effect_size=r, better=better, alpha=alpha, higher_is_better=higher_is_better)
 
 
+def _video_name(text: str) -> str:
+    """A video's name as the runner keys it: its relative path, without a video file extension."""
+    from thg.eval.runner import VIDEO_SUFFIXES
+
+    path = Path(text.replace("\\", "/"))
+    return (path.with_suffix("") if path.suffix.lower() in VIDEO_SUFFIXES + (".flv", ".mpg") else path).as_posix()
+
+
 def load_metadata(path: str | os.PathLike, *, key: str = "video") -> dict[str, dict[str, str]]:
-    """Read a metadata CSV (one row per video; ``key`` column names the video, without extension).
+    """Read a metadata CSV (one row per video; the ``key`` column names the video as the runner does:
+    its path relative to the PRED folder, with or without the extension). An index written by
+    ``thg eval index`` works as is when PRED mirrors the dataset's layout.
 
     Other columns are conditions such as gender, age, lighting, language.
     """
@@ -214,7 +224,7 @@ def load_metadata(path: str | os.PathLike, *, key: str = "video") -> dict[str, d
                              f"add a column {key!r} holding each video's name")
         rows: dict[str, dict[str, str]] = {}
         for row in reader:
-            name = Path((row.get(key) or "").strip()).stem
+            name = _video_name((row.get(key) or "").strip())
             if name:
                 rows[name] = {c: (row.get(c) or "").strip() for c in columns if c != key}
     return rows
