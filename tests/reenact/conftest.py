@@ -11,9 +11,7 @@ import pytest
 
 from thg.motion import MotionTrack
 
-DRIVER_FPS = 30.0
-YAW_AMPLITUDE = 12.0
-BLINK_TIMES = (0.9, 2.1)   # seconds
+from _driver_constants import BLINK_TIMES, DRIVER_FPS, YAW_AMPLITUDE  # noqa: F401
 
 
 @dataclass

@@ -15,7 +15,7 @@ from thg.reenact import ReenactConfig, Reenactor
 from thg.reenact.reenact import driving_track, parse_regions
 from thg.reenact.tracking import measure_frames
 
-from conftest import DRIVER_FPS
+from _driver_constants import DRIVER_FPS
 from measure_video import corr, measure_video
 
 OUT_FPS = 25.0
@@ -53,7 +53,7 @@ def test_output_follows_driver_mouth_blinks_and_head(relative, driver_series):
 
 
 def test_blinks_happen_when_the_driver_blinks(relative, driver_series):
-    from conftest import BLINK_TIMES
+    from _driver_constants import BLINK_TIMES
 
     _, _, out = relative
 

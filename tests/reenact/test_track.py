@@ -14,7 +14,7 @@ from thg.io import VideoWriter, read_video_frames
 from thg.motion import MotionTrack
 from thg.reenact import StreamTracker, track_video
 
-from conftest import DRIVER_FPS
+from _driver_constants import DRIVER_FPS
 from measure_video import corr
 
 
