@@ -13,13 +13,14 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from thg.errors import UsageError
-from thg.features.face import FaceGeometry, find_face
+from thg.features.face import find_face
 from thg.io.audio import Audio, load_audio, save_wav
 from thg.io.image import fit_long_side, load_image, to_rgb8
 from thg.io.output import atomic_output, check_output_path
@@ -60,13 +61,13 @@ class GenerateResult:
 
 
 @dataclass
-class PreparedInputs:
-    portrait: np.ndarray
-    face: FaceGeometry
-    audio: Audio | None
-    audio_file: Path | None      # what is muxed into the video
-    phonemes: list | None
-    phoneme_weight: float
+class Speech:
+    """The driving speech, normalised: samples, the file muxed into the video, timed phonemes if known."""
+
+    audio: Audio
+    audio_file: Path
+    phonemes: list | None       # exact phonemes (text input); None: recognise them from the audio
+    phoneme_weight: float       # trust in phonemes versus loudness (lower for non-English audio)
 
 
 class TalkingHeadPipeline:
@@ -84,15 +85,17 @@ class TalkingHeadPipeline:
         self.check_inputs(audio, text, motion, output, overwrite)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="thg-") as tmp:
-            inputs = self.load_inputs(image, audio, text, Path(tmp))           # 1. load and normalise
-            timings["load"] = time.perf_counter() - t0
-            track = self.make_motion(inputs, motion)                             # 2-3. features, motion
-            timings["features_motion"] = time.perf_counter() - t0 - timings["load"]
+        with tempfile.TemporaryDirectory(prefix="thg-") as tmp, ThreadPoolExecutor(1) as pool:
+            photo = pool.submit(self.load_portrait, image)                       # 1a. photo, face, renderer
+            speech = self.load_speech(audio, text, Path(tmp))                    # 1b. speech (meanwhile)
+            track = self.make_motion(speech, motion)                             # 2-3. features, motion
+            portrait = photo.result()
+            timings["features_motion"] = time.perf_counter() - t0
             if save_motion:
                 track.save(save_motion)
             t1 = time.perf_counter()
-            path = self.render_video(inputs, track, output, overwrite, progress, timings)  # 4. render, encode
+            audio_file = speech.audio_file if speech else None
+            path = self.render_video(portrait, audio_file, track, output, overwrite, progress, timings)  # 4.
             timings["render_encode"] = time.perf_counter() - t1
         timings["total"] = time.perf_counter() - t0
         return GenerateResult(path, len(track), track.fps, track.duration, track, timings)   # 5. done
@@ -107,49 +110,52 @@ class TalkingHeadPipeline:
             raise UsageError("--motion replaces the speech-driven motion; give --audio with it, not --text")
         check_output_path(output, overwrite=overwrite)
 
-    def load_inputs(self, image, audio, text, tmp: Path) -> PreparedInputs:
+    def load_portrait(self, image) -> np.ndarray:
+        """Read and size the photo, find the face and prepare the renderer; returns the photo."""
         portrait = load_image(image) if isinstance(image, (str, os.PathLike)) else to_rgb8(image)
         portrait = fit_long_side(portrait, self.config.max_size)
         name = str(image) if isinstance(image, (str, os.PathLike)) else "image"
         face = find_face(portrait, face_index=self.config.face_index, name=name)
-        speech, audio_file, phonemes, weight = None, None, None, 1.0
+        self.renderer.prepare(portrait, face)
+        return portrait
+
+    def load_speech(self, audio, text, tmp: Path) -> Speech | None:
         if text is not None:
             from thg.features.speech import synthesize
 
-            speech, phonemes = synthesize(text, self.config.lang)
-            audio_file = tmp / "speech.wav"
-            save_wav(audio_file, speech)
-        elif audio is not None:
-            speech = load_audio(audio)
-            audio_file = Path(audio)
+            samples, phonemes = synthesize(text, self.config.lang)
+            wav = tmp / "speech.wav"
+            save_wav(wav, samples)
+            return Speech(samples, wav, phonemes, 1.0)
+        if audio is not None:
             # the recogniser knows English phones; other languages lean on loudness more
             weight = 0.8 if self.config.lang.lower().startswith("en") else 0.35
-        return PreparedInputs(portrait, face, speech, audio_file, phonemes, weight)
+            return Speech(load_audio(audio), Path(audio), None, weight)
+        return None
 
     # 2-3. features and motion -------------------------------------------------------------------
-    def make_motion(self, inputs: PreparedInputs, motion) -> MotionTrack:
+    def make_motion(self, speech: Speech | None, motion=None) -> MotionTrack:
         from thg.features.speech import prosody, recognize_phonemes
 
         if motion is not None:
             return motion if isinstance(motion, MotionTrack) else MotionTrack.load(motion)
-        speech = inputs.audio
         assert speech is not None
         fps = self.config.fps
-        n_frames = max(1, int(round(speech.duration * fps)))
-        phonemes = inputs.phonemes
+        n_frames = max(1, int(round(speech.audio.duration * fps)))
+        phonemes = speech.phonemes
         driver = "text" if phonemes is not None else "audio"
         if phonemes is None:
-            phonemes = [] if speech.is_silent else recognize_phonemes(speech)
-        feats = prosody(speech, fps, n_frames)
+            phonemes = [] if speech.audio.is_silent else recognize_phonemes(speech.audio)
+        feats = prosody(speech.audio, fps, n_frames)
         meta = {"driver": driver, "lang": self.config.lang}
         return motion_from_speech(phonemes, feats, n_frames, self.config.style,
-                                  phoneme_weight=inputs.phoneme_weight, meta=meta)
+                                  phoneme_weight=speech.phoneme_weight, meta=meta)
 
     # 4. render and encode -----------------------------------------------------------------------
-    def frames(self, inputs: PreparedInputs, track: MotionTrack) -> Iterator[np.ndarray]:
-        """Rendered, post-processed frames, one at a time (nothing is kept)."""
-        self.renderer.prepare(inputs.portrait, inputs.face)
-        buffer = inputs.portrait.copy()
+    def frames(self, portrait: np.ndarray, track: MotionTrack) -> Iterator[np.ndarray]:
+        """Rendered, post-processed frames, one at a time (nothing is kept); the renderer must be
+        prepared (``load_portrait`` does it)."""
+        buffer = portrait.copy()
         for row in track.values:
             frame = self.renderer.render(row, out=buffer)
             if self.post:
@@ -158,15 +164,14 @@ class TalkingHeadPipeline:
                     frame = step(frame)
             yield frame
 
-    def render_video(self, inputs: PreparedInputs, track: MotionTrack, output, overwrite, progress,
-                     timings: dict[str, float]) -> Path:
-        h, w = inputs.portrait.shape[:2]
-        audio_file = inputs.audio_file
+    def render_video(self, portrait: np.ndarray, audio_file: Path | None, track: MotionTrack, output,
+                     overwrite: bool, progress, timings: dict[str, float]) -> Path:
+        h, w = portrait.shape[:2]
         with atomic_output(output, overwrite=overwrite) as tmp_path:
             with VideoWriter(tmp_path, w, h, fps=track.fps, audio_path=audio_file, crf=self.config.crf,
                              preset=self.config.preset, comment=PROVENANCE) as writer:
                 start = time.perf_counter()
-                for i, frame in enumerate(self.frames(inputs, track)):
+                for i, frame in enumerate(self.frames(portrait, track)):
                     writer.write(frame)
                     if i == 0:
                         timings["first_frame"] = time.perf_counter() - start

@@ -34,8 +34,7 @@ def driver_face_image(portrait: np.ndarray) -> np.ndarray:
 
 
 def _truth_motion(pipe, image, speech_path) -> MotionTrack:
-    inputs = pipe.load_inputs(image, str(speech_path), None, Path("."))
-    track = pipe.make_motion(inputs, None)
+    track = pipe.make_motion(pipe.load_speech(str(speech_path), None, Path(".")))
     t = np.arange(len(track)) / track.fps
     track["yaw"] = YAW_AMPLITUDE * np.sin(2 * np.pi * t / 2.2)
     track["pitch"] = 0.0

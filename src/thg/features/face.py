@@ -65,7 +65,7 @@ class FaceGeometry:
         return (one(L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_EYE_CORNERS),
                 one(L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_EYE_CORNERS))
 
-    def scaled(self, factor: float) -> "FaceGeometry":
+    def scaled(self, factor: float) -> FaceGeometry:
         w, h = self.image_size
         return FaceGeometry(self.points * factor, (int(round(w * factor)), int(round(h * factor))))
 
@@ -96,7 +96,7 @@ class FaceMesher:
     def close(self) -> None:
         self._mesh.close()
 
-    def __enter__(self) -> "FaceMesher":
+    def __enter__(self) -> FaceMesher:
         return self
 
     def __exit__(self, *exc) -> None:

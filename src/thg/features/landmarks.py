@@ -57,9 +57,9 @@ def mesh_triangles():
 
     The surface is a disc with three holes (mouth, eyes); its boundary is FACE_OVAL.
     """
-    import numpy as np
     from collections import Counter
 
+    import numpy as np
     from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
 
     edges = {tuple(sorted(e)) for e in FACEMESH_TESSELATION}

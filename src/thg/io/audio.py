@@ -35,10 +35,12 @@ class Audio:
 
 
 def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    from scipy.signal import resample_poly
-
     if rate_in == rate_out:
         return samples.astype(np.float32, copy=False)
+    from scipy.signal import (
+        resample_poly,  # imported only when needed: it takes a while
+    )
+
     g = gcd(rate_in, rate_out)
     return resample_poly(samples, rate_out // g, rate_in // g).astype(np.float32)
 

@@ -137,7 +137,7 @@ class VideoWriter:
         self._proc.kill()
         self._proc.wait()
 
-    def __enter__(self) -> "VideoWriter":
+    def __enter__(self) -> VideoWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -2,4 +2,4 @@
 
 from thg.motion.track import CHANNEL_NAMES, CHANNELS, MotionTrack
 
-__all__ = ["CHANNEL_NAMES", "CHANNELS", "MotionTrack"]
+__all__ = ["CHANNELS", "CHANNEL_NAMES", "MotionTrack"]

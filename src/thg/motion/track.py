@@ -67,7 +67,7 @@ class MotionTrack:
             raise InputError(f"motion fps must be positive, got {self.fps}")
 
     @classmethod
-    def zeros(cls, n_frames: int, fps: float, **meta) -> "MotionTrack":
+    def zeros(cls, n_frames: int, fps: float, **meta) -> MotionTrack:
         return cls(fps, np.zeros((n_frames, len(CHANNEL_NAMES)), np.float32), dict(meta))
 
     def __len__(self) -> int:
@@ -93,7 +93,7 @@ class MotionTrack:
                 "meta": self.meta, "frames": frames}
 
     @classmethod
-    def from_json(cls, doc: dict, *, name: str = "motion") -> "MotionTrack":
+    def from_json(cls, doc: dict, *, name: str = "motion") -> MotionTrack:
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise InputError(f"{name}: not a thg motion file (\"format\": \"{FORMAT}\" missing); "
                              f"write one with --save-motion")
@@ -127,7 +127,7 @@ class MotionTrack:
             tmp.write_text(json.dumps(self.to_json(), indent=1))
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "MotionTrack":
+    def load(cls, path: str | os.PathLike) -> MotionTrack:
         path = Path(path)
         if not path.is_file():
             raise InputError(f"{path}: motion file not found; check the path")

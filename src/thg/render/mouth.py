@@ -22,7 +22,7 @@ class MouthColours:
     cavity: np.ndarray  # RGB float
 
     @classmethod
-    def from_portrait(cls, image: np.ndarray, xy: np.ndarray) -> "MouthColours":
+    def from_portrait(cls, image: np.ndarray, xy: np.ndarray) -> MouthColours:
         """Measure lip colour and face brightness on the photo (``xy``: face-mesh points in image pixels)."""
         lips, inside = _lip_masks(image, xy)
         lip = image[lips].mean(0) if lips.any() else np.array([170.0, 90.0, 90.0])

@@ -43,7 +43,7 @@ class MeshWarpRenderer:
         self.portrait = np.ascontiguousarray(portrait)
         self.rig = FaceRig.from_face(face)
         self.deformer = Deformer(self.rig)
-        step = self.step or int(np.clip(round(face.size / 50), 2, 4))
+        step = self.step or int(np.clip(round(face.size / 25), 2, 4))  # small faces need a finer grid
         self.warper = MeshWarper(self.rig.size, self.rig.triangles, step, detail=self.rig.detail_regions(),
                                  source=self.rig.points[:, :2])
         x0, y0, x1, y1 = self.rig.crop

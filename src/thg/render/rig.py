@@ -45,20 +45,6 @@ def _strip(upper: tuple[int, ...], lower: tuple[int, ...]) -> list[tuple[int, in
     return tris
 
 
-def _smooth_depth(z: np.ndarray, rounds: int = 4, keep: float = 1.0) -> np.ndarray:
-    """Depth for the head rotation: averaged over mesh neighbours and flattened a little, so that
-    the steep sides of the face turn without folding over themselves (a 2D warp cannot occlude)."""
-    tris = L.mesh_triangles()
-    n = len(z)
-    rows = np.concatenate([tris[:, 0], tris[:, 1], tris[:, 2], tris[:, 1], tris[:, 2], tris[:, 0]])
-    cols = np.concatenate([tris[:, 1], tris[:, 2], tris[:, 0], tris[:, 0], tris[:, 1], tris[:, 2]])
-    degree = np.bincount(rows, minlength=n).astype(np.float64)
-    z = z.astype(np.float64)
-    for _ in range(rounds):
-        z = 0.5 * z + 0.5 * np.bincount(rows, weights=z[cols], minlength=n) / np.maximum(degree, 1)
-    return z.mean() + keep * (z - z.mean())
-
-
 def crop_box(face: FaceGeometry) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1) of the region that is animated: a square around the face, clipped to the image."""
     w, h = face.image_size
@@ -78,7 +64,7 @@ class FaceRig:
     crop: tuple[int, int, int, int]
 
     @classmethod
-    def from_face(cls, face: FaceGeometry) -> "FaceRig":
+    def from_face(cls, face: FaceGeometry) -> FaceRig:
         crop = crop_box(face)
         x0, y0, x1, y1 = crop
         pts = face.points[: N_MESH].astype(np.float64).copy()
@@ -88,7 +74,6 @@ class FaceRig:
         # head rotation moves each lip as one piece
         pts[list(L.LIPS_INNER_UPPER), 2] = pts[list(L.LIPS_OUTER_UPPER), 2]
         pts[list(L.LIPS_INNER_LOWER), 2] = pts[list(L.LIPS_OUTER_LOWER), 2]
-        pts[:N_MESH, 2] = _smooth_depth(pts[:N_MESH, 2])
         pts[:, 0] -= x0
         pts[:, 1] -= y0
         width, height = x1 - x0, y1 - y0
@@ -136,6 +121,11 @@ class FaceRig:
             pts = np.array(sorted(set(group)))
             touching = np.isin(self.triangles, pts).any(1)
             regions.append((pts, self.triangles[touching]))
+        # the nose: its tip is the sharpest peak of the head-turn displacement
+        xy = self.points[:N_MESH, :2]
+        size = float(np.ptp(xy, axis=0).max())
+        nose = np.flatnonzero(np.linalg.norm(xy - xy[L.NOSE_TIP], axis=1) < 0.16 * size)
+        regions.append((nose, self.triangles[np.isin(self.triangles, nose).any(1)]))
         return regions
 
     @property
