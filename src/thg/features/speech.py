@@ -139,7 +139,7 @@ def recognize_phonemes(audio: Audio) -> list[Phoneme]:
     model = get_model_path()
     decoder = Decoder(hmm=os.path.join(model, "en-us", "en-us"),
                       allphone=os.path.join(model, "en-us", "en-us-phone.lm.bin"),
-                      lm=None, dict=None, loglevel="FATAL", lw=2.0, beam=1e-20, pbeam=1e-20)
+                      lm=None, dict=None, loglevel="FATAL", lw=2.0, beam=1e-10, pbeam=1e-10)
     pcm = (np.clip(audio.samples, -1, 1) * 32767).astype(np.int16)
     phonemes: list[Phoneme] = []
     # decode in utterances of at most 30 s so memory and search stay bounded on long audio

@@ -81,6 +81,17 @@ def read_video_frames(path: str | os.PathLike, *, fps: float | None = None,
         proc.wait()
 
 
+def _widen_pipe(stream, size: int) -> None:
+    """Let the pipe to the encoder hold a couple of frames, so renderer and encoder overlap instead
+    of taking turns (Linux only; elsewhere the default size stays)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), 1031, min(size, 1 << 20))  # F_SETPIPE_SZ
+    except (ImportError, OSError, AttributeError):
+        pass
+
+
 class VideoWriter:
     """Stream RGB frames into an H.264 MP4, optionally muxing an audio file as AAC.
 
@@ -112,6 +123,7 @@ class VideoWriter:
             cmd += ["-shortest"]
         cmd += ["-f", "mp4", str(self.path)]
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        _widen_pipe(self._proc.stdin, 2 * width * height * 3)
         self.frames_written = 0
 
     def write(self, frame: np.ndarray) -> None:
