@@ -164,11 +164,8 @@ def plot_metric_trends(rows: list[Row], path: str | Path, *, top: int = 5) -> No
 
 def family_shares(rows: list[Row]) -> dict[int, dict[str, float]]:
     """Per year, each family's share of that year's family counts (sums to 1 over families)."""
-    by_year: dict[int, dict[str, float]] = defaultdict(dict)
-    for r in rows:
-        by_year[r.year][r.group] = by_year[r.year].get(r.group, 0) + r.papers
     out = {}
-    for year, counts in sorted(by_year.items()):
+    for year, counts in _counts_by_year(rows).items():
         total = sum(counts.values())
         out[year] = {f: counts.get(f, 0) / total for f in list(METRIC_FAMILIES) + ["other"] if total}
     return out

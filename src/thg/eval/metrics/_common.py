@@ -17,6 +17,20 @@ def check_frames(frames: np.ndarray, what: str) -> np.ndarray:
     return frames
 
 
+def check_pair(info, pred: np.ndarray, ref: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Validate a chunk of predicted frames and, when the metric needs one, the matching reference."""
+    pred = check_frames(pred, "pred")
+    if "ref" not in info.needs:
+        return pred, None
+    if ref is None:
+        raise InputError(f"metric {info.name!r} needs reference frames; pass ref")
+    ref = check_frames(ref, "ref")
+    if ref.shape != pred.shape:
+        raise InputError(f"metric {info.name!r}: pred frames {pred.shape[1:3]} and ref frames "
+                         f"{ref.shape[1:3]} differ in size or count; resize ref to pred first")
+    return pred, ref
+
+
 class PerFrameMetric(Metric):
     """A metric with one value per frame, aggregated by the mean over frames.
 
@@ -39,14 +53,7 @@ class PerFrameMetric(Metric):
         return {}
 
     def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
-        pred = check_frames(pred, "pred")
-        if "ref" in self.info.needs:
-            if ref is None:
-                raise InputError(f"metric {self.info.name!r} needs reference frames; pass ref")
-            ref = check_frames(ref, "ref")
-            if ref.shape != pred.shape:
-                raise InputError(f"metric {self.info.name!r}: pred frames {pred.shape[1:3]} and ref frames "
-                                 f"{ref.shape[1:3]} differ in size or count; resize ref to pred first")
+        pred, ref = check_pair(self.info, pred, ref)
         if len(pred):
             self._values.extend(float(v) for v in self.chunk_values(pred, ref))
 

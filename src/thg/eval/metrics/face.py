@@ -16,7 +16,7 @@ import numpy as np
 from thg.errors import InputError
 from thg.eval.base import Metric, MetricInfo, MetricResult
 from thg.eval.functional import face as G
-from thg.eval.metrics._common import check_frames
+from thg.eval.metrics._common import check_pair
 
 _REF = frozenset({"ref"})
 _NONE: frozenset[str] = frozenset()
@@ -80,15 +80,8 @@ class FaceMetric(Metric):
 
     # -- streaming -------------------------------------------------------------------------
     def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
-        pred = check_frames(pred, "pred")
-        needs_ref = "ref" in self.info.needs
-        if needs_ref:
-            if ref is None:
-                raise InputError(f"metric {self.info.name!r} needs reference frames; pass ref")
-            ref = check_frames(ref, "ref")
-            if ref.shape != pred.shape:
-                raise InputError(f"metric {self.info.name!r}: pred frames {pred.shape[1:3]} and ref frames "
-                                 f"{ref.shape[1:3]} differ in size or count; resize ref to pred first")
+        pred, ref = check_pair(self.info, pred, ref)
+        needs_ref = ref is not None
         pred_pts = self._tracker("pred").track(pred)
         ref_pts = self._tracker("ref").track(ref) if needs_ref else None
         self.update_faces(pred, ref, pred_pts, ref_pts)
