@@ -49,6 +49,16 @@ def test_audio_any_rate_and_channels(tmp_path, speech_path):
         assert a.sample_rate == 16000 and abs(a.duration - ref.duration) < 0.05, name
 
 
+def test_atomic_output_gives_ordinary_permissions(tmp_path):
+    import os
+
+    with atomic_output(tmp_path / "new.txt") as tmp:
+        tmp.write_text("done")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
 def test_atomic_output_keeps_existing_file_on_failure(tmp_path):
     target = tmp_path / "out.txt"
     target.write_text("precious")

@@ -36,6 +36,9 @@ def atomic_output(path: str | os.PathLike, *, overwrite: bool = False) -> Iterat
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp's private 0600 is not what a user expects
         if path.exists() and not overwrite:  # appeared while we worked
             raise OutputExistsError(f"{path}: output appeared while rendering; pass --overwrite to replace it")
         os.replace(tmp_path, path)

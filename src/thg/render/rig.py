@@ -121,11 +121,6 @@ class FaceRig:
             pts = np.array(sorted(set(group)))
             touching = np.isin(self.triangles, pts).any(1)
             regions.append((pts, self.triangles[touching]))
-        # the nose: its tip is the sharpest peak of the head-turn displacement
-        xy = self.points[:N_MESH, :2]
-        size = float(np.ptp(xy, axis=0).max())
-        nose = np.flatnonzero(np.linalg.norm(xy - xy[L.NOSE_TIP], axis=1) < 0.16 * size)
-        regions.append((nose, self.triangles[np.isin(self.triangles, nose).any(1)]))
         return regions
 
     @property
