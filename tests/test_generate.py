@@ -106,7 +106,7 @@ def test_saved_motion_is_editable_and_rerenders(generated, portrait_path, tmp_pa
     result = TalkingHeadPipeline()(portrait_path, motion=edited, output=out)
     assert result.n_frames == 30 and len(MotionTrack.load(edited)) == 30
     mouth, _, _ = _measure(out)
-    assert np.percentile(mouth, 90) < 0.06 and np.median(mouth) < 0.04  # speaking opens it to 0.2-0.5
+    assert np.percentile(mouth, 90) < 0.08 and np.median(mouth) < 0.04  # speaking opens it to 0.2-0.5
 
 
 def test_text_in_other_languages_moves_the_lips(portrait, tmp_path):
@@ -127,5 +127,5 @@ def test_silent_audio_gives_still_blinking_video(portrait, tmp_path):
     out = tmp_path / "still.mp4"
     TalkingHeadPipeline(config=GenerateConfig(style=MotionStyle(blink_rate=40)))(portrait, audio=wav, output=out)
     mouth, eyes, _ = _measure(out)
-    assert np.percentile(mouth, 90) < 0.06 and np.median(mouth) < 0.04
+    assert np.percentile(mouth, 90) < 0.08 and np.median(mouth) < 0.04
     assert eyes.min() < 0.7 * np.median(eyes)
