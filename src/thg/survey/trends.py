@@ -118,12 +118,7 @@ def plot_dataset_trends(rows: list[Row], path: str | Path, *, top: int = 5) -> N
         for row_i, role in enumerate(("train", "test")):
             ax = axes[row_i][col]
             sel = [r for r in rows if r.group == group and r.role == role]
-            totals = Counter()
-            for r in sel:
-                totals[r.name] += r.papers
-            for name, _ in totals.most_common(top):
-                per_year = {r.year: r.papers for r in sel if r.name == name}
-                ax.plot(years, [per_year.get(y, 0) for y in years], marker="o", label=name)
+            _plot_top_lines(ax, sel, years, top)
             ax.set_title(f"{DATASET_GROUPS.get(group, group)} - {role}", fontsize=9)
             if col == 0:
                 ax.set_ylabel("papers")
@@ -136,6 +131,16 @@ def plot_dataset_trends(rows: list[Row], path: str | Path, *, top: int = 5) -> N
     plt.close(fig)
 
 
+def _plot_top_lines(ax, rows: list[Row], years: list[int], top: int) -> None:
+    """One line of papers per year for each of the ``top`` most used names in ``rows``."""
+    totals = Counter()
+    for r in rows:
+        totals[r.name] += r.papers
+    for name, _ in totals.most_common(top):
+        per_year = {r.year: r.papers for r in rows if r.name == name}
+        ax.plot(years, [per_year.get(y, 0) for y in years], marker="o", label=name)
+
+
 def plot_metric_trends(rows: list[Row], path: str | Path, *, top: int = 5) -> None:
     """Figure 3: one panel per metric family, a line per metric (the ``top`` most used)."""
     plt = _plt()
@@ -145,12 +150,7 @@ def plot_metric_trends(rows: list[Row], path: str | Path, *, top: int = 5) -> No
     for col, fam in enumerate(fams):
         ax = axes[0][col]
         sel = [r for r in rows if r.group == fam]
-        totals = Counter()
-        for r in sel:
-            totals[r.name] += r.papers
-        for name, _ in totals.most_common(top):
-            per_year = {r.year: r.papers for r in sel if r.name == name}
-            ax.plot(years, [per_year.get(y, 0) for y in years], marker="o", label=name)
+        _plot_top_lines(ax, sel, years, top)
         ax.set_title(METRIC_FAMILIES.get(fam, fam), fontsize=9)
         ax.set_xticks(years)
         if sel:
