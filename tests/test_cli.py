@@ -47,6 +47,12 @@ def test_existing_output_is_kept(tmp_path, portrait_path):
     r = _run("generate", "--image", portrait_path, "--text", "Hello there.", "-o", out, "-q")
     assert r.exit_code == 1 and "--overwrite" in _error_line(r)
     assert out.read_bytes() == b"precious"
+    motion = tmp_path / "m.json"
+    motion.write_text("mine")
+    r = _run("generate", "--image", portrait_path, "--text", "Hello there.", "-o", tmp_path / "new.mp4",
+             "--save-motion", motion, "-q")
+    assert r.exit_code == 1 and "m.json" in _error_line(r) and motion.read_text() == "mine"
+    assert not (tmp_path / "new.mp4").exists()
 
 
 @pytest.mark.parametrize("case, expect", [

@@ -83,6 +83,8 @@ class TalkingHeadPipeline:
                  overwrite: bool = False, save_motion: str | os.PathLike | None = None,
                  progress: Callable[[int, int], None] | None = None) -> GenerateResult:
         self.check_inputs(audio, text, motion, output, overwrite)
+        if save_motion:
+            check_output_path(save_motion, overwrite=overwrite)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="thg-") as tmp, ThreadPoolExecutor(1) as pool:
@@ -92,7 +94,7 @@ class TalkingHeadPipeline:
             portrait = photo.result()
             timings["features_motion"] = time.perf_counter() - t0
             if save_motion:
-                track.save(save_motion)
+                track.save(save_motion, overwrite=overwrite)
             t1 = time.perf_counter()
             audio_file = speech.audio_file if speech else None
             path = self.render_video(portrait, audio_file, track, output, overwrite, progress, timings)  # 4.

@@ -120,10 +120,11 @@ class MotionTrack:
             raise InputError(f"{name}: fps {doc.get('fps')!r} is not a number") from None
         return cls(fps, values, dict(doc.get("meta") or {}))
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> None:
+        """Write the JSON file (atomically); an existing file is replaced only with ``overwrite``."""
         from thg.io.output import atomic_output
 
-        with atomic_output(path, overwrite=True) as tmp:
+        with atomic_output(path, overwrite=overwrite) as tmp:
             tmp.write_text(json.dumps(self.to_json(), indent=1))
 
     @classmethod

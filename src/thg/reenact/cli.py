@@ -23,7 +23,7 @@ def track(video, output, smooth, overwrite, quiet):
 
     check_output_path(output, overwrite=overwrite)
     result = track_video(video, smooth=smooth)
-    result.track.save(output)
+    result.track.save(output, overwrite=overwrite)
     if not quiet:
         n = len(result.track)
         click.echo(f"wrote {output}: {n} frames at {result.track.fps:g} fps", err=True)

@@ -156,7 +156,7 @@ class Reenactor:
         track.meta["source"] = os.path.basename(str(driving))
         t1 = time.perf_counter()
         if save_motion:
-            track.save(save_motion)
+            track.save(save_motion, overwrite=overwrite)
         # 3. render with the generation pipeline, the driving audio muxed in
         audio = str(driving) if (self.config.audio and info.has_audio) else None
         result = self.pipeline(portrait, audio=audio, motion=track, output=output, overwrite=overwrite,
