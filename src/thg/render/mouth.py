@@ -119,6 +119,10 @@ def paint_mouth(frame: np.ndarray, upper: np.ndarray, lower: np.ndarray, colours
     local_gap = np.maximum(n_lo - n_up, 1e-3)
     across = np.clip(np.sin(np.pi * s), 0, 1)  # 0 at the corners, 1 in the middle
 
+    def shaded(colour: np.ndarray, light: np.ndarray) -> np.ndarray:
+        """Shadows inside a mouth are warm: shade toward the cavity colour, not toward grey."""
+        return colours.cavity * (1 - light[..., None]) + colour * light[..., None]
+
     depth = 0.55 + 0.45 * across ** 0.7  # corners recede into shadow
     img = np.empty((bh, bw, 3), np.float32)
     img[:] = colours.cavity
@@ -127,10 +131,10 @@ def paint_mouth(frame: np.ndarray, upper: np.ndarray, lower: np.ndarray, colours
     tongue = _smoothstep(-1.0, 1.0, (d - (local_gap - tongue_h)))
     tongue_col = colours.lip * 0.72 + np.array([8.0, 0.0, 0.0])
     img = img * (1 - tongue[..., None]) + tongue_col * tongue[..., None]
-    # lower teeth: a thin band above the lower lip once the jaw is well open
-    low_h = 0.06 * width * _smoothstep(0.25 * width, 0.5 * width, gap) * across ** 1.5
+    # lower teeth: only a wide-open jaw shows their edge, in the middle, in the lower lip's shadow
+    low_h = 0.05 * width * _smoothstep(0.3 * width, 0.55 * width, gap) * across ** 2
     lower_teeth = _smoothstep(-0.8, 0.8, d - (local_gap - low_h)) * (low_h > 0.5)
-    img = img * (1 - lower_teeth[..., None]) + colours.teeth * 0.6 * lower_teeth[..., None]
+    img = img * (1 - lower_teeth[..., None]) + shaded(colours.teeth, np.full_like(s, 0.6)) * lower_teeth[..., None]
     # upper teeth: hang from the upper lip, shorter toward the corners
     teeth_h = np.minimum(0.16 * width, 0.6 * gap) * across ** 0.6
     upper_teeth = 1 - _smoothstep(-0.7, 0.7, d - teeth_h)
@@ -138,11 +142,11 @@ def paint_mouth(frame: np.ndarray, upper: np.ndarray, lower: np.ndarray, colours
     seams = np.zeros_like(s)
     for pos in (0.5, 0.39, 0.61, 0.29, 0.71):
         seams = np.maximum(seams, np.exp(-((s - pos) * width) ** 2 / 0.5))
-    tooth_shade = (1 - 0.1 * seams) * (1 - 0.2 * _smoothstep(0.4, 1.0, d / np.maximum(teeth_h, 1e-3)))
-    # the upper lip shades the top of the teeth
-    tooth_shade *= 0.82 + 0.18 * _smoothstep(0.0, 1.5, d)
-    img = img * (1 - upper_teeth[..., None]) + (colours.teeth * tooth_shade[..., None]) * upper_teeth[..., None]
-    img *= depth[..., None]
+    tooth_light = (1 - 0.12 * seams) * (1 - 0.2 * _smoothstep(0.4, 1.0, d / np.maximum(teeth_h, 1e-3)))
+    tooth_light *= 0.8 + 0.2 * _smoothstep(0.0, 1.5, d)  # the upper lip shades the top of the teeth
+    tooth_light *= depth                                  # and the corners are darker
+    img = img * (1 - upper_teeth[..., None]) + shaded(colours.teeth, tooth_light) * upper_teeth[..., None]
+    img *= (0.6 + 0.4 * depth)[..., None] * (1 - upper_teeth[..., None]) + upper_teeth[..., None]
     # soft occlusion along the lips
     edge = np.minimum(d, n_lo - n) / 1.5
     img *= (0.85 + 0.15 * _smoothstep(0.0, 1.0, edge))[..., None]
