@@ -118,3 +118,18 @@ def test_cli_index_and_split(tmp_path):
     res = runner.invoke(main, ["eval", "split", str(tmp_path / "i.csv"), "--protocol", "cross-dataset",
                                "-o", str(tmp_path / "x.json")])
     assert res.exit_code == 2 and "needs --test-index" in res.output
+
+
+def test_split_file_is_not_replaced_silently_and_bad_json_is_named(tmp_path):
+    from thg.errors import OutputExistsError
+
+    path = protocol.write_split(protocol.split_iid(corpus(), seed=1), tmp_path / "iid.json")
+    before = path.read_text()
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        protocol.write_split(protocol.split_iid(corpus(), seed=2), path)
+    assert path.read_text() == before
+    protocol.write_split(protocol.split_iid(corpus(), seed=2), path, overwrite=True)
+    assert protocol.read_split(path).seed == 2
+    (tmp_path / "torn.json").write_text('{"schema": ')
+    with pytest.raises(InputError, match="torn.json: thg split file is not valid JSON"):
+        protocol.read_split(tmp_path / "torn.json")

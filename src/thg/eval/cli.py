@@ -281,7 +281,9 @@ def index_command(dataset, root, output) -> None:
 @click.option("--max-test", type=click.IntRange(1), default=None, help="cross-dataset: sample at most this many clips.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="Split JSON file to write.")
-def split_command(index, protocol_name, test_index, fraction, per_emotion, shots, max_test, seed, output) -> None:
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+def split_command(index, protocol_name, test_index, fraction, per_emotion, shots, max_test, seed, output,
+                  overwrite) -> None:
     """Write a test split of INDEX (from `thg eval index`) with its seed."""
     from thg.eval import datasets, protocol
 
@@ -299,7 +301,7 @@ def split_command(index, protocol_name, test_index, fraction, per_emotion, shots
     split.sources = {"index": protocol.file_source(index)}
     if test_index is not None:
         split.sources["test_index"] = protocol.file_source(test_index)
-    protocol.write_split(split, output)
+    protocol.write_split(split, output, overwrite=overwrite)
     c = split.counts()
     click.echo(f"{protocol_name} split (seed {seed}): {c['train']} train, {c['test']} test clips, "
                f"{c['test_speakers']} test speakers -> {output}")

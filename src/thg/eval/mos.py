@@ -262,13 +262,10 @@ class Rating:
 
 
 def load_key(path: str | os.PathLike) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: study key not found; it is written next to the page by `thg eval mos-page`")
-    key = json.loads(path.read_text(encoding="utf-8"))
-    if key.get("schema") != KEY_SCHEMA:
-        raise InputError(f"{path}: not a study key (schema {key.get('schema')!r}); use the .key.json of the page")
-    return key
+    from thg.io.output import read_json_document
+
+    return read_json_document(path, schema=KEY_SCHEMA, what="study key",
+                              hint="use the .key.json that `thg eval mos-page` writes next to the page")
 
 
 def load_ratings(paths: Iterable[str | os.PathLike], key: Mapping) -> list[Rating]:

@@ -143,22 +143,21 @@ def file_source(path: str | os.PathLike) -> dict:
     return {"path": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
-def write_split(split: Split, path: str | os.PathLike) -> Path:
+def write_split(split: Split, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write the split file atomically; an existing file is replaced only with ``overwrite``."""
+    from thg.io.output import atomic_output
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(json.dumps(split.to_dict(), indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_output(path, overwrite=overwrite) as tmp:
+        tmp.write_text(json.dumps(split.to_dict(), indent=1), encoding="utf-8")
     return path
 
 
 def read_split(path: str | os.PathLike) -> Split:
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: split file not found; make one with `thg eval split`")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("schema") != SCHEMA:
-        raise InputError(f"{path}: not a thg split file (schema {data.get('schema')!r}); make one with `thg eval split`")
+    from thg.io.output import read_json_document
+
+    data = read_json_document(path, schema=SCHEMA, what="thg split file", hint="make one with `thg eval split`")
     return Split(data["protocol"], data["seed"], data["params"], data["train"], data["test"], data["test_speakers"],
                  data.get("adaptation", {}), data.get("sources", {}))
 

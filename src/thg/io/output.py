@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -45,3 +46,19 @@ def atomic_output(path: str | os.PathLike, *, overwrite: bool = False) -> Iterat
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def read_json_document(path: str | os.PathLike, *, schema: str, what: str, hint: str) -> dict:
+    """Read a JSON file that names its ``schema``; a missing, malformed or foreign file is one
+    :class:`InputError` naming the file, what it should have been (``what``) and ``hint``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: {what} not found; {hint}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"{path}: {what} is not valid JSON ({e}); {hint}") from None
+    if not isinstance(data, dict) or data.get("schema") != schema:
+        found = data.get("schema") if isinstance(data, dict) else None
+        raise InputError(f"{path}: not a {what} (schema {found!r}); {hint}")
+    return data
