@@ -1,8 +1,21 @@
-"""The inside of an open mouth: cavity, upper and lower teeth, tongue, shading.
+"""The mouth: the photo's own lips, teeth fixed to the skull and the jaw, and a shaded cavity.
 
-The warp stretches the lips apart; what shows between them is painted here from a few colours
-measured on the portrait (lip colour, skin brightness), in a frame that follows the inner lip
-contours, so it opens, rounds and turns with the mouth.
+Three layers, all measured once on the portrait (:class:`MouthModel`) and composed per frame by
+:meth:`MouthModel.paint`:
+
+- the lip layer: the crop with whatever the photo shows between its lips (teeth, cavity) filled
+  with the photo's own lip texture, mirrored from the lip above and below, so that lips the warp
+  brings together meet as lips; where the photo's mouth was open a soft stomion line is drawn
+  where they meet;
+- the teeth: two RGBA patches in the photo's coordinates, upper and lower. Where the photo shows
+  teeth they are the photo's own; otherwise a row of individual teeth is synthesised with the
+  colour and white balance of the photo's sclera. Per frame the upper patch follows the head and
+  the lower one the jaw (affine maps from :meth:`thg.render.rig.Deformer.teeth_transforms`);
+- the cavity and tongue, shaded in the frame of the current opening (darker toward the back and
+  under the upper lip).
+
+Everything painted is blurred and grained like the photo and composited with an anti-aliased
+coverage of the inner lip contour, so no painted edge is harder than the photo's own edges.
 """
 
 from __future__ import annotations
@@ -14,143 +27,374 @@ import numpy as np
 
 from thg.features import landmarks as L
 
-
-@dataclass(frozen=True)
-class MouthColours:
-    lip: np.ndarray     # RGB float
-    teeth: np.ndarray   # RGB float
-    cavity: np.ndarray  # RGB float
-
-    @classmethod
-    def from_portrait(cls, image: np.ndarray, xy: np.ndarray) -> MouthColours:
-        """Measure lip colour and face brightness on the photo (``xy``: face-mesh points in image pixels)."""
-        lips, inside = _lip_masks(image, xy)
-        lip = image[lips].mean(0) if lips.any() else np.array([170.0, 90.0, 90.0])
-        face = np.zeros(image.shape[:2], np.uint8)
-        cv2.fillPoly(face, [np.round(xy[list(L.FACE_OVAL)]).astype(np.int32)], 1)
-        luma = float((image[face > 0].astype(np.float32) @ np.array([0.299, 0.587, 0.114])).mean()) if face.any() else 150.0
-        light = float(np.clip(luma / 165.0, 0.6, 1.08))
-        teeth = np.array([232.0, 222.0, 205.0]) * light
-        cavity = lip * np.array([0.42, 0.2, 0.2])
-        return cls(lip.astype(np.float32), teeth.astype(np.float32), cavity.astype(np.float32))
+OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo counts as showing its interior
 
 
-def _lip_masks(image: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(lip pixels, mouth-interior pixels: teeth, tongue, cavity) inside the outer lip contour.
-
-    Lips are the reddest pixels there; teeth are bright and grey, the cavity dark.
-    """
-    region = np.zeros(image.shape[:2], np.uint8)
-    outer = np.array(list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER[::-1][1:-1]))
-    cv2.fillPoly(region, [np.round(xy[outer]).astype(np.int32)], 1)
-    width = np.linalg.norm(xy[L.MOUTH_CORNERS[0], :2] - xy[L.MOUTH_CORNERS[1], :2])
-    grow = max(1, int(round(0.05 * width)))
-    region = cv2.dilate(region, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)).astype(bool)
-    if not region.any():
-        return region, region
-    rgb = image.astype(np.float32)
-    value = rgb.max(-1)
-    saturation = (value - rgb.min(-1)) / np.maximum(value, 1.0)
-    opening = np.zeros(image.shape[:2], np.uint8)
-    inner = np.array(list(L.LIPS_INNER_UPPER) + list(L.LIPS_INNER_LOWER[::-1][1:-1]))
-    cv2.fillPoly(opening, [np.round(xy[inner]).astype(np.int32)], 1)
-    interior = region & (opening.astype(bool)
-                         | (saturation < 0.6 * np.percentile(saturation[region], 85))
-                         | (value < 0.45 * np.percentile(value[region], 85)))
-    return region & ~interior, interior
-
-
-def clean_mouth(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """The photo with any visible teeth or mouth cavity painted over in lip colour (inpainted), so that
-    closing the lips shows lips; the opened mouth is painted fresh by :func:`paint_mouth`."""
-    _, interior = _lip_masks(image, xy)
-    if interior.sum() < 4:
-        return image
-    mask = cv2.dilate(interior.astype(np.uint8), np.ones((3, 3), np.uint8))
-    radius = max(2, int(0.03 * np.linalg.norm(xy[L.MOUTH_CORNERS[0], :2] - xy[L.MOUTH_CORNERS[1], :2])))
-    return cv2.inpaint(np.ascontiguousarray(image), mask, radius, cv2.INPAINT_TELEA)
-
-
-def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
-    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
+def _smoothstep(e0: float, e1: float, x):
+    t = np.clip((np.asarray(x, dtype=np.float32) - e0) / (e1 - e0), 0.0, 1.0)
     return t * t * (3 - 2 * t)
 
 
-def paint_mouth(frame: np.ndarray, upper: np.ndarray, lower: np.ndarray, colours: MouthColours) -> None:
-    """Paint the mouth interior into ``frame`` (in place) between the inner lip contours.
+def _poly_mask(shape: tuple[int, int], pts: np.ndarray) -> np.ndarray:
+    mask = np.zeros(shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(pts * 4).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=2)
+    return mask.astype(bool)
 
-    ``upper`` and ``lower`` are the 11 target points of the inner upper and lower lip, corner to corner.
+
+def _contours(xy: np.ndarray):
+    outer = xy[list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER[::-1][1:-1])]
+    inner = xy[list(L.LIPS_INNER_UPPER) + list(L.LIPS_INNER_LOWER[::-1][1:-1])]
+    return outer, inner
+
+
+def inner_gap(xy: np.ndarray) -> float:
+    """Centre inner-lip gap of a face-mesh point set, as a fraction of mouth width."""
+    up = xy[list(L.LIPS_INNER_UPPER[4:7]), 1].mean()
+    lo = xy[list(L.LIPS_INNER_LOWER[4:7]), 1].mean()
+    width = np.linalg.norm(xy[L.MOUTH_CORNERS[0], :2] - xy[L.MOUTH_CORNERS[1], :2])
+    return float(max(lo - up, 0.0) / max(width, 1e-6))
+
+
+def interior_mask(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Pixels of the photo's visible mouth interior (teeth, cavity); empty for a closed mouth.
+
+    The face mesh's inner contour, grown by a little where the pixels next to it are teeth-like
+    (paler and greyer than the lips) or cavity-like (much darker), never past the outer contour.
     """
-    c0, c1 = upper[0], upper[-1]
-    width = float(np.linalg.norm(c1 - c0))
-    if width < 4:
-        return
-    normal = np.array([c0[1] - c1[1], c1[0] - c0[0]]) / width  # points from the upper lip to the lower
-    gap = float((lower[5] - upper[5]) @ normal)
-    if gap < 0.8:  # closed, or lips pressed together
-        return
-    poly = np.vstack([upper, lower[::-1][1:-1]])
-    h, w = frame.shape[:2]
-    x0, y0 = np.floor(poly.min(0)).astype(int) - 2
-    x1, y1 = np.ceil(poly.max(0)).astype(int) + 3
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    if x1 - x0 < 2 or y1 - y0 < 2:
-        return
-    bw, bh = x1 - x0, y1 - y0
+    shape = image.shape[:2]
+    if inner_gap(xy) < OPEN_PHOTO_GAP:
+        return np.zeros(shape, bool)
+    outer, inner = _contours(xy)
+    width = float(np.linalg.norm(xy[L.MOUTH_CORNERS[0], :2] - xy[L.MOUTH_CORNERS[1], :2]))
+    opening = _poly_mask(shape, inner)
+    grow = max(1, int(round(0.07 * width)))
+    near = cv2.dilate(opening.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2)) > 0
+    lips_only = _poly_mask(shape, outer) & ~near
+    rgb = image.astype(np.float32)
+    value = rgb.max(-1)
+    sat = (value - rgb.min(-1)) / np.maximum(value, 1.0)
+    if lips_only.sum() < 8:
+        return opening
+    lip_sat, lip_val = float(np.median(sat[lips_only])), float(np.median(value[lips_only]))
+    like = (sat < 0.6 * lip_sat) & (value > 0.75 * lip_val) | (value < 0.45 * lip_val)
+    # grow up (teeth under the upper lip) and to the corners, not down onto the lower lip's highlight
+    lower = xy[list(L.LIPS_INNER_LOWER), :2]
+    ys = np.arange(shape[0])[:, None]
+    floor = np.interp(np.arange(shape[1]), lower[:, 0], lower[:, 1], left=-1, right=-1)[None, :]
+    mask = opening | (near & like & _poly_mask(shape, outer) & (ys <= floor + 0.5))
+    k = np.ones((3, 3), np.uint8)
+    mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, k)
+    return cv2.dilate(mask, k).astype(bool)   # one more pixel: the lip edge blends into the teeth
 
-    # anti-aliased coverage of the opening (4x sub-pixel precision)
-    alpha = np.zeros((bh, bw), np.uint8)
-    cv2.fillPoly(alpha, [np.round((poly - [x0, y0]) * 4).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=2)
-    alpha = alpha.astype(np.float32) / 255.0
-    if not alpha.any():
-        return
 
-    # mouth frame: s across (0 right corner .. 1 left corner), d down from the upper lip in pixels
-    axis = (c1 - c0) / width
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    rel = np.stack([xs - c0[0], ys - c0[1]], -1)
-    s = np.clip(rel @ axis / width, 0, 1)
-    n = rel @ normal
-    su = ((upper - c0) @ axis) / width
-    sl = ((lower - c0) @ axis) / width
-    n_up = np.interp(s, su, (upper - c0) @ normal)
-    n_lo = np.interp(s, sl, (lower - c0) @ normal)
-    d = n - n_up                      # pixels below the upper lip
-    local_gap = np.maximum(n_lo - n_up, 1e-3)
-    across = np.clip(np.sin(np.pi * s), 0, 1)  # 0 at the corners, 1 in the middle
+def fill_with_lips(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``image`` with the ``mask`` pixels replaced, column by column, by the lip rows mirrored from
+    just above (upper half of the hole) and just below (lower half): real lip texture, no blur."""
+    out = image.copy()
+    h = image.shape[0]
+    for x in np.flatnonzero(mask.any(0)):
+        rows = np.flatnonzero(mask[:, x])
+        runs = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+        for run in runs:
+            a, b = int(run[0]), int(run[-1])
+            n = b - a + 1
+            half = (n + 1) // 2
+            up = np.clip(a - 1 - np.arange(half), 0, h - 1)
+            lo = np.clip(b + 1 + np.arange(n - half), 0, h - 1)
+            out[a: a + half, x] = image[up, x]
+            out[a + half: b + 1, x] = image[lo[::-1], x]
+    # the two mirrored halves meet mid-hole: soften that line a little
+    soft = cv2.GaussianBlur(out, (0, 0), 0.8)
+    m = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.8)[..., None]
+    return (out * (1 - 0.5 * m) + soft * 0.5 * m).astype(image.dtype)
 
-    def shaded(colour: np.ndarray, light: np.ndarray) -> np.ndarray:
-        """Shadows inside a mouth are warm: shade toward the cavity colour, not toward grey."""
-        return colours.cavity * (1 - light[..., None]) + colour * light[..., None]
 
-    depth = 0.55 + 0.45 * across ** 0.7  # corners recede into shadow
-    img = np.empty((bh, bw, 3), np.float32)
-    img[:] = colours.cavity
-    # tongue: a soft dome rising from the lower lip
-    tongue_h = np.clip(0.42 * local_gap - 0.04 * width, 0, None) * across ** 1.5
-    tongue = _smoothstep(-1.0, 1.0, (d - (local_gap - tongue_h)))
-    tongue_col = colours.lip * 0.72 + np.array([8.0, 0.0, 0.0])
-    img = img * (1 - tongue[..., None]) + tongue_col * tongue[..., None]
-    # lower teeth: only a wide-open jaw shows their edge, in the middle, in the lower lip's shadow
-    low_h = 0.05 * width * _smoothstep(0.3 * width, 0.55 * width, gap) * across ** 2
-    lower_teeth = _smoothstep(-0.8, 0.8, d - (local_gap - low_h)) * (low_h > 0.5)
-    img = img * (1 - lower_teeth[..., None]) + shaded(colours.teeth, np.full_like(s, 0.6)) * lower_teeth[..., None]
-    # upper teeth: hang from the upper lip, shorter toward the corners
-    teeth_h = np.minimum(0.16 * width, 0.6 * gap) * across ** 0.6
-    upper_teeth = 1 - _smoothstep(-0.7, 0.7, d - teeth_h)
-    # gaps between incisors and canines: faint darker lines
-    seams = np.zeros_like(s)
-    for pos in (0.5, 0.39, 0.61, 0.29, 0.71):
-        seams = np.maximum(seams, np.exp(-((s - pos) * width) ** 2 / 0.5))
-    tooth_light = (1 - 0.12 * seams) * (1 - 0.2 * _smoothstep(0.4, 1.0, d / np.maximum(teeth_h, 1e-3)))
-    tooth_light *= 0.8 + 0.2 * _smoothstep(0.0, 1.5, d)  # the upper lip shades the top of the teeth
-    tooth_light *= depth                                  # and the corners are darker
-    img = img * (1 - upper_teeth[..., None]) + shaded(colours.teeth, tooth_light) * upper_teeth[..., None]
-    img *= (0.6 + 0.4 * depth)[..., None] * (1 - upper_teeth[..., None]) + upper_teeth[..., None]
-    # soft occlusion along the lips
-    edge = np.minimum(d, n_lo - n) / 1.5
-    img *= (0.85 + 0.15 * _smoothstep(0.0, 1.0, edge))[..., None]
+def sclera_colour(image: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
+    """Mean RGB of the whites of both eyes (the photo's own white balance), or None if not seen.
 
-    region = frame[y0:y1, x0:x1].astype(np.float32)
-    a = alpha[..., None]
-    frame[y0:y1, x0:x1] = np.clip(region * (1 - a) + img * a, 0, 255).astype(np.uint8)
+    Inside each lid contour, outside the iris; the brightest 5 % (catchlights, glasses glare) and
+    the darker half (lashes, iris edge, shadow) are left out."""
+    shape = image.shape[:2]
+    mask = np.zeros(shape, bool)
+    for upper, lower, iris in ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_IRIS),
+                               (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_IRIS)):
+        eye = _poly_mask(shape, xy[list(upper) + list(lower[::-1][1:-1])])
+        c = xy[iris[0]]
+        r = 1.15 * float(np.linalg.norm(xy[list(iris[1:])] - c, axis=1).mean())
+        yy, xx = np.mgrid[: shape[0], : shape[1]]
+        mask |= eye & ((xx - c[0]) ** 2 + (yy - c[1]) ** 2 > r * r)
+    if mask.sum() < 6:
+        return None
+    px = image[mask].astype(np.float32)
+    luma = px @ np.array([0.299, 0.587, 0.114], np.float32)
+    keep = (luma >= np.percentile(luma, 50)) & (luma <= np.percentile(luma, 95))
+    if keep.sum() < 3:
+        return None
+    return px[keep].mean(0)
+
+
+def _grain(image: np.ndarray, mask: np.ndarray) -> float:
+    """Noise level of the photo: robust std of its high frequencies over ``mask`` (skin)."""
+    g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    hp = g - cv2.GaussianBlur(g, (0, 0), 1.0)
+    vals = hp[mask]
+    return float(1.4826 * np.median(np.abs(vals - np.median(vals)))) if vals.size else 1.0
+
+
+@dataclass
+class TeethPatch:
+    """An RGBA patch (float RGB 0-255, alpha 0-1) at ``origin`` (x, y) in the crop's source coordinates."""
+
+    rgb: np.ndarray
+    alpha: np.ndarray
+    origin: tuple[int, int]
+
+
+def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray, base: np.ndarray,
+               edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Colour and coverage of a row of teeth over the mouth frame (s 0..1 across, d px below its top).
+
+    ``edges`` are the tooth boundaries in s; each tooth is lit like a rounded surface, its
+    boundaries darker (not lines: a smooth dip), its biting edge slightly translucent, each a
+    little shorter than its neighbour toward the corners."""
+    k = np.clip(np.searchsorted(edges, s) - 1, 0, len(edges) - 2)
+    left, right = edges[k], edges[k + 1]
+    u = np.clip((s - left) / np.maximum(right - left, 1e-6), 0, 1)   # 0..1 across one tooth
+    tooth_w = (right - left) * width_px
+    roundness = np.sin(np.pi * u) ** 0.35                             # lit in the middle of each tooth
+    dip = 1 - 0.12 * np.exp(-((np.minimum(u, 1 - u) * tooth_w) ** 2) / 1.2)
+    centre = np.abs(s - 0.5) * 2
+    tooth_len = length * (1 - 0.12 * (k % 2) * (centre > 0.1)) * (1 - 0.1 * np.abs(u - 0.5) ** 2)
+    cover = 1 - _smoothstep(-0.6, 0.6, d - tooth_len)
+    translucent = _smoothstep(0.6, 1.0, d / np.maximum(tooth_len, 1e-3))
+    light = (0.82 + 0.18 * roundness) * dip * (1 - 0.25 * translucent)
+    light *= 1 - 0.55 * centre ** 2.2                                  # the arch turns away into shadow
+    rgb = base * light[..., None]
+    rgb = rgb * (1 - 0.2 * translucent[..., None]) + (base.mean() * np.array([0.8, 0.82, 0.86]) * light[..., None]) * 0.2 * translucent[..., None]
+    return rgb, cover
+
+
+def _arch_edges(n_visible: float = 0.5) -> np.ndarray:
+    """Tooth boundaries across the mouth (s, 0..1) for the front teeth of a dental arch seen from
+    the front: central and lateral incisors, canines, premolars; widths along the arch (mm) are
+    projected onto a circle, so the teeth narrow toward the corners."""
+    widths = np.array([8.5, 6.6, 7.6, 7.0, 6.6, 8.0])                   # from the midline outward
+    arc = np.concatenate([[0], np.cumsum(widths)])
+    radius = 26.0
+    x = radius * np.sin(np.minimum(arc / radius, np.pi / 2))           # projected half-positions
+    x = x / 25.0 * n_visible                                           # mouth half-width ~ 25 mm
+    return np.concatenate([0.5 - x[::-1], 0.5 + x[1:]])
+
+
+def _extend_up(image: np.ndarray, mask: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """The masked pixels of each column continued ``rows`` further up with that column's top pixel,
+    darkened (the teeth reaching up under a lifting upper lip); returns (image, grown mask)."""
+    out, grown = image.copy(), mask.copy()
+    for x in np.flatnonzero(mask.any(0)):
+        top = int(np.flatnonzero(mask[:, x])[0])
+        a = max(top - rows, 0)
+        out[a:top, x] = image[top, x] * np.linspace(0.75, 1.0, top - a)[:, None]
+        grown[a:top, x] = True
+    return out, grown
+
+
+class MouthModel:
+    """What the mouth of one portrait looks like, measured once (crop coordinates)."""
+
+    def __init__(self, crop: np.ndarray, xy: np.ndarray) -> None:
+        self.xy = xy
+        outer, inner = _contours(xy)
+        shape = crop.shape[:2]
+        c0, c1 = xy[L.MOUTH_CORNERS[0], :2], xy[L.MOUTH_CORNERS[1], :2]
+        self.width = float(np.linalg.norm(c1 - c0))
+        self.photo_gap = inner_gap(xy)
+        interior = interior_mask(crop, xy)
+        self.photo_open = float(_smoothstep(OPEN_PHOTO_GAP, 2 * OPEN_PHOTO_GAP, self.photo_gap))
+        self.lip_layer = fill_with_lips(crop, interior) if interior.any() else crop
+        lips = _poly_mask(shape, outer) & ~cv2.dilate(interior.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        self.lip = crop[lips].astype(np.float32).mean(0) if lips.sum() > 4 else np.array([170.0, 95, 90], np.float32)
+        face = _poly_mask(shape, xy[list(L.FACE_OVAL)]) & ~_poly_mask(shape, outer)
+        self.grain = float(np.clip(0.6 * _grain(crop, face), 0.2, 4.0))
+        skin = crop[face].astype(np.float32).mean(0) if face.any() else np.array([180.0, 150, 130], np.float32)
+        # teeth: ivory in the photo's white balance (the skin's cast, and the sclera's where it is
+        # seen clearly), about as bright as the sclera, in the mouth's shade
+        ivory = 235.0 * (skin / max(float(skin.max()), 1.0)) ** 0.35 * np.array([1.0, 0.98, 0.93])
+        white = sclera_colour(crop, xy)
+        if white is not None and white.mean() > 0.8 * skin.mean() and white.max() - white.min() < 0.25 * white.max():
+            ivory = 0.5 * ivory + 0.5 * white * np.array([1.0, 0.97, 0.9]) * (235.0 / max(float(white.max()), 1.0))
+        self.teeth_colour = np.clip(ivory * 0.92, 0, 255).astype(np.float32)
+        self.cavity = (self.lip * np.array([0.30, 0.13, 0.13])).astype(np.float32)
+        self.tongue = (self.lip * np.array([0.78, 0.50, 0.50]) + np.array([12.0, 0, 0])).astype(np.float32)
+        self.upper, self.lower = self._teeth(crop, interior)
+        rng = np.random.default_rng(0)
+        self._noise = rng.standard_normal((shape[0], shape[1])).astype(np.float32)
+
+    # -- teeth -----------------------------------------------------------------------------------
+    def _frame(self, x0: int, y0: int, w: int, h: int):
+        """Mouth-frame coordinates of a box of source pixels: s across (0..1, corner to corner) and
+        the inner upper / lower lip offsets along the normal at each s."""
+        xy = self.xy
+        c0, c1 = xy[L.MOUTH_CORNERS[0], :2], xy[L.MOUTH_CORNERS[1], :2]
+        axis = (c1 - c0) / self.width
+        normal = np.array([-axis[1], axis[0]])
+        ys, xs = np.mgrid[y0: y0 + h, x0: x0 + w].astype(np.float32)
+        rel = np.stack([xs - c0[0], ys - c0[1]], -1)
+        s = rel @ axis / self.width
+        n = rel @ normal
+        up, lo = xy[list(L.LIPS_INNER_UPPER), :2], xy[list(L.LIPS_INNER_LOWER), :2]
+        n_up = np.interp(s, (up - c0) @ axis / self.width, (up - c0) @ normal)
+        n_lo = np.interp(s, (lo - c0) @ axis / self.width, (lo - c0) @ normal)
+        return s, n, n_up, n_lo
+
+    def _teeth(self, crop: np.ndarray, interior: np.ndarray) -> tuple[TeethPatch, TeethPatch]:
+        mw = self.width
+        pts = self.xy[list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER), :2]
+        x0, y0 = np.floor(pts.min(0) - 0.15 * mw).astype(int)
+        x1, y1 = np.ceil(pts.max(0) + 0.15 * mw).astype(int)
+        x0, y0 = max(x0, 0), max(y0, 0)
+        x1, y1 = min(x1, crop.shape[1]), min(y1, crop.shape[0])
+        s, n, n_up, n_lo = self._frame(x0, y0, x1 - x0, y1 - y0)
+        inside = (s > 0) & (s < 1)
+        edges = _arch_edges()
+        centre = np.clip(np.abs(s - 0.5) * 2, 0, 1)
+        arch_drop = 0.10 * mw * centre ** 2                          # the row curves up toward the corners
+        # upper teeth hang from the closed-lip line; the part above it stays under the upper lip
+        d_up = n - (n_up - 0.15 * mw) + arch_drop * 0
+        up_len = 0.15 * mw + 0.11 * mw * (1 - centre ** 2) - arch_drop
+        up_rgb, up_a = _tooth_row(mw, up_len, s, d_up, self.teeth_colour, edges)
+        # lower teeth: their biting edge just above the lower lip line, moving with the jaw
+        d_lo = n - (n_lo - 0.025 * mw + arch_drop)
+        lo_rgb, lo_a = _tooth_row(mw, np.full_like(s, 0.3 * mw), s, d_lo, self.teeth_colour * 0.9, edges)
+        up_a = up_a * inside * (d_up > -1)
+        lo_a = lo_a * inside * (d_lo > -1)
+        if interior.any():  # the photo's own teeth, where it shows them, instead of synthetic ones
+            own = _extend_up(crop[y0:y1, x0:x1].astype(np.float32), interior[y0:y1, x0:x1], int(round(0.08 * mw)))
+            mask = cv2.GaussianBlur(own[1].astype(np.float32), (0, 0), 0.7)
+            split = self._teeth_split(own[0], interior[y0:y1, x0:x1], s, n, n_up, n_lo)
+            below = _smoothstep(-1.0, 1.0, n - split)
+            up_rgb, lo_rgb = own[0], own[0].copy()
+            up_a, lo_a = mask * (1 - below), mask * below
+        return (TeethPatch(up_rgb.astype(np.float32), up_a.astype(np.float32), (x0, y0)),
+                TeethPatch(lo_rgb.astype(np.float32), lo_a.astype(np.float32), (x0, y0)))
+
+    def _teeth_split(self, own, interior, s, n, n_up, n_lo) -> np.ndarray:
+        """Where the photo's upper teeth end and its lower teeth begin (normal offset per pixel):
+        the darkest row of the middle of the opening between 45 % and 95 % of the gap, if that row
+        is clearly darker than the teeth; otherwise everything is upper teeth."""
+        mid = interior & (np.abs(s - 0.5) < 0.2)
+        if mid.sum() < 6:
+            return n_lo + 1e3
+        t = np.clip((n - n_up) / np.maximum(n_lo - n_up, 1e-3), 0, 1)
+        luma = own @ np.array([0.299, 0.587, 0.114], np.float32)
+        bins = np.linspace(0.0, 1.0, 21)
+        level = np.array([luma[mid & (t >= a) & (t < b)].mean() if (mid & (t >= a) & (t < b)).any() else np.nan
+                          for a, b in zip(bins[:-1], bins[1:])])
+        teeth = np.nanpercentile(level, 80) if np.isfinite(level).any() else 0
+        search = np.arange(9, 19)
+        cand = level[search]
+        if not np.isfinite(cand).any() or np.nanmin(cand) > 0.8 * teeth:
+            return n_lo + 1e3
+        k = search[int(np.nanargmin(cand))]
+        frac = (bins[k] + bins[k + 1]) / 2
+        return n_up + frac * (n_lo - n_up)
+
+    # -- per frame -------------------------------------------------------------------------------
+    def paint(self, frame: np.ndarray, upper: np.ndarray, lower: np.ndarray,
+              upper_map: np.ndarray, lower_map: np.ndarray) -> None:
+        """Paint the interior of the opening bounded by the target inner lip contours ``upper`` and
+        ``lower`` (11 points each, corner to corner) into ``frame`` in place; ``upper_map`` and
+        ``lower_map`` are 2×3 affine maps from source to target of the upper and lower teeth."""
+        c0, c1 = upper[0], upper[-1]
+        width = float(np.linalg.norm(c1 - c0))
+        if width < 4:
+            return
+        axis = (c1 - c0) / width
+        normal = np.array([-axis[1], axis[0]])
+        gaps = (lower - upper) @ normal
+        gap = float(gaps[4:7].mean())
+        poly = np.vstack([upper, lower[::-1][1:-1]])
+        h, w = frame.shape[:2]
+        x0, y0 = np.maximum(np.floor(poly.min(0)).astype(int) - 3, 0)
+        x1, y1 = np.minimum(np.ceil(poly.max(0)).astype(int) + 4, [w, h])
+        if x1 - x0 < 3 or y1 - y0 < 3:
+            return
+        if gap < 0.6:
+            self._stomion(frame, upper, lower, width, (x0, y0, x1, y1))
+            return
+        bw, bh = x1 - x0, y1 - y0
+        alpha = np.zeros((bh, bw), np.uint8)
+        cv2.fillPoly(alpha, [np.round((poly - [x0, y0]) * 8).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=3)
+        alpha = alpha.astype(np.float32) / 255.0
+        if not alpha.any():
+            return
+
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        rel = np.stack([xs - c0[0], ys - c0[1]], -1)
+        s = rel @ axis / width
+        n = rel @ normal
+        n_up = np.interp(s, (upper - c0) @ axis / width, (upper - c0) @ normal)
+        n_lo = np.interp(s, (lower - c0) @ axis / width, (lower - c0) @ normal)
+        local = np.maximum(n_lo - n_up, 1e-3)
+        d = n - n_up
+        across = np.clip(np.sin(np.pi * np.clip(s, 0, 1)), 0, 1)
+
+        # cavity: dark at the back, a little light on the mucosa next to the lips, darker at the corners
+        from_lips = np.minimum(d, n_lo - n)
+        depth = _smoothstep(0.0, 0.35 * max(gap, 1.0), from_lips)
+        shade = (1.0 - 0.45 * depth) * (0.55 + 0.45 * across ** 0.8)
+        img = self.cavity * (0.9 + 1.1 * (1 - depth))[..., None] * shade[..., None]
+        # tongue: a dome rising from the floor of the mouth, seen on open vowels
+        tongue_h = np.clip(0.45 * local - 0.05 * width, 0, None) * across ** 1.6
+        t_cover = _smoothstep(-1.0, 1.0, d - (local - tongue_h))
+        t_light = 0.6 + 0.4 * _smoothstep(0.0, 0.5 * max(gap, 1.0), (local - d))  # its tip is lit
+        tongue = self.tongue * (t_light * (0.6 + 0.4 * across))[..., None]
+        img = img * (1 - t_cover[..., None]) + tongue * t_cover[..., None]
+        # teeth: lower behind the upper, both in the shadow of the lips near them
+        for patch, amap, lip_shadow in ((self.lower, lower_map, n_lo - n), (self.upper, upper_map, d)):
+            rgb, a = self._place(patch, amap, (x0, y0, bw, bh))
+            a = a * (0.55 + 0.45 * across ** 0.5)
+            dim = 0.7 + 0.3 * _smoothstep(0.0, 0.12 * width, lip_shadow)
+            img = img * (1 - a[..., None]) + rgb * dim[..., None] * a[..., None]
+
+        # the photo's blur and grain, and a soft occlusion line along the lips
+        img = cv2.GaussianBlur(img, (0, 0), 0.55)
+        img += self.grain * self._noise[y0:y1, x0:x1][..., None]
+        img *= (0.8 + 0.2 * _smoothstep(0.0, 1.6, from_lips))[..., None]
+        a = cv2.GaussianBlur(alpha, (0, 0), 0.45)[..., None]
+        region = frame[y0:y1, x0:x1].astype(np.float32)
+        frame[y0:y1, x0:x1] = np.clip(region * (1 - a) + img * a, 0, 255).astype(np.uint8)
+
+    def _place(self, patch: TeethPatch, amap: np.ndarray, box: tuple[int, int, int, int]):
+        """The patch moved by ``amap`` (source -> target crop coordinates) into ``box`` (x, y, w, h)."""
+        bx, by, bw, bh = box
+        px, py = patch.origin
+        m = amap.astype(np.float64).copy()
+        m[:, 2] += m[:, 0] * px + m[:, 1] * py - [bx, by]
+        rgba = np.dstack([patch.rgb, patch.alpha * 255.0]).astype(np.float32)
+        out = cv2.warpAffine(rgba, m, (bw, bh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        return out[..., :3], out[..., 3] / 255.0
+
+    def _stomion(self, frame, upper, lower, width, box) -> None:
+        """Where lips that the photo shows apart are brought together: a soft dark line along their
+        meeting, darkest in the middle of each half, fading at the corners."""
+        if self.photo_open <= 0:
+            return  # a closed-mouth photo keeps its own line
+        x0, y0, x1, y1 = box
+        mid = (upper + lower) / 2
+        ts = np.linspace(0, 1, 4 * len(mid))
+        k = np.linspace(0, len(mid) - 1, len(ts))
+        curve = np.column_stack([np.interp(k, np.arange(len(mid)), mid[:, 0]),
+                                 np.interp(k, np.arange(len(mid)), mid[:, 1])])
+        line = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.polylines(line, [np.round((curve - [x0, y0]) * 8).astype(np.int32)], False, 255,
+                      thickness=max(1, int(round(0.02 * width))), lineType=cv2.LINE_AA, shift=3)
+        sigma = max(0.5, 0.012 * width)
+        weight = cv2.GaussianBlur(line.astype(np.float32) / 255.0, (0, 0), sigma)
+        weight /= max(float(weight.max()), 1e-6)
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        c0, c1 = upper[0], upper[-1]
+        s = np.clip(((xs - c0[0]) * (c1 - c0)[0] + (ys - c0[1]) * (c1 - c0)[1]) / width ** 2, 0, 1)
+        weight *= _smoothstep(0.0, 0.12, np.minimum(s, 1 - s)) * 0.55 * self.photo_open
+        region = frame[y0:y1, x0:x1].astype(np.float32)
+        dark = self.lip * 0.42
+        frame[y0:y1, x0:x1] = np.clip(region * (1 - weight[..., None]) + dark * weight[..., None], 0, 255).astype(np.uint8)

@@ -12,8 +12,12 @@ import numpy as np
 
 from thg.features import landmarks as L
 from thg.features.face import FaceGeometry
-from thg.render.mouth import MouthColours, clean_mouth, paint_mouth
+from thg.render.eyes import Eyelids
+from thg.render.mouth import MouthModel
+from thg.motion.track import CHANNEL_NAMES
 from thg.render.rig import Deformer, FaceRig
+
+_BLINK_R, _BLINK_L = CHANNEL_NAMES.index("blink_r"), CHANNEL_NAMES.index("blink_l")
 from thg.render.warp import MeshWarper
 
 
@@ -27,7 +31,7 @@ class Renderer(Protocol):
 
 
 class MeshWarpRenderer:
-    """Dense mesh warp of the photo, a painted mouth interior, eyelids that close over the eyes.
+    """Dense mesh warp of the photo, the photo's own or synthesised teeth, eyelids that close over the eyes.
 
     Only a square around the face (the rig's crop) is warped; its border stays fixed, so the
     animated region blends into the untouched photo without a seam. ``step`` is the coarseness of
@@ -47,10 +51,11 @@ class MeshWarpRenderer:
         self.warper = MeshWarper(self.rig.size, self.rig.triangles, step, detail=self.rig.detail_regions(),
                                  source=self.rig.points[:, :2])
         x0, y0, x1, y1 = self.rig.crop
-        xy = face.xy - [x0, y0]
-        self.crop = clean_mouth(np.ascontiguousarray(self.portrait[y0:y1, x0:x1]), xy)
+        self.mouth = MouthModel(np.ascontiguousarray(self.portrait[y0:y1, x0:x1]), face.xy - [x0, y0])
+        self.crop = self.mouth.lip_layer
+        self.eyelids = Eyelids(self.crop, face.xy - [x0, y0])
+        self._texture = self.crop.copy()  # the crop with closing lids painted on, per frame
         self.source_xy = self.rig.points[:, :2].astype(np.float32)
-        self.colours = MouthColours.from_portrait(portrait, face.xy)
         self._inner_upper = np.array(L.LIPS_INNER_UPPER)
         self._inner_lower = np.array(L.LIPS_INNER_LOWER)
         self._ready = True
@@ -58,8 +63,15 @@ class MeshWarpRenderer:
     def render_crop(self, channels: np.ndarray) -> np.ndarray:
         """The animated crop alone (what the speed target is measured on)."""
         target = self.deformer.targets(channels)
-        crop = self.warper.warp(self.crop, self.source_xy, target)
-        paint_mouth(crop, target[self._inner_upper], target[self._inner_lower], self.colours)
+        blinks = (float(channels[_BLINK_R]), float(channels[_BLINK_L]))
+        texture = self.crop
+        if max(blinks) > 0.01:
+            texture = self._texture
+            np.copyto(texture, self.crop)
+            self.eyelids.close(texture, self.crop, blinks)
+        crop = self.warper.warp(texture, self.source_xy, target)
+        self.mouth.paint(crop, target[self._inner_upper], target[self._inner_lower],
+                         *self.deformer.teeth_transforms(channels))
         return crop
 
     def render(self, channels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

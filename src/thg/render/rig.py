@@ -24,7 +24,7 @@ IRIS_CENTRES = (L.RIGHT_IRIS[0], L.LEFT_IRIS[0])
 RING_SCALES = (1.25, 1.6)     # anchor rings around the face oval, as multiples of its radius
 RING_HEAD_WEIGHT = (1.0, 0.45)  # how much of the head motion each ring follows (hair moves with the head)
 CROP_SCALE = 2.6               # crop side / face size
-SEAL = 0.04                    # overlap of closed lips, fraction of mouth width
+UPPER_SHARE = 0.2              # share of an opening taken by the upper lip (the jaw takes the rest)
 
 _CH = {name: i for i, name in enumerate(CHANNEL_NAMES)}
 
@@ -221,6 +221,7 @@ class Deformer:
             self.brows.append((w, np.clip(inner_w, 0, 1), np.sign((xy[list(inner)].mean(0) - centre) @ u)))
         self.face_centre = np.array([*xy[list(L.FACE_OVAL)].mean(0), p[:N_MESH, 2].mean() + 0.5 * self.io * 2])
         self.face_size = float(np.ptp(xy[list(L.FACE_OVAL)], axis=0).max())
+        self.teeth_z = float(p[list(L.LIPS_OUTER_UPPER), 2].mean() + 0.15 * self.mw)  # behind the lips
 
     # -----------------------------------------------------------------------------------------
     def targets(self, m: np.ndarray) -> np.ndarray:
@@ -233,16 +234,36 @@ class Deformer:
         xy = self.src[:, :2] + du[:, None] * self.u + dv[:, None] * self.v
         return self._pose(m, np.column_stack([xy, self.src[:, 2]]))
 
+    @staticmethod
+    def _opening(m: np.ndarray) -> float:
+        """The inner-lip gap to draw (fraction of mouth width)."""
+        return max(float(m[_CH["mouth_open"]]), 0.0)
+
+    def jaw_drop(self, m: np.ndarray) -> float:
+        """How far (pixels, along the face's down axis) the jaw moves from the photo for ``m``."""
+        return (1 - UPPER_SHARE) * (self._opening(m) - self.src_gap) * self.mw
+
+    def teeth_transforms(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """2×3 affine maps (source -> target crop pixels) of the upper teeth, which are fixed to
+        the skull, and of the lower teeth, which move with the jaw: the head pose applied to the
+        plane of the teeth (just behind the lips), the lower one after the jaw's drop."""
+        rot, c, shift = self._rotation(m)
+        z = self.teeth_z
+        maps = []
+        for drop in (0.0, self.jaw_drop(m)):
+            lin = rot[:2, :2]
+            t = rot[:2, 2] * (z - c[2]) + c[:2] - lin @ c[:2] + shift + lin @ (drop * self.v)
+            maps.append(np.column_stack([lin, t]).astype(np.float32))
+        return maps[0], maps[1]
+
     def _mouth(self, m: np.ndarray, du: np.ndarray, dv: np.ndarray) -> None:
         mw = self.mw
-        opening = max(float(m[_CH["mouth_open"]]), 0.0)
+        opening = self._opening(m)
         rnd = float(np.clip(m[_CH["mouth_round"]], 0, 1))
-        wide = float(m[_CH["mouth_wide"]]) - 0.3 * rnd
+        wide = float(m[_CH["mouth_wide"]]) - 0.15 * rnd
         smile = float(m[_CH["smile"]])
-        # the opening is shared: the jaw drops, the upper lip lifts a little. Closed lips press
-        # together (a small overlap) so that teeth visible in the photo disappear.
-        up_share = 0.2
-        opening = opening - SEAL * (1 - float(_smoothstep(0.0, 0.08, np.array(opening))))
+        # the opening is shared: the jaw drops, the upper lip lifts a little
+        up_share = UPPER_SHARE
         delta = (opening - self.src_gap) * mw
         prof = self.prof ** (1.0 - 0.5 * rnd)  # rounder opening for rounded lips
         dv += np.where(self.lower_lip, prof * (1 - up_share) * delta, self.jaw * (1 - up_share) * delta)
@@ -254,20 +275,16 @@ class Deformer:
         # protrusion of rounded lips
         dv -= self.upper_lip * rnd * 0.05 * mw * self.prof
         dv += self.lower_lip * rnd * 0.05 * mw * self.prof
-        du += wide * 0.5 * mw * np.clip(self.uh, -1.6, 1.6) * self.mouth_region
+        du += wide * 0.35 * mw * np.clip(self.uh, -1.6, 1.6) * self.mouth_region  # pursed lips stay full
         du += smile * 0.07 * mw * np.sign(self.uh) * self.corner
         dv -= smile * 0.10 * mw * self.corner
 
     def _eyes(self, m: np.ndarray, du: np.ndarray, dv: np.ndarray) -> None:
+        # closing lids are painted on the texture (thg.render.eyes); the mesh only opens them wider
         for (up, lo, crease, gap, iris), ch in zip(self.eyes, ("blink_r", "blink_l")):
-            b = float(np.clip(m[_CH[ch]], -0.4, 1.0))
-            move = b * 0.9 * gap if b > 0 else b * 0.35 * gap
-            dv[up] += move
-            dv[crease] += 0.45 * move
-            dv[lo] -= max(b, 0) * 0.1 * gap
-            # the iris centre joins the closing lids, else the fan around it keeps the iris visible
-            to_lower = float(((self.src[lo, :2] - self.src[iris, :2]) @ self.v).mean())
-            dv[iris] += max(b, 0) * (to_lower - 0.1 * float(gap.mean()))
+            b = float(np.clip(m[_CH[ch]], -0.4, 0.0))
+            dv[up] += b * 0.35 * gap
+            dv[crease] += 0.45 * b * 0.35 * gap
         for (*_, iris) in self.eyes:  # gaze moves the iris centres; the lids stay
             du[iris] += float(m[_CH["gaze_x"]]) * 0.18 * self.io
             dv[iris] += float(m[_CH["gaze_y"]]) * 0.08 * self.io
@@ -280,7 +297,8 @@ class Deformer:
             dv += inward * 0.07 * self.io * inner_w
             du += inward * 0.05 * self.io * toward_centre * inner_w
 
-    def _pose(self, m: np.ndarray, p: np.ndarray) -> np.ndarray:
+    def _rotation(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(3×3 rotation, the centre it turns about, the 2D shift in pixels) of the head for ``m``."""
         yaw, pitch, roll = np.radians([m[_CH["yaw"]], m[_CH["pitch"]], m[_CH["roll"]]])
         cy, sy = np.cos(yaw), np.sin(yaw)
         cp, sp = np.cos(pitch), np.sin(pitch)
@@ -288,10 +306,12 @@ class Deformer:
         ry = np.array([[cy, 0, -sy], [0, 1, 0], [sy, 0, cy]])
         rx = np.array([[1, 0, 0], [0, cp, -sp], [0, sp, cp]])
         rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
-        rot = rz @ rx @ ry
-        c = self.face_centre
+        shift = np.array([m[_CH["shift_x"]], m[_CH["shift_y"]]]) * self.face_size
+        return rz @ rx @ ry, self.face_centre, shift
+
+    def _pose(self, m: np.ndarray, p: np.ndarray) -> np.ndarray:
+        rot, c, shift = self._rotation(m)
         moved = (p - c) @ rot.T + c
-        moved[:, 0] += m[_CH["shift_x"]] * self.face_size
-        moved[:, 1] += m[_CH["shift_y"]] * self.face_size
+        moved[:, :2] += shift
         w = self.rig.head_weight[:, None]
         return (p[:, :2] + w * (moved[:, :2] - p[:, :2])).astype(np.float32)

@@ -1,0 +1,91 @@
+"""Blinks: the upper lid's skin comes down over the eye, its lash line at the edge.
+
+In an open eye the skin that covers a closed one is folded away under the crease, so a blink is
+not a squashed eye: the eyeball stays where it is and the lid slides over it. This is done on the
+photo's own texture, before the face is warped (so head motion applies to the lid as well): in a
+frame that follows each eye (``s`` along it, ``n`` down across it) the strip between a line above
+the eye and the lid's new edge is re-sampled from the strip between that line and the lid's own
+edge in the photo. The lash band keeps its width, the lid skin above it stretches (as it unfolds),
+and below the new edge the eye shows unchanged.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from thg.features import landmarks as L
+
+LASH = 0.07      # lash band at the lid edge, fraction of the eye's width
+UNFOLD = 1.3     # the stretched lid skin spans this many eye openings above the lid edge,
+BROW_ROOM = 0.5  # but at most this share of the way up to the brow (glasses frames, brows stay)
+
+
+class Eyelids:
+    """Closing lids of one portrait; ``xy`` are face-mesh points in the crop's pixels."""
+
+    def __init__(self, crop: np.ndarray, xy: np.ndarray) -> None:
+        self.eyes = [self._frame(crop.shape[:2], xy, upper, lower, brow) for upper, lower, brow in
+                     ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_BROW), (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_BROW))]
+
+    @staticmethod
+    def _frame(shape, xy, upper, lower, brow):
+        c0, c1 = xy[upper[0], :2].astype(np.float64), xy[upper[-1], :2].astype(np.float64)
+        width = float(np.linalg.norm(c1 - c0))
+        axis = (c1 - c0) / max(width, 1e-6)
+        normal = np.array([-axis[1], axis[0]])
+        if normal[1] < 0:
+            normal = -normal  # pointing down the face
+        def along(idx):
+            rel = xy[list(idx), :2] - c0
+            s, n = rel @ axis / max(width, 1e-6), rel @ normal
+            order = np.argsort(s)
+            return s[order], n[order]
+        su, nu = along(upper)
+        sl, nl = along(lower)
+        opening = float(np.max(np.interp(su, sl, nl) - nu))
+        lash = max(1.0, LASH * width)
+        brow_gap = float(np.mean(nu) - np.mean((xy[list(brow), :2] - c0) @ normal))
+        reach = max(min(UNFOLD * max(opening, 1.0) + lash, BROW_ROOM * brow_gap), lash + 1.0)
+        pts = np.vstack([xy[list(upper), :2], xy[list(lower), :2]])
+        x0, y0 = np.floor(pts.min(0) - [2, reach + 2]).astype(int)
+        x1, y1 = np.ceil(pts.max(0) + 3).astype(int)
+        x0, y0 = max(x0, 0), max(y0, 0)
+        x1, y1 = min(x1, shape[1]), min(y1, shape[0])
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        rel = np.stack([xs - c0[0], ys - c0[1]], -1)
+        s = rel @ axis / max(width, 1e-6)
+        n = rel @ normal
+        n_up = np.interp(s, su, nu)
+        n_lo = np.interp(s, sl, nl)
+        inside = ((s > 0) & (s < 1)).astype(np.float32)
+        return dict(box=(x0, y0, x1, y1), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
+                    n_lo=n_lo.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
+                    lash=lash, reach=reach)
+
+    def close(self, texture: np.ndarray, source: np.ndarray, amounts: tuple[float, float]) -> None:
+        """Paint lids closed by ``amounts`` (right, left; 0 open .. 1 shut) into ``texture`` (a copy
+        of ``source``, the photo's crop), in place."""
+        for eye, b in zip(self.eyes, amounts):
+            b = float(np.clip(b, 0.0, 1.0))
+            if b <= 0.01:
+                continue
+            x0, y0, x1, y1 = eye["box"]
+            n, n_up, n_lo = eye["n"], eye["n_up"], eye["n_lo"]
+            lash, reach = eye["lash"], eye["reach"]
+            # the new lid edge; at b = 1 a little past the lower lid so the eye is shut
+            edge = n_up + b * (n_lo - n_up) + b ** 4 * 0.6
+            top = n_up - reach
+            # source row for each target row: lash band kept, the skin above stretched
+            src = np.where(n > edge - lash, n - (edge - n_up),
+                           top + (n - top) * (n_up - lash - top) / np.maximum(edge - lash - top, 1e-3))
+            lid = ((n >= top) & (n <= edge)) * eye["inside"]
+            shift = (src - n) * lid
+            mx = eye["xs"] + shift * eye["normal"][0]
+            my = eye["ys"] + shift * eye["normal"][1]
+            patch = cv2.remap(source, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            # a soft (about one pixel) edge where the lid meets the eye, and at the eye's corners
+            a = np.clip(edge + 0.7 - n, 0, 1) * eye["inside"]
+            a = cv2.GaussianBlur(a, (0, 0), 0.6)[..., None]
+            region = texture[y0:y1, x0:x1]
+            texture[y0:y1, x0:x1] = (region * (1 - a) + patch * a + 0.5).astype(np.uint8)
