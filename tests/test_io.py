@@ -25,6 +25,45 @@ def test_image_formats_all_load_as_rgb8(tmp_path, portrait):
             assert np.array_equal(img, portrait), name
 
 
+def _save_with_orientation(path, pixels: np.ndarray, orientation: int) -> None:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    extra = {"tiffinfo": {0x0112: orientation}} if path.suffix == ".tif" else {"exif": exif}
+    Image.fromarray(pixels).save(path, quality=95, **extra)
+
+
+@pytest.mark.parametrize("suffix, orientation, stored_as", [
+    (".jpg", 6, "ROTATE_90"), (".jpg", 8, "ROTATE_270"), (".jpg", 3, "ROTATE_180"),
+    (".png", 6, "ROTATE_90"), (".webp", 6, "ROTATE_90"), (".tif", 6, "ROTATE_90")])
+def test_phone_photo_stored_sideways_loads_upright(tmp_path, portrait, suffix, orientation, stored_as):
+    from PIL import Image
+
+    upright = portrait[:, 60:460]  # not square, so a missed turn also shows in the shape
+    sideways = np.asarray(Image.fromarray(upright).transpose(getattr(Image.Transpose, stored_as)))
+    _save_with_orientation(tmp_path / f"phone{suffix}", sideways, orientation)
+    img = load_image(tmp_path / f"phone{suffix}")
+    assert img.shape == upright.shape
+    assert np.corrcoef(img.ravel(), upright.ravel())[0, 1] > 0.99
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("gray", [False, True])
+def test_every_exif_orientation_matches_pillow(tmp_path, portrait, orientation, gray):
+    import cv2
+    from PIL import Image, ImageOps
+
+    pixels = portrait[:300, :450]
+    if gray:
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+    _save_with_orientation(tmp_path / "o.jpg", pixels, orientation)
+    with Image.open(tmp_path / "o.jpg") as im:
+        expected = np.asarray(ImageOps.exif_transpose(im).convert("RGB")).astype(int)
+    img = load_image(tmp_path / "o.jpg")
+    assert img.shape == expected.shape and np.abs(img - expected).mean() < 2
+
+
 def test_truncated_image_is_a_clear_error(tmp_path, portrait_path):
     bad = tmp_path / "cut.png"
     bad.write_bytes(portrait_path.read_bytes()[:200])

@@ -11,6 +11,30 @@ from thg.errors import InputError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
+# EXIF Orientation (tag 274) -> how to turn the stored pixels upright, as array operations
+# (the same as Pillow's ImageOps.exif_transpose; np.rot90 turns counter-clockwise).
+_UPRIGHT = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.swapaxes(0, 1),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a[::-1, ::-1].swapaxes(0, 1),
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def _exif_orientation(path: str | os.PathLike) -> int:
+    """The EXIF Orientation still to apply to what OpenCV decoded: 1 (nothing) without the tag,
+    for TIFF (OpenCV's TIFF reader turns the pixels itself) or when Pillow cannot read the file."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return 1 if im.format == "TIFF" else int(im.getexif().get(0x0112, 1))
+    except (OSError, ValueError, SyntaxError):
+        return 1
+
 
 def to_rgb8(image: np.ndarray) -> np.ndarray:
     """Convert gray, RGBA, 16-bit or float images to contiguous RGB uint8."""
@@ -35,7 +59,8 @@ def to_rgb8(image: np.ndarray) -> np.ndarray:
 
 
 def load_image(path: str | os.PathLike) -> np.ndarray:
-    """Read a photo (JPEG, PNG, WebP, BMP, TIFF; gray, RGBA or 16-bit) as an H×W×3 RGB uint8 array."""
+    """Read a photo (JPEG, PNG, WebP, BMP, TIFF; gray, RGBA or 16-bit) as an H×W×3 RGB uint8 array,
+    turned upright by its EXIF orientation (phone photos are often stored sideways with a tag)."""
     import cv2
 
     path = Path(path)
@@ -50,6 +75,7 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
         img = img[:, :, ::-1]
     elif img.ndim == 3 and img.shape[2] == 4:
         img = img[:, :, [2, 1, 0, 3]]
+    img = _UPRIGHT.get(_exif_orientation(path), lambda a: a)(img)
     if min(img.shape[:2]) < 32:
         raise InputError(f"{path}: image is only {img.shape[1]}×{img.shape[0]} pixels; use a photo at least 128 px on each side")
     return to_rgb8(img)
