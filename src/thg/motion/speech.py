@@ -1,9 +1,27 @@
 """Speech-driven motion: timed phonemes + prosody -> a MotionTrack.
 
-Mouth: phoneme visemes on a 100 Hz time line, blended by a short Gaussian (coarticulation), gated
-by the speech's own loudness (closed in silence), bilabial closures enforced, then sampled at the
-video frame times. Life: blinks at a human rate, head motion and brows that follow prosody, all
-low-pass filtered so nothing jitters. Everything random comes from ``seed``.
+Mouth, evaluated at the video frame times:
+
+* coarticulation after Cohen and Massaro (1993): each viseme pulls the lips toward its target with a
+  dominance ``alpha * exp(-|t - centre| / T)`` whose reach ahead of the sound (``T = LEAD``,
+  anticipation) is longer than after it (``T = LAG``, carry-over); the shape is the dominance-weighted
+  mean of the targets. The lips move toward a sound before it starts, short sounds are undershot as in
+  fluent speech, and nothing jumps: every change is spread over tens of milliseconds.
+* loudness: the speech's activity scales the articulation (quiet sounds move the lips less) through a
+  gate blurred by ``GATE_BLUR``, so that it cannot pop either.
+* rest: pauses (frames ``PAUSE_MARGIN`` from any audible speech), the first and the last frame are an
+  exact neutral mouth (all mouth channels 0), reached along ``PAUSE_RAMP`` smoothstep ramps, as long
+  into speech as out of it, so that the openings keep their timing.
+* bilabial closures: a frame whose middle half the /p b m/ closure overlaps has the lips exactly
+  together; the opening comes down over ``APPROACH`` before and parts over ``RELEASE`` after (a
+  plosive release is the fastest opening of the lips); from a pause straight into a closure the lips
+  stay together. The mouth width keeps its coarticulated course through a closure.
+* rounding follows the same closure ramps as the opening and never exceeds ``ROUND_PER_OPEN`` times
+  the opening (/w/'s own ratio): lips shut or nearly shut are not rounded, so they cannot pinch;
+  /w/ and /u/ keep their rounding, their own small openings allow it.
+
+Life: blinks at a human rate, head motion and brows that follow prosody, all low-pass filtered so
+nothing jitters. Everything random comes from ``seed``.
 """
 
 from __future__ import annotations
@@ -15,9 +33,9 @@ import numpy as np
 from thg.errors import UsageError
 from thg.features.speech import Phoneme, Prosody
 from thg.motion.track import MotionTrack
-from thg.motion.visemes import visemes_of
+from thg.motion.visemes import Viseme, visemes_of
 
-FINE_RATE = 100.0  # Hz of the internal time line
+FINE_RATE = 100.0  # Hz of the time line on which audible speech is found
 
 
 def gaussian_filter1d(x: np.ndarray, sigma: float, axis: int = -1, mode: str = "nearest") -> np.ndarray:
@@ -61,40 +79,93 @@ class MotionStyle:
             raise UsageError("--expression-scale, --head-motion and --blink must not be negative")
 
 
-def mouth_curves(phonemes: list[Phoneme], duration: float, activity: np.ndarray | None = None,
-                 loudness: np.ndarray | None = None, phoneme_weight: float = 1.0
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[float, float]]]:
-    """(open, wide, round) on the 100 Hz time line, and the bilabial closure intervals (seconds).
+# coarticulation (see the module docstring)
+LEAD, LAG = 0.08, 0.05    # s: dominance decay before / after a viseme's centre (anticipation reaches further)
+REACH = 0.6               # s: dominance beyond this is below e^-7 of its peak and left out
+# rest and closures
+PAUSE_MARGIN = 0.06       # s: a frame this far from audible speech is a pause: lips at rest
+PAUSE_RAMP = 0.2          # s: rest <-> speech (5 frames at 25 fps: closed to wide open takes >= 3)
+APPROACH, RELEASE = 0.12, 0.07  # s: into / out of a bilabial closure (a release opens in 2 frames)
+BRIDGE = 0.12             # s: a pause and a bilabial closure this close keep the lips together between
+SPEECH_ACTIVITY = 0.1     # prosody activity below this is not speech, whatever the phonemes say
+GATE_BLUR = 0.05          # s: Gaussian sigma of the loudness gate (activity scales the articulation)
+ROUND_PER_OPEN = 15.0     # rounding <= 15 x opening: /w/ (0.9 at 0.06) is the roundest small opening
 
-    ``activity`` and ``loudness`` (0..1, on the same time line) gate and, with ``phoneme_weight`` < 1,
-    partly replace the phoneme shapes, so that speech the recogniser does not know still moves the lips.
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def _gaps(t: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Time from each of ``t`` to the next of the sorted ``points`` (0 on one) and since the one
+    before; inf where there is none."""
+    k = np.searchsorted(points, t)
+    return np.append(points, np.inf)[k] - t, t - np.insert(points, 0, -np.inf)[k]
+
+
+def _rest_envelope(t: np.ndarray, closed: np.ndarray, into: float, out_of: float) -> np.ndarray:
+    """0 on the ``closed`` frames, 1 away from them, smoothstep ramps ``into`` s long before each closed
+    run and ``out_of`` s after it."""
+    ahead, since = _gaps(t, t[closed])
+    return np.minimum(_smoothstep(ahead / into), _smoothstep(since / out_of))
+
+
+def _coarticulate(segments: list[tuple[float, float, Viseme]], t: np.ndarray) -> np.ndarray:
+    """(open, wide, round) at times ``t``: the dominance-weighted mean of the segments' targets."""
+    num, den = np.zeros((3, len(t))), np.zeros(len(t))
+    for start, end, vis in segments:
+        centre = (start + end) / 2
+        lo, hi = np.searchsorted(t, (centre - REACH, centre + REACH))
+        tau = t[lo:hi] - centre
+        d = vis.dominance * np.exp(np.where(tau < 0, tau / LEAD, -tau / LAG))
+        den[lo:hi] += d
+        num[:, lo:hi] += np.outer((vis.open, vis.wide, vis.round), d)
+    return num / np.maximum(den, 1e-12)  # no sound near: 0
+
+
+def mouth_curves(phonemes: list[Phoneme], n_frames: int, fps: float, activity: np.ndarray | None = None,
+                 loudness: np.ndarray | None = None, phoneme_weight: float = 1.0
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(open, wide, round) per video frame (sampled at the frame centres).
+
+    ``activity`` and ``loudness`` (0..1 per frame) decide what is audible and, with ``phoneme_weight``
+    < 1, partly replace the phoneme shapes, so that speech the recogniser does not know still moves the
+    lips.
     """
-    n = max(1, int(np.ceil(duration * FINE_RATE)))
-    curves = np.zeros((3, n))
-    closures = []
+    t = (np.arange(n_frames) + 0.5) / fps
+    fine = np.arange(int(np.ceil(n_frames / fps * FINE_RATE))) / FINE_RATE
+    audible = np.zeros(len(fine), bool)
+    segments, lips = [], np.zeros(n_frames, bool)
     for ph in phonemes:
-        a, b = int(ph.start * FINE_RATE), int(np.ceil(ph.end * FINE_RATE))
         shapes = visemes_of(ph.symbol)
-        bounds = np.linspace(a, b, len(shapes) + 1).astype(int)
-        for vis, s0, s1 in zip(shapes, bounds[:-1], bounds[1:]):
-            curves[:, s0:s1] = np.array([vis.open, vis.wide, vis.round])[:, None]
-            if vis.closed:
-                mid, half = (ph.start + ph.end) / 2, max(0.3 * (ph.end - ph.start), 0.02)
-                closures.append((mid - half, mid + half))
-    sigma = 0.03 * FINE_RATE  # 30 ms coarticulation
-    curves = gaussian_filter1d(curves, sigma, axis=1, mode="nearest")
-    open_, wide, rnd = curves
+        if shapes:
+            audible[int(ph.start * FINE_RATE): int(np.ceil(ph.end * FINE_RATE))] = True
+        bounds = np.linspace(ph.start, ph.end, len(shapes) + 1)
+        for vis, a, b in zip(shapes, bounds[:-1], bounds[1:]):
+            segments.append((a, b, vis))
+            if vis.closed:  # the closure (middle 60 %, >= 40 ms) shuts each frame whose middle half it overlaps
+                mid, half = (a + b) / 2, max(0.3 * (b - a), 0.02)
+                i0, i1 = int(np.floor((mid - half) * fps - 0.75)) + 1, int(np.ceil((mid + half) * fps - 0.25))
+                lips[max(i0, 0): max(i1, 0)] = True
+    open_, wide, rnd = _coarticulate(segments, t)
     if loudness is not None and phoneme_weight < 1.0:
         open_ = phoneme_weight * open_ + (1 - phoneme_weight) * 0.32 * loudness
-    if activity is not None:
-        gate = np.clip(1.6 * activity, 0, 1)
+    if activity is not None:  # quiet sounds are articulated less; smoothed, so that it cannot pop
+        audible &= np.interp(fine, t, activity) > SPEECH_ACTIVITY
+        gate = gaussian_filter1d(np.clip(1.6 * activity, 0, 1), GATE_BLUR * fps)
         open_, wide, rnd = open_ * gate, wide * gate, rnd * gate
-    return open_, wide, rnd, closures
-
-
-def _frame_sample(curve: np.ndarray, n_frames: int, fps: float) -> np.ndarray:
-    t = (np.arange(n_frames) + 0.5) / fps
-    return np.interp(t * FINE_RATE, np.arange(len(curve)), curve)
+    pause = np.minimum(*_gaps(t, fine[audible])) >= PAUSE_MARGIN
+    pause[[0, -1]] = True
+    # from a pause straight into /p b m/ (or out of one into a pause) the lips stay together
+    shut = np.flatnonzero(pause | lips)
+    bridge = (np.diff(shut) > 1) & (np.diff(t[shut]) <= BRIDGE) & (pause[shut[:-1]] != pause[shut[1:]])
+    for a, b in zip(shut[:-1][bridge], shut[1:][bridge]):
+        lips[a:b] = True
+    rest = _rest_envelope(t, pause, PAUSE_RAMP, PAUSE_RAMP)
+    lips_apart = np.minimum(rest, _rest_envelope(t, lips, APPROACH, RELEASE))
+    open_ = open_ * lips_apart
+    return open_, wide * rest, np.minimum(rnd * lips_apart, ROUND_PER_OPEN * open_)
 
 
 def _smooth_noise(rng: np.random.Generator, n: int, fps: float, freqs=(0.11, 0.23, 0.37, 0.53)) -> np.ndarray:
@@ -105,19 +176,26 @@ def _smooth_noise(rng: np.random.Generator, n: int, fps: float, freqs=(0.11, 0.2
     return x / 1.6
 
 
+BLINK_CLOSE, BLINK_HOLD, BLINK_REOPEN = 0.07, 0.05, 0.13  # s: human blink timing
+
+
 def blink_curve(rng: np.random.Generator, n: int, fps: float, rate_per_min: float) -> np.ndarray:
-    """Eyelid closure 0..1 per frame: blinks at ``rate_per_min`` with human timing (about 0.25 s)."""
+    """Eyelid closure 0..1 per frame: blinks at ``rate_per_min`` with human timing (about 0.25 s).
+
+    Every blink shows at least one frame fully closed (the hold lasts at least a frame), none starts
+    before 0.4 s and none is cut off by the end of the clip.
+    """
     out = np.zeros(n)
     if rate_per_min <= 0:
         return out
+    hold = max(BLINK_HOLD, 1.2 / fps)
     mean_gap = 60.0 / rate_per_min
-    t = rng.uniform(0.4, min(mean_gap, 3.0))
+    t = rng.uniform(0.4, max(0.4, min(mean_gap, 3.0)))
     duration = n / fps
-    while t < duration:
-        close, hold, reopen = 0.07, 0.05, 0.13
+    while t + BLINK_CLOSE + hold + BLINK_REOPEN <= duration:
         times = (np.arange(n) + 0.5) / fps - t
-        shape = np.where(times < 0, 0, np.where(times < close, times / close,
-                 np.where(times < close + hold, 1.0, np.clip(1 - (times - close - hold) / reopen, 0, 1))))
+        shape = np.where(times < 0, 0, np.where(times < BLINK_CLOSE, times / BLINK_CLOSE, np.where(
+            times < BLINK_CLOSE + hold, 1.0, np.clip(1 - (times - BLINK_CLOSE - hold) / BLINK_REOPEN, 0, 1))))
         out = np.maximum(out, shape)
         t += max(1.2, rng.exponential(mean_gap - 1.2) + 1.2) if mean_gap > 1.2 else mean_gap
     return out
@@ -126,24 +204,14 @@ def blink_curve(rng: np.random.Generator, n: int, fps: float, rate_per_min: floa
 def motion_from_speech(phonemes: list[Phoneme], prosody: Prosody, n_frames: int, style: MotionStyle = MotionStyle(),
                        *, phoneme_weight: float = 1.0, meta: dict | None = None) -> MotionTrack:
     fps = prosody.fps
-    duration = n_frames / fps
-    fine_t = np.arange(int(np.ceil(duration * FINE_RATE))) / FINE_RATE
-    frame_t = (np.arange(n_frames) + 0.5) / fps
-    activity_fine = np.interp(fine_t, frame_t, prosody.activity)
     level = np.clip((prosody.loudness_db - (np.percentile(prosody.loudness_db, 90) - 30)) / 30, 0, 1)
-    loud_fine = np.interp(fine_t, frame_t, level)
-    open_f, wide_f, round_f, closures = mouth_curves(phonemes, duration, activity_fine, loud_fine, phoneme_weight)
-
+    mouth_open, mouth_wide, mouth_round = mouth_curves(phonemes, n_frames, fps, prosody.activity, level,
+                                                       phoneme_weight)
     track = MotionTrack.zeros(n_frames, fps, **(meta or {}))
     k = style.expression_scale
-    mouth_open = _frame_sample(open_f, n_frames, fps) * k
-    # a bilabial closure that overlaps the middle of a frame closes the lips in that frame
-    for a, b in closures:
-        i0, i1 = int(np.floor(a * fps - 0.25)), int(np.ceil(b * fps - 0.75))
-        mouth_open[max(i0, 0): max(i1, 0) + 1] = 0.0
-    track["mouth_open"] = mouth_open
-    track["mouth_wide"] = _frame_sample(wide_f, n_frames, fps) * k
-    track["mouth_round"] = np.clip(_frame_sample(round_f, n_frames, fps) * k, 0, 1)
+    track["mouth_open"] = mouth_open * k
+    track["mouth_wide"] = mouth_wide * k
+    track["mouth_round"] = np.clip(mouth_round * k, 0, 1)
 
     rng = np.random.default_rng(style.seed)
     blink = blink_curve(rng, n_frames, fps, style.blink_rate)

@@ -1,8 +1,11 @@
 """Phonemes to mouth shapes (visemes), for IPA from any language and for ARPAbet.
 
 A viseme is (open, wide, round): ``open`` the inner-lip gap as a fraction of mouth width, ``wide``
-the change of mouth width, ``round`` the lip rounding 0..1. Bilabials (p b m) close the lips
-completely; that is enforced after smoothing, so a closure is never blurred away.
+the change of mouth width, ``round`` the lip rounding 0..1, and ``dominance``, how strongly the sound
+holds its shape against its neighbours (the alpha of Cohen and Massaro's coarticulation model, see
+:mod:`thg.motion.speech`): vowels and lip sounds hold, tongue sounds lend the lips to their
+neighbours (/h/ takes the next vowel's shape). Bilabials (p b m) close the lips completely; the
+motion model enforces that, so their own dominance only pulls the neighbours a little toward closed.
 """
 
 from __future__ import annotations
@@ -15,23 +18,23 @@ class Viseme:
     open: float
     wide: float = 0.0
     round: float = 0.0
-    closed: bool = False  # lips must touch (bilabials)
+    closed: bool = False    # lips must touch (bilabials)
+    dominance: float = 1.0
 
 
-SILENCE = Viseme(0.0)
-BILABIAL = Viseme(0.0, 0.0, 0.0, closed=True)
+BILABIAL = Viseme(0.0, closed=True, dominance=0.3)
 
 # IPA symbol (first matching character decides) -> viseme
 _IPA: dict[str, Viseme] = {}
 for chars, vis in (
     ("pbmɓʙɸβ", BILABIAL),
-    ("fvʋɱ", Viseme(0.04, 0.02)),                                     # lower lip to teeth
-    ("θðszʦʣtdnlɬɮɾɗ", Viseme(0.09, 0.08)),
-    ("ʃʒɕʑʂʐ", Viseme(0.09, -0.08, 0.55)),
-    ("kgŋxɣqɢχʁħʕhɦʔcɟçʝ", Viseme(0.16)),
-    ("ɹrʀɻ", Viseme(0.10, -0.06, 0.35)),
-    ("wʍɥ", Viseme(0.06, -0.25, 0.9)),
-    ("jʎɲ", Viseme(0.10, 0.18)),
+    ("fvʋɱ", Viseme(0.04, 0.02, dominance=0.8)),                      # lower lip to teeth
+    ("θðszʦʣtdnlɬɮɾɗ", Viseme(0.09, 0.08, dominance=0.5)),
+    ("ʃʒɕʑʂʐ", Viseme(0.09, -0.08, 0.55, dominance=0.7)),
+    ("kgŋxɣqɢχʁħʕhɦʔcɟçʝ", Viseme(0.16, dominance=0.3)),
+    ("ɹrʀɻ", Viseme(0.10, -0.06, 0.35, dominance=0.5)),
+    ("wʍɥ", Viseme(0.06, -0.25, 0.9, dominance=0.9)),
+    ("jʎɲ", Viseme(0.10, 0.18, dominance=0.5)),
     ("aɑæɐäɶ", Viseme(0.42, 0.08)),
     ("ɛœeø", Viseme(0.28, 0.16)),
     ("iɪɨy", Viseme(0.14, 0.3)),
@@ -60,13 +63,13 @@ def to_ipa(symbol: str) -> str:
 
 
 def visemes_of(symbol: str) -> list[Viseme]:
-    """One viseme, or two for a diphthong / affricate (onset and offset)."""
+    """One viseme, two for a diphthong / affricate (onset and offset), none for silence."""
     ipa = to_ipa(symbol)
     if not ipa or ipa.startswith("("):
-        return [SILENCE]
+        return []
     shapes = [_IPA[ch] for ch in ipa if ch in _IPA]
     if not shapes:
-        return [Viseme(0.15)]  # an unknown speech sound: a neutral, half-open mouth
+        return [Viseme(0.15, dominance=0.5)]  # an unknown speech sound: a neutral, half-open mouth
     if len(shapes) >= 2 and shapes[0] != shapes[1]:
         return [shapes[0], shapes[1]]
     return [shapes[0]]

@@ -16,7 +16,8 @@ import numpy as np
 
 from thg.features import landmarks as L
 
-LASH = 0.07      # lash band at the lid edge, fraction of the eye's width
+LASH = 0.12      # lash band at the lid edge, fraction of the eye's width
+OVERLAP = 0.07   # a shut lid reaches this far past the lower lid's edge (fraction of the eye's width)
 UNFOLD = 1.3     # the stretched lid skin spans this many eye openings above the lid edge,
 BROW_ROOM = 0.5  # but at most this share of the way up to the brow (glasses frames, brows stay)
 
@@ -61,7 +62,7 @@ class Eyelids:
         inside = ((s > 0) & (s < 1)).astype(np.float32)
         return dict(box=(x0, y0, x1, y1), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
                     n_lo=n_lo.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
-                    lash=lash, reach=reach)
+                    lash=lash, reach=reach, overlap=OVERLAP * width)
 
     def close(self, texture: np.ndarray, source: np.ndarray, amounts: tuple[float, float]) -> None:
         """Paint lids closed by ``amounts`` (right, left; 0 open .. 1 shut) into ``texture`` (a copy
@@ -74,7 +75,7 @@ class Eyelids:
             n, n_up, n_lo = eye["n"], eye["n_up"], eye["n_lo"]
             lash, reach = eye["lash"], eye["reach"]
             # the new lid edge; at b = 1 a little past the lower lid so the eye is shut
-            edge = n_up + b * (n_lo - n_up) + b ** 4 * 0.6
+            edge = n_up + b * (n_lo - n_up) + b ** 4 * eye["overlap"]
             top = n_up - reach
             # source row for each target row: lash band kept, the skin above stretched
             src = np.where(n > edge - lash, n - (edge - n_up),
@@ -84,6 +85,10 @@ class Eyelids:
             mx = eye["xs"] + shift * eye["normal"][0]
             my = eye["ys"] + shift * eye["normal"][1]
             patch = cv2.remap(source, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            # stretched skin shows the lid's fine lines as streaks across it: soften them along the lid
+            skin = (lid * (n < edge - lash))[..., None]
+            along = cv2.GaussianBlur(patch, (0, 0), sigmaX=0.9 * max(lash, 1.0), sigmaY=0.3)
+            patch = (patch * (1 - skin) + along * skin).astype(np.float32)
             # a soft (about one pixel) edge where the lid meets the eye, and at the eye's corners
             a = np.clip(edge + 0.7 - n, 0, 1) * eye["inside"]
             a = cv2.GaussianBlur(a, (0, 0), 0.6)[..., None]

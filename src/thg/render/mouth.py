@@ -165,7 +165,7 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     dip = 1 - 0.12 * np.exp(-((np.minimum(u, 1 - u) * tooth_w) ** 2) / 1.2)
     centre = np.abs(s - 0.5) * 2
     tooth_len = length * (1 - 0.12 * (k % 2) * (centre > 0.1)) * (1 - 0.1 * np.abs(u - 0.5) ** 2)
-    cover = 1 - _smoothstep(-0.6, 0.6, d - tooth_len)
+    cover = 1 - _smoothstep(-1.0, 1.0, d - tooth_len)
     translucent = _smoothstep(0.6, 1.0, d / np.maximum(tooth_len, 1e-3))
     light = (0.82 + 0.18 * roundness) * dip * (1 - 0.25 * translucent)
     light *= 1 - 0.55 * centre ** 2.2                                  # the arch turns away into shadow
@@ -352,15 +352,14 @@ class MouthModel:
         # teeth: lower behind the upper, both in the shadow of the lips near them
         for patch, amap, lip_shadow in ((self.lower, lower_map, n_lo - n), (self.upper, upper_map, d)):
             rgb, a = self._place(patch, amap, (x0, y0, bw, bh))
-            a = a * (0.55 + 0.45 * across ** 0.5)
             dim = 0.7 + 0.3 * _smoothstep(0.0, 0.12 * width, lip_shadow)
             img = img * (1 - a[..., None]) + rgb * dim[..., None] * a[..., None]
 
         # the photo's blur and grain, and a soft occlusion line along the lips
-        img = cv2.GaussianBlur(img, (0, 0), 0.55)
+        img = cv2.GaussianBlur(img, (0, 0), 0.7)
         img += self.grain * self._noise[y0:y1, x0:x1][..., None]
-        img *= (0.8 + 0.2 * _smoothstep(0.0, 1.6, from_lips))[..., None]
-        a = cv2.GaussianBlur(alpha, (0, 0), 0.45)[..., None]
+        img *= (0.9 + 0.1 * _smoothstep(0.0, 1.6, from_lips))[..., None]
+        a = cv2.GaussianBlur(alpha, (0, 0), 0.9)[..., None]
         region = frame[y0:y1, x0:x1].astype(np.float32)
         frame[y0:y1, x0:x1] = np.clip(region * (1 - a) + img * a, 0, 255).astype(np.uint8)
 
@@ -394,7 +393,7 @@ class MouthModel:
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
         c0, c1 = upper[0], upper[-1]
         s = np.clip(((xs - c0[0]) * (c1 - c0)[0] + (ys - c0[1]) * (c1 - c0)[1]) / width ** 2, 0, 1)
-        weight *= _smoothstep(0.0, 0.12, np.minimum(s, 1 - s)) * 0.55 * self.photo_open
+        weight *= _smoothstep(0.0, 0.12, np.minimum(s, 1 - s)) * 0.4 * self.photo_open
         region = frame[y0:y1, x0:x1].astype(np.float32)
         dark = self.lip * 0.42
         frame[y0:y1, x0:x1] = np.clip(region * (1 - weight[..., None]) + dark * weight[..., None], 0, 255).astype(np.uint8)

@@ -56,6 +56,12 @@ class MeshWarpRenderer:
         self.eyelids = Eyelids(self.crop, face.xy - [x0, y0])
         self._texture = self.crop.copy()  # the crop with closing lids painted on, per frame
         self.source_xy = self.rig.points[:, :2].astype(np.float32)
+        face_xy = self.source_xy[list(L.FACE_OVAL)]
+        pad = 0.08 * face.size  # room for head motion
+        w, h = self.rig.size
+        fx0, fy0 = np.maximum(np.floor(face_xy.min(0) - pad).astype(int), 0)
+        fx1, fy1 = np.minimum(np.ceil(face_xy.max(0) + pad).astype(int), [w, h])
+        self._sharp = (int(fx0), int(fy0), int(fx1), int(fy1))
         self._inner_upper = np.array(L.LIPS_INNER_UPPER)
         self._inner_lower = np.array(L.LIPS_INNER_LOWER)
         self._ready = True
@@ -69,7 +75,7 @@ class MeshWarpRenderer:
             texture = self._texture
             np.copyto(texture, self.crop)
             self.eyelids.close(texture, self.crop, blinks)
-        crop = self.warper.warp(texture, self.source_xy, target)
+        crop = self.warper.warp(texture, self.source_xy, target, sharp=self._sharp)
         self.mouth.paint(crop, target[self._inner_upper], target[self._inner_lower],
                          *self.deformer.teeth_transforms(channels))
         return crop
