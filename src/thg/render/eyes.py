@@ -45,7 +45,7 @@ class Eyelids:
         su, nu = along(upper)
         sl, nl = along(lower)
         opening = float(np.max(np.interp(su, sl, nl) - nu))
-        lash = max(1.0, LASH * width)
+        lash = float(np.clip(LASH * width, 1.0, 2.5))  # lashes are thin at any face size
         brow_gap = float(np.mean(nu) - np.mean((xy[list(brow), :2] - c0) @ normal))
         reach = max(min(UNFOLD * max(opening, 1.0) + lash, BROW_ROOM * brow_gap), lash + 1.0)
         pts = np.vstack([xy[list(upper), :2], xy[list(lower), :2]])
@@ -87,7 +87,7 @@ class Eyelids:
             patch = cv2.remap(source, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             # stretched skin shows the lid's fine lines as streaks across it: soften them along the lid
             skin = (lid * (n < edge - lash))[..., None]
-            along = cv2.GaussianBlur(patch, (0, 0), sigmaX=0.9 * max(lash, 1.0), sigmaY=0.3)
+            along = cv2.GaussianBlur(patch, (0, 0), sigmaX=max(0.25 * lash, 0.5), sigmaY=0.3)
             patch = (patch * (1 - skin) + along * skin).astype(np.float32)
             # a soft (about one pixel) edge where the lid meets the eye, and at the eye's corners
             a = np.clip(edge + 0.7 - n, 0, 1) * eye["inside"]
