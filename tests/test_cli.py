@@ -91,3 +91,24 @@ def test_demo_runs_and_reports(tmp_path):
     r = _run("demo", "-o", out, "--text", "Hello world.", "--seed", "1")
     assert r.exit_code == 0, r.output
     assert "x real time" in r.output and out.stat().st_size > 10_000
+
+
+def test_quiet_run_prints_nothing_and_errors_still_show(tmp_path, portrait_path):
+    """A real process (native libraries log to file descriptor 2, which CliRunner does not see)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "o.mp4"
+    cmd = [sys.executable, "-m", "thg.cli", "generate", "--image", str(portrait_path), "--text", "Hello.", "-o", str(out)]
+    r = subprocess.run(cmd + ["--quiet"], capture_output=True, text=True)
+    assert r.returncode == 0 and out.exists()
+    assert r.stdout + r.stderr == ""            # no TensorFlow Lite / absl lines from the face mesh
+    import cv2
+
+    sky = tmp_path / "sky.png"   # an error raised after the face mesh has run still reaches the user
+    cv2.imwrite(str(sky), np.full((300, 400, 3), 180, np.uint8))
+    cmd[cmd.index(str(portrait_path))] = str(sky)
+    r = subprocess.run(cmd + ["--overwrite"], capture_output=True, text=True)
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {sky}: no face found"), r.stderr

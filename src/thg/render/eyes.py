@@ -65,13 +65,15 @@ class Eyelids:
                     lash=lash, reach=reach, overlap=OVERLAP * width)
 
     def close(self, texture: np.ndarray, source: np.ndarray, amounts: tuple[float, float]) -> None:
-        """Paint lids closed by ``amounts`` (right, left; 0 open .. 1 shut) into ``texture`` (a copy
-        of ``source``, the photo's crop), in place."""
+        """Paint lids closed by ``amounts`` (right, left; 0 open .. 1 shut) into ``texture``, in
+        place: each eye's box is made anew from ``source`` (the photo's crop, of which ``texture``
+        is a copy), so one buffer serves every frame and nothing else needs copying."""
         for eye, b in zip(self.eyes, amounts):
             b = float(np.clip(b, 0.0, 1.0))
-            if b <= 0.01:
-                continue
             x0, y0, x1, y1 = eye["box"]
+            if b <= 0.01:
+                texture[y0:y1, x0:x1] = source[y0:y1, x0:x1]
+                continue
             n, n_up, n_lo = eye["n"], eye["n_up"], eye["n_lo"]
             lash, reach = eye["lash"], eye["reach"]
             # the new lid edge; at b = 1 a little past the lower lid so the eye is shut
@@ -92,5 +94,5 @@ class Eyelids:
             # a soft (about one pixel) edge where the lid meets the eye, and at the eye's corners
             a = np.clip(edge + 0.7 - n, 0, 1) * eye["inside"]
             a = cv2.GaussianBlur(a, (0, 0), 0.6)[..., None]
-            region = texture[y0:y1, x0:x1]
+            region = source[y0:y1, x0:x1]
             texture[y0:y1, x0:x1] = (region * (1 - a) + patch * a + 0.5).astype(np.uint8)

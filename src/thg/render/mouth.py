@@ -55,6 +55,24 @@ def inner_gap(xy: np.ndarray) -> float:
     return float(max(lo - up, 0.0) / max(width, 1e-6))
 
 
+def _lip_frame(c0: np.ndarray, c1: np.ndarray, upper: np.ndarray, lower: np.ndarray,
+               box: tuple[int, int, int, int]):
+    """Mouth-frame coordinates of the pixels of ``box`` (x0, y0, x1, y1): ``s`` across (0 at the
+    corner ``c0``, 1 at ``c1``), ``n`` along the normal (down the face, pixels), and the inner upper
+    and lower lip contours' ``n`` at each pixel's ``s``."""
+    x0, y0, x1, y1 = box
+    width = float(np.linalg.norm(c1 - c0))
+    axis = (c1 - c0) / width
+    normal = np.array([-axis[1], axis[0]])
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    rel = np.stack([xs - c0[0], ys - c0[1]], -1)
+    s = rel @ axis / width
+    n = rel @ normal
+    n_up = np.interp(s, (upper - c0) @ axis / width, (upper - c0) @ normal)
+    n_lo = np.interp(s, (lower - c0) @ axis / width, (lower - c0) @ normal)
+    return s, n, n_up, n_lo
+
+
 def interior_mask(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
     """Pixels of the photo's visible mouth interior (teeth, cavity); empty for a closed mouth.
 
@@ -230,22 +248,6 @@ class MouthModel:
         self._noise = rng.standard_normal((shape[0], shape[1])).astype(np.float32)
 
     # -- teeth -----------------------------------------------------------------------------------
-    def _frame(self, x0: int, y0: int, w: int, h: int):
-        """Mouth-frame coordinates of a box of source pixels: s across (0..1, corner to corner) and
-        the inner upper / lower lip offsets along the normal at each s."""
-        xy = self.xy
-        c0, c1 = xy[L.MOUTH_CORNERS[0], :2], xy[L.MOUTH_CORNERS[1], :2]
-        axis = (c1 - c0) / self.width
-        normal = np.array([-axis[1], axis[0]])
-        ys, xs = np.mgrid[y0: y0 + h, x0: x0 + w].astype(np.float32)
-        rel = np.stack([xs - c0[0], ys - c0[1]], -1)
-        s = rel @ axis / self.width
-        n = rel @ normal
-        up, lo = xy[list(L.LIPS_INNER_UPPER), :2], xy[list(L.LIPS_INNER_LOWER), :2]
-        n_up = np.interp(s, (up - c0) @ axis / self.width, (up - c0) @ normal)
-        n_lo = np.interp(s, (lo - c0) @ axis / self.width, (lo - c0) @ normal)
-        return s, n, n_up, n_lo
-
     def _teeth(self, crop: np.ndarray, interior: np.ndarray) -> tuple[TeethPatch, TeethPatch]:
         mw = self.width
         pts = self.xy[list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER), :2]
@@ -253,27 +255,31 @@ class MouthModel:
         x1, y1 = np.ceil(pts.max(0) + 0.15 * mw).astype(int)
         x0, y0 = max(x0, 0), max(y0, 0)
         x1, y1 = min(x1, crop.shape[1]), min(y1, crop.shape[0])
-        s, n, n_up, n_lo = self._frame(x0, y0, x1 - x0, y1 - y0)
-        inside = (s > 0) & (s < 1)
-        edges = _arch_edges()
-        centre = np.clip(np.abs(s - 0.5) * 2, 0, 1)
-        arch_drop = 0.10 * mw * centre ** 2                          # the row curves up toward the corners
-        # upper teeth hang from the closed-lip line; the part above it stays under the upper lip
-        d_up = n - (n_up - 0.15 * mw) + arch_drop * 0
-        up_len = 0.15 * mw + 0.11 * mw * (1 - centre ** 2) - arch_drop
-        up_rgb, up_a = _tooth_row(mw, up_len, s, d_up, self.teeth_colour, edges)
-        # lower teeth: their biting edge just above the lower lip line, moving with the jaw
-        d_lo = n - (n_lo - 0.025 * mw + arch_drop)
-        lo_rgb, lo_a = _tooth_row(mw, np.full_like(s, 0.3 * mw), s, d_lo, self.teeth_colour * 0.9, edges)
-        up_a = up_a * inside * (d_up > -1)
-        lo_a = lo_a * inside * (d_lo > -1)
-        if interior.any():  # the photo's own teeth, where it shows them, instead of synthetic ones
-            own = _extend_up(crop[y0:y1, x0:x1].astype(np.float32), interior[y0:y1, x0:x1], int(round(0.08 * mw)))
-            mask = cv2.GaussianBlur(own[1].astype(np.float32), (0, 0), 0.7)
-            split = self._teeth_split(own[0], interior[y0:y1, x0:x1], s, n, n_up, n_lo)
+        xy = self.xy
+        s, n, n_up, n_lo = _lip_frame(xy[L.MOUTH_CORNERS[0], :2], xy[L.MOUTH_CORNERS[1], :2],
+                                      xy[list(L.LIPS_INNER_UPPER), :2], xy[list(L.LIPS_INNER_LOWER), :2],
+                                      (x0, y0, x1, y1))
+        if interior.any():  # the photo's own teeth, where it shows them
+            own, grown = _extend_up(crop[y0:y1, x0:x1].astype(np.float32), interior[y0:y1, x0:x1],
+                                    int(round(0.08 * mw)))
+            mask = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), 0.7)
+            split = self._teeth_split(own, interior[y0:y1, x0:x1], s, n, n_up, n_lo)
             below = _smoothstep(-1.0, 1.0, n - split)
-            up_rgb, lo_rgb = own[0], own[0].copy()
-            up_a, lo_a = mask * (1 - below), mask * below
+            up_rgb, up_a, lo_rgb, lo_a = own, mask * (1 - below), own, mask * below
+        else:  # synthetic ones
+            inside = (s > 0) & (s < 1)
+            edges = _arch_edges()
+            centre = np.clip(np.abs(s - 0.5) * 2, 0, 1)
+            arch_drop = 0.10 * mw * centre ** 2                      # the row curves up toward the corners
+            # upper teeth hang from the closed-lip line; the part above it stays under the upper lip
+            d_up = n - (n_up - 0.15 * mw)
+            up_len = 0.15 * mw + 0.11 * mw * (1 - centre ** 2) - arch_drop
+            up_rgb, up_a = _tooth_row(mw, up_len, s, d_up, self.teeth_colour, edges)
+            # lower teeth: their biting edge just above the lower lip line, moving with the jaw
+            d_lo = n - (n_lo - 0.025 * mw + arch_drop)
+            lo_rgb, lo_a = _tooth_row(mw, np.full_like(s, 0.3 * mw), s, d_lo, self.teeth_colour * 0.9, edges)
+            up_a = up_a * inside * (d_up > -1)
+            lo_a = lo_a * inside * (d_lo > -1)
         return (TeethPatch(up_rgb.astype(np.float32), up_a.astype(np.float32), (x0, y0)),
                 TeethPatch(lo_rgb.astype(np.float32), lo_a.astype(np.float32), (x0, y0)))
 
@@ -328,12 +334,7 @@ class MouthModel:
         if not alpha.any():
             return
 
-        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-        rel = np.stack([xs - c0[0], ys - c0[1]], -1)
-        s = rel @ axis / width
-        n = rel @ normal
-        n_up = np.interp(s, (upper - c0) @ axis / width, (upper - c0) @ normal)
-        n_lo = np.interp(s, (lower - c0) @ axis / width, (lower - c0) @ normal)
+        s, n, n_up, n_lo = _lip_frame(c0, c1, upper, lower, (x0, y0, x1, y1))
         local = np.maximum(n_lo - n_up, 1e-3)
         d = n - n_up
         across = np.clip(np.sin(np.pi * np.clip(s, 0, 1)), 0, 1)
@@ -380,19 +381,13 @@ class MouthModel:
             return  # a closed-mouth photo keeps its own line
         x0, y0, x1, y1 = box
         mid = (upper + lower) / 2
-        ts = np.linspace(0, 1, 4 * len(mid))
-        k = np.linspace(0, len(mid) - 1, len(ts))
-        curve = np.column_stack([np.interp(k, np.arange(len(mid)), mid[:, 0]),
-                                 np.interp(k, np.arange(len(mid)), mid[:, 1])])
         line = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        cv2.polylines(line, [np.round((curve - [x0, y0]) * 8).astype(np.int32)], False, 255,
+        cv2.polylines(line, [np.round((mid - [x0, y0]) * 8).astype(np.int32)], False, 255,
                       thickness=max(1, int(round(0.02 * width))), lineType=cv2.LINE_AA, shift=3)
         sigma = max(0.5, 0.012 * width)
         weight = cv2.GaussianBlur(line.astype(np.float32) / 255.0, (0, 0), sigma)
         weight /= max(float(weight.max()), 1e-6)
-        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-        c0, c1 = upper[0], upper[-1]
-        s = np.clip(((xs - c0[0]) * (c1 - c0)[0] + (ys - c0[1]) * (c1 - c0)[1]) / width ** 2, 0, 1)
+        s = np.clip(_lip_frame(upper[0], upper[-1], upper, lower, box)[0], 0, 1)
         weight *= _smoothstep(0.0, 0.12, np.minimum(s, 1 - s)) * 0.4 * self.photo_open
         region = frame[y0:y1, x0:x1].astype(np.float32)
         dark = self.lip * 0.42

@@ -12,13 +12,13 @@ import numpy as np
 
 from thg.features import landmarks as L
 from thg.features.face import FaceGeometry
+from thg.motion.track import CHANNEL_NAMES
 from thg.render.eyes import Eyelids
 from thg.render.mouth import MouthModel
-from thg.motion.track import CHANNEL_NAMES
 from thg.render.rig import Deformer, FaceRig
+from thg.render.warp import MeshWarper
 
 _BLINK_R, _BLINK_L = CHANNEL_NAMES.index("blink_r"), CHANNEL_NAMES.index("blink_l")
-from thg.render.warp import MeshWarper
 
 
 @runtime_checkable
@@ -54,7 +54,7 @@ class MeshWarpRenderer:
         self.mouth = MouthModel(np.ascontiguousarray(self.portrait[y0:y1, x0:x1]), face.xy - [x0, y0])
         self.crop = self.mouth.lip_layer
         self.eyelids = Eyelids(self.crop, face.xy - [x0, y0])
-        self._texture = self.crop.copy()  # the crop with closing lids painted on, per frame
+        self._texture = self.crop.copy()  # the crop with closing lids painted on (thg.render.eyes)
         self.source_xy = self.rig.points[:, :2].astype(np.float32)
         face_xy = self.source_xy[list(L.FACE_OVAL)]
         pad = 0.08 * face.size  # room for head motion
@@ -73,7 +73,6 @@ class MeshWarpRenderer:
         texture = self.crop
         if max(blinks) > 0.01:
             texture = self._texture
-            np.copyto(texture, self.crop)
             self.eyelids.close(texture, self.crop, blinks)
         crop = self.warper.warp(texture, self.source_xy, target, sharp=self._sharp)
         self.mouth.paint(crop, target[self._inner_upper], target[self._inner_lower],

@@ -248,13 +248,11 @@ class Deformer:
         the skull, and of the lower teeth, which move with the jaw: the head pose applied to the
         plane of the teeth (just behind the lips), the lower one after the jaw's drop."""
         rot, c, shift = self._rotation(m)
-        z = self.teeth_z
-        maps = []
-        for drop in (0.0, self.jaw_drop(m)):
-            lin = rot[:2, :2]
-            t = rot[:2, 2] * (z - c[2]) + c[:2] - lin @ c[:2] + shift + lin @ (drop * self.v)
-            maps.append(np.column_stack([lin, t]).astype(np.float32))
-        return maps[0], maps[1]
+        lin = rot[:2, :2]
+        t = rot[:2, 2] * (self.teeth_z - c[2]) + c[:2] - lin @ c[:2] + shift
+        upper, lower = (np.column_stack([lin, t + lin @ (drop * self.v)]).astype(np.float32)
+                        for drop in (0.0, self.jaw_drop(m)))
+        return upper, lower
 
     def _mouth(self, m: np.ndarray, du: np.ndarray, dv: np.ndarray) -> None:
         mw = self.mw
