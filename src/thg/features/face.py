@@ -6,7 +6,12 @@ downloaded. ``z`` is in the same pixel scale as ``x`` (mediapipe's convention), 
 
 from __future__ import annotations
 
+import atexit
 import math
+import os
+import re
+import sys
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +83,47 @@ class FaceGeometry:
         return FaceGeometry(self.points * factor, (int(round(w * factor)), int(round(h * factor))))
 
 
+#: what mediapipe's C++ code (absl, TensorFlow Lite) writes to stderr: not for users
+_NATIVE_LOG = re.compile(rb"^([IWEF]\d{4} \d\d:\d\d:\d\d|INFO: |WARNING: All log messages before absl)")
+_filter_started = False
+_filter_lock = threading.Lock()
+
+
+def _filter_native_logs() -> None:
+    """From now on, drop mediapipe's native log lines from the process's stderr (file descriptor 2)
+    and pass every other line through. The C++ code logs from its own threads at moments Python
+    does not see, so a temporary redirection cannot catch it; a filter on the descriptor can. At
+    exit the descriptor is restored and whatever is still in the pipe is passed on."""
+    global _filter_started
+    with _filter_lock:
+        if _filter_started:
+            return
+        try:
+            real = os.dup(2)
+            read, write = os.pipe()
+            os.dup2(write, 2)
+            os.close(write)
+        except OSError:
+            return
+        _filter_started = True
+
+    def pump() -> None:
+        with os.fdopen(read, "rb") as pipe:
+            for line in pipe:
+                if not _NATIVE_LOG.match(line):
+                    os.write(real, line)
+
+    thread = threading.Thread(target=pump, name="thg-stderr-filter", daemon=True)
+    thread.start()
+
+    def restore() -> None:
+        sys.stderr.flush()
+        os.dup2(real, 2)  # closes the pipe's last writer: the pump sees the end and finishes
+        thread.join(timeout=2.0)
+
+    atexit.register(restore)
+
+
 class FaceMesher:
     """Runs the face mesh on images (``static=True``) or on consecutive video frames (tracking).
 
@@ -85,6 +131,7 @@ class FaceMesher:
     """
 
     def __init__(self, *, static: bool = True, max_faces: int = 5, min_confidence: float = 0.5) -> None:
+        _filter_native_logs()
         import mediapipe as mp
 
         self._mesh = mp.solutions.face_mesh.FaceMesh(
