@@ -27,7 +27,9 @@ from thg.io.output import atomic_output, check_output_path
 from thg.io.video import VideoWriter
 from thg.motion.speech import MotionStyle, motion_from_speech
 from thg.motion.track import MotionTrack
+from thg.post.credentials import pipeline_claims, sign_mp4
 from thg.post.provenance import PROVENANCE
+from thg.post.watermark import InvisibleWatermark
 from thg.render.renderer import MeshWarpRenderer, Renderer
 
 FrameFilter = Callable[[np.ndarray], np.ndarray]
@@ -74,7 +76,7 @@ class TalkingHeadPipeline:
     def __init__(self, renderer: Renderer | None = None, post: list[FrameFilter] | None = None,
                  config: GenerateConfig | None = None) -> None:
         self.renderer = renderer or MeshWarpRenderer()
-        self.post = list(post or [])
+        self.post = list(post) if post is not None else [InvisibleWatermark()]  # marked unless told
         self.config = config or GenerateConfig()
 
     # 0. the whole run ---------------------------------------------------------------------------
@@ -179,4 +181,5 @@ class TalkingHeadPipeline:
                         timings["first_frame"] = time.perf_counter() - start
                     if progress is not None:
                         progress(i + 1, len(track))
+            sign_mp4(tmp_path, pipeline_claims(self, portrait, audio_file, track))
         return Path(output)
