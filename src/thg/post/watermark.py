@@ -166,7 +166,7 @@ class InvisibleWatermark:
 
     @staticmethod
     def _mask(yc: np.ndarray) -> np.ndarray:
-        detail = yc - cv2.GaussianBlur(yc, (0, 0), 1.2)
+        detail = yc - cv2.medianBlur(yc, 3)  # texture; a median keeps edges, so edges count as flat
         act = np.sqrt(cv2.GaussianBlur(detail * detail, (0, 0), 2.0))
         ref = float(np.percentile(act, 75)) + 1e-6
         return np.clip(act / ref, MASK_FLOOR, 1.0).astype(np.float32)
