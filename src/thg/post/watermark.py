@@ -134,19 +134,29 @@ def _luma(frame: np.ndarray) -> np.ndarray:
 class InvisibleWatermark:
     """A frame filter that embeds the mark with ``output_id`` (for ``TalkingHeadPipeline(post=[...])``).
 
-    One instance marks one output (its id). The delta (pattern × perceptual mask) is recomputed every
+    One instance marks one output (its id) until :meth:`next_output`. The delta (pattern × perceptual mask) is recomputed every
     ``REFRESH`` frames; in between the same delta is added: two saturating adds per frame.
     """
 
     def __init__(self, output_id: int | None = None, *, key: str = DEFAULT_KEY, psnr_db: float = PSNR_DB) -> None:
-        self.output_id = new_id() if output_id is None else output_id
         self.key, self.psnr_db = key, psnr_db
-        pats = _patterns(key)
-        syms = _symbols(self.output_id)  # validates the id
+        self._fixed = output_id is not None
+        self._start(new_id() if output_id is None else output_id)
+
+    def _start(self, output_id: int) -> None:
+        syms = _symbols(output_id)  # validates the id
+        self.output_id = output_id
+        pats = _patterns(self.key)
         self._tiles = [pats[0]] + [np.roll(p, _shift(s), axis=(0, 1)) for p, s in zip(pats[1:], syms)]
         self._grid = np.stack([_tiled(t) for t in self._tiles])        # (K, GRID, GRID)
         self._delta: tuple[np.ndarray, np.ndarray] | None = None
         self._count = 0
+
+    def next_output(self) -> None:
+        """Draw a fresh id for the next output (unless the id was given): a filter reused for many
+        outputs still gives each its own."""
+        if not self._fixed:
+            self._start(new_id())
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         if self._delta is None or self._count % REFRESH == 0 or self._delta[0].shape != frame.shape:
