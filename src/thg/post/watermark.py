@@ -7,20 +7,22 @@ How it is built, and why it survives re-uploads:
   resizes every frame back onto the grid; the blobs are coarse enough to pass H.264 at CRF 30.
 - **Tiles for crops.** The grid is tiled with ``TILE`` × ``TILE`` ±1 patterns drawn from a key. A crop
   shifts the tiling by an unknown amount and stretches it (the cropped frame is resized onto the grid):
-  the detector tries every stretch on a grid of kept fractions (``FRACTIONS``, each axis) and finds the
-  shift of each at once by cyclic FFT correlation of the folded tiles.
+  the detector tries the stretches on a grid of kept fractions (``FRACTIONS``, each axis; every equal
+  stretch, then the neighbourhood of the best) and finds the shift of each at once by cyclic FFT
+  correlation of the folded tiles.
 - **Static in time, accumulated over frames.** Every frame carries the same pattern: H.264 keeps static
   content through its skip blocks, where a time-varying mark would be the first thing dropped. The
   detector averages the frames' luma, so codec noise and moving content average out while the mark adds up.
 - **Payload by shift keying.** Besides the sync pattern, ``N_SYMBOLS`` patterns are each cyclically
   shifted against it by one of ``TILE``² offsets, 12 bits each: 48 bits = an 8-bit thg mark, a 32-bit
   per-output id and an 8-bit CRC. Crops move all patterns alike, so the relative shifts survive.
-- **Perceptual mask.** The amplitude follows local texture; flat regions (sky, walls, skin) get
-  ``MASK_FLOOR`` of it, so no pattern shows there. The overall strength is set by a PSNR target (``PSNR_DB``).
+- **Perceptual mask.** The amplitude follows local texture (the luma's departure from its 3 × 3 median,
+  so straight edges such as the lip line count as flat); flat regions (sky, walls, skin) and edges get
+  ``MASK_FLOOR`` of it. The overall strength is set by a PSNR target (``PSNR_DB``).
 
 The statistic: the detector takes the sign of the mean luma minus its 3 × 3 median on the grid, folds it
-onto one tile (F) and correlates it with the sync pattern at every shift: ``z = <F, Q_shifted> / ||F||``. For any video that
-does not carry the mark, z is a Rademacher sum over the key's random signs, so Hoeffding's inequality
+onto one tile (F) and correlates it with the sync pattern at every shift: ``z = <F, Q_shifted> / ||F||``.
+For any video that does not carry the mark, z is a Rademacher sum over the key's random signs, so Hoeffding's inequality
 bounds ``P(z ≥ t) ≤ exp(-t²/2)`` whatever the video; over the ``H`` (stretch, shift) hypotheses tried,
 the false-alarm probability is at most ``H·exp(-z²/2)`` (:func:`false_alarm_bound`). A mark is reported
 when that bound is ≤ ``FALSE_ALARM`` (1e-6).
