@@ -5,7 +5,8 @@ Video at 25 fps (other rates are resampled to 25 fps by nearest frame, as the re
 frame). Each 5-frame window of crops is embedded by the lip tower, each matching 20-step MFCC block
 by the audio tower. For every window the distances to the audio embeddings at offsets -15..+15
 (zero-padded beyond the ends) are taken; their mean over windows gives one curve ``d(offset)``:
-LSE-D = min d, LSE-C = median d − min d, AV offset = 15 − argmin (frames; positive = audio late).
+LSE-D = min d, LSE-C = median d − min d, AV offset = 15 − argmin (frames; positive = the audio leads:
+the sound of a mouth shape comes that many frames before the shape is seen; negative = audio late).
 As in the reference, the windows run over frame 0 .. min(frames, samples // 640) − 6.
 
 Two input variants, named apart: ``lse-c`` / ``lse-d`` / ``av-offset`` on syncnet_python's face crop
@@ -147,6 +148,8 @@ class _SyncNetMetric(SharedMesh, Metric):
 
     def _flush(self, final: bool) -> None:
         if self.crop == "frame":
+            if final:
+                self._embed_ready(final=True)
             return
         from thg.eval.metrics.deep.faces import syncnet_crop
 
@@ -199,7 +202,7 @@ class _SyncNetMetric(SharedMesh, Metric):
                 "audio": "16 kHz mono, int16 scale", "mfcc": "python_speech_features: 13 coefficients, "
                 "25 ms / 10 ms, 26 filters, nfft 512, preemph 0.97, lifter 22, c0 = log energy",
                 "window_frames": 5, "vshift": self.vshift, "lse_d": "min over offsets of mean distance",
-                "lse_c": "median - min of the mean distances", "offset": "vshift - argmin (frames)",
+                "lse_c": "median - min of the mean distances", "offset": "vshift - argmin (frames; positive = audio leads)",
                 "channel_order": "BGR 0-255", "variant": self.crop,
                 "per_frame": "per 5-frame window: median(d) - d at the best offset, median-filtered over 9"}
         if self.crop == "face":
@@ -262,7 +265,7 @@ class LSED(_SyncNetMetric):
 
 class AVOffset(_SyncNetMetric):
     info = _info("av-offset", False, (-15.0, 15.0),
-                 "Audio-visual offset in frames at 25 fps from SyncNet (face crop); 0 is best, positive = audio late",
+                 "Audio-visual offset in frames at 25 fps from SyncNet (face crop); 0 is best, positive = audio leads the video",
                  "face")
     report = "offset"
 
