@@ -167,3 +167,50 @@ def test_flat_frames_give_nan_not_a_made_up_score(model_dir):
         r = m.compute()
         assert np.isnan(r.value) and r.coverage == 0.0, name
     assert F.cpbd(flat[0]) == 0.0  # no edges: nothing is sharp
+
+
+def _computefeature_by_hand(block):
+    """The NIQE release's computefeature.m / estimateaggdparam.m, written out line by line."""
+    from math import gamma, sqrt
+
+    gam = np.arange(0.2, 10.0 + 1e-9, 0.001)[:9801]
+    r_gam = np.array([gamma(2 / g) ** 2 / (gamma(1 / g) * gamma(3 / g)) for g in gam])
+
+    def estimateaggdparam(vec):
+        leftstd = sqrt(np.mean(vec[vec < 0] ** 2))
+        rightstd = sqrt(np.mean(vec[vec > 0] ** 2))
+        gammahat = leftstd / rightstd
+        rhat = np.mean(np.abs(vec)) ** 2 / np.mean(vec ** 2)
+        rhatnorm = rhat * (gammahat ** 3 + 1) * (gammahat + 1) / (gammahat ** 2 + 1) ** 2
+        alpha = gam[np.argmin((r_gam - rhatnorm) ** 2)]
+        return alpha, leftstd * sqrt(gamma(1 / alpha) / gamma(3 / alpha)), rightstd * sqrt(gamma(1 / alpha) / gamma(3 / alpha))
+
+    alpha, betal, betar = estimateaggdparam(block.ravel())
+    feat = [alpha, (betal + betar) / 2]
+    for shift in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        pair = block.ravel() * np.roll(block, shift, axis=(0, 1)).ravel()
+        alpha, betal, betar = estimateaggdparam(pair)
+        feat += [alpha, (betar - betal) * (gamma(2 / alpha) / gamma(1 / alpha)), betal, betar]
+    return np.array(feat)
+
+
+def test_niqe_features_are_the_release_s_beta_scaled_aggd_parameters(portrait):
+    import cv2
+
+    gray = N.matlab_gray(cv2.resize(portrait, (192, 192), interpolation=cv2.INTER_AREA))
+    m, _ = N.mscn(gray, 1.0)
+    feats = N.niqe_patch_features(cv2.resize(portrait, (192, 192), interpolation=cv2.INTER_AREA))
+    assert feats.shape == (4, 36)
+    for k, (i, j) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):   # row-major patches, first scale
+        by_hand = _computefeature_by_hand(m[96 * i:96 * (i + 1), 96 * j:96 * (j + 1)])
+        np.testing.assert_allclose(feats[k, :18], by_hand, rtol=1e-10)
+
+
+def test_niqe_spread_of_a_gaussian_is_its_aggd_scale():
+    # a Gaussian is the AGGD with α = 2, whose scale is β = σ·√(Γ(1/2)/Γ(3/2)) = σ·√2
+    x = np.random.default_rng(0).normal(0, 1.5, (300, 300))
+    feats = N.nss_features(x, spread="beta", products="circular")
+    assert feats[0] == pytest.approx(2.0, abs=0.05)
+    assert feats[1] == pytest.approx(1.5 * np.sqrt(2), rel=0.02)
+    brisque_like = N.nss_features(x, spread="variance", products="zero")
+    assert brisque_like[1] == pytest.approx(1.5 ** 2, rel=0.02)   # BRISQUE keeps σ² (OpenCV's convention)

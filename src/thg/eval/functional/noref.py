@@ -14,8 +14,9 @@ to 8 bits) for CPBD and NIQE, as their MATLAB reference releases read images; Op
 - NIQE (Mittal, Soundararajan & Bovik 2013, MATLAB release): MSCN coefficients with a 7×7
   Gaussian (σ 7/6, replicated border, C = 1 on the 0-255 scale), 96×96 patches at two scales
   (the second by MATLAB-exact bicubic ``imresize(·, 0.5)`` with antialiasing), 18 AGGD
-  features per patch and scale, the image's multivariate Gaussian compared with the pristine
-  model (``mu_prisparam``, ``cov_prisparam`` of ``modelparameters.mat``). Lower = more natural.
+  features per patch and scale as ``computefeature.m`` / ``estimateaggdparam.m`` make them (shape α,
+  the scales β = σ·√(Γ(1/α)/Γ(3/α)) of each side, not the standard deviations σ), the image's
+  multivariate Gaussian (``nanmean``, ``nancov``) compared with the pristine model (``mu_prisparam``, ``cov_prisparam`` of ``modelparameters.mat``). Lower = more natural.
 - BRISQUE (Mittal, Moorthy & Bovik 2012, as OpenCV contrib ``quality::QualityBRISQUE``): gray
   in [0, 1] float32, MSCN with 7×7 Gaussian σ 7/6 (replicated border, C = 1/255), 18 AGGD
   features at full and half size (``INTER_CUBIC``), scaled to [-1, 1] by the range file and
@@ -162,21 +163,36 @@ def aggd_fit(x: np.ndarray) -> tuple[float, float, float]:
 _SHIFTS = ((0, 1), (1, 0), (1, 1), (1, -1))
 
 
+def _aggd_scale(alpha: float) -> float:
+    """√(Γ(1/α) / Γ(3/α)): turns a one-sided standard deviation into the AGGD's scale β."""
+    from scipy.special import gamma
+
+    return float(np.sqrt(gamma(1 / alpha) / gamma(3 / alpha)))
+
+
 def _aggd_mean(alpha: float, left: float, right: float) -> float:
     from scipy.special import gamma
 
-    return (right - left) * (gamma(2 / alpha) / gamma(1 / alpha)) * np.sqrt(gamma(1 / alpha) / gamma(3 / alpha))
+    return (right - left) * (gamma(2 / alpha) / gamma(1 / alpha)) * _aggd_scale(alpha)
 
 
-def nss_features(mscn: np.ndarray, *, first_pair: str, products: str) -> list[float]:
+def nss_features(mscn: np.ndarray, *, spread: str, products: str) -> list[float]:
     """The 18 AGGD features of one MSCN map: (alpha, spread) of the map itself, then for each of
-    the horizontal, vertical and two diagonal neighbour products (alpha, mean, left var, right var).
+    the horizontal, vertical and two diagonal neighbour products (alpha, mean, left, right spread).
 
-    ``first_pair``: "mean-std" (NIQE: (l + r) / 2) or "mean-var" (BRISQUE: (l² + r²) / 2).
+    ``spread``: "beta" (NIQE's ``computefeature.m``: the fitted scales βl, βr = σl,r·√(Γ(1/α)/Γ(3/α)),
+    the map's pair as (βl + βr) / 2) or "variance" (BRISQUE as OpenCV computes it: σl², σr², the
+    map's pair as (σl² + σr²) / 2). The mean is (βr − βl)·Γ(2/α)/Γ(1/α) in both.
     ``products``: "circular" (NIQE's ``circshift``) or "zero" (OpenCV's zero-filled shift).
     """
+    def spreads(a: float, left: float, right: float) -> tuple[float, float]:
+        if spread == "beta":
+            k = _aggd_scale(a) if np.isfinite(a) else float("nan")
+            return left * k, right * k
+        return left ** 2, right ** 2
+
     alpha, left, right = aggd_fit(mscn)
-    feats = [alpha, (left + right) / 2 if first_pair == "mean-std" else (left ** 2 + right ** 2) / 2]
+    feats = [alpha, sum(spreads(alpha, left, right)) / 2]
     h, w = mscn.shape
     for dy, dx in _SHIFTS:
         if products == "circular":
@@ -188,7 +204,7 @@ def nss_features(mscn: np.ndarray, *, first_pair: str, products: str) -> list[fl
             xs, xd = (slice(dx2, w), slice(0, w - dx2)) if dx2 >= 0 else (slice(0, w + dx2), slice(-dx2, w))
             shifted[yd, xd] = mscn[ys, xs]
         a, l_, r_ = aggd_fit(mscn * shifted)
-        feats += [a, _aggd_mean(a, l_, r_), l_ ** 2, r_ ** 2]
+        feats += [a, _aggd_mean(a, l_, r_), *spreads(a, l_, r_)]
     return feats
 
 
@@ -257,7 +273,7 @@ def niqe_patch_features(img: np.ndarray, patch: int = NIQE_PATCH, *, sharpness: 
         for i in range(x.shape[0] // p):
             for j in range(x.shape[1] // p):
                 block = m[i * p:(i + 1) * p, j * p:(j + 1) * p]
-                rows.append(nss_features(block, first_pair="mean-std", products="circular"))
+                rows.append(nss_features(block, spread="beta", products="circular"))
         if scale == 1:
             sharp = np.array([sigma[i * p:(i + 1) * p, j * p:(j + 1) * p].mean()
                               for i in range(x.shape[0] // p) for j in range(x.shape[1] // p)])
@@ -292,11 +308,12 @@ def load_niqe_model(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
 def niqe(img: np.ndarray, mu_pris: np.ndarray, cov_pris: np.ndarray, patch: int = NIQE_PATCH) -> float:
     """NIQE of one image against a pristine model: sqrt((mu_p - mu)ᵀ pinv((C_p + C) / 2) (mu_p - mu))."""
     feats = niqe_patch_features(img, patch)
-    feats = feats[np.isfinite(feats).all(1)]
-    if len(feats) < 2:
+    feats[~np.isfinite(feats)] = np.nan
+    complete = feats[~np.isnan(feats).any(1)]
+    if len(complete) < 2:
         raise ValueError("NIQE needs at least 2 patches with finite features (image too small or flat)")
-    mu = feats.mean(0)
-    cov = np.cov(feats, rowvar=False)
+    mu = np.nanmean(feats, 0)                  # MATLAB nanmean: each feature over the patches that have it
+    cov = np.cov(complete, rowvar=False)       # nancov: patches with every feature
     d = mu_pris - mu
     return float(np.sqrt(d @ np.linalg.pinv((cov_pris + cov) / 2) @ d))
 
@@ -316,7 +333,7 @@ def brisque_features(img: np.ndarray) -> np.ndarray:
         size = (x.shape[1] // scale, x.shape[0] // scale)
         xs = cv2.resize(x, size, interpolation=cv2.INTER_CUBIC) if scale > 1 else x
         m, _ = mscn(xs, np.float32(1.0 / 255), dtype=np.float32)
-        feats += nss_features(m.astype(np.float32), first_pair="mean-var", products="zero")
+        feats += nss_features(m.astype(np.float32), spread="variance", products="zero")
     return np.asarray(feats, dtype=np.float32)
 
 
