@@ -214,3 +214,53 @@ def test_niqe_spread_of_a_gaussian_is_its_aggd_scale():
     assert feats[1] == pytest.approx(1.5 * np.sqrt(2), rel=0.02)
     brisque_like = N.nss_features(x, spread="variance", products="zero")
     assert brisque_like[1] == pytest.approx(1.5 ** 2, rel=0.02)   # BRISQUE keeps σ² (OpenCV's convention)
+
+
+@pytest.fixture(scope="module")
+def cpbd_package():
+    """The `cpbd` package (an independent Python port of the CPBD release). It imports
+    ``scipy.ndimage.imread`` for its command line only, which SciPy no longer has."""
+    import importlib
+
+    import scipy.ndimage
+
+    if not hasattr(scipy.ndimage, "imread"):
+        scipy.ndimage.imread = None
+    return importlib.import_module("cpbd.compute")
+
+
+@pytest.mark.parametrize("sigma", [0, 1.0, 1.5, 2.0])
+def test_cpbd_equals_the_cpbd_package_on_the_release_s_edge_maps(portrait, cpbd_package, sigma):
+    img = _blur(portrait, sigma)
+    gray = N.matlab_gray(img)
+    widths = cpbd_package.marziliano_method(N._sobel_vertical_edges(gray), gray)
+    ref = cpbd_package._calculate_sharpness_metric(gray, N.matlab_canny(gray), widths)
+    assert F.cpbd(img) == pytest.approx(ref, rel=1e-12)
+
+
+def test_cpbd_of_a_blurred_face_is_small_but_not_zero(portrait, cpbd_package):
+    # blocks are chosen by Canny edges, not by the Sobel edges that blur thins out
+    for sigma in (1.5, 2.0):
+        mine = F.cpbd(_blur(portrait, sigma))
+        theirs = cpbd_package.compute(N.matlab_gray(_blur(portrait, sigma)))   # its Octave-style Sobel cutoff
+        assert 0.01 < mine < 0.1 and mine == pytest.approx(theirs, abs=0.025)
+
+
+def test_cpbd_sobel_cutoff_is_the_release_s_fixed_2():
+    def ramp(height):       # flat, one intermediate column, flat: Sobel / 8 peaks at height / 2 there
+        img = np.full((64, 64), 100.0)
+        img[:, 32] += height / 2
+        img[:, 33:] += height
+        return img
+
+    assert not N._sobel_vertical_edges(ramp(3.0)).any()            # 1.5 < 2: no edge however flat the rest
+    assert N._sobel_vertical_edges(ramp(5.0)).sum(1).tolist() == [1] * 64   # 2.5 > 2: one thinned edge a row
+
+
+def test_matlab_canny_draws_one_line_on_a_step():
+    img = np.zeros((40, 40))
+    img[:, 20:] = 200.0
+    edges = N.matlab_canny(img)
+    cols = {int(c) for c in np.nonzero(edges)[1]}
+    assert len(cols) == 1 and cols <= {19, 20}
+    assert edges[3:-3].sum(1).min() == 1

@@ -5,10 +5,10 @@ to 8 bits) for CPBD and NIQE, as their MATLAB reference releases read images; Op
 ``COLOR_RGB2GRAY`` for BRISQUE, as the OpenCV contrib implementation whose LIVE model files
 (``brisque_model_live.yml``, ``brisque_range_live.yml``) it is used with.
 
-- CPBD (Narvekar & Karam 2011, as their MATLAB release v1.0 computes it): Sobel edges
-  (horizontal gradient, MATLAB's default cutoff 4 × mean squared response, thinned to local
-  maxima along the row), edge widths by the Marziliano method along the row for edges whose
-  gradient direction rounds to 0° or 180°, 64×64 blocks that hold more than 0.2% edge pixels,
+- CPBD (Narvekar & Karam 2011, as their MATLAB release's ``CPBD_compute.m`` computes it): Sobel
+  edges (horizontal gradient, fixed cutoff 2 on the 0-255 scale, thinned to local maxima along the
+  row), edge widths by the Marziliano method along the row for edges whose gradient direction rounds
+  to 0° or 180°, 64×64 blocks in which MATLAB-default Canny edges cover more than 0.2% of the pixels,
   just-noticeable width 5 px for block contrast ≤ 50 else 3 px, P(blur) = 1 - exp(-(w / w_JNB)^3.6),
   score = share of edges with P(blur) ≤ 63% (histogram in 1% bins). Higher = sharper.
 - NIQE (Mittal, Soundararajan & Bovik 2013, MATLAB release): MSCN coefficients with a 7×7
@@ -56,17 +56,84 @@ def _round_half_away(x: np.ndarray) -> np.ndarray:
 
 # -- CPBD ----------------------------------------------------------------------------------------
 
-def _sobel_vertical_edges(gray: np.ndarray) -> np.ndarray:
-    """Vertical edges (horizontal gradient): MATLAB ``edge(I, 'sobel', [], 'vertical')`` with its
-    default threshold (squared response > 4 × its mean) and row-wise thinning."""
+CPBD_SOBEL_THRESHOLD = 2.0   # CPBD_compute.m: edge(I, 'Sobel', [2], 'vertical')
+
+
+def _sobel_vertical_edges(gray: np.ndarray, threshold: float = CPBD_SOBEL_THRESHOLD) -> np.ndarray:
+    """Vertical edges (horizontal gradient): MATLAB ``edge(I, 'sobel', threshold, 'vertical')``.
+
+    Gradient by the Sobel kernel / 8 (replicated border); an edge where its square exceeds
+    threshold² and both row neighbours (replicated at the border) are lower."""
     from scipy.ndimage import correlate
 
     k = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8.0
     b = correlate(gray, k, mode="nearest") ** 2
-    cutoff = 4.0 * b.mean()
-    left = np.pad(b, ((0, 0), (1, 0)))[:, :-1]
-    right = np.pad(b, ((0, 0), (0, 1)))[:, 1:]
-    return (b > cutoff) & (b > left) & (b > right)
+    left = np.concatenate([b[:, :1], b[:, :-1]], axis=1)
+    right = np.concatenate([b[:, 1:], b[:, -1:]], axis=1)
+    return (b > threshold ** 2) & (b > left) & (b > right)
+
+
+def _matlab_canny_gradient(gray: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """MATLAB's smoothed gradient for Canny: a normalised Gaussian of 8·ceil(σ) taps and its numerical
+    derivative (positive and negative halves each normalised to 1), convolved with replicated borders."""
+    from scipy.ndimage import convolve1d
+
+    n = (8 * int(np.ceil(sigma)) - 1) / 2
+    x = np.arange(-n, n + 1)
+    gauss = np.exp(-x ** 2 / (2 * sigma ** 2))
+    gauss /= gauss.sum()
+    deriv = np.gradient(gauss)
+    deriv[deriv > 0] /= deriv[deriv > 0].sum()
+    deriv[deriv < 0] /= -deriv[deriv < 0].sum()
+    # imfilter 'conv' centres the flipped kernel at floor((n + 1) / 2), as scipy's convolve1d does
+    conv = lambda a, k, axis: convolve1d(a, k, axis=axis, mode="nearest")
+    gx = conv(conv(gray, gauss, 0), deriv, 1)
+    gy = conv(conv(gray, gauss, 1), deriv, 0)
+    return gx, gy
+
+
+def _local_maxima(gx: np.ndarray, gy: np.ndarray, mag: np.ndarray) -> np.ndarray:
+    """Non-maximum suppression along the gradient with linear interpolation between the two
+    neighbours it passes between (MATLAB's four direction sectors); border pixels are never maxima."""
+    h, w = mag.shape
+    out = np.zeros_like(mag, dtype=bool)
+    r, c = np.mgrid[1:h - 1, 1:w - 1]
+    ix, iy, m = gx[1:-1, 1:-1], gy[1:-1, 1:-1], mag[1:-1, 1:-1]
+    at = lambda dr, dc: mag[r + dr, c + dc]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sectors = (
+            (((iy <= 0) & (ix > -iy)) | ((iy >= 0) & (ix < -iy)), np.abs(iy / ix), (0, 1), (-1, 1), (0, -1), (1, -1)),
+            (((ix > 0) & (-iy >= ix)) | ((ix < 0) & (-iy <= ix)), np.abs(ix / iy), (-1, 0), (-1, 1), (1, 0), (1, -1)),
+            (((ix <= 0) & (ix > iy)) | ((ix >= 0) & (ix < iy)), np.abs(ix / iy), (-1, 0), (-1, -1), (1, 0), (1, 1)),
+            (((iy < 0) & (ix <= iy)) | ((iy > 0) & (ix >= iy)), np.abs(iy / ix), (0, -1), (-1, -1), (0, 1), (1, 1)),
+        )
+        for sel, d, a1, b1, a2, b2 in sectors:
+            g1 = at(*a1) * (1 - d) + at(*b1) * d
+            g2 = at(*a2) * (1 - d) + at(*b2) * d
+            out[1:-1, 1:-1] |= sel & (m >= g1) & (m >= g2)
+    return out
+
+
+def matlab_canny(gray: np.ndarray, sigma: float = np.sqrt(2)) -> np.ndarray:
+    """MATLAB ``edge(I, 'canny')`` with its defaults: σ √2, gradient magnitude scaled to its maximum,
+    high threshold at the first of 64 histogram bins where 70 % of pixels lie below, low = 0.4 × high,
+    hysteresis keeping 8-connected weak edges that touch a strong one, then one pass of ``bwmorph thin``."""
+    from scipy.ndimage import label
+    from skimage.morphology import thin
+
+    gx, gy = _matlab_canny_gradient(np.asarray(gray, np.float64), sigma)
+    mag = np.hypot(gx, gy)
+    if mag.max() > 0:
+        mag = mag / mag.max()
+    counts = np.bincount(np.floor(mag.ravel() * 63 + 0.5).astype(int), minlength=64)   # imhist(mag, 64)
+    high = (np.argmax(np.cumsum(counts) > 0.7 * mag.size) + 1) / 64
+    low = 0.4 * high
+    maxima = _local_maxima(gx, gy, mag)
+    weak = maxima & (mag > low)
+    labels, _ = label(weak, structure=np.ones((3, 3)))
+    strong_labels = np.unique(labels[weak & (mag > high)])
+    edges = np.isin(labels, strong_labels[strong_labels > 0])
+    return thin(edges, max_num_iter=1) if edges.any() else edges
 
 
 def _run_lengths(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +152,9 @@ def edge_widths(gray: np.ndarray, edges: np.ndarray, max_margin: int = 100) -> n
     """Marziliano edge widths along the row (0 where no edge or gradient not horizontal)."""
     h, w = gray.shape
     gy, gx = np.gradient(gray)
-    angle = 45.0 * _round_half_away(np.degrees(np.arctan2(gy, gx)) / 45.0)
+    # CPBD_compute.m's angles: atan2 where the horizontal gradient is non-zero, else 0 (90 if gy == π/2)
+    raw = np.where(gx != 0, np.degrees(np.arctan2(gy, gx)), np.where(gy == np.pi / 2, 90.0, 0.0))
+    angle = 45.0 * _round_half_away(raw / 45.0)
     d = np.zeros_like(gray)
     d[:, 1:] = gray[:, 1:] - gray[:, :-1]          # d[j] = I[j] - I[j-1]
     up_l, up_r = _run_lengths(d > 0)
@@ -107,14 +176,14 @@ def edge_widths(gray: np.ndarray, edges: np.ndarray, max_margin: int = 100) -> n
 def cpbd(img: np.ndarray) -> float:
     """Cumulative probability of blur detection (sharpness in [0, 1], higher = sharper)."""
     gray = matlab_gray(img)
-    edges = _sobel_vertical_edges(gray)
-    widths = edge_widths(gray, edges)
+    widths = edge_widths(gray, _sobel_vertical_edges(gray))
+    blocks = matlab_canny(gray)           # Canny edges only decide which blocks are edge blocks
     h, w = gray.shape
     hist = np.zeros(101)
     for i in range(h // CPBD_BLOCK):
         for j in range(w // CPBD_BLOCK):
             rs, cs = slice(i * CPBD_BLOCK, (i + 1) * CPBD_BLOCK), slice(j * CPBD_BLOCK, (j + 1) * CPBD_BLOCK)
-            if np.count_nonzero(edges[rs, cs]) <= CPBD_EDGE_SHARE * CPBD_BLOCK * CPBD_BLOCK:
+            if np.count_nonzero(blocks[rs, cs]) <= CPBD_EDGE_SHARE * CPBD_BLOCK * CPBD_BLOCK:
                 continue
             block = gray[rs, cs]
             contrast = int(block.max() - block.min())

@@ -27,10 +27,10 @@ class CPBD(PerFrameMetric):
         return N.cpbd(pred)
 
     def convention(self) -> dict:
-        return {"gray": "MATLAB rgb2gray, 8-bit", "edges": "Sobel vertical edges, cutoff 4 x mean squared response, "
-                "row-wise thinning", "widths": "Marziliano, along rows, gradient angle 0/180 deg",
+        return {"gray": "MATLAB rgb2gray, 8-bit", "edges": f"Sobel vertical edges, fixed cutoff {N.CPBD_SOBEL_THRESHOLD:g}, "
+                "row-wise thinning", "edge_blocks": "MATLAB-default Canny edges (sigma sqrt 2, 70 % / 0.4 thresholds)", "widths": "Marziliano, along rows, gradient angle 0/180 deg",
                 "block": N.CPBD_BLOCK, "edge_block_share": N.CPBD_EDGE_SHARE, "jnb_width": "5 px if contrast <= 50 else 3",
-                "beta": N.CPBD_BETA, "p_jnb": N.CPBD_P_JNB, "reference": "CPBDM MATLAB release v1.0"}
+                "beta": N.CPBD_BETA, "p_jnb": N.CPBD_P_JNB, "reference": "CPBD_compute.m (CPBDM MATLAB release)"}
 
 
 class NIQE(PerFrameMetric):
