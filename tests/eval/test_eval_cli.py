@@ -199,6 +199,28 @@ def test_clear_errors(study, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("param,message", [
+    ("ssim.win_size=7", "ssim has no parameter 'win_size'"),
+    ("ssim.bogus=1", "ssim has no parameter 'bogus'"),
+    ("ssim.chanels=y", "did you mean channels"),
+    ("ssim.channels=abc", "expected one of rgb, y, gray"),
+    ("fid.stride=abc", "metric 'fid' is not in this run"),
+])
+def test_bad_parameters_stop_before_anything_runs(study, tmp_path, param, message):
+    res = CliRunner().invoke(main, ["eval", "--pred", str(study / "good"), "--ref", str(study / "ref"),
+                                    "--metrics", "psnr,ssim", "--param", param, "--output", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output + res.stderr
+    assert res.stderr.startswith("Error: ") and message in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_bad_value_of_a_suite_metric_is_a_usage_error(study, tmp_path):
+    res = CliRunner().invoke(main, ["eval", "--pred", str(study / "good"), "--metrics", "suite",
+                                    "--param", "fid.stride=abc", "--output", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "fid.stride='abc': expected an integer" in res.stderr, res.stderr
+
+
 def test_list_shows_the_registered_metrics():
     res = CliRunner().invoke(main, ["eval", "list"])
     assert res.exit_code == 0

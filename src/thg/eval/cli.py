@@ -45,7 +45,7 @@ def _parse_params(items: tuple[str, ...]) -> dict[str, dict]:
         key, sep, raw = item.partition("=")
         metric, dot, name = key.partition(".")
         if not sep or not dot or not metric or not name:
-            raise UsageError(f"--param {item!r}: write METRIC.NAME=VALUE, e.g. --param ssim.win_size=7")
+            raise UsageError(f"--param {item!r}: write METRIC.NAME=VALUE, e.g. --param ssim.channels=y")
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
@@ -95,8 +95,10 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
         raise InputError(f"--output {output}: is a file; give a folder")
     from thg.eval import runner, stats
 
+    from thg.eval.registry import check_param_table
+
     tokens, metrics = _parse_metrics(metrics_text)
-    params = _parse_params(param_items)
+    params = check_param_table(_parse_params(param_items), metrics)
     meta = stats.load_metadata(metadata) if metadata else None
     matching = runner.match_inputs(pred, ref=ref, audio=audio, source=source, skip_unmatched=skip_unmatched)
     settings = runner.RunSettings(metrics=tokens, weights_dir=None if weights_dir is None else str(weights_dir),

@@ -78,12 +78,12 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
     unless it was named explicitly, in which case its one-line error is raised. Frames without a
     face lower the face metrics' coverage instead of failing.
     """
-    from thg.eval.registry import create_metric, metric_info
+    from thg.eval.registry import check_param_table, create_metric, metric_info
     from thg.io import load_audio, load_image, probe_video, read_video_frames
 
-    # 1. metric names
+    # 1. metric names and their parameters (an unknown or bad parameter stops here, for any metric)
     names, explicit = resolve_metric_names(metrics)
-    params = {k.lower(): dict(v) for k, v in (params or {}).items()}
+    params = check_param_table(params, names)
     if chunk < 1:
         raise UsageError(f"chunk must be at least 1, got {chunk}")
 
@@ -130,10 +130,7 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
             results[name] = _unavailable(name, reason, alignment)
             continue
         try:
-            try:
-                m = create_metric(name, weights_dir=weights_dir, **params.get(name, {}))
-            except TypeError as e:  # an unknown keyword in params
-                raise UsageError(f"metric {name!r}: bad parameter in {params.get(name)} ({e})") from None
+            m = create_metric(name, weights_dir=weights_dir, **params.get(name, {}))
             m.set_context(fps=info.fps, audio=samples, source=source_img)
         except ThgError as e:
             if name in explicit:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from thg.errors import InputError
-from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.base import Metric, MetricInfo, MetricResult, Param
 from thg.eval.functional import face as G
-from thg.eval.metrics._common import check_pair
+from thg.eval.metrics._common import MESH_MODES, MESH_PARAM, check_pair
 
 _REF = frozenset({"ref"})
 _NONE: frozenset[str] = frozenset()
@@ -30,7 +30,7 @@ LANDMARKS = ("mediapipe face mesh (478 points, refine_landmarks, largest face); 
 #: deterministic per frame, so identical frames give identical landmarks. "tracking": landmarks
 #: seeded from the previous frame (about 3.5 ms), but with ~0.1 px / ~0.2 degree jitter on a
 #: still face that adds a noise floor to motion metrics.
-MESH_MODES = ("static", "tracking")
+
 
 
 def _mediapipe_version() -> str:
@@ -67,6 +67,8 @@ class FaceTracker:
 
 class FaceMetric(Metric):
     """Base of the mesh metrics: subclasses implement :meth:`consume` on tracked points."""
+
+    PARAMS = (MESH_PARAM,)
 
     def __init__(self, *, mesh: str = "static", **params) -> None:
         if mesh not in MESH_MODES:
@@ -191,6 +193,9 @@ class _LMD(_PerFrameFace):
     points_name = ""
     mesh_points: np.ndarray | None = None
     mesh_points_name = ""
+
+    PARAMS = (MESH_PARAM, Param("center", bool, False, help="remove each landmark set's mean first"),
+              Param("landmarks", str, "ibug68", choices=("ibug68", "mesh"), help="68-point layout or mesh points"))
 
     def __init__(self, *, center: bool = False, landmarks: str = "ibug68", **params) -> None:
         if landmarks not in ("ibug68", "mesh"):
@@ -484,6 +489,9 @@ class BlinkRate(FaceMetric):
                       "Blinks per minute from the eye openness (lid gap / eye width); people blink about "
                       "10-30 times a minute, a talking head that never blinks scores 0")
 
+    PARAMS = (MESH_PARAM, Param("close_ratio", float, 0.55, low=0.0, high=1.0, help="share of open eyes a blink starts below"),
+              Param("open_ratio", float, 0.8, low=0.0, high=1.0, help="share a blink ends above"))
+
     def __init__(self, *, close_ratio: float = 0.55, open_ratio: float = 0.8, **params) -> None:
         super().__init__(close_ratio=close_ratio, open_ratio=open_ratio, **params)
         self.close_ratio, self.open_ratio = float(close_ratio), float(open_ratio)
@@ -513,6 +521,8 @@ class BlinkRate(FaceMetric):
 # -- weights-free sync -------------------------------------------------------------------------
 
 class _MouthSync(FaceMetric):
+    PARAMS = (MESH_PARAM, Param("max_offset", int, 15, low=0, high=100, help="largest offset searched (frames)"))
+
     def __init__(self, *, max_offset: int = 15, **params) -> None:
         super().__init__(max_offset=max_offset, **params)
         self.max_offset = int(max_offset)

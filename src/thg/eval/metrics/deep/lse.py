@@ -21,7 +21,8 @@ from collections import deque
 import numpy as np
 
 from thg.errors import InputError
-from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.base import Metric, MetricInfo, MetricResult, Param
+from thg.eval.metrics._common import BATCH, MESH_PARAM
 from thg.eval.metrics.deep import _common
 from thg.eval.metrics.deep.faces import SharedMesh, face_box, has_face
 from thg.eval.metrics.deep.mfcc import mfcc
@@ -70,6 +71,9 @@ class _SyncNetMetric(SharedMesh, Metric):
     crop = "face"
     report = "lse_c"
     info = None  # set by subclasses
+
+    PARAMS = (Param("vshift", int, 15, low=1, high=100, help="offsets searched each way (frames)"), BATCH(16),
+              Param("crop_scale", float, 0.4, low=0.0, high=2.0, help="syncnet_python's crop margin"), MESH_PARAM)
 
     def __init__(self, **params) -> None:
         super().__init__(**params)
@@ -275,6 +279,7 @@ class LSECFrame(_SyncNetMetric):
                  "LSE-C on the whole frame resized to 224x224 (not comparable with face-crop LSE-C)", "frame")
     crop = "frame"
     report = "lse_c"
+    PARAMS = _SyncNetMetric.PARAMS[:2]
 
 
 class LSEDFrame(_SyncNetMetric):
@@ -282,3 +287,4 @@ class LSEDFrame(_SyncNetMetric):
                  "LSE-D on the whole frame resized to 224x224 (not comparable with face-crop LSE-D)", "frame")
     crop = "frame"
     report = "lse_d"
+    PARAMS = _SyncNetMetric.PARAMS[:2]
