@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 
 import cv2
 import numpy as np
@@ -227,6 +228,11 @@ def test_list_shows_the_registered_metrics():
     lines = {line.split()[0].lstrip("*"): line for line in res.output.splitlines() if line.strip()}
     assert "psnr" in lines and "higher" in lines["psnr"] and "needs:ref" in lines["psnr"]
     assert "lower" in lines["l1"]
+    rows = [line for line in res.output.splitlines() if "needs:" in line]
+    assert len(rows) == len(lines) - 1                                  # every metric, plus the footer
+    direction = {min(i for i in (line.find(" higher "), line.find(" lower ")) if i >= 0) for line in rows}
+    scope = {line.index(" video ") if " video " in line else line.index(" set ") for line in rows}
+    assert len({line.index("needs:") for line in rows}) == len(direction) == len(scope) == 1   # columns line up
 
 
 def test_eval_on_the_output_of_thg_generate(tmp_path, portrait_path, speech_path):
@@ -247,7 +253,20 @@ def test_eval_on_the_output_of_thg_generate(tmp_path, portrait_path, speech_path
     assert (tmp_path / "out" / "plots" / "radar.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "out" / "plots" / "dist_mouth-sync.png").is_file()
     assert not (tmp_path / "out" / "plots" / "dist_psnr.png").exists()
-    assert "Notes (why a value is missing" in (tmp_path / "out" / "report.md").read_text()
+    # computed metrics first; what was not computed comes once per reason, in full
+    out = res.output
+    assert out.index("mouth-sync:") < out.index("not computed (")
+    lines = out.splitlines()
+    no_ref = [line for line in lines if "needs a reference video (--ref)" in line]
+    assert len(no_ref) == 1 and "psnr, ssim, ms-ssim, l1" in no_ref[0]
+    if not os.environ.get("THG_WEIGHTS_DIR"):
+        sync = [line for line in lines if "'syncnet_v2.model'" in line]
+        assert len(sync) == 1 and "lse-c, lse-d, av-offset" in sync[0]
+        assert "http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model" in sync[0] and sync[0].rstrip().endswith("(or set THG_WEIGHTS_DIR)")
+    md = (tmp_path / "out" / "report.md").read_text()
+    summary = md.split("## Summary")[1].split("##")[0]
+    assert "| psnr" not in summary and "| mouth-sync" in summary
+    assert "## Not computed" in md and "- psnr, ssim, ms-ssim, l1" in md
 
 
 def test_ctrl_c_says_what_was_kept(study, tmp_path, monkeypatch):
