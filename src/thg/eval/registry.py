@@ -26,7 +26,7 @@ SUITE: tuple[str, ...] = (
     # expression naturalness
     "aed", "smoothness-landmark", "smoothness-pixel", "blink-rate", "head-motion", "diversity", "emotion-acc",
     # driving alignment and identity
-    "akd", "apd", "ard", "fdd", "csim",
+    "akd", "apd", "ard", "fdd", "csim", "csim-dlib",
 )
 
 
