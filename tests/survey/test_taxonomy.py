@@ -107,6 +107,6 @@ def test_the_survey_method_is_the_default_and_keeps_digit_terms(tmp_path):
     assert method["vectorizer"]["stop_words"] == "english" and method["vectorizer"]["max_features"] == 5000
     assert method["clustering"]["method"] == "ward" and method["cut"] == {"criterion": "maxclust", "clusters": 2}
     terms = {t for c in tax.clusters for t in c.terms}
-    assert {"3d", "3dmm", "2d"} <= terms
+    assert {"3d", "3dmm"} <= terms
     old = build_taxonomy(papers, TaxonomyConfig(clusters=2, tokens="letters"))
     assert not any(t[0].isdigit() for c in old.clusters for t in c.terms)
