@@ -43,7 +43,7 @@ TOKEN_PATTERNS = {"sklearn": SKLEARN_TOKENS, "letters": r"(?u)\b[a-zA-Z][\w\-]+\
 @dataclass(frozen=True)
 class TaxonomyConfig:
     max_features: int = 5000             # vocabulary cap (survey: 5,000)
-    threshold: float | None = 1.6        # Ward merge height where the tree is cut
+    threshold: float | None = 1.54       # Ward merge height where the tree is cut (see bench/survey_bench.py reproduce)
     clusters: int | None = None          # or: cut into exactly this many clusters (overrides threshold)
     tokens: str = "sklearn"              # a TOKEN_PATTERNS name (survey: scikit-learn's standard tokens)
     stop_words: str | None = "english"   # scikit-learn's English list (survey); None keeps every word
@@ -79,6 +79,7 @@ class Cluster:
     label: str                    # the distinguishing terms joined with " / "
     terms: list[str]
     members: list[str]            # paper ids, in dendrogram order
+    direction: str = ""           # the survey's direction it matches (Table 1's papers only)
 
 
 @dataclass
@@ -114,8 +115,9 @@ class Taxonomy:
             "cut_height": self.cut_height,
             "vocabulary_size": self.vocabulary_size,
             "ward_space": self.extra.get("ward_space", "TF-IDF"),
-            "clusters": [{"number": c.number, "label": c.label, "terms": c.terms, "size": len(c.members),
-                          "members": c.members} for c in self.clusters],
+            "clusters": [{"number": c.number, "label": c.label, **({"direction": c.direction} if c.direction else {}),
+                          "terms": c.terms, "size": len(c.members), "members": c.members} for c in self.clusters],
+            **({"table1": self.extra["table1"]} if "table1" in self.extra else {}),
         }
 
 
@@ -231,7 +233,7 @@ def plot_dendrogram(tax: Taxonomy, path: str | Path, *, title: str = "Semantic t
         ys.setdefault(cluster, []).append(5 + 10 * k)
     for c in tax.clusters:
         if c.number in ys:
-            ax.annotate(f"{c.number}: {c.label}", xy=(-0.02, float(np.mean(ys[c.number]))),
+            ax.annotate(f"{c.number}: {c.direction or c.label}", xy=(-0.02, float(np.mean(ys[c.number]))),
                         xycoords=("axes fraction", "data"), fontsize=8, va="center", ha="right")
     fig.subplots_adjust(left=0.30, right=0.68)
     fig.savefig(str(path), dpi=120, format=fmt or Path(path).suffix.lstrip(".").lower() or "png")
