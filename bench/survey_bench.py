@@ -232,11 +232,15 @@ def reproduce() -> dict:
     objective = {"table1_wss": round(wss(table), 2), "ward10_wss": round(wss(ward10), 2),
                  "mean_cosine_all_pairs": round(overall, 3),
                  "table1_cluster_cohesion": {int(c): v if v is None else round(v, 3)
-                                             for c in sorted(set(table)) for v in [cohesion(table, c)]}}
+                                             for c in sorted(set(table)) for v in [cohesion(table, c)]},
+                 "ward10_cluster_cohesion": {f"{c} ({int((ward10 == c).sum())} papers)": round(cohesion(ward10, c), 3)
+                                             for c in sorted(set(ward10)) if (ward10 == c).sum() > 1}}
     print(f"within-cluster sum of squares: Table 1 {objective['table1_wss']:.2f}, Ward's 10 clusters "
           f"{objective['ward10_wss']:.2f}; mean cosine similarity of two papers {overall:.3f}, inside each Table 1 "
           f"cluster: " + ", ".join(f"{c}: {'-' if v is None else f'{v:.3f}'}"
                                   for c, v in objective["table1_cluster_cohesion"].items()), flush=True)
+    print("inside each of Ward's 10 clusters: " + ", ".join(f"{c}: {v:.3f}" for c, v in
+                                                           objective["ward10_cluster_cohesion"].items()), flush=True)
     return {"steps": steps, "best": best, "leave_out": spread, "ward_objective": objective}
 
 
