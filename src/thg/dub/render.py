@@ -20,17 +20,21 @@ import numpy as np
 
 from thg.features import landmarks as L
 from thg.features.face import FaceGeometry
-from thg.render.mouth import MouthModel
+from thg.render.mouth import MouthModel, fill_with_lips, interior_mask
 from thg.render.rig import N_MESH, Deformer, FaceRig
 from thg.render.warp import MeshWarper
 
 #: share of the jaw's motion taken by the two anchor rings around the face (``generate`` uses 0.8
 #: and 0.3 and lets the crop border hold the rest): here the outer ring holds still, so the warp
 #: ends a ring's width under the chin.
-NECK_SHARE = (0.6, 0.0)
+NECK_SHARE = (0.35, 0.0)
 #: the motion fades in from the nose tip over this share of the way down to the upper lip's top
 NOSE_RAMP = 0.6
 UPPER_LIP_TOP = 0
+#: mouth widths by which the frame's visible interior is grown before lip texture is filled in over
+#: it: in a video frame (blurred, compressed) the pale edge of the teeth and the inner lip is wider
+#: than the mesh contour, and a closing mouth would squeeze it into a pale outline
+EDGE_BAND = 0.04
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
@@ -46,6 +50,21 @@ def below_nose(xy: np.ndarray, face_xy: np.ndarray, down: np.ndarray) -> np.ndar
     reach = max(float((face_xy[UPPER_LIP_TOP] - tip) @ down) * NOSE_RAMP, 1.0)
     rel = xy - tip
     return _smoothstep(np.minimum(rel @ down, rel[..., 1]) / reach)
+
+
+def lip_layer(region: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
+    """The frame's mouth region with what shows between the lips (grown by :data:`EDGE_BAND`, never
+    past the outer lip contour) filled with the frame's own lip texture; None for a closed mouth."""
+    interior = interior_mask(region, xy)
+    if not interior.any():
+        return None
+    width = float(np.linalg.norm(xy[L.MOUTH_CORNERS[0]] - xy[L.MOUTH_CORNERS[1]]))
+    r = max(1, int(round(EDGE_BAND * width)))
+    grown = cv2.dilate(interior.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+    outer = np.zeros(region.shape[:2], np.uint8)
+    contour = xy[list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER[::-1][1:-1])]
+    cv2.fillPoly(outer, [np.round(contour * 4).astype(np.int32)], 1, shift=2)
+    return fill_with_lips(region, (grown > 0) & (outer > 0))
 
 
 def _calm_neck(deformer: Deformer) -> None:
@@ -96,6 +115,9 @@ class LowerFaceRenderer:
         warper = MeshWarper((x1 - x0, y1 - y0), tris, step, detail=[lips])
         region = np.ascontiguousarray(frame[y0:y1, x0:x1])
         mouth = MouthModel(region, face.xy - [x0, y0])
+        filled = lip_layer(region, face.xy - [x0, y0])
+        if filled is not None:
+            mouth.lip_layer = filled
         maps = warper.maps(src_b, tgt_b)
         rendered = cv2.remap(mouth.lip_layer, maps, None, interpolation=cv2.INTER_CUBIC,
                              borderMode=cv2.BORDER_REPLICATE)
