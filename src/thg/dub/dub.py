@@ -54,7 +54,7 @@ class DubConfig:
     face_index: int = 0
     lang: str = "en"
     expression_scale: float = 1.0   # scales the new mouth motion
-    crf: int = 18
+    crf: int = 12                   # near-lossless: a dub's untouched pixels should stay as they were
     preset: str = "veryfast"
 
     def __post_init__(self) -> None:
@@ -200,11 +200,13 @@ class Dubber:
 
     @staticmethod
     def fitted_audio(speech, duration: float, tmp: Path) -> Path:
-        """The speech cut or padded with silence to ``duration`` seconds, as a WAV to mux."""
+        """The speech cut or padded with silence to ``duration`` seconds, as a WAV to mux (a tenth
+        of a second more: the muxer stops at the shorter stream, and that must be the video)."""
         a = speech.audio
-        n = int(round(duration * a.sample_rate))
+        n = int(round((duration + 0.1) * a.sample_rate))
         samples = np.zeros(n, np.float32)
         samples[: min(n, len(a.samples))] = a.samples[:n]
+        samples[int(round(duration * a.sample_rate)):] = 0.0
         path = tmp / "dub.wav"
         save_wav(path, Audio(samples, a.sample_rate))
         return path
