@@ -166,3 +166,31 @@ def test_saved_motion_re_renders_the_same_dub(dubbed, carphone, new_speech, tmp_
     redone = [f.copy() for f in read_video_frames(again.output)]
     assert len(redone) == len(frames)
     assert min(psnr(a, b) for a, b in zip(redone, frames)) > 35
+
+
+def test_frames_without_a_face_pass_through_and_cuts_are_reported(carphone_frames, tmp_path):
+    """Shot 1 (the man), an empty shot (coffee, no face), shot 1 again: the empty frames are
+    written untouched, both cuts are reported, the man is dubbed on both sides of them."""
+    import cv2
+    from skimage import data
+
+    from tests.dub.conftest import encode
+    from thg.dub import Dubber
+
+    coffee = cv2.resize(data.coffee(), (352, 288), interpolation=cv2.INTER_AREA)
+    clip = encode(carphone_frames[:20] + [coffee] * 8 + carphone_frames[20:40], tmp_path / "shots.mp4")
+    inputs = [f.copy() for f in read_video_frames(clip)]
+    speech = tmp_path / "line.wav"
+    import subprocess
+
+    subprocess.run(["espeak-ng", "-w", str(speech), "-s", "170", "Open a map now."], check=True)
+    result = Dubber(__import__("thg.dub", fromlist=["DubConfig"]).DubConfig(fit="trim"))(
+        clip, audio=speech, output=tmp_path / "out.mp4")
+    frames = [f.copy() for f in read_video_frames(result.output)]
+    n = len(frames)
+    assert result.passed == {"no face": list(range(20, 28))}
+    assert result.cuts == [20, 28]
+    assert result.dubbed == n - 8
+    assert "8 passed through (no face: 20-27)" in result.summary()
+    for i in range(20, 28):
+        assert psnr(frames[i], inputs[i]) > 40

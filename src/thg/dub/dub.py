@@ -142,7 +142,7 @@ class Dubber:
                 mouth.save(save_motion, overwrite=overwrite)
             sound = self.fitted_audio(speech, n_out / info.fps, Path(tmp)) if speech is not None else None
             # 4. stream: decode, track, re-render, encode
-            result = self.stream(video, info, runs, mouth, sound, output, overwrite, progress)
+            result = self.stream(video, info, n_video, runs, mouth, sound, output, overwrite, progress)
         result.notes = notes + result.notes
         result.timings["total"] = time.perf_counter() - t0
         return result
@@ -243,7 +243,7 @@ class Dubber:
         return NoFaceError(f"{video}: the face is turned too far or cut by the frame's edge in all "
                            f"{n_frames} frames; use a clip with a roughly frontal, whole face")
 
-    def stream(self, video, info, runs, mouth: MotionTrack, sound: Path | None, output, overwrite,
+    def stream(self, video, info, n_video: int, runs, mouth: MotionTrack, sound: Path | None, output, overwrite,
                progress) -> DubResult:
         w, h = info.width, info.height
         pad = (h % 2, w % 2)   # H.264 needs even sides: one row / column repeated
@@ -282,7 +282,7 @@ class Dubber:
                     if progress is not None:
                         progress(j + 1, len(mouth))
                 if dubbed == 0:
-                    raise self.nothing_dubbed(video, len(mouth), follower.seen_faces)
+                    raise self.nothing_dubbed(video, n_video, follower.seen_faces)
         finally:
             follower.close()
         return DubResult(Path(output), len(mouth), info.fps, (w, h), dubbed,
