@@ -138,11 +138,11 @@ class Dubber:
             # 3. which original frame shows at each output frame
             n_out, runs = schedule(n_video, len(track), self.config.fit)
             mouth = self.mouth_track(track, n_out, video)
-            if save_motion:
-                mouth.save(save_motion, overwrite=overwrite)
             sound = self.fitted_audio(speech, n_out / info.fps, Path(tmp)) if speech is not None else None
             # 4. stream: decode, track, re-render, encode
             result = self.stream(video, info, n_video, runs, mouth, sound, output, overwrite, progress)
+        if save_motion:   # only for a dub that was written
+            mouth.save(save_motion, overwrite=overwrite)
         result.notes = notes + result.notes
         result.timings["total"] = time.perf_counter() - t0
         return result
