@@ -194,3 +194,27 @@ def test_frames_without_a_face_pass_through_and_cuts_are_reported(carphone_frame
     assert "8 passed through (no face: 20-27)" in result.summary()
     for i in range(20, 28):
         assert psnr(frames[i], inputs[i]) > 40
+
+
+def test_face_index_dubs_the_chosen_face_only(carphone_frames, tmp_path):
+    """Two people side by side (the clip and its mirror image): --face-index 1 dubs the one on the
+    right, followed across frames; the one on the left is left as he was."""
+    import cv2
+
+    from tests.dub.conftest import encode
+    from thg.dub import DubConfig, Dubber
+    from thg.errors import NoFaceError
+
+    small = [cv2.resize(f, (264, 216), interpolation=cv2.INTER_AREA) for f in carphone_frames[:24]]
+    clip = encode([np.hstack([f, f[:, ::-1]]) for f in small], tmp_path / "two.mp4")
+    inputs = [f.copy() for f in read_video_frames(clip)]
+    result = Dubber(DubConfig(fit="trim", face_index=1))(clip, text="Open a map.", output=tmp_path / "right.mp4")
+    frames = [f.copy() for f in read_video_frames(result.output)]
+    assert result.dubbed == len(frames) > 10
+    left = min(psnr(a[:, :264], b[:, :264]) for a, b in zip(frames, inputs))
+    right = min(psnr(a[108:, 264:], b[108:, 264:]) for a, b in zip(frames, inputs))
+    # the left half differs by the encoder's loss only (this small, sharp clip loses most: 38-42 dB)
+    assert left > 38 and right < 35, (left, right)
+    with pytest.raises(NoFaceError, match="--face-index 2 asked for, but at most 2 face"):
+        Dubber(DubConfig(fit="trim", face_index=2))(clip, text="Map.", output=tmp_path / "none.mp4")
+    assert not (tmp_path / "none.mp4").exists()

@@ -19,7 +19,8 @@ from thg.dub.fit import DEFAULT_FIT, FITS
               help="Speech and clip of different lengths: pingpong / loop the clip to the speech's length, "
                    "trim both to the shorter, or pad the shorter (last frame held, mouth at rest).")
 @click.option("--face-index", type=int, default=0, show_default=True,
-              help="Which face to dub when several are in view (0 = largest, then left to right), tracked across frames.")
+              help="Which face to dub when several are in view (0 = largest; faces of about the same size "
+                   "count from the left), tracked across frames.")
 @click.option("--expression-scale", type=float, default=1.0, show_default=True, help="Strength of the new mouth motion.")
 @click.option("--save-motion", type=click.Path(dir_okay=False), help="Also write the mouth motion used (JSON).")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT (and the --save-motion file) if they exist.")

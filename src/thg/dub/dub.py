@@ -19,7 +19,8 @@ import os
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -248,42 +249,65 @@ class Dubber:
         w, h = info.width, info.height
         pad = (h % 2, w % 2)   # H.264 needs even sides: one row / column repeated
         notes = [f"odd size {w}×{h} padded to {w + pad[1]}×{h + pad[0]} for H.264"] if any(pad) else []
-        passed: dict[str, list[int]] = {r: [] for r in PASS_REASONS}
-        cuts: list[int] = []
-        dubbed = 0
+        log = _Log()
+        with atomic_output(output, overwrite=overwrite) as tmp_path, \
+                VideoWriter(tmp_path, w + pad[1], h + pad[0], fps=info.fps, audio_path=sound,
+                            crf=self.config.crf, preset=self.config.preset, comment=PROVENANCE) as writer:
+            for j, frame in enumerate(self.frames(video, info, runs, mouth, log)):
+                if any(pad):
+                    frame = np.pad(frame, ((0, pad[0]), (0, pad[1]), (0, 0)), mode="edge")
+                writer.write(frame)
+                if progress is not None:
+                    progress(j + 1, len(mouth))
+            if log.dubbed == 0:
+                raise self.nothing_dubbed(video, n_video, log.seen_faces)
+        return DubResult(Path(output), len(mouth), info.fps, (w, h), log.dubbed,
+                         {r: f for r, f in log.passed.items() if f}, log.cuts, notes, mouth)
+
+    def frames(self, video, info, runs, mouth: MotionTrack, log: "_Log") -> Iterator[np.ndarray]:
+        """The output frames in order. The face mesh of frame j + 1 runs while frame j is
+        re-rendered in a second thread (both release Python's lock for most of their work)."""
         follower = FaceFollower(self.config.face_index)
         widths = MouthWidth(info.fps)
-        timings = {"render": 0.0}
+        pending: deque = deque()
         try:
-            with atomic_output(output, overwrite=overwrite) as tmp_path, \
-                    VideoWriter(tmp_path, w + pad[1], h + pad[0], fps=info.fps, audio_path=sound,
-                                crf=self.config.crf, preset=self.config.preset, comment=PROVENANCE) as writer:
+            with ThreadPoolExecutor(1) as pool:
                 previous, last_index = None, None
                 for j, (i, frame) in enumerate(frames_in_order(video, info, runs)):
                     thumb = thumbnail(frame)
                     if is_cut(previous, thumb):
-                        cuts.append(j)
-                    if j in cuts[-1:] or (last_index is not None and abs(i - last_index) > 1):
+                        log.cuts.append(j)
+                    if j in log.cuts[-1:] or (last_index is not None and abs(i - last_index) > 1):
                         follower.reset()    # a new shot, or a loop's seam: track afresh
                         widths.reset()
                     previous, last_index = thumb, i
                     face = follower(frame)
                     reason = self.unusable(face)
                     if reason is None:
-                        t = time.perf_counter()
-                        frame = self.renderer.render(frame, face, self.channels(mouth.values[j], widths(face)))
-                        timings["render"] += time.perf_counter() - t
-                        dubbed += 1
+                        row = self.channels(mouth.values[j], widths(face))
+                        pending.append(pool.submit(self.renderer.render, frame, face, row))
+                        log.dubbed += 1
                     else:
-                        passed[reason].append(j)
-                    if any(pad):
-                        frame = np.pad(frame, ((0, pad[0]), (0, pad[1]), (0, 0)), mode="edge")
-                    writer.write(frame)
-                    if progress is not None:
-                        progress(j + 1, len(mouth))
-                if dubbed == 0:
-                    raise self.nothing_dubbed(video, n_video, follower.seen_faces)
+                        log.passed[reason].append(j)
+                        pending.append(frame)
+                    if len(pending) > 1:
+                        yield _done(pending.popleft())
+                while pending:
+                    yield _done(pending.popleft())
         finally:
+            log.seen_faces = follower.seen_faces
             follower.close()
-        return DubResult(Path(output), len(mouth), info.fps, (w, h), dubbed,
-                         {r: f for r, f in passed.items() if f}, cuts, notes, mouth, timings)
+
+
+@dataclass
+class _Log:
+    """What happened to the frames of one dub, filled in as they stream."""
+
+    dubbed: int = 0
+    passed: dict[str, list[int]] = field(default_factory=lambda: {r: [] for r in PASS_REASONS})
+    cuts: list[int] = field(default_factory=list)
+    seen_faces: int = 0
+
+
+def _done(item) -> np.ndarray:
+    return item.result() if isinstance(item, Future) else item

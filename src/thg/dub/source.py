@@ -108,9 +108,21 @@ def _centre(face: FaceGeometry) -> np.ndarray:
     return np.array([(x0 + x1) / 2, (y0 + y1) / 2])
 
 
+def in_reading_order(faces: list[FaceGeometry], same_size: float = 0.85) -> list[FaceGeometry]:
+    """Largest first; faces of about the same size (the smaller at least ``same_size`` of the
+    larger) left to right, so two people side by side keep their order from frame to frame."""
+    rest = sorted(faces, key=lambda f: -f.size)
+    ordered: list[FaceGeometry] = []
+    while rest:
+        group = [f for f in rest if f.size >= same_size * rest[0].size]
+        ordered += sorted(group, key=lambda f: f.bbox[0])
+        rest = rest[len(group):]
+    return ordered
+
+
 class FaceFollower:
-    """The face to dub in each frame: the ``face_index``-th (largest first, then left to right) where
-    it is first seen, then whichever face is nearest to where it was. ``reset()`` at scene cuts."""
+    """The face to dub in each frame: the ``face_index``-th (:func:`in_reading_order`) where it is
+    first seen, then whichever face is nearest to where it was. ``reset()`` at scene cuts."""
 
     def __init__(self, face_index: int = 0) -> None:
         self.face_index = face_index
@@ -130,7 +142,7 @@ class FaceFollower:
         if not faces:
             return None
         if self._last is None:
-            ordered = sorted(faces, key=lambda f: (-round(f.size / 8), f.bbox[0]))
+            ordered = in_reading_order(faces)
             face = ordered[self.face_index] if self.face_index < len(ordered) else None
         else:
             last = _centre(self._last)
