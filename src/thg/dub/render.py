@@ -83,8 +83,8 @@ class LowerFaceRenderer:
     absolute, as everywhere; the other channels are changes from what the frame shows.
     """
 
-    def __init__(self, step: int | None = None) -> None:
-        self.step = step
+    def __init__(self, step: int = 1) -> None:
+        self.step = step   # warp grid in pixels: the region is small, so it is warped exactly
         self.last_box: tuple[int, int, int, int] | None = None  # image region the last frame changed
 
     def render(self, frame: np.ndarray, face: FaceGeometry, channels: np.ndarray) -> np.ndarray:
@@ -110,9 +110,8 @@ class LowerFaceRenderer:
             return out
         shift = np.array([cx - x0, cy - y0], np.float32)
         src_b, tgt_b = src + shift, tgt + shift
-        step = self.step or int(np.clip(round(face.size / 25), 2, 4))
-        lips = rig.detail_regions()[2]
-        warper = MeshWarper((x1 - x0, y1 - y0), tris, step, detail=[lips])
+        warper = MeshWarper((x1 - x0, y1 - y0), tris, self.step,
+                            detail=[rig.detail_regions()[2]] if self.step > 1 else None)
         region = np.ascontiguousarray(frame[y0:y1, x0:x1])
         mouth = MouthModel(region, face.xy - [x0, y0])
         filled = lip_layer(region, face.xy - [x0, y0])
