@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "eval": "thg.eval.cli:eval_group",
     "track": "thg.reenact.cli:track",
     "reenact": "thg.reenact.cli:reenact",
+    "dub": "thg.dub.cli:dub",
     "encode": "thg.codec.cli:encode",
     "decode": "thg.codec.cli:decode",
 }
