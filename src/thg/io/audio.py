@@ -1,11 +1,17 @@
-"""Load speech of any common format and rate as 16 kHz mono float32."""
+"""Speech in: any common format and rate, read whole or in blocks.
+
+:func:`open_speech` gives a :class:`SpeechSource`, read in blocks at the file's own rate (so memory
+stays flat however long the speech); :func:`analysis_blocks` turns those blocks into the 16 kHz mono
+float32 that the speech features use, with a streaming resampler (soxr). :func:`load_audio` reads a
+whole file at 16 kHz for callers that want it all at once.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from math import gcd
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +21,7 @@ from thg.errors import InputError
 SAMPLE_RATE = 16000
 AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".mp4")
 MAX_SECONDS = 4 * 3600
+BLOCK_SECONDS = 0.2  # what one read of a speech file holds
 
 
 @dataclass(frozen=True)
@@ -35,49 +42,147 @@ class Audio:
 
 
 def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Band-limited resampling (soxr, high quality)."""
     if rate_in == rate_out:
         return samples.astype(np.float32, copy=False)
-    from scipy.signal import (
-        resample_poly,  # imported only when needed: it takes a while
-    )
+    import soxr
 
-    g = gcd(rate_in, rate_out)
-    return resample_poly(samples, rate_out // g, rate_in // g).astype(np.float32)
+    return soxr.resample(samples.astype(np.float32, copy=False), rate_in, rate_out).astype(np.float32, copy=False)
 
 
-def _decode_with_ffmpeg(path: Path) -> tuple[np.ndarray, int]:
+class SpeechSource:
+    """Mono speech that can be read, in blocks, as often as needed: from a file (never held whole in
+    memory) or from samples in memory. ``sample_rate`` is the rate of the blocks (the file's own)."""
+
+    def __init__(self, *, path: Path | None = None, samples: np.ndarray | None = None,
+                 sample_rate: int = SAMPLE_RATE, n_samples: int | None = None) -> None:
+        self.path, self._samples, self.sample_rate, self.n_samples = path, samples, sample_rate, n_samples
+
+    @classmethod
+    def from_audio(cls, audio: Audio) -> SpeechSource:
+        samples = np.asarray(audio.samples, dtype=np.float32)
+        return cls(path=audio.path, samples=samples, sample_rate=audio.sample_rate, n_samples=len(samples))
+
+    def blocks(self, seconds: float = BLOCK_SECONDS) -> Iterator[np.ndarray]:
+        """Consecutive mono float32 blocks of about ``seconds`` each (the last may be shorter)."""
+        size = max(1, int(seconds * self.sample_rate))
+        if self._samples is not None:
+            for k in range(0, len(self._samples), size):
+                yield self._samples[k: k + size]
+        elif self.n_samples is not None:   # libsndfile reads it
+            yield from _soundfile_blocks(self.path, size)
+        else:
+            yield from _ffmpeg_blocks(self.path, size)
+
+
+def _soundfile_blocks(path: Path, size: int) -> Iterator[np.ndarray]:
+    import soundfile as sf
+
+    with sf.SoundFile(str(path)) as f:
+        while True:
+            data = f.read(size, dtype="float32", always_2d=True)
+            if not len(data):
+                return
+            block = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1)
+            if not np.isfinite(block).all():
+                raise InputError(f"{path}: audio holds NaN or infinite samples; re-export it as 16-bit WAV")
+            yield block
+
+
+def _ffmpeg_cmd(path: Path) -> list[str]:
     from imageio_ffmpeg import get_ffmpeg_exe
 
-    cmd = [get_ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-vn", "-ac", "1",
-           "-ar", str(SAMPLE_RATE), "-f", "f32le", "-"]
-    proc = subprocess.run(cmd, capture_output=True)
-    if proc.returncode != 0 or not proc.stdout:
-        raise InputError(f"{path}: cannot decode audio (corrupt, truncated or no audio stream); "
-                         f"use a WAV, MP3, FLAC, OGG or M4A speech file")
-    return np.frombuffer(proc.stdout, dtype=np.float32).copy(), SAMPLE_RATE
+    return [get_ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-vn", "-ac", "1",
+            "-ar", str(SAMPLE_RATE), "-f", "f32le", "-"]
 
 
-def load_audio(path: str | os.PathLike, *, max_seconds: float = MAX_SECONDS) -> Audio:
-    """Read speech (WAV, MP3, FLAC, OGG, M4A; any rate; mono or stereo) as 16 kHz mono."""
+def _ffmpeg_blocks(path: Path, size: int) -> Iterator[np.ndarray]:
+    """Formats libsndfile does not read (M4A/AAC, some MP3), decoded by ffmpeg to 16 kHz as they stream."""
+    proc = subprocess.Popen(_ffmpeg_cmd(path), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert proc.stdout is not None
+        while True:
+            buf = proc.stdout.read(4 * size)
+            if not buf:
+                return
+            yield np.frombuffer(buf[: len(buf) // 4 * 4], dtype=np.float32)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def open_speech(path: str | os.PathLike, *, max_seconds: float = MAX_SECONDS) -> SpeechSource:
+    """A speech file (WAV, MP3, FLAC, OGG, M4A; any rate; mono or stereo), checked but not yet read."""
     import soundfile as sf
 
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: audio file not found; check the path")
     try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
-        samples = data.mean(axis=1)
+        info = sf.info(str(path))
+        rate, n = int(info.samplerate), int(info.frames)
     except Exception:  # formats libsndfile does not read (M4A/AAC) or damaged files
-        samples, rate = _decode_with_ffmpeg(path)
-    if samples.size == 0:
+        proc = subprocess.run(_ffmpeg_cmd(path) + ["-t", "0.1"], capture_output=True)
+        if proc.returncode != 0 or not proc.stdout:
+            raise InputError(f"{path}: cannot decode audio (corrupt, truncated or no audio stream); "
+                             f"use a WAV, MP3, FLAC, OGG or M4A speech file") from None
+        return SpeechSource(path=path, sample_rate=SAMPLE_RATE)
+    if n <= 0:
         raise InputError(f"{path}: audio file holds no samples; give a recording with speech")
-    if not np.isfinite(samples).all():
-        raise InputError(f"{path}: audio holds NaN or infinite samples; re-export it as 16-bit WAV")
-    seconds = samples.size / rate
-    if seconds > max_seconds:
-        raise InputError(f"{path}: audio is {seconds / 60:.0f} min long, over the {max_seconds / 60:.0f} min limit; "
+    if n / rate > max_seconds:
+        raise InputError(f"{path}: audio is {n / rate / 60:.0f} min long, over the {max_seconds / 60:.0f} min limit; "
                          f"split it into shorter files")
-    return Audio(resample(samples, int(rate), SAMPLE_RATE), SAMPLE_RATE, path)
+    return SpeechSource(path=path, sample_rate=rate, n_samples=n)
+
+
+class Resampler:
+    """Streaming resampling of consecutive blocks at ``rate`` to :data:`SAMPLE_RATE` (soxr); the
+    blocks out joined equal resampling the whole speech at once."""
+
+    def __init__(self, rate: int) -> None:
+        self._stream = None
+        if rate != SAMPLE_RATE:
+            import soxr
+
+            self._stream = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
+
+    def __call__(self, block: np.ndarray, last: bool = False) -> np.ndarray:
+        if self._stream is None:
+            return np.asarray(block, dtype=np.float32)
+        return self._stream.resample_chunk(np.asarray(block, dtype=np.float32), last=last)
+
+    def finish(self) -> np.ndarray:
+        return self(np.zeros(0, np.float32), last=True)
+
+
+def analysis_blocks(blocks: Iterable[np.ndarray], rate: int) -> Iterator[np.ndarray]:
+    """Blocks at ``rate`` resampled, as they come, to :data:`SAMPLE_RATE` (the rate of the speech features)."""
+    resample = Resampler(rate)
+    for block in blocks:
+        out = resample(block)
+        if len(out):
+            yield out
+    tail = resample.finish()
+    if len(tail):
+        yield tail
+
+
+def load_audio(path: str | os.PathLike, *, max_seconds: float = MAX_SECONDS) -> Audio:
+    """Read speech (WAV, MP3, FLAC, OGG, M4A; any rate; mono or stereo) whole, as 16 kHz mono."""
+    source = open_speech(path, max_seconds=max_seconds)
+    parts = list(analysis_blocks(source.blocks(), source.sample_rate))
+    samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    check_samples(source.path, samples.size, max_seconds)
+    return Audio(samples, SAMPLE_RATE, source.path)
+
+
+def check_samples(path, n_samples: int, max_seconds: float = MAX_SECONDS) -> None:
+    """The checks that need the decoded speech: some samples, not too long."""
+    if n_samples == 0:
+        raise InputError(f"{path}: audio file holds no samples; give a recording with speech")
+    if n_samples / SAMPLE_RATE > max_seconds:
+        raise InputError(f"{path}: audio is {n_samples / SAMPLE_RATE / 60:.0f} min long, over the "
+                         f"{max_seconds / 60:.0f} min limit; split it into shorter files")
 
 
 def save_wav(path: str | os.PathLike, audio: Audio) -> None:
