@@ -2,7 +2,7 @@
 
 :func:`open_speech` gives a :class:`SpeechSource`, read in blocks at the file's own rate (so memory
 stays flat however long the speech); :func:`analysis_blocks` turns those blocks into the 16 kHz mono
-float32 that the speech features use, with a streaming resampler (soxr). :func:`load_audio` reads a
+float32 that the speech features use, with a streaming polyphase resampler. :func:`load_audio` reads a
 whole file at 16 kHz for callers that want it all at once.
 """
 
@@ -12,6 +12,7 @@ import os
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from math import gcd
 from pathlib import Path
 
 import numpy as np
@@ -41,13 +42,80 @@ class Audio:
         return self.samples.size == 0 or float(np.abs(self.samples).max()) < 1e-3
 
 
-def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    """Band-limited resampling (soxr, high quality)."""
-    if rate_in == rate_out:
-        return samples.astype(np.float32, copy=False)
-    import soxr
+def resample(samples: np.ndarray, rate_in: int, rate_out: int = SAMPLE_RATE) -> np.ndarray:
+    """Band-limited resampling of the whole speech (:class:`Resampler` in one block)."""
+    resampler = Resampler(rate_in, rate_out)
+    return np.concatenate([resampler(samples), resampler.finish()])
 
-    return soxr.resample(samples.astype(np.float32, copy=False), rate_in, rate_out).astype(np.float32, copy=False)
+
+class Resampler:
+    """Polyphase resampling of consecutive blocks from ``rate_in`` to ``rate_out``, as they come.
+
+    The filter and the alignment are scipy's ``resample_poly`` (a Kaiser-windowed sinc, beta 5,
+    reaching 10 periods of the slower rate each side; zeros beyond both ends), without its import
+    cost; the blocks out, joined, equal resampling the whole speech at once (within float32 rounding).
+    """
+
+    def __init__(self, rate_in: int, rate_out: int = SAMPLE_RATE) -> None:
+        g = gcd(int(rate_in), int(rate_out))
+        self.up, self.down = int(rate_out) // g, int(rate_in) // g
+        self._n_in = self._n_done = 0
+        if self.up == self.down:
+            return
+        taps, half = _kaiser_lowpass(self.up, self.down)
+        pre_pad = self.down - half % self.down
+        self._shift = (half + pre_pad) // self.down * self.down - pre_pad  # output m is the filter at m*down+shift
+        n_phase = -(-len(taps) // self.up)
+        table = np.zeros(n_phase * self.up, np.float32)
+        table[: len(taps)] = taps
+        # [phase, j]: the tap on input (m*down + shift)//up - (n_phase - 1) + j, for output m of that phase
+        self._table = np.ascontiguousarray(table.reshape(n_phase, self.up).T[:, ::-1])
+        self._x = np.zeros(n_phase, np.float32)  # the input from sample ``self._x0`` on that outputs still need
+        self._x0 = -n_phase                      # (zeros before the start)
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        block = np.asarray(block, dtype=np.float32)
+        if self.up == self.down:
+            return block
+        self._x = np.concatenate([self._x, block])
+        self._n_in += len(block)
+        # outputs whose every input has arrived: (m*down + shift)//up < n_in
+        ready = max((self._n_in * self.up - self._shift - 1) // self.down + 1, 0)
+        return self._outputs(ready)
+
+    def finish(self) -> np.ndarray:
+        """The outputs still held back (the input ends in zeros)."""
+        if self.up == self.down:
+            return np.zeros(0, np.float32)
+        self._x = np.concatenate([self._x, np.zeros(self._table.shape[1] + self.down, np.float32)])
+        return self._outputs(-(-self._n_in * self.up // self.down))
+
+    def _outputs(self, stop: int) -> np.ndarray:
+        """Outputs up to ``stop``: those sharing a phase (every ``up``-th) are one strided dot product."""
+        m0, n_taps = self._n_done, self._table.shape[1]
+        if stop <= m0:
+            return np.zeros(0, np.float32)
+        out = np.empty(stop - m0, np.float32)
+        windows = np.lib.stride_tricks.sliding_window_view(self._x, n_taps)  # row i: input x0+i .. x0+i+n_taps-1
+        for r in range(min(self.up, stop - m0)):
+            pos = (m0 + r) * self.down + self._shift
+            first = pos // self.up - n_taps + 1 - self._x0
+            out[r::self.up] = windows[first::self.down][: len(out[r::self.up])] @ self._table[pos % self.up]
+        self._n_done = stop
+        oldest = (stop * self.down + self._shift) // self.up - n_taps + 1 - self._x0  # first input still needed
+        keep = int(np.clip(oldest, 0, len(self._x)))
+        self._x, self._x0 = self._x[keep:], self._x0 + keep
+        return out
+
+
+def _kaiser_lowpass(up: int, down: int) -> tuple[np.ndarray, int]:
+    """scipy's resample_poly filter: firwin(2*half+1, 1/max(up, down), window=("kaiser", 5)) * up."""
+    rate = max(up, down)
+    half = 10 * rate
+    m = np.arange(2 * half + 1) - half
+    taps = np.sinc(m / rate) / rate * np.kaiser(2 * half + 1, 5.0)
+    taps = (taps / taps.sum()).astype(np.float32) * np.float32(up)
+    return taps, half
 
 
 class SpeechSource:
@@ -133,26 +201,6 @@ def open_speech(path: str | os.PathLike, *, max_seconds: float = MAX_SECONDS) ->
         raise InputError(f"{path}: audio is {n / rate / 60:.0f} min long, over the {max_seconds / 60:.0f} min limit; "
                          f"split it into shorter files")
     return SpeechSource(path=path, sample_rate=rate, n_samples=n)
-
-
-class Resampler:
-    """Streaming resampling of consecutive blocks at ``rate`` to :data:`SAMPLE_RATE` (soxr); the
-    blocks out joined equal resampling the whole speech at once."""
-
-    def __init__(self, rate: int) -> None:
-        self._stream = None
-        if rate != SAMPLE_RATE:
-            import soxr
-
-            self._stream = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
-
-    def __call__(self, block: np.ndarray, last: bool = False) -> np.ndarray:
-        if self._stream is None:
-            return np.asarray(block, dtype=np.float32)
-        return self._stream.resample_chunk(np.asarray(block, dtype=np.float32), last=last)
-
-    def finish(self) -> np.ndarray:
-        return self(np.zeros(0, np.float32), last=True)
 
 
 def analysis_blocks(blocks: Iterable[np.ndarray], rate: int) -> Iterator[np.ndarray]:
