@@ -152,12 +152,18 @@ class TalkingHeadPipeline:
         """
         self.check_inputs(audio, text, motion)
         t0 = time.perf_counter()
-        with ThreadPoolExecutor(1) as pool:                                       # 1. inputs, at once:
-            photo = pool.submit(self.load_portrait, image)                        # photo, face, renderer
-            speech = self.load_speech(audio, text, tmp)                           # speech and its prosody
-            plan = self.plan_motion(speech, motion)
-            portrait = photo.result()
-        return FrameStream(self, portrait, speech, plan, reuse_frames and not self.post, t0)
+        recognizer = _start_recognizer() if audio is not None and motion is None else None
+        try:
+            with ThreadPoolExecutor(1) as pool:                                   # 1. inputs, at once:
+                photo = pool.submit(self.load_portrait, image)                    # photo, face, renderer
+                speech = self.load_speech(audio, text, tmp)                       # speech and its prosody
+                plan = self.plan_motion(speech, motion)
+                portrait = photo.result()
+        except BaseException:
+            if recognizer is not None:
+                recognizer.close()
+            raise
+        return FrameStream(self, portrait, speech, plan, recognizer, reuse_frames and not self.post, t0)
 
     # 1. inputs ----------------------------------------------------------------------------------
     def check_inputs(self, audio, text, motion) -> None:
@@ -232,11 +238,29 @@ class TalkingHeadPipeline:
         return plan if isinstance(plan, MotionTrack) else plan.track
 
 
-def _speech_stage(speech: Speech | None, plan: SpeechMotion | MotionTrack, send: Callable[[tuple], None]) -> None:
+def _start_recognizer():
+    """The phoneme recogniser in its own process, started at once so that it loads its models while
+    the photo and the prosody are analysed."""
+    from thg.features.speech import PhoneRecognizer
+
+    return PhoneRecognizer(process=True)
+
+
+def _speech_stage(speech: Speech | None, plan: SpeechMotion | MotionTrack, send: Callable[[tuple], None],
+                  recognizer=None) -> None:
     """Stages 2-3: read the speech in blocks, recognise its phonemes as they settle, finalise the
     motion of each frame whose look-ahead is known, and ``send`` (index, motion row, audio) for it,
     in order. A frame's audio is its share of the speech at the speech's own rate; the last frame of
-    speech-driven motion takes the rest, so that the frames' audio joins up to the whole speech."""
+    speech-driven motion takes the rest, so that the frames' audio joins up to the whole speech.
+    ``recognizer``: a started :class:`PhoneRecognizer` to use (closed here in any case)."""
+    try:
+        _speech_frames(speech, plan, send, recognizer)
+    finally:
+        if recognizer is not None:
+            recognizer.close()
+
+
+def _speech_frames(speech, plan, send, recognizer) -> None:
     from thg.features.speech import PhoneRecognizer
 
     track = plan.track if isinstance(plan, SpeechMotion) else plan
@@ -246,12 +270,14 @@ def _speech_stage(speech: Speech | None, plan: SpeechMotion | MotionTrack, send:
             send((i, track.values[i], np.zeros(0, np.float32)))
         return
     bounds = np.round(np.arange(n + 1) * speech.source.sample_rate / track.fps).astype(np.int64)
-    recognizer = None
-    if isinstance(plan, SpeechMotion):
-        if speech.phonemes is not None or speech.silent:
-            plan.add(speech.phonemes or [])
-        else:
-            recognizer, resample = PhoneRecognizer(), Resampler(speech.source.sample_rate)
+    if isinstance(plan, SpeechMotion) and (speech.phonemes is not None or speech.silent):
+        plan.add(speech.phonemes or [])
+        recognizer = None
+    elif isinstance(plan, SpeechMotion):
+        recognizer = recognizer or PhoneRecognizer()
+        resample = Resampler(speech.source.sample_rate)
+    else:
+        recognizer = None
     pending, start, sent = np.zeros(0, np.float32), 0, 0   # speech not sent yet, from sample ``start`` on
 
     def flush(ready: int, last: bool = False) -> None:
@@ -340,7 +366,7 @@ class FrameStream:
     """
 
     def __init__(self, pipe: TalkingHeadPipeline, portrait: np.ndarray, speech: Speech | None,
-                 plan: SpeechMotion | MotionTrack, reuse_frames: bool, t0: float) -> None:
+                 plan: SpeechMotion | MotionTrack, recognizer, reuse_frames: bool, t0: float) -> None:
         self.motion = plan.track if isinstance(plan, SpeechMotion) else plan
         self.fps, self.n_frames = self.motion.fps, len(self.motion)
         self.size = (portrait.shape[1], portrait.shape[0])   # width, height
@@ -352,7 +378,7 @@ class FrameStream:
         motion_q: queue.Queue = queue.Queue(QUEUE_FRAMES)
         frames_q: queue.Queue = queue.Queue(QUEUE_FRAMES)
         buffers = [portrait.copy() for _ in range(QUEUE_FRAMES + 3)] if reuse_frames else None
-        stages.start("speech", _speech_thread, stages, speech, plan, motion_q)
+        stages.start("speech", _speech_thread, stages, speech, plan, recognizer, motion_q)
         stages.start("render", _render_thread, stages, pipe.renderer, pipe.post, buffers, self.fps, motion_q, frames_q)
         self._iter = _yield_frames(stages, frames_q, self.timings, t0)
 
@@ -377,8 +403,8 @@ class FrameStream:
         self.close()
 
 
-def _speech_thread(stages: _Stages, speech, plan, out: queue.Queue) -> None:
-    _speech_stage(speech, plan, lambda item: stages.put(out, item))
+def _speech_thread(stages: _Stages, speech, plan, recognizer, out: queue.Queue) -> None:
+    _speech_stage(speech, plan, lambda item: stages.put(out, item), recognizer)
     stages.put(out, _END)
 
 

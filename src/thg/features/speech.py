@@ -6,9 +6,12 @@ Phonemes are returned as IPA-like strings with start and end times in seconds; t
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
+import json
+import struct
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from thg.errors import BackendMissingError, InputError
+from thg.features._phones import PIECE, PhoneDecoder
 from thg.io.audio import SAMPLE_RATE, Audio, resample
 
 
@@ -129,87 +133,96 @@ def synthesize(text: str, lang: str = "en", *, words_per_minute: int = 160) -> t
 # ----------------------------------------------------------------------------------------------
 # pocketsphinx: phoneme recognition on any speech (en-us models ship in the wheel)
 # ----------------------------------------------------------------------------------------------
-UTTERANCE_SECONDS = 30   # decoded as one utterance at most, so memory and search stay bounded
-SETTLE_SECONDS = 0.8     # a phoneme ending this long before the decoded audio no longer changes
-
-
 class PhoneRecognizer:
-    """pocketsphinx's all-phone decoder fed block by block (16 kHz float32, any block size).
+    """pocketsphinx's all-phone decoder (:class:`thg.features._phones.PhoneDecoder`) fed block by
+    block, 16 kHz float32 in blocks of any size; phonemes come out as they settle, ``settled_until``
+    tells up to when all are out. ``process=True`` decodes in a child process, so that the caller's
+    other threads keep the interpreter meanwhile (it starts at once and is ended by :meth:`close`)."""
 
-    Audio goes to the decoder in 1 s pieces and utterances of :data:`UTTERANCE_SECONDS`; after each
-    piece, the phonemes of the best path so far that end :data:`SETTLE_SECONDS` before the decoded
-    audio are handed out (the best path's older part has settled by then); :meth:`finish` hands out
-    the rest. The phonemes are the same as decoding each utterance whole would give, in the same
-    order, without gaps or overlaps.
-    """
-
-    def __init__(self) -> None:
-        try:
-            import os
-
-            from pocketsphinx import Decoder, get_model_path
-        except ImportError:
-            raise BackendMissingError("pocketsphinx is not installed; `pip install pocketsphinx`") from None
-        model = get_model_path()
-        self._decoder = Decoder(hmm=os.path.join(model, "en-us", "en-us"),
-                                allphone=os.path.join(model, "en-us", "en-us-phone.lm.bin"),
-                                lm=None, dict=None, loglevel="FATAL", lw=2.0, beam=1e-10, pbeam=1e-10)
+    def __init__(self, *, process: bool = False) -> None:
+        self._decode = _PhoneProcess() if process else _local_decoder()
         self._pending = np.zeros(0, np.int16)
-        self._utt_start = 0        # samples before the current utterance
-        self._utt_samples = 0      # samples decoded in it
-        self._next_frame = 0       # first 10 ms frame of the utterance not handed out yet
-        self.settled_until = 0.0   # s: every phoneme before this has been handed out
+        self.settled_until = 0.0
 
     def feed(self, samples: np.ndarray) -> list[Phoneme]:
         pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16)
         self._pending = np.concatenate([self._pending, pcm]) if len(self._pending) else pcm
         out: list[Phoneme] = []
-        while len(self._pending) >= SAMPLE_RATE:
-            piece, self._pending = self._pending[:SAMPLE_RATE], self._pending[SAMPLE_RATE:]
-            out += self._decode(piece)
+        while len(self._pending) >= PIECE:
+            out += self._piece(self._pending[:PIECE].tobytes(), False)
+            self._pending = self._pending[PIECE:]
         return out
 
     def finish(self) -> list[Phoneme]:
-        out = self._decode(self._pending) if len(self._pending) else []
+        out = self._piece(self._pending.tobytes(), True)
         self._pending = np.zeros(0, np.int16)
-        if self._utt_samples:
-            out += self._end_utterance()
+        self.close()
         return out
 
-    def _decode(self, piece: np.ndarray) -> list[Phoneme]:
-        if self._utt_samples == 0:
-            self._decoder.start_utt()
-        self._decoder.process_raw(piece.tobytes(), False, False)
-        self._utt_samples += len(piece)
-        if self._utt_samples >= UTTERANCE_SECONDS * SAMPLE_RATE:
-            return self._end_utterance()
-        settled = int((self._utt_samples / SAMPLE_RATE - SETTLE_SECONDS) * 100)
-        return self._take(settled)
+    def _piece(self, pcm: bytes, last: bool) -> list[Phoneme]:
+        self.settled_until, phonemes = self._decode(pcm, last)
+        return [Phoneme(*ph) for ph in phonemes]
 
-    def _end_utterance(self) -> list[Phoneme]:
-        self._decoder.end_utt()
-        out = self._take(None)
-        self._utt_start += self._utt_samples
-        self._utt_samples = self._next_frame = 0
-        self.settled_until = self._utt_start / SAMPLE_RATE
-        return out
+    def close(self) -> None:
+        getattr(self._decode, "close", lambda: None)()
 
-    def _take(self, settled: int | None) -> list[Phoneme]:
-        """The best path's segments ending before frame ``settled`` (None: all) not handed out yet."""
-        t0 = self._utt_start / SAMPLE_RATE
-        out = []
-        for seg in self._decoder.seg():
-            end = seg.end_frame + 1
-            if end <= self._next_frame:
-                continue
-            if settled is not None and end > settled:
-                break
-            sym = "" if seg.word in ("SIL", "+SPN+", "+NSN+", "<s>", "</s>") else seg.word
-            out.append(Phoneme(sym, t0 + max(seg.start_frame, self._next_frame) / 100.0, t0 + end / 100.0))
-            self._next_frame = end
-        if settled is not None:
-            self.settled_until = t0 + max(settled, 0) / 100.0
-        return out
+
+def _local_decoder():
+    try:
+        decoder = PhoneDecoder()
+    except ImportError:
+        raise BackendMissingError("pocketsphinx is not installed; `pip install pocketsphinx`") from None
+
+    def decode(pcm: bytes, last: bool):
+        phonemes = decoder.piece(pcm, last)
+        return decoder.settled_until, phonemes
+
+    return decode
+
+
+class _PhoneProcess:
+    """A :class:`PhoneDecoder` in a child process (the protocol is in :mod:`thg.features._phones`)."""
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        from thg.features import _phones
+
+        self._proc = subprocess.Popen([sys.executable, "-I", _phones.__file__], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._ready = False
+
+    def __call__(self, pcm: bytes, last: bool):
+        if not self._ready:  # its first line says it has loaded the models
+            self._reply()
+            self._ready = True
+        try:
+            self._proc.stdin.write(struct.pack("<IB", len(pcm), last) + pcm)
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._failed()
+        return self._reply()
+
+    def _reply(self):
+        line = self._proc.stdout.readline()
+        if not line:
+            self._failed()
+        settled, phonemes = json.loads(line)
+        return settled, phonemes
+
+    def _failed(self):
+        self.close()
+        raise BackendMissingError("the phoneme recogniser did not start (pocketsphinx missing or broken); "
+                                  "`pip install pocketsphinx`")
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 def recognize_phonemes(audio: Audio) -> list[Phoneme]:

@@ -22,7 +22,7 @@ from thg.errors import InputError
 SAMPLE_RATE = 16000
 AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".mp4")
 MAX_SECONDS = 4 * 3600
-BLOCK_SECONDS = 0.2  # what one read of a speech file holds
+BLOCK_SECONDS = 0.5  # what one read of a speech file holds
 
 
 @dataclass(frozen=True)
