@@ -317,14 +317,15 @@ class _Stages:
     def __init__(self) -> None:
         self.stop = threading.Event()
         self.error: BaseException | None = None
+        self.cpu: dict[str, float] = {}   # CPU seconds each stage's thread used
         self._threads: list[threading.Thread] = []
 
     def start(self, name: str, fn: Callable, *args) -> None:
-        thread = threading.Thread(target=self._guard, args=(fn, *args), name=f"thg-{name}", daemon=True)
+        thread = threading.Thread(target=self._guard, args=(name, fn, *args), name=f"thg-{name}", daemon=True)
         self._threads.append(thread)
         thread.start()
 
-    def _guard(self, fn: Callable, *args) -> None:
+    def _guard(self, name: str, fn: Callable, *args) -> None:
         try:
             fn(*args)
         except _Stopped:
@@ -333,6 +334,8 @@ class _Stages:
             if self.error is None:
                 self.error = exc
             self.stop.set()
+        finally:
+            self.cpu[f"{name}_cpu"] = time.thread_time()
 
     def put(self, q: queue.Queue, item) -> None:
         while True:
@@ -428,3 +431,4 @@ def _yield_frames(stages: _Stages, inp: queue.Queue, timings: dict, t0: float) -
             yield frame
     finally:
         stages.close()
+        timings.update(stages.cpu)
