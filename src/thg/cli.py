@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "reenact": "thg.reenact.cli:reenact",
     "encode": "thg.codec.cli:encode",
     "decode": "thg.codec.cli:decode",
+    "serve": "thg.serve.cli:serve",
 }
 
 
