@@ -109,3 +109,20 @@ def mouth_openings(frames) -> "np.ndarray":
             faces = mesher.detect(np.ascontiguousarray(frame))
             out.append(faces[0].mouth_opening() if faces else np.nan)
     return np.array(out)
+
+
+def chromium(*flags: str):
+    """Headless Debian chromium through chromedriver (Selenium), with autoplay allowed."""
+    import shutil
+
+    from selenium import webdriver
+
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if binary is None or driver is None:
+        raise RuntimeError("chromium and chromedriver are not installed; run scripts/setup.sh --test")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--autoplay-policy=no-user-gesture-required", "--mute-audio", *flags):
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver))

@@ -15,6 +15,7 @@ from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from thg import __version__
 from thg.errors import InputError, ThgError
@@ -114,7 +115,7 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
         files: dict[str, tuple[bytes, str]] = {}
         if portrait is not None and portrait.filename:
             data = await _read_upload(portrait, "portrait", limits)
-            files["portrait"] = (data, check_image(data, "portrait", limits))
+            files["portrait"] = (data, await run_in_threadpool(check_image, data, "portrait", limits))
             example = None
         elif example not in EXAMPLES:
             raise InputError("portrait: none given; upload a photo or pick an example "
@@ -122,7 +123,7 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
                              f"example {example!r} is not known; choose one of {', '.join(EXAMPLES)}")
         if audio is not None and audio.filename:
             data = await _read_upload(audio, "audio", limits)
-            files["audio"] = (data, check_audio(data, "audio", limits))
+            files["audio"] = (data, await run_in_threadpool(check_audio, data, "audio", limits))
             text = None
         else:
             text = check_text(text or "", limits)
@@ -160,7 +161,7 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
         return [{"name": n, "about": about, "image": f"/api/examples/{n}.jpg"} for n, about in EXAMPLES.items()]
 
     @app.get("/api/examples/{name}.jpg", tags=["page"], response_class=Response)
-    async def example_image(name: str):
+    def example_image(name: str):   # a plain def: FastAPI runs it off the event loop
         if name not in EXAMPLES:
             raise NotFound(f"example {name!r} is not known; choose one of {', '.join(EXAMPLES)}")
         return Response(example_jpeg(name), media_type="image/jpeg")
@@ -170,6 +171,12 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
         from dataclasses import asdict
 
         return asdict(limits)
+
+    @app.get("/api/languages", summary="Language codes the speech synthesiser knows", tags=["page"])
+    def languages() -> list[str]:
+        from thg.features.speech import espeak_voices
+
+        return ["en"] + sorted(set(espeak_voices()) - {"en"})
 
     @app.get("/api/health", tags=["page"])
     async def health() -> dict:
