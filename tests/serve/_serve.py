@@ -126,3 +126,45 @@ def chromium(*flags: str):
                  "--autoplay-policy=no-user-gesture-required", "--mute-audio", *flags):
         options.add_argument(flag)
     return webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver))
+
+
+#: JavaScript: capture ``arguments[0]`` frames of the video element ``arguments[1]``, one every
+#: ``arguments[2]`` ms, as JPEG data URLs, with the inbound audio energy at each (WebRTC stats).
+CAPTURE_JS = """
+const [n, id, every, done] = arguments;
+const v = document.getElementById(id);
+const c = document.createElement("canvas");
+const out = [];
+async function energy() {
+  const pc = window.thgLivePc;
+  if (!pc) return null;
+  let e = null;
+  (await pc.getStats()).forEach((r) => { if (r.type === "inbound-rtp" && r.kind === "audio") e = r.totalAudioEnergy || 0; });
+  return e;
+}
+(async () => {
+  for (let i = 0; i < n; i++) {
+    c.width = v.videoWidth; c.height = v.videoHeight;
+    c.getContext("2d").drawImage(v, 0, 0);
+    out.push([performance.now(), c.toDataURL("image/jpeg", 0.95), await energy()]);
+    await new Promise((ok) => setTimeout(ok, every));
+  }
+  done(out);
+})();
+"""
+
+
+def decode_frames(captured) -> tuple[list, list, list]:
+    """(times in s, RGB frames, audio energies) from :data:`CAPTURE_JS`'s result."""
+    import base64
+
+    import cv2
+    import numpy as np
+
+    times, frames, energies = [], [], []
+    for t, url, e in captured:
+        data = np.frombuffer(base64.b64decode(url.split(",", 1)[1]), np.uint8)
+        frames.append(cv2.imdecode(data, cv2.IMREAD_COLOR)[:, :, ::-1].copy())
+        times.append(t / 1000)
+        energies.append(e)
+    return times, frames, energies

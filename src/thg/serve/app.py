@@ -36,7 +36,11 @@ class NotReady(InputError):
     """A result asked for before its job is done."""
 
 
-_STATUS = {RateLimitError: 429, NotFound: 404, NotReady: 409}
+class Busy(InputError):
+    """Every slot (of live sessions) is taken."""
+
+
+_STATUS = {RateLimitError: 429, NotFound: 404, NotReady: 409, Busy: 503}
 
 
 def _error(status: int, message: str) -> JSONResponse:

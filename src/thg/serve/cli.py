@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
@@ -22,7 +23,11 @@ import click
 @click.option("--max-text-chars", default=1000, show_default=True, help="Longest accepted text.")
 @click.option("--rate-limit", default=10, show_default=True,
               help="Jobs a client address may submit per minute (0 = no limit).")
-def serve(host, port, data_dir, max_upload_mb, max_pixels, max_audio_seconds, max_text_chars, rate_limit):
+@click.option("--max-live-sessions", default=2, show_default=True, type=click.IntRange(0),
+              help="Live sessions at once (each renders on its own; 0 = no Live tab). Utterances are limited "
+                   "to six times --rate-limit per client and minute.")
+def serve(host, port, data_dir, max_upload_mb, max_pixels, max_audio_seconds, max_text_chars, rate_limit,
+          max_live_sessions):
     """Serve the Generate page, the HTTP API (docs at /docs) and live sessions, all offline.
 
     Open http://HOST:PORT/ in a browser. Jobs are kept in --data, so none is lost when the server stops.
@@ -34,6 +39,11 @@ def serve(host, port, data_dir, max_upload_mb, max_pixels, max_audio_seconds, ma
 
     limits = Limits(upload_mb=max_upload_mb, pixels=max_pixels, audio_seconds=max_audio_seconds,
                     text_chars=max_text_chars, jobs_per_minute=rate_limit)
-    app = create_app(Path(data_dir), limits)
+    live = None
+    if max_live_sessions:
+        from thg.serve.live import mount_live
+
+        live = functools.partial(mount_live, max_sessions=max_live_sessions)
+    app = create_app(Path(data_dir), limits, live=live)
     click.echo(f"thg serve: http://{host}:{port}/ (API docs at /docs; Ctrl-C stops, queued jobs are kept)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

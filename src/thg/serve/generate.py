@@ -7,17 +7,17 @@ import math
 from collections.abc import Callable
 
 from thg.io.output import atomic_output
-from thg.serve.jobs import Job
+from thg.serve.jobs import Job, JobOptions
 
 #: the report's metrics: weights-free, so a fresh install evaluates every video it makes
 REPORT_METRICS = ("mouth-sync", "mouth-av-offset", "blink-rate")
 
 
-def pipeline_config(job: Job):
+def pipeline_config(o: JobOptions):
+    """The pipeline's settings for a client's options (a job's or a live session's)."""
     from thg.motion.speech import MotionStyle
     from thg.pipeline import GenerateConfig
 
-    o = job.options
     style = MotionStyle(expression_scale=o.expression_scale, head_motion=o.head_motion, blink_rate=o.blink_rate,
                         emotion=o.emotion, seed=o.seed)
     return GenerateConfig(max_size=o.size, lang=o.lang, style=style)
@@ -37,7 +37,7 @@ def run_job(job: Job, progress: Callable[[str, float], None]) -> dict:
     from thg.post.provenance import PROVENANCE
 
     progress("analysing", 0.02)
-    pipe = TalkingHeadPipeline(config=pipeline_config(job))
+    pipe = TalkingHeadPipeline(config=pipeline_config(job.options))
     audio = job.input_path("audio")
     result = pipe(portrait_of(job), text=None if audio else job.options.text, audio=audio,
                   output=job.output_path("video"), overwrite=True, save_motion=job.output_path("motion"),
