@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from thg.errors import InputError
 from thg.serve.limits import Limits, check_image, check_text
 from thg.serve.ratelimit import RateLimiter
-from thg.serve.talker import RATE, Talker
+from thg.serve.talker import RATE, Talker, prepare_speech
 
 PACKET = RATE // 50              # 20 ms of audio
 VIDEO_CLOCK = 90000              # RTP's video clock
@@ -85,11 +85,11 @@ def _tracks():
 
 
 class LiveSession:
-    def __init__(self, talker: Talker, pc) -> None:
+    def __init__(self, talker: Talker, pc, speech_pool=None) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.id = uuid.uuid4().hex
-        self.talker, self.pc = talker, pc
+        self.talker, self.pc, self.speech_pool = talker, pc, speech_pool
         self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"live-{self.id[:6]}")   # one renderer, one thread
         self.t0: float | None = None
         self.stats = {"frames": 0, "dropped": 0, "audio_packets": 0, "audio_s": 0.0, "video_s": 0.0,
@@ -124,7 +124,8 @@ class LiveSession:
 
     async def say(self, text: str, interrupt: bool) -> dict:
         asked = time.monotonic()
-        pcm, track = await run_in_threadpool(self.talker.prepare, text)
+        pcm, track = await asyncio.get_running_loop().run_in_executor(
+            self.speech_pool, prepare_speech, text, self.talker.pipe.config)
         segment = self.talker.schedule(pcm, track, self.clock_sample(), interrupt=interrupt, text=text)
         self._said_at = (self.talker.frame_of_sample(segment.start), asked)
         self.stats["utterances"] += 1
@@ -181,11 +182,25 @@ def _config(offer: Offer):
                                       size=offer.size))
 
 
+def _speech_pool():
+    """One process that turns text into speech and motion for every session, started (and warmed up)
+    with the server: in-process it would wait for the interpreter lock while frames render."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from thg.pipeline import GenerateConfig
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    pool.submit(prepare_speech, "Hello.", GenerateConfig())
+    return pool
+
+
 def mount_live(app: FastAPI, limits: Limits, max_sessions: int = 2) -> None:
     """Add the live routes to ``app``; at most ``max_sessions`` run at once."""
     from thg.serve.app import Busy, NotFound
 
     sessions: dict[str, LiveSession] = {}
+    speech_pool = _speech_pool()
     utterances = RateLimiter(limits.jobs_per_minute * 6, "utterances")
     app.state.live_sessions = sessions
 
@@ -204,7 +219,7 @@ def mount_live(app: FastAPI, limits: Limits, max_sessions: int = 2) -> None:
         config, portrait = _config(offer), await run_in_threadpool(_portrait, offer, limits)
         talker = await run_in_threadpool(Talker, portrait, config)
         pc = RTCPeerConnection()
-        session = LiveSession(talker, pc)
+        session = LiveSession(talker, pc, speech_pool)
         sessions[session.id] = session
 
         async def end() -> None:

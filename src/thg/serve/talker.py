@@ -69,13 +69,7 @@ class Talker:
     # --- speech ----------------------------------------------------------------------------------
     def prepare(self, text: str) -> tuple[np.ndarray, MotionTrack]:
         """Speech and motion for ``text`` (the slow part; needs no lock)."""
-        from thg.features.speech import synthesize
-        from thg.pipeline import Speech
-
-        speech, phonemes = synthesize(text, self.pipe.config.lang)
-        track = self.pipe.make_motion(Speech(speech, None, phonemes, 1.0))
-        pcm = np.clip(resample(speech.samples, speech.sample_rate, RATE) * 32767, -32768, 32767).astype(np.int16)
-        return pcm, track
+        return prepare_speech(text, self.pipe.config)
 
     def say(self, text: str, at: int, *, interrupt: bool = True) -> Segment:
         """Speak ``text`` from clock sample ``at`` (or after what is queued, without ``interrupt``)."""
@@ -151,3 +145,18 @@ class Talker:
     def frame(self, k: int) -> np.ndarray:
         """The RGB frame ``k`` (a new array; the renderer's buffer is reused underneath)."""
         return self.pipe.renderer.render(self.motion(k), out=self._buffer).copy()
+
+
+def prepare_speech(text: str, config) -> tuple[np.ndarray, MotionTrack]:
+    """The int16 speech at :data:`RATE` and the motion for ``text`` under the pipeline ``config``.
+
+    A plain function of picklable values, so a server can run it in a process of its own, where
+    it does not wait for the interpreter lock that rendering threads hold.
+    """
+    from thg.features.speech import synthesize
+    from thg.pipeline import Speech, TalkingHeadPipeline
+
+    speech, phonemes = synthesize(text, config.lang)
+    track = TalkingHeadPipeline(config=config).make_motion(Speech(speech, None, phonemes, 1.0))
+    pcm = np.clip(resample(speech.samples, speech.sample_rate, RATE) * 32767, -32768, 32767).astype(np.int16)
+    return pcm, track
