@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "dub": "thg.dub.cli:dub",
     "encode": "thg.codec.cli:encode",
     "decode": "thg.codec.cli:decode",
+    "serve": "thg.serve.cli:serve",
 }
 
 
