@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "encode": "thg.codec.cli:encode",
     "decode": "thg.codec.cli:decode",
     "serve": "thg.serve.cli:serve",
+    "verify": "thg.post.verify_cli:verify",
 }
 
 

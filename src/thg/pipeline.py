@@ -40,7 +40,9 @@ from thg.io.output import atomic_output, check_output_path
 from thg.io.video import VideoWriter
 from thg.motion.speech import MotionStyle, SpeechMotion
 from thg.motion.track import MotionTrack
+from thg.post.credentials import pipeline_claims, sign_mp4
 from thg.post.provenance import PROVENANCE
+from thg.post.watermark import InvisibleWatermark
 from thg.render.renderer import MeshWarpRenderer, Renderer
 
 FrameFilter = Callable[[np.ndarray], np.ndarray]
@@ -103,7 +105,7 @@ class TalkingHeadPipeline:
     def __init__(self, renderer: Renderer | None = None, post: list[FrameFilter] | None = None,
                  config: GenerateConfig | None = None) -> None:
         self.renderer = renderer or MeshWarpRenderer()
-        self.post = list(post or [])
+        self.post = list(post) if post is not None else [InvisibleWatermark()]  # marked unless told
         self.config = config or GenerateConfig()
         self._prepared: tuple | None = None   # (key, portrait) of the photo the renderer is prepared for
 
@@ -136,6 +138,7 @@ class TalkingHeadPipeline:
                     writer.write(frame.image)
                     if progress is not None:
                         progress(frame.index + 1, frames.n_frames)
+            sign_mp4(tmp_path, pipeline_claims(self, frames.portrait, frames.audio_file, frames.motion))
         return Path(output)
 
     # 0'. the run as a stream of frames ----------------------------------------------------------
@@ -372,6 +375,7 @@ class FrameStream:
                  plan: SpeechMotion | MotionTrack, recognizer, reuse_frames: bool, t0: float) -> None:
         self.motion = plan.track if isinstance(plan, SpeechMotion) else plan
         self.fps, self.n_frames = self.motion.fps, len(self.motion)
+        self.portrait = portrait
         self.size = (portrait.shape[1], portrait.shape[0])   # width, height
         self.sample_rate = speech.source.sample_rate if speech else SAMPLE_RATE
         self.audio_file = speech.audio_file if speech else None

@@ -278,18 +278,21 @@ def decode_to_video(stream, output, *, name: str = "stream", overwrite: bool = F
     every frame before the damage; the error is returned in the result (not raised)."""
     from thg.io.output import atomic_output
     from thg.io.video import VideoWriter
+    from thg.post.credentials import Claims, sign_mp4
     from thg.post.provenance import PROVENANCE
+    from thg.post.watermark import InvisibleWatermark
 
-    dec = MotionDecoder(stream, name)
+    dec, mark = MotionDecoder(stream, name), InvisibleWatermark()
     key = dec.prepare()
     error = None
     with atomic_output(output, overwrite=overwrite) as tmp:
         with VideoWriter(tmp, key.shape[1], key.shape[0], fps=dec.header.fps, comment=PROVENANCE) as w:
             try:
                 for frame in dec.frames():
-                    w.write(frame)
+                    w.write(mark(frame))
             except StreamError as e:
                 error = e
             if dec.good_frames == 0:
                 raise error or StreamError(f"{name}: the stream holds no frames")
+        sign_mp4(tmp, Claims("decode", {"fps": dec.header.fps}, {"stream_header": dec.header.pack()}, mark.output_id))
     return DecodeResult(output, dec.good_frames, dec.header.fps, error)
