@@ -19,12 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from thg.errors import UsageError
+from thg.errors import InputError, UsageError
 from thg.features.face import find_face
 from thg.io.audio import Audio, load_audio, save_wav
 from thg.io.image import fit_long_side, load_image, to_rgb8
 from thg.io.output import atomic_output, check_output_path
 from thg.io.video import VideoWriter
+from thg.limits import Limits, check_h264_frame
 from thg.motion.speech import MotionStyle, motion_from_speech
 from thg.motion.track import MotionTrack
 from thg.post.provenance import PROVENANCE
@@ -42,6 +43,7 @@ class GenerateConfig:
     style: MotionStyle = field(default_factory=MotionStyle)
     crf: int = 18
     preset: str = "veryfast"
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         if not 1 <= self.fps <= 120:
@@ -93,12 +95,12 @@ class TalkingHeadPipeline:
             track = self.make_motion(speech, motion)                             # 2-3. features, motion
             portrait = photo.result()
             timings["features_motion"] = time.perf_counter() - t0
-            if save_motion:
-                track.save(save_motion, overwrite=overwrite)
             t1 = time.perf_counter()
             audio_file = speech.audio_file if speech else None
             path = self.render_video(portrait, audio_file, track, output, overwrite, progress, timings)  # 4.
             timings["render_encode"] = time.perf_counter() - t1
+            if save_motion:  # only once the video is there: a failed run leaves neither
+                track.save(save_motion, overwrite=overwrite)
         timings["total"] = time.perf_counter() - t0
         return GenerateResult(path, len(track), track.fps, track.duration, track, timings)   # 5. done
 
@@ -114,9 +116,12 @@ class TalkingHeadPipeline:
 
     def load_portrait(self, image) -> np.ndarray:
         """Read and size the photo, find the face and prepare the renderer; returns the photo."""
-        portrait = load_image(image) if isinstance(image, (str, os.PathLike)) else to_rgb8(image)
-        portrait = fit_long_side(portrait, self.config.max_size)
+        limits = self.config.limits
         name = str(image) if isinstance(image, (str, os.PathLike)) else "image"
+        portrait = (load_image(image, max_megapixels=limits.megapixels) if isinstance(image, (str, os.PathLike))
+                    else to_rgb8(image))
+        portrait = fit_long_side(portrait, self.config.max_size)
+        check_h264_frame(portrait.shape[1], portrait.shape[0], self.config.fps, name)
         face = find_face(portrait, face_index=self.config.face_index, name=name)
         self.renderer.prepare(portrait, face)
         return portrait
@@ -125,22 +130,35 @@ class TalkingHeadPipeline:
         if text is not None:
             from thg.features.speech import synthesize
 
+            self.config.limits.check_text(text)
             samples, phonemes = synthesize(text, self.config.lang)
+            self.check_speech(samples, "--text")
             wav = tmp / "speech.wav"
             save_wav(wav, samples)
             return Speech(samples, wav, phonemes, 1.0)
         if audio is not None:
             # the recogniser knows English phones; other languages lean on loudness more
             weight = 0.8 if self.config.lang.lower().startswith("en") else 0.35
-            return Speech(load_audio(audio), Path(audio), None, weight)
+            speech = load_audio(audio, max_seconds=self.config.limits.seconds)
+            self.check_speech(speech, str(audio))
+            return Speech(speech, Path(audio), None, weight)
         return None
+
+    def check_speech(self, audio: Audio, name: str) -> None:
+        """Speech must last at least one frame (a video needs one) and at most the time limit."""
+        if audio.duration * self.config.fps < 1:
+            raise InputError(f"{name}: the speech lasts {audio.duration * 1000:.0f} ms, less than one frame "
+                             f"({1000 / self.config.fps:.0f} ms at {self.config.fps:g} fps); give longer speech")
+        self.config.limits.check_seconds(audio.duration, name, "the speech")
 
     # 2-3. features and motion -------------------------------------------------------------------
     def make_motion(self, speech: Speech | None, motion=None) -> MotionTrack:
         from thg.features.speech import prosody, recognize_phonemes
 
         if motion is not None:
-            return motion if isinstance(motion, MotionTrack) else MotionTrack.load(motion)
+            if isinstance(motion, MotionTrack):
+                return motion
+            return MotionTrack.load(motion, max_seconds=self.config.limits.seconds)
         assert speech is not None
         fps = self.config.fps
         n_frames = max(1, int(round(speech.audio.duration * fps)))
@@ -171,7 +189,7 @@ class TalkingHeadPipeline:
         h, w = portrait.shape[:2]
         with atomic_output(output, overwrite=overwrite) as tmp_path:
             with VideoWriter(tmp_path, w, h, fps=track.fps, audio_path=audio_file, crf=self.config.crf,
-                             preset=self.config.preset, comment=PROVENANCE) as writer:
+                             preset=self.config.preset, comment=PROVENANCE, duration=track.duration) as writer:
                 start = time.perf_counter()
                 for i, frame in enumerate(self.frames(portrait, track)):
                     writer.write(frame)

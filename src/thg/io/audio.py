@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from thg.errors import InputError
+from thg.io.formats import READ
 
 SAMPLE_RATE = 16000
-AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".mp4")
+AUDIO_SUFFIXES = READ["audio"]
 MAX_SECONDS = 4 * 3600
 
 
@@ -46,9 +47,9 @@ def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
 
 
 def _decode_with_ffmpeg(path: Path) -> tuple[np.ndarray, int]:
-    from imageio_ffmpeg import get_ffmpeg_exe
+    from thg.io.video import ffmpeg_exe, ffmpeg_file
 
-    cmd = [get_ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-vn", "-ac", "1",
+    cmd = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", ffmpeg_file(path), "-vn", "-ac", "1",
            "-ar", str(SAMPLE_RATE), "-f", "f32le", "-"]
     proc = subprocess.run(cmd, capture_output=True)
     if proc.returncode != 0 or not proc.stdout:
@@ -76,7 +77,7 @@ def load_audio(path: str | os.PathLike, *, max_seconds: float = MAX_SECONDS) -> 
     seconds = samples.size / rate
     if seconds > max_seconds:
         raise InputError(f"{path}: audio is {seconds / 60:.0f} min long, over the {max_seconds / 60:.0f} min limit; "
-                         f"split it into shorter files")
+                         f"split it into shorter files or raise --max-seconds")
     return Audio(resample(samples, int(rate), SAMPLE_RATE), SAMPLE_RATE, path)
 
 
