@@ -58,9 +58,9 @@ CHANNEL_NAMES = tuple(CHANNELS)
 CHANNEL_LIMITS: dict[str, tuple[float, float]] = {
     "yaw": (-60.0, 60.0), "pitch": (-45.0, 45.0), "roll": (-45.0, 45.0),
     "shift_x": (-0.5, 0.5), "shift_y": (-0.5, 0.5),
-    "mouth_open": (-0.1, 1.0), "mouth_wide": (-1.0, 1.0), "mouth_round": (-1.0, 1.5), "smile": (-2.0, 2.0),
-    "blink_l": (-1.0, 1.5), "blink_r": (-1.0, 1.5),
-    "brow_l": (-2.0, 2.0), "brow_r": (-2.0, 2.0), "brow_in": (-1.0, 2.0),
+    "mouth_open": (-0.1, 1.5), "mouth_wide": (-1.5, 1.5), "mouth_round": (-1.0, 1.5), "smile": (-3.0, 3.0),
+    "blink_l": (-2.0, 2.0), "blink_r": (-2.0, 2.0),
+    "brow_l": (-4.0, 4.0), "brow_r": (-4.0, 4.0), "brow_in": (-1.0, 4.0),
     "gaze_x": (-1.0, 1.0), "gaze_y": (-1.0, 1.0),
 }
 FPS_RANGE = (1.0, 120.0)
