@@ -308,3 +308,20 @@ def test_sigterm_and_sighup_stop_cleanly_and_leave_nothing(tmp_path, portrait_pa
     assert proc.returncode == 128 + getattr(signal, sig)
     assert err.strip().splitlines() == [f"Error: stopped by {sig}; no output was written"]
     assert list(work.iterdir()) == [] and list(tmp.iterdir()) == []
+
+
+def test_stderr_to_a_file_gets_only_the_error_line(tmp_path, portrait_path):
+    """`2> log.txt`: the native-log filter must not break a stream that was opened on a file, and
+    OpenCV's own lines about a damaged PNG are filtered like mediapipe's."""
+    import subprocess
+    import sys
+
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(portrait_path.read_bytes()[:300])
+    log = tmp_path / "log.txt"
+    with open(log, "w") as err:
+        r = subprocess.run([sys.executable, "-m", "thg.cli", "generate", "-i", str(cut), "-t", "Hi.", "-o",
+                            str(tmp_path / "o.mp4")], stderr=err, stdout=subprocess.PIPE)
+    assert r.returncode == 1
+    assert log.read_text().splitlines() == [f"Error: {cut}: cannot read this image (corrupt, truncated or not an "
+                                            f"image); use a JPEG, PNG, WebP or BMP photo"]

@@ -11,6 +11,7 @@ unexpected error. Each command group lives beside the code it drives and is regi
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import signal
@@ -96,9 +97,21 @@ _VERBOSE_OPTION = dict(is_flag=True, expose_value=False, is_eager=True, callback
 
 
 def _with_verbose(command: click.Command) -> click.Command:
-    """Give ``command`` (and, for a group, every subcommand) a ``--verbose`` flag."""
+    """Give ``command`` (and, for a group, every subcommand) a ``--verbose`` flag; without it the
+    native libraries' log lines are filtered from stderr from the moment the command starts."""
     if not any(p.name == "verbose" for p in command.params):
         command.params.append(click.Option(["--verbose"], **_VERBOSE_OPTION))
+        callback = command.callback
+        if callback is not None:
+            @functools.wraps(callback)
+            def run(*args, **kwargs):
+                if not verbose():
+                    from thg.features.face import _filter_native_logs
+
+                    _filter_native_logs()
+                return callback(*args, **kwargs)
+
+            command.callback = run
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _with_verbose(sub)

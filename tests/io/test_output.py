@@ -88,3 +88,27 @@ def test_an_unwritable_folder_is_one_line_before_any_work(tmp_path, monkeypatch)
     monkeypatch.setattr(os, "access", lambda *a, **k: False)
     with pytest.raises(OutputError, match="is not writable"):
         check_output_path(tmp_path / "o.mp4", overwrite=False)
+
+
+def test_atomic_output_gives_ordinary_permissions(tmp_path):
+    import os
+
+    with atomic_output(tmp_path / "new.txt") as tmp:
+        tmp.write_text("done")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_atomic_output_keeps_existing_file_on_failure(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("precious")
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        with atomic_output(target):
+            pass
+    with pytest.raises(RuntimeError):
+        with atomic_output(target, overwrite=True) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert target.read_text() == "precious"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
