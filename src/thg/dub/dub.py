@@ -15,6 +15,8 @@ to the encoder.
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 import tempfile
 import time
@@ -203,13 +205,20 @@ class Dubber:
     def fitted_audio(speech, duration: float, tmp: Path) -> Path:
         """The speech cut or padded with silence to ``duration`` seconds, as a WAV to mux (a tenth
         of a second more: the muxer stops at the shorter stream, and that must be the video)."""
-        a = speech.audio
-        n = int(round((duration + 0.1) * a.sample_rate))
+        rate = speech.source.sample_rate
+        n = int(round((duration + 0.1) * rate))
         samples = np.zeros(n, np.float32)
-        samples[: min(n, len(a.samples))] = a.samples[:n]
-        samples[int(round(duration * a.sample_rate)):] = 0.0
+        done = 0
+        with contextlib.closing(speech.source.blocks()) as blocks:
+            for block in blocks:
+                if done >= n:
+                    break
+                take = block[: n - done]
+                samples[done: done + len(take)] = take
+                done += len(take)
+        samples[int(round(duration * rate)):] = 0.0
         path = tmp / "dub.wav"
-        save_wav(path, Audio(samples, a.sample_rate))
+        save_wav(path, Audio(samples, rate))
         return path
 
     # 4. stream ----------------------------------------------------------------------------------
