@@ -32,7 +32,8 @@ import numpy as np
 from thg.errors import InputError
 from thg.eval import stats
 from thg.eval.base import FAMILIES
-from thg.eval.runner import RunSettings, as_float, jsonable, load_pooled
+from thg.eval.records import as_float, jsonable
+from thg.eval.runner import RunSettings, load_pooled
 
 SCHEMA = "thg-eval-results/1"
 PACKAGES = ("thg", "numpy", "scipy", "opencv-contrib-python", "mediapipe", "scikit-image", "torch",
