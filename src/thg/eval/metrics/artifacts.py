@@ -10,7 +10,7 @@ from thg.eval.base import MetricInfo, MetricResult, Param
 from thg.eval.functional import artifacts as A
 from thg.eval.functional import face as G
 from thg.eval.metrics._common import MESH_PARAM
-from thg.eval.metrics.face import FaceMetric
+from thg.eval.metrics.face import FaceMetric, FrameSignal
 
 INF = float("inf")
 _NONE = frozenset()
@@ -41,7 +41,7 @@ class MouthSharpness(FaceMetric):
                 "aggregate": "mean over frames with a face"}
 
 
-class MouthOpenInSilence(FaceMetric):
+class MouthOpenInSilence(FrameSignal):
     info = MetricInfo("mouth-open-in-silence", "sync", False, frozenset({"audio"}), (0.0, 1.0),
                       "Share of silent frames (speech 20 dB below its loud parts, 80 ms from any sound) in which "
                       "the mouth is open (inner-lip gap > 10% of the mouth width)")
@@ -55,18 +55,14 @@ class MouthOpenInSilence(FaceMetric):
                  margin: int = A.SILENCE_MARGIN, **params) -> None:
         super().__init__(open_threshold=open_threshold, silence_ratio=silence_ratio, margin=margin, **params)
         self.open_threshold, self.silence_ratio, self.margin = float(open_threshold), float(silence_ratio), int(margin)
-        self._open: list[np.ndarray] = []
 
-    def consume(self, pred, ref, pred_pts, ref_pts, ok) -> None:
-        v = np.full(len(pred_pts), np.nan)
-        if ok.any():
-            v[ok] = G.mouth_opening(pred_pts[ok])
-        self._open.append(v)
+    def signal(self, pts):
+        return G.mouth_opening(pts)
 
     def compute(self) -> MetricResult:
         if self.audio is None:
             raise InputError("metric 'mouth-open-in-silence' needs the speech; pass --audio or a video with sound")
-        o = np.concatenate(self._open) if self._open else np.zeros(0)
+        o = self.values()
         env = G.speech_envelope(np.asarray(self.audio), self.fps, len(o))
         rate, n = A.open_in_silence(o, env, open_threshold=self.open_threshold, ratio=self.silence_ratio,
                                     margin=self.margin)
