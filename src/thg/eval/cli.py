@@ -94,7 +94,6 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
     if output.exists() and not output.is_dir():
         raise InputError(f"--output {output}: is a file; give a folder")
     from thg.eval import runner, stats
-
     from thg.eval.registry import check_param_table
 
     tokens, metrics = _parse_metrics(metrics_text)

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -352,8 +353,6 @@ def _computed(entry: Mapping) -> bool:
 
 def _reason(note: str) -> str:
     """A note without the metric's name, so that metrics missing the same input share one line."""
-    import re
-
     return re.sub(r"^metric '[^']+' ", "", note)
 
 
