@@ -106,7 +106,7 @@ class Item:
 
 def collect_items(methods: Mapping[str, str | os.PathLike], *, seed: int = 0) -> list[Item]:
     """One item per (method, video) from ``{method: folder or video}``; IDs are shuffled with ``seed``."""
-    from thg.eval.runner import VIDEO_SUFFIXES
+    from thg.eval.records import VIDEO_SUFFIXES
 
     pairs = []
     for method, where in methods.items():
@@ -422,7 +422,7 @@ def analyse(ratings: Sequence[Rating], key: Mapping, *, max_attention_failures: 
 
 
 def write_mos_report(result: Mapping, out_dir: str | os.PathLike) -> dict[str, Path]:
-    from thg.eval.runner import jsonable
+    from thg.eval.records import jsonable
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -32,7 +33,8 @@ import numpy as np
 from thg.errors import InputError
 from thg.eval import stats
 from thg.eval.base import FAMILIES
-from thg.eval.runner import RunSettings, as_float, jsonable, load_pooled
+from thg.eval.records import as_float, jsonable
+from thg.eval.runner import RunSettings, load_pooled
 
 SCHEMA = "thg-eval-results/1"
 PACKAGES = ("thg", "numpy", "scipy", "opencv-contrib-python", "mediapipe", "scikit-image", "torch",
@@ -351,8 +353,6 @@ def _computed(entry: Mapping) -> bool:
 
 def _reason(note: str) -> str:
     """A note without the metric's name, so that metrics missing the same input share one line."""
-    import re
-
     return re.sub(r"^metric '[^']+' ", "", note)
 
 
