@@ -107,6 +107,33 @@ def _llm_options(f):
                                           "(key from THG_LLM_API_KEY); answers are cached in the output folder.")(f)
 
 
+def _web_options(f):
+    """The options of the web clients (collect and run): spacing, retries, back-off, base URLs, e-mail."""
+    for option in reversed([
+        click.option("--interval", type=click.FloatRange(0), help="Seconds between requests to one service "
+                     "[default: each service's limit: arXiv 3, Semantic Scholar 1.1, CrossRef 0.2, GitHub 1]."),
+        click.option("--retries", type=click.IntRange(0), default=4, show_default=True,
+                     help="Retries of a failed request."),
+        click.option("--backoff", type=click.FloatRange(0), default=2.0, show_default=True,
+                     help="Seconds before the first retry; doubled for each further one."),
+        click.option("--arxiv-url", default="https://export.arxiv.org/api/query", show_default=True),
+        click.option("--semantic-scholar-url", default="https://api.semanticscholar.org/graph/v1", show_default=True),
+        click.option("--crossref-url", default="https://api.crossref.org", show_default=True),
+        click.option("--github-url", default="https://api.github.com", show_default=True),
+        click.option("--mailto", default="", help="Your e-mail for CrossRef's polite pool."),
+    ]):
+        f = option(f)
+    return f
+
+
+def _check_urls(**urls) -> None:
+    """Each base URL option (by parameter name) must be an http(s) address."""
+    from thg.survey.collect import check_base_url
+
+    for name, url in urls.items():
+        check_base_url(url, "--" + name.removesuffix("_url").replace("_", "-") + "-url")
+
+
 @click.group("survey")
 def survey() -> None:
     """Map the field: corpus building and curation, taxonomy, extraction and trends."""
@@ -238,16 +265,7 @@ def import_cmd(sources, output, overwrite) -> None:
 @click.option("--cache", type=click.Path(path_type=Path),
               help="SQLite cache of every answer [default: OUTPUT with .cache.sqlite]; a rerun resumes from it.")
 @click.option("--no-enrich", is_flag=True, help="Only the arXiv search: no venue, citation or star look-ups.")
-@click.option("--interval", type=click.FloatRange(0), help="Seconds between requests to one service "
-              "[default: each service's limit: arXiv 3, Semantic Scholar 1.1, CrossRef 0.2, GitHub 1].")
-@click.option("--retries", type=click.IntRange(0), default=4, show_default=True, help="Retries of a failed request.")
-@click.option("--backoff", type=click.FloatRange(0), default=2.0, show_default=True,
-              help="Seconds before the first retry; doubled for each further one.")
-@click.option("--arxiv-url", default="https://export.arxiv.org/api/query", show_default=True)
-@click.option("--semantic-scholar-url", default="https://api.semanticscholar.org/graph/v1", show_default=True)
-@click.option("--crossref-url", default="https://api.crossref.org", show_default=True)
-@click.option("--github-url", default="https://api.github.com", show_default=True)
-@click.option("--mailto", default="", help="Your e-mail for CrossRef's polite pool.")
+@_web_options
 @click.option("--overwrite", is_flag=True, help="Replace the output if it exists.")
 def collect_cmd(output, start, end, keywords, limit, cache, no_enrich, interval, retries, backoff, arxiv_url,
                 semantic_scholar_url, crossref_url, github_url, mailto, overwrite) -> None:
@@ -258,9 +276,8 @@ def collect_cmd(output, start, end, keywords, limit, cache, no_enrich, interval,
     from thg.io.output import check_output_path
     from thg.survey import collect as c
 
-    for option, url in (("--arxiv-url", arxiv_url), ("--semantic-scholar-url", semantic_scholar_url),
-                        ("--crossref-url", crossref_url), ("--github-url", github_url)):
-        c.check_base_url(url, option)
+    _check_urls(arxiv_url=arxiv_url, semantic_scholar_url=semantic_scholar_url, crossref_url=crossref_url,
+                github_url=github_url)
     check_output_path(output, overwrite=overwrite)
     store = c.Cache(cache or output.with_suffix(".cache.sqlite"))
     fetcher = c.Fetcher(store, retries=retries, backoff=backoff)
@@ -512,16 +529,7 @@ def trends_cmd(corpus, out_dir, top, fig_format, overwrite) -> None:
               help="Folder of the papers' LaTeX sources or e-prints (<id>.tex, <id>.tar.gz, <id>/) for the "
                    "extraction [default: the titles and abstracts].")
 @click.option("--offline", is_flag=True, help="Send nothing: answer every request from the run's cache.")
-@click.option("--interval", type=click.FloatRange(0), help="Seconds between requests to one service "
-              "[default: each service's limit].")
-@click.option("--retries", type=click.IntRange(0), default=4, show_default=True, help="Retries of a failed request.")
-@click.option("--backoff", type=click.FloatRange(0), default=2.0, show_default=True,
-              help="Seconds before the first retry; doubled for each further one.")
-@click.option("--arxiv-url", default="https://export.arxiv.org/api/query", show_default=True)
-@click.option("--semantic-scholar-url", default="https://api.semanticscholar.org/graph/v1", show_default=True)
-@click.option("--crossref-url", default="https://api.crossref.org", show_default=True)
-@click.option("--github-url", default="https://api.github.com", show_default=True)
-@click.option("--mailto", default="", help="Your e-mail for CrossRef's polite pool.")
+@_web_options
 @click.option("--overwrite", is_flag=True, help="Use a folder that holds other files.")
 def run_cmd(query, out_dir, start, end, limit, no_enrich, min_stars, top_venues_only, threshold, clusters, sources,
             offline, interval, retries, backoff, arxiv_url, semantic_scholar_url, crossref_url, github_url, mailto,
@@ -536,15 +544,13 @@ def run_cmd(query, out_dir, start, end, limit, no_enrich, min_stars, top_venues_
     import os
 
     from thg.survey import pipeline
-    from thg.survey.collect import check_base_url
 
     if threshold is not None and clusters is not None:
         raise UsageError("--threshold and --clusters both given; give one of them")
     if threshold is not None and not 0 < threshold < float("inf"):
         raise UsageError(f"--threshold {threshold} must be a positive Ward distance, e.g. {TAXONOMY_THRESHOLD}")
-    for option, url in (("--arxiv-url", arxiv_url), ("--semantic-scholar-url", semantic_scholar_url),
-                        ("--crossref-url", crossref_url), ("--github-url", github_url)):
-        check_base_url(url, option)
+    _check_urls(arxiv_url=arxiv_url, semantic_scholar_url=semantic_scholar_url, crossref_url=crossref_url,
+                github_url=github_url)
     settings = pipeline.RunSettings(tuple(query), start, end, limit, not no_enrich, min_stars, top_venues_only,
                                     clusters, threshold, str(sources) if sources else None)
     clients = pipeline.Clients(arxiv_url, semantic_scholar_url, crossref_url, github_url, interval, retries, backoff,
@@ -556,11 +562,13 @@ def run_cmd(query, out_dir, start, end, limit, no_enrich, min_stars, top_venues_
         def on_stage(stage: str, was_done: bool) -> None:
             if was_done:
                 skipped.append(stage)
+            bar.label = "thg survey run"
             bar.update(1, stage + (" (done before)" if was_done else ""))
 
-        def progress(step: str, i: int, n: int) -> None:
-            bar.label = f"thg survey run: collect, {step} {i}/{n}"
-            bar.render_progress()
+        def progress(step: str, i: int, n: int) -> None:      # a new label is a new line off a terminal
+            if i == n or i % 25 == 0:
+                bar.label = f"thg survey run: collect, {step} {i}/{n}"
+                bar.render_progress()
 
         state = pipeline.run_pipeline(out_dir, settings, clients, overwrite=overwrite, on_stage=on_stage,
                                       progress=progress)
