@@ -33,7 +33,6 @@ from pathlib import Path
 import click
 
 from thg.errors import InputError, OutputExistsError, UsageError
-from thg.survey.taxonomy import TAXONOMY_FILES
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
 TAXONOMY_THRESHOLD = 1.54    # TaxonomyConfig.threshold, repeated here for the help text without the import
@@ -431,7 +430,12 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, min
     """
     from thg.survey.corpus import load_corpus
     from thg.survey.directions import name_taxonomy
-    from thg.survey.taxonomy import TaxonomyConfig, build_taxonomy, write_taxonomy
+    from thg.survey.taxonomy import (
+        TAXONOMY_FILES,
+        TaxonomyConfig,
+        build_taxonomy,
+        write_taxonomy,
+    )
 
     if threshold is not None and clusters is not None:
         raise UsageError("--threshold and --clusters both given; give one of them")
