@@ -453,6 +453,8 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, min
         else:
             papers = load_corpus(corpus)
         tax = build_taxonomy(papers, config)
+        tax.extra["corpus"] = (str(corpus) if corpus is not None else
+                               f"the shipped titles and abstracts of Table 1 ({len(papers)} of 117 papers found)")
         bare = sum(not p.abstract for p in papers)
         if bare:
             click.echo(f"note: {bare} of {len(papers)} papers have no abstract; they are placed by title alone", err=True)

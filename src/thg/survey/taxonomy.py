@@ -119,7 +119,7 @@ class Taxonomy:
             "ward_space": self.extra.get("ward_space", "TF-IDF"),
             "clusters": [{"number": c.number, "label": c.label, **({"direction": c.direction} if c.direction else {}),
                           "terms": c.terms, "size": len(c.members), "members": c.members} for c in self.clusters],
-            **({"table1": self.extra["table1"]} if "table1" in self.extra else {}),
+            **{k: self.extra[k] for k in ("corpus", "table1") if k in self.extra},
         }
 
 
