@@ -49,5 +49,5 @@ def dub(video, audio, text, lang, motion_file, output, fit, face_index, expressi
         total = result.timings["total"]
         duration = result.n_frames / result.fps
         click.echo(f"wrote {result.output}: {result.n_frames} frames, {result.size[0]}×{result.size[1]} at "
-                   f"{result.fps:g} fps in {total:.1f} s ({duration / max(total, 1e-9):.1f}x real time); "
+                   f"{result.fps:g} fps in {total:.1f} s ({duration / max(total, 1e-9):.2f}x real time); "
                    f"{result.summary()}", err=True)
