@@ -35,6 +35,9 @@ UPPER_LIP_TOP = 0
 #: it: in a video frame (blurred, compressed) the pale edge of the teeth and the inner lip is wider
 #: than the mesh contour, and a closing mouth would squeeze it into a pale outline
 EDGE_BAND = 0.04
+#: share of a frame's visible interior that must look like teeth for its pixels to be reused as
+#: the teeth; otherwise (a dark cavity, a tongue) the renderer's shaded cavity and tongue are drawn
+TEETH_SHARE = 0.05
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
@@ -65,6 +68,21 @@ def lip_layer(region: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
     contour = xy[list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER[::-1][1:-1])]
     cv2.fillPoly(outer, [np.round(contour * 4).astype(np.int32)], 1, shift=2)
     return fill_with_lips(region, (grown > 0) & (outer > 0))
+
+
+def shows_teeth(region: np.ndarray, xy: np.ndarray, mouth: MouthModel) -> bool:
+    """Whether the frame's open mouth shows teeth: at least :data:`TEETH_SHARE` of its interior is
+    pale and grey next to the lips (a cavity and tongue alone are not teeth to reuse)."""
+    interior = interior_mask(region, xy)
+    if interior.sum() < 8:
+        return False
+    px = region[interior].astype(np.float32)
+    value, low = px.max(1), px.min(1)
+    sat = (value - low) / np.maximum(value, 1.0)
+    lip_value = float(mouth.lip.max())
+    lip_sat = float((mouth.lip.max() - mouth.lip.min()) / max(lip_value, 1.0))
+    teeth = (sat < 0.6 * lip_sat) & (value > 0.85 * lip_value)
+    return float(teeth.mean()) >= TEETH_SHARE
 
 
 def _calm_neck(deformer: Deformer) -> None:
@@ -117,6 +135,9 @@ class LowerFaceRenderer:
         filled = lip_layer(region, face.xy - [x0, y0])
         if filled is not None:
             mouth.lip_layer = filled
+            if not shows_teeth(region, face.xy - [x0, y0], mouth):
+                mouth.upper.alpha[:] = 0.0   # nothing of the frame's dark interior pasted back
+                mouth.lower.alpha[:] = 0.0
         maps = warper.maps(src_b, tgt_b)
         rendered = cv2.remap(mouth.lip_layer, maps, None, interpolation=cv2.INTER_CUBIC,
                              borderMode=cv2.BORDER_REPLICATE)
