@@ -55,12 +55,9 @@ def below_nose(xy: np.ndarray, face_xy: np.ndarray, down: np.ndarray) -> np.ndar
     return _smoothstep(np.minimum(rel @ down, rel[..., 1]) / reach)
 
 
-def lip_layer(region: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
-    """The frame's mouth region with what shows between the lips (grown by :data:`EDGE_BAND`, never
-    past the outer lip contour) filled with the frame's own lip texture; None for a closed mouth."""
-    interior = interior_mask(region, xy)
-    if not interior.any():
-        return None
+def lip_layer(region: np.ndarray, xy: np.ndarray, interior: np.ndarray) -> np.ndarray:
+    """The frame's mouth region with its visible ``interior`` (grown by :data:`EDGE_BAND`, never
+    past the outer lip contour) filled with the frame's own lip texture."""
     width = float(np.linalg.norm(xy[L.MOUTH_CORNERS[0]] - xy[L.MOUTH_CORNERS[1]]))
     r = max(1, int(round(EDGE_BAND * width)))
     grown = cv2.dilate(interior.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
@@ -70,17 +67,16 @@ def lip_layer(region: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
     return fill_with_lips(region, (grown > 0) & (outer > 0))
 
 
-def shows_teeth(region: np.ndarray, xy: np.ndarray, mouth: MouthModel) -> bool:
-    """Whether the frame's open mouth shows teeth: at least :data:`TEETH_SHARE` of its interior is
-    pale and grey next to the lips (a cavity and tongue alone are not teeth to reuse)."""
-    interior = interior_mask(region, xy)
+def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray) -> bool:
+    """Whether the frame's visible ``interior`` shows teeth: at least :data:`TEETH_SHARE` of it is
+    pale and grey beside the ``lip`` colour (a cavity and tongue alone are no teeth to reuse)."""
     if interior.sum() < 8:
         return False
     px = region[interior].astype(np.float32)
     value, low = px.max(1), px.min(1)
     sat = (value - low) / np.maximum(value, 1.0)
-    lip_value = float(mouth.lip.max())
-    lip_sat = float((mouth.lip.max() - mouth.lip.min()) / max(lip_value, 1.0))
+    lip_value = float(lip.max())
+    lip_sat = float((lip.max() - lip.min()) / max(lip_value, 1.0))
     teeth = (sat < 0.6 * lip_sat) & (value > 0.85 * lip_value)
     return float(teeth.mean()) >= TEETH_SHARE
 
@@ -131,11 +127,12 @@ class LowerFaceRenderer:
         warper = MeshWarper((x1 - x0, y1 - y0), tris, self.step,
                             detail=[rig.detail_regions()[2]] if self.step > 1 else None)
         region = np.ascontiguousarray(frame[y0:y1, x0:x1])
-        mouth = MouthModel(region, face.xy - [x0, y0])
-        filled = lip_layer(region, face.xy - [x0, y0])
-        if filled is not None:
-            mouth.lip_layer = filled
-            if not shows_teeth(region, face.xy - [x0, y0], mouth):
+        xy = face.xy - [x0, y0]
+        mouth = MouthModel(region, xy)
+        interior = interior_mask(region, xy)
+        if interior.any():
+            mouth.lip_layer = lip_layer(region, xy, interior)
+            if not shows_teeth(region, interior, mouth.lip):
                 mouth.upper.alpha[:] = 0.0   # nothing of the frame's dark interior pasted back
                 mouth.lower.alpha[:] = 0.0
         maps = warper.maps(src_b, tgt_b)
