@@ -32,7 +32,6 @@ from thg.dub.source import (MAX_PITCH, MAX_YAW, FaceFollower, at_edge, count_fra
                             head_angles, is_cut, thumbnail)
 from thg.errors import InputError, NoFaceError, UsageError
 from thg.features.face import FaceGeometry
-from thg.io.audio import Audio, save_wav
 from thg.io.output import atomic_output, check_output_path
 from thg.io.video import VideoWriter, probe_video
 from thg.motion.track import CHANNEL_NAMES, MotionTrack
@@ -139,7 +138,7 @@ class Dubber:
             # 3. which original frame shows at each output frame
             n_out, runs = schedule(n_video, len(track), self.config.fit)
             mouth = self.mouth_track(track, n_out, video)
-            sound = self.fitted_audio(speech, n_out / info.fps, Path(tmp)) if speech is not None else None
+            sound = speech.audio_file if speech is not None else None
             # 4. stream: decode, track, re-render, encode
             result = self.stream(video, info, n_video, runs, mouth, sound, output, overwrite, progress)
         if save_motion:   # only for a dub that was written
@@ -199,19 +198,6 @@ class Dubber:
                                       "channels": list(MOUTH)}}
         return MotionTrack(track.fps, values, meta)
 
-    @staticmethod
-    def fitted_audio(speech, duration: float, tmp: Path) -> Path:
-        """The speech cut or padded with silence to ``duration`` seconds, as a WAV to mux (a tenth
-        of a second more: the muxer stops at the shorter stream, and that must be the video)."""
-        a = speech.audio
-        n = int(round((duration + 0.1) * a.sample_rate))
-        samples = np.zeros(n, np.float32)
-        samples[: min(n, len(a.samples))] = a.samples[:n]
-        samples[int(round(duration * a.sample_rate)):] = 0.0
-        path = tmp / "dub.wav"
-        save_wav(path, Audio(samples, a.sample_rate))
-        return path
-
     # 4. stream ----------------------------------------------------------------------------------
     def channels(self, mouth_row: np.ndarray, original_wide: float) -> np.ndarray:
         """The row to render one frame with: the new mouth, the original's width taken out."""
@@ -252,6 +238,7 @@ class Dubber:
         log = _Log()
         with atomic_output(output, overwrite=overwrite) as tmp_path, \
                 VideoWriter(tmp_path, w + pad[1], h + pad[0], fps=info.fps, audio_path=sound,
+                            duration=len(mouth) / info.fps,   # the speech cut or padded with silence
                             crf=self.config.crf, preset=self.config.preset, comment=PROVENANCE) as writer:
             for j, frame in enumerate(self.frames(video, info, runs, mouth, log)):
                 if any(pad):
