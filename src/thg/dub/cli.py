@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from thg.dub.fit import DEFAULT_FIT, FITS
+from thg.generate_cli import _style
+from thg.options import FACE_INDEX
 
 
 @click.command()
@@ -18,10 +20,10 @@ from thg.dub.fit import DEFAULT_FIT, FITS
 @click.option("--fit", type=click.Choice(FITS), default=DEFAULT_FIT, show_default=True,
               help="Speech and clip of different lengths: pingpong / loop the clip to the speech's length, "
                    "trim both to the shorter, or pad the shorter (last frame held, mouth at rest).")
-@click.option("--face-index", type=int, default=0, show_default=True,
+@click.option("--face-index", type=FACE_INDEX, default=0, show_default=True,
               help="Which face to dub when several are in view (0 = largest; faces of about the same size "
                    "count from the left), tracked across frames.")
-@click.option("--expression-scale", type=float, default=1.0, show_default=True, help="Strength of the new mouth motion.")
+@click.option("--expression-scale", type=_style("expression_scale"), default=1.0, show_default=True, help="Strength of the new mouth motion.")
 @click.option("--save-motion", type=click.Path(dir_okay=False), help="Also write the mouth motion used (JSON).")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT (and the --save-motion file) if they exist.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")

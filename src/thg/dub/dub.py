@@ -157,12 +157,9 @@ class Dubber:
             raise UsageError("--motion replaces the speech-driven motion; give --audio with it, not --text")
         if not Path(video).is_file():
             raise InputError(f"{video}: video not found; check the path")
-        out = check_output_path(output, overwrite=overwrite)
-        for other in (video, audio):
-            if other is not None and Path(other).resolve() == out.resolve():
-                raise UsageError(f"--output {output} is an input; choose another output file")
+        check_output_path(output, overwrite=overwrite, inputs=(video, audio), kind="video")
         if save_motion:
-            check_output_path(save_motion, overwrite=overwrite)
+            check_output_path(save_motion, overwrite=overwrite, inputs=(video, audio), kind="motion")
 
     @staticmethod
     def frame_rate_notes(info, n_video: int) -> list[str]:
