@@ -102,32 +102,44 @@ class LowerFaceRenderer:
         self.last_box: tuple[int, int, int, int] | None = None  # image region the last frame changed
 
     def render(self, frame: np.ndarray, face: FaceGeometry, channels: np.ndarray) -> np.ndarray:
+        # 1. where the control points go (rig-crop pixels); nothing above the nose tip moves
         rig = FaceRig.from_face(face)
         deformer = Deformer(rig)
         _calm_neck(deformer)
+        cx, cy = rig.crop[:2]
         src = rig.points[:, :2].astype(np.float32)
         tgt = deformer.targets(channels)
-        cx, cy = rig.crop[:2]
-        face_xy = face.xy.astype(np.float64) - [cx, cy]
-        tgt = src + (tgt - src) * below_nose(src, face_xy, deformer.v)[:, None].astype(np.float32)
-        moved = np.abs(tgt - src).max(1) > 1e-3
-        tris = rig.triangles[moved[rig.triangles].any(1)]
-        out = frame.copy()
-        self.last_box = None
-        if not len(tris):
-            return out
-        h, w = frame.shape[:2]
-        corners = np.concatenate([src[tris].reshape(-1, 2), tgt[tris].reshape(-1, 2)]) + [cx, cy]
-        x0, y0 = np.maximum(np.floor(corners.min(0)).astype(int) - 2, 0)
-        x1, y1 = np.minimum(np.ceil(corners.max(0)).astype(int) + 3, [w, h])
-        if x1 - x0 < 8 or y1 - y0 < 8:
-            return out
+        tgt = src + (tgt - src) * below_nose(src, face.xy - [cx, cy], deformer.v)[:, None].astype(np.float32)
+        # 2. the region the moving triangles cover (image pixels)
+        tris = rig.triangles[(np.abs(tgt - src).max(1) > 1e-3)[rig.triangles].any(1)]
+        self.last_box = box = _cover(src, tgt, tris, (cx, cy), frame.shape) if len(tris) else None
+        if box is None:
+            return frame.copy()
+        x0, y0, x1, y1 = box
         shift = np.array([cx - x0, cy - y0], np.float32)
-        src_b, tgt_b = src + shift, tgt + shift
+        # 3. the region's own texture, warped, with the mouth's interior painted in
+        region = np.ascontiguousarray(frame[y0:y1, x0:x1])
+        mouth = self.mouth_model(region, face.xy - [x0, y0])
         warper = MeshWarper((x1 - x0, y1 - y0), tris, self.step,
                             detail=[rig.detail_regions()[2]] if self.step > 1 else None)
-        region = np.ascontiguousarray(frame[y0:y1, x0:x1])
-        xy = face.xy - [x0, y0]
+        rendered = cv2.remap(mouth.lip_layer, warper.maps(src + shift, tgt + shift), None,
+                             interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        upper_map, lower_map = deformer.teeth_transforms(channels)
+        mouth.paint(rendered, (tgt + shift)[list(L.LIPS_INNER_UPPER)], (tgt + shift)[list(L.LIPS_INNER_LOWER)],
+                    _in_box(upper_map, shift), _in_box(lower_map, shift))
+        # 4. composited back below the nose tip
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        alpha = below_nose(np.stack([xs, ys], -1), face.xy.astype(np.float64), deformer.v)[..., None]
+        out = frame.copy()
+        out[y0:y1, x0:x1] = (region * (1 - alpha) + rendered * alpha + 0.5).astype(np.uint8)
+        keep = alpha[..., 0] <= 0   # bit-identical, not rounded
+        out[y0:y1, x0:x1][keep] = region[keep]
+        return out
+
+    @staticmethod
+    def mouth_model(region: np.ndarray, xy: np.ndarray) -> MouthModel:
+        """The renderer's mouth model of the frame's region, its interior filled with lips more
+        widely (:func:`lip_layer`), and its interior reused as teeth only where it shows teeth."""
         mouth = MouthModel(region, xy)
         interior = interior_mask(region, xy)
         if interior.any():
@@ -135,19 +147,16 @@ class LowerFaceRenderer:
             if not shows_teeth(region, interior, mouth.lip):
                 mouth.upper.alpha[:] = 0.0   # nothing of the frame's dark interior pasted back
                 mouth.lower.alpha[:] = 0.0
-        maps = warper.maps(src_b, tgt_b)
-        rendered = cv2.remap(mouth.lip_layer, maps, None, interpolation=cv2.INTER_CUBIC,
-                             borderMode=cv2.BORDER_REPLICATE)
-        upper_map, lower_map = deformer.teeth_transforms(channels)
-        mouth.paint(rendered, tgt_b[list(L.LIPS_INNER_UPPER)], tgt_b[list(L.LIPS_INNER_LOWER)],
-                    _in_box(upper_map, shift), _in_box(lower_map, shift))
-        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-        alpha = below_nose(np.stack([xs, ys], -1), face.xy.astype(np.float64), deformer.v)[..., None]
-        out[y0:y1, x0:x1] = (region * (1 - alpha) + rendered * alpha + 0.5).astype(np.uint8)
-        keep = alpha[..., 0] <= 0   # bit-identical, not rounded
-        out[y0:y1, x0:x1][keep] = region[keep]
-        self.last_box = (int(x0), int(y0), int(x1), int(y1))
-        return out
+        return mouth
+
+
+def _cover(src: np.ndarray, tgt: np.ndarray, tris: np.ndarray, origin, shape) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) in image pixels of the triangles ``tris`` before and after they move (None
+    when that is too small to matter); ``origin`` is the rig crop's corner in the image."""
+    corners = np.concatenate([src[tris].reshape(-1, 2), tgt[tris].reshape(-1, 2)]) + origin
+    x0, y0 = np.maximum(np.floor(corners.min(0)).astype(int) - 2, 0)
+    x1, y1 = np.minimum(np.ceil(corners.max(0)).astype(int) + 3, [shape[1], shape[0]])
+    return (int(x0), int(y0), int(x1), int(y1)) if x1 - x0 >= 8 and y1 - y0 >= 8 else None
 
 
 def _in_box(amap: np.ndarray, shift: np.ndarray) -> np.ndarray:
