@@ -6,7 +6,7 @@ import click
 
 from thg.dub.fit import DEFAULT_FIT, FITS
 from thg.generate_cli import _style
-from thg.options import FACE_INDEX
+from thg.options import FACE_INDEX, limit_options
 
 
 @click.command()
@@ -27,8 +27,9 @@ from thg.options import FACE_INDEX
 @click.option("--save-motion", type=click.Path(dir_okay=False), help="Also write the mouth motion used (JSON).")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT (and the --save-motion file) if they exist.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+@limit_options
 def dub(video, audio, text, lang, motion_file, output, fit, face_index, expression_scale, save_motion,
-        overwrite, quiet):
+        overwrite, quiet, max_megapixels, max_seconds):
     """Dub a clip: the same video with its lips following new speech.
 
     Only the lower face (lips, teeth, jaw, chin) is re-rendered, each frame from its own pixels;
@@ -38,8 +39,10 @@ def dub(video, audio, text, lang, motion_file, output, fit, face_index, expressi
     """
     from thg.dub.dub import DubConfig, Dubber
     from thg.generate_cli import _progress
+    from thg.limits import Limits
 
-    config = DubConfig(fit=fit, face_index=face_index, lang=lang, expression_scale=expression_scale)
+    config = DubConfig(fit=fit, face_index=face_index, lang=lang, expression_scale=expression_scale,
+                       limits=Limits(megapixels=max_megapixels, seconds=max_seconds))
     bar, update = _progress(quiet, "dubbing")
     try:
         result = Dubber(config)(video, audio=audio, text=text, motion=motion_file, output=output,

@@ -34,6 +34,7 @@ from thg.errors import InputError, NoFaceError, UsageError
 from thg.features.face import FaceGeometry
 from thg.io.output import atomic_output, check_output_path
 from thg.io.video import VideoWriter, probe_video
+from thg.limits import Limits, check_h264_frame
 from thg.motion.track import CHANNEL_NAMES, MotionTrack
 from thg.post.provenance import PROVENANCE
 
@@ -56,6 +57,7 @@ class DubConfig:
     expression_scale: float = 1.0   # scales the new mouth motion
     crf: int = 12                   # near-lossless: a dub's untouched pixels should stay as they were
     preset: str = "veryfast"
+    limits: Limits = field(default_factory=Limits)   # the speech's length, the clip's frame size
 
     def __post_init__(self) -> None:
         check_fit(self.fit)
@@ -130,6 +132,8 @@ class Dubber:
         # 1. inputs
         self.check_inputs(video, audio, text, motion, output, overwrite, save_motion)
         info = probe_video(video)
+        self.config.limits.check_pixels(info.width, info.height, str(video))
+        check_h264_frame(info.width + info.width % 2, info.height + info.height % 2, info.fps, str(video))
         n_video = count_frames(video)
         notes = self.frame_rate_notes(info, n_video)
         with tempfile.TemporaryDirectory(prefix="thg-dub-") as tmp:
@@ -176,7 +180,8 @@ class Dubber:
         from thg.motion.speech import MotionStyle
 
         pipe = TalkingHeadPipeline(config=GenerateConfig(
-            fps=fps, lang=self.config.lang, style=MotionStyle(expression_scale=self.config.expression_scale)))
+            fps=fps, lang=self.config.lang, style=MotionStyle(expression_scale=self.config.expression_scale),
+            limits=self.config.limits))
         speech = pipe.load_speech(audio, text, tmp)
         track = pipe.make_motion(speech, motion)
         if abs(track.fps - fps) > 1e-3:
