@@ -174,7 +174,7 @@ def test_frames_without_a_face_pass_through_and_cuts_are_reported(carphone_frame
     import cv2
     from skimage import data
 
-    from tests.dub.conftest import encode
+    from _dub_clips import encode
     from thg.dub import Dubber
 
     coffee = cv2.resize(data.coffee(), (352, 288), interpolation=cv2.INTER_AREA)
@@ -201,7 +201,7 @@ def test_face_index_dubs_the_chosen_face_only(carphone_frames, tmp_path):
     right, followed across frames; the one on the left is left as he was."""
     import cv2
 
-    from tests.dub.conftest import encode
+    from _dub_clips import encode
     from thg.dub import DubConfig, Dubber
     from thg.errors import NoFaceError
 

@@ -22,7 +22,7 @@ def _error_line(result) -> str:
 
 
 def _faceless_clip(path, n=12):
-    from tests.dub.conftest import encode
+    from _dub_clips import encode
 
     ramp = np.tile(np.linspace(0, 255, 176, dtype=np.uint8)[None, :, None], (144, 1, 3))
     return encode([np.roll(ramp, k, axis=1) for k in range(n)], path)
