@@ -114,7 +114,8 @@ def main() -> None:
             wall, cpu, rss[name] = dub_run(clip, wav, tmp / f"{name}_dub.mp4")
             seconds = minutes * 60
             print(f"dub of {minutes:g} min: {wall:.0f} s wall, {seconds / wall:.2f}x real time [>= 4x]; "
-                  f"{cpu:.0f} s CPU ({cpu / seconds / 2:.2f} of 2 cores per second of video); "
+                  f"{cpu:.0f} s CPU ({cpu / seconds:.1f} CPU-s per second of video: at most "
+                  f"{2 * seconds / cpu:.2f}x real time on 2 idle cores); "
                   f"peak RSS {rss[name]:.0f} MB")
         print(f"peak RSS, {args.long_minutes:g} min vs {args.short_minutes:g} min: "
               f"{100 * (rss['long'] / rss['short'] - 1):+.1f} % [within 10 %]")
