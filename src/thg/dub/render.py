@@ -38,6 +38,9 @@ EDGE_BAND = 0.04
 #: share of a frame's visible interior that must look like teeth for its pixels to be reused as
 #: the teeth; otherwise (a dark cavity, a tongue) the renderer's shaded cavity and tongue are drawn
 TEETH_SHARE = 0.05
+#: mouth widths around the lips that the mouth model analyses and paints in (a jaw opening to
+#: 0.5 moves the lower lip by 0.4 mouth widths at most)
+MOUTH_MARGIN = 0.6
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
@@ -119,14 +122,19 @@ class LowerFaceRenderer:
         shift = np.array([cx - x0, cy - y0], np.float32)
         # 3. the region's own texture, warped, with the mouth's interior painted in
         region = np.ascontiguousarray(frame[y0:y1, x0:x1])
-        mouth = self.mouth_model(region, face.xy - [x0, y0])
+        mx0, my0, mx1, my1 = _mouth_box(face.xy - [x0, y0], region.shape)   # the mouth model's part of it
+        mouth = self.mouth_model(np.ascontiguousarray(region[my0:my1, mx0:mx1]), face.xy - [x0 + mx0, y0 + my0])
+        texture = region.copy()
+        texture[my0:my1, mx0:mx1] = mouth.lip_layer
         warper = MeshWarper((x1 - x0, y1 - y0), tris, self.step,
                             detail=[rig.detail_regions()[2]] if self.step > 1 else None)
-        rendered = cv2.remap(mouth.lip_layer, warper.maps(src + shift, tgt + shift), None,
+        rendered = cv2.remap(texture, warper.maps(src + shift, tgt + shift), None,
                              interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
         upper_map, lower_map = deformer.teeth_transforms(channels)
-        mouth.paint(rendered, (tgt + shift)[list(L.LIPS_INNER_UPPER)], (tgt + shift)[list(L.LIPS_INNER_LOWER)],
-                    _in_box(upper_map, shift), _in_box(lower_map, shift))
+        to_mouth = shift - [mx0, my0]
+        mouth.paint(rendered[my0:my1, mx0:mx1], (tgt + to_mouth)[list(L.LIPS_INNER_UPPER)],
+                    (tgt + to_mouth)[list(L.LIPS_INNER_LOWER)],
+                    _in_box(upper_map, to_mouth.astype(np.float32)), _in_box(lower_map, to_mouth.astype(np.float32)))
         # 4. composited back below the nose tip
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
         alpha = below_nose(np.stack([xs, ys], -1), face.xy.astype(np.float64), deformer.v)[..., None]
@@ -148,6 +156,16 @@ class LowerFaceRenderer:
                 mouth.upper.alpha[:] = 0.0   # nothing of the frame's dark interior pasted back
                 mouth.lower.alpha[:] = 0.0
         return mouth
+
+
+def _mouth_box(xy: np.ndarray, shape) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the lips and :data:`MOUTH_MARGIN` mouth widths around them, within ``shape``:
+    all the mouth model needs to see (skin, lips, interior) and room for the widest opening."""
+    lips = xy[list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER)]
+    pad = MOUTH_MARGIN * float(np.linalg.norm(xy[L.MOUTH_CORNERS[0]] - xy[L.MOUTH_CORNERS[1]]))
+    x0, y0 = np.maximum(np.floor(lips.min(0) - pad).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(lips.max(0) + pad).astype(int), [shape[1], shape[0]])
+    return int(x0), int(y0), int(x1), int(y1)
 
 
 def _cover(src: np.ndarray, tgt: np.ndarray, tris: np.ndarray, origin, shape) -> tuple[int, int, int, int] | None:
