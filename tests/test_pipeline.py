@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from thg.errors import InputError
+from thg.errors import InputError, UsageError
 from thg.features.speech import PhoneRecognizer, prosody, recognize_phonemes
 from thg.io import load_audio, read_video_frames
 from thg.motion.speech import MotionStyle, SpeechMotion, motion_from_speech
@@ -140,6 +140,8 @@ def test_closing_early_releases_threads_and_processes(pipe, portrait, speech_pat
     frames = pipe.stream(portrait, audio=m4a)
     got = [next(frames) for _ in range(3)]
     assert [f.index for f in got] == [0, 1, 2] and _stage_threads()
+    with pytest.raises(UsageError, match="streaming already"):  # its renderer is busy with this one
+        pipe.stream(portrait, audio=m4a)
     frames.close()
     assert not _stage_threads()
     assert set(_children()) <= before

@@ -106,6 +106,7 @@ class TalkingHeadPipeline:
         self.post = list(post or [])
         self.config = config or GenerateConfig()
         self._prepared: tuple | None = None   # (key, portrait) of the photo the renderer is prepared for
+        self._streaming = threading.Lock()    # held while a stream of this pipeline is open
 
     # 0. the whole run to an MP4 -----------------------------------------------------------------
     def __call__(self, image, *, audio: str | os.PathLike | None = None, text: str | None = None,
@@ -151,9 +152,13 @@ class TalkingHeadPipeline:
         synthesised speech is saved as a file (for muxing).
         """
         self.check_inputs(audio, text, motion)
+        if not self._streaming.acquire(blocking=False):
+            raise UsageError("this pipeline is streaming already; close that stream first, or use one "
+                             "TalkingHeadPipeline per concurrent stream")
         t0 = time.perf_counter()
-        recognizer = _start_recognizer() if audio is not None and motion is None else None
+        recognizer = None
         try:
+            recognizer = _start_recognizer() if audio is not None and motion is None else None
             with ThreadPoolExecutor(1) as pool:                                   # 1. inputs, at once:
                 photo = pool.submit(self.load_portrait, image)                    # photo, face, renderer
                 speech = self.load_speech(audio, text, tmp)                       # speech and its prosody
@@ -162,6 +167,7 @@ class TalkingHeadPipeline:
         except BaseException:
             if recognizer is not None:
                 recognizer.close()
+            self._streaming.release()
             raise
         return FrameStream(self, portrait, speech, plan, recognizer, reuse_frames and not self.post, t0)
 
@@ -314,11 +320,12 @@ _END = object()
 class _Stages:
     """Threads joined by bounded queues; the first error stops them all and reaches the consumer."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_close: Callable[[], None] = lambda: None) -> None:
         self.stop = threading.Event()
         self.error: BaseException | None = None
         self.cpu: dict[str, float] = {}   # CPU seconds each stage's thread used
         self._threads: list[threading.Thread] = []
+        self._on_close: Callable[[], None] | None = on_close
 
     def start(self, name: str, fn: Callable, *args) -> None:
         thread = threading.Thread(target=self._guard, args=(name, fn, *args), name=f"thg-{name}", daemon=True)
@@ -358,6 +365,9 @@ class _Stages:
         self.stop.set()
         for thread in self._threads:
             thread.join()
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close()
 
 
 class FrameStream:
@@ -377,7 +387,7 @@ class FrameStream:
         self.audio_file = speech.audio_file if speech else None
         self.timings = {"start": time.perf_counter() - t0}
         # the stages see the queues, not this object, so that dropping it closes them
-        self._stages = stages = _Stages()
+        self._stages = stages = _Stages(on_close=pipe._streaming.release)
         motion_q: queue.Queue = queue.Queue(QUEUE_FRAMES)
         frames_q: queue.Queue = queue.Queue(QUEUE_FRAMES)
         buffers = [portrait.copy() for _ in range(QUEUE_FRAMES + 3)] if reuse_frames else None
