@@ -33,7 +33,7 @@ import numpy as np
 
 from thg.errors import InputError, UsageError
 from thg.features.face import find_face
-from thg.io.audio import (SAMPLE_RATE, Resampler, SpeechSource, analysis_blocks, check_samples, open_speech,
+from thg.io.audio import (SAMPLE_RATE, Audio, Resampler, SpeechSource, analysis_blocks, check_samples, open_speech,
                           save_wav)
 from thg.io.image import fit_long_side, load_image, to_rgb8
 from thg.io.output import atomic_output, check_output_path
@@ -83,11 +83,15 @@ class Speech:
     """The driving speech: read in blocks at its own rate, the file muxed into a video, timed phonemes
     if known."""
 
-    source: SpeechSource
+    source: SpeechSource        # (an Audio in memory is taken as well)
     audio_file: Path | None     # the speech as a file (None: in memory only)
     phonemes: list | None       # exact phonemes (text input); None: recognise them from the audio
     phoneme_weight: float       # trust in phonemes versus loudness (lower for non-English audio)
     silent: bool = False        # no audible sample (found by plan_motion): nothing to recognise
+
+    def __post_init__(self) -> None:
+        if isinstance(self.source, Audio):
+            self.source = SpeechSource.from_audio(self.source)
 
 
 @dataclass(frozen=True)
