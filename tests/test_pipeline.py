@@ -39,7 +39,7 @@ def _children() -> list[int]:
 
 @pytest.fixture(scope="module")
 def pipe():
-    return TalkingHeadPipeline(config=GenerateConfig(style=MotionStyle(blink_rate=30, seed=3)))
+    return TalkingHeadPipeline(post=[], config=GenerateConfig(style=MotionStyle(blink_rate=30, seed=3)))  # no watermark: raw renders
 
 
 @pytest.fixture(scope="module")
