@@ -128,6 +128,19 @@ def test_text_stream_brings_its_synthesised_speech(pipe, portrait, tmp_path):
     assert np.abs(joined - saved).max() <= 1 / 32768 + 1e-7
 
 
+def test_given_motion_takes_the_speech_up_to_its_end(pipe, portrait, speech_path):
+    from thg.motion import MotionTrack
+
+    track = MotionTrack.zeros(20, FPS)
+    track["mouth_open"] = np.linspace(0, 0.4, 20)
+    with pipe.stream(portrait, audio=speech_path, motion=track) as frames:
+        got = list(frames)
+    data, rate = sf.read(str(speech_path), dtype="float32")
+    assert [f.index for f in got] == list(range(20))
+    assert np.array_equal(np.concatenate([f.audio for f in got]), data[: round(20 * rate / FPS)])
+    assert np.array_equal(np.stack([f.motion for f in got]), track.values)
+
+
 def test_closing_early_releases_threads_and_processes(pipe, portrait, speech_path, tmp_path):
     """An M4A is decoded by an ffmpeg process as it streams: closing after three frames ends it too."""
     import subprocess

@@ -330,6 +330,8 @@ def _speech_frames(speech, plan, send, recognizer) -> None:
             if recognizer is not None:
                 ready = plan.add(recognizer.feed(resample(block)), recognizer.settled_until)
             flush(ready)
+            if sent == n and not isinstance(plan, SpeechMotion):  # given motion: speech past its end is cut
+                break
     if recognizer is not None:
         plan.add(recognizer.feed(resample.finish()) + recognizer.finish())
     flush(n, last=True)
