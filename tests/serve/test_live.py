@@ -94,11 +94,12 @@ def test_sessions_are_isolated(server, browser):
     browser.switch_to.new_window("window")
     second = start_live(browser, server.url)
     assert first != second
-    say(browser, server, second, "Only the second portrait speaks this long sentence about a big blue map.")
-    _, speaking, _ = capture(browser, 15)
+    say(browser, server, second, "Only the second portrait speaks. " + "Bob opens a big blue map, and looks at it. " * 3)
+    _, speaking, _ = capture(browser, 12)
     browser.switch_to.window(first_window)
     assert server.get_json(f"/api/live/{second}")[1]["speaking"]     # still speaking over there
-    _, quiet, energy = capture(browser, 15)
+    _, quiet, energy = capture(browser, 12)
+    assert server.get_json(f"/api/live/{second}")[1]["speaking"]     # all the while
     assert np.nanmax(mouth_openings(speaking)) > 0.15
     assert np.nanmax(mouth_openings(quiet)) < 0.08 and energy[-1] - energy[0] < 0.05
     status, stats = server.get_json(f"/api/live/{first}")

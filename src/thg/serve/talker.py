@@ -46,13 +46,13 @@ class Segment:
 
 class Talker:
     def __init__(self, portrait, config=None) -> None:
-        from thg.pipeline import GenerateConfig, Speech, TalkingHeadPipeline
+        from thg.pipeline import GenerateConfig, TalkingHeadPipeline
 
         self.pipe = TalkingHeadPipeline(config=config or GenerateConfig(max_size=512))
         self.fps = self.pipe.config.fps
         self.portrait = self.pipe.load_portrait(portrait)          # finds the face, prepares the renderer
         silence = Audio(np.zeros(int(IDLE_SECONDS * SAMPLE_RATE), np.float32))
-        idle = self.pipe.make_motion(Speech(silence, None, [], 1.0)).values
+        idle = speech_motion(self.pipe, silence, []).values
         self.idle = np.concatenate([idle, idle[-2:0:-1]])         # forward, then back: no seam
         self.segments: list[Segment] = []
         self._lock = threading.Lock()
@@ -154,9 +154,17 @@ def prepare_speech(text: str, config) -> tuple[np.ndarray, MotionTrack]:
     it does not wait for the interpreter lock that rendering threads hold.
     """
     from thg.features.speech import synthesize
-    from thg.pipeline import Speech, TalkingHeadPipeline
+    from thg.pipeline import TalkingHeadPipeline
 
     speech, phonemes = synthesize(text, config.lang)
-    track = TalkingHeadPipeline(config=config).make_motion(Speech(speech, None, phonemes, 1.0))
+    track = speech_motion(TalkingHeadPipeline(config=config), speech, phonemes)
     pcm = np.clip(resample(speech.samples, speech.sample_rate, RATE) * 32767, -32768, 32767).astype(np.int16)
     return pcm, track
+
+
+def speech_motion(pipe, audio: Audio, phonemes: list) -> MotionTrack:
+    """The pipeline's motion for speech whose phonemes are known (its streaming stages, run to the end)."""
+    from thg.io.audio import SpeechSource
+    from thg.pipeline import Speech
+
+    return pipe.make_motion(Speech(SpeechSource.from_audio(audio), None, phonemes, 1.0))
