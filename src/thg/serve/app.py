@@ -20,8 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from thg import __version__
 from thg.errors import InputError, ThgError
 from thg.serve.examples import EXAMPLES, example_jpeg
-from thg.serve.jobs import JobOptions, JobStore
-from thg.serve.limits import Limits, check_audio, check_image, check_text
+from thg.serve.jobs import EvalOptions, JobOptions, JobStore
+from thg.serve.limits import Limits, check_audio, check_image, check_text, check_video
 from thg.serve.ratelimit import RateLimiter, RateLimitError
 
 STATIC = Path(__file__).parent / "static"
@@ -56,7 +56,7 @@ async def _read_upload(upload: UploadFile, what: str, limits: Limits) -> bytes:
 
 
 def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, live=None) -> FastAPI:
-    """The app; ``runner`` does a job's work (default: :func:`thg.serve.generate.run_job`); ``live(app, limits)``,
+    """The app; ``runner`` does a job's work (default: :func:`thg.serve.generate.run_any`); ``live(app, limits)``,
     if given, mounts the live sessions."""
     from fastapi_offline import FastAPIOffline
 
@@ -66,9 +66,9 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        from thg.serve.generate import run_job
+        from thg.serve.generate import run_any
 
-        store.start(runner or run_job)
+        store.start(runner or run_any)
         yield
         store.stop(timeout=0)
 
@@ -138,6 +138,38 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
         job = store.submit(options, files)
         return job.status() | {"queued_ahead": store.queued_ahead(job)}
 
+    @app.post("/api/evaluations", status_code=202, summary="Submit an evaluation of a video", tags=["jobs"])
+    async def submit_evaluation(
+        request: Request,
+        pred: Annotated[UploadFile, File(description="The generated video to evaluate")],
+        ref: Annotated[UploadFile | None, File(description="Its reference (ground-truth) video")] = None,
+        audio: Annotated[UploadFile | None, File(description="The driving speech (default: the video's own)")] = None,
+        source: Annotated[UploadFile | None, File(description="The source portrait")] = None,
+        metrics: Annotated[str, Form(description="Metric names, comma-separated, or 'suite'")] = "suite",
+    ) -> dict:
+        """Returns the job's status with its ``id``; poll ``GET /api/jobs/{id}``, then fetch its ``report``
+        (each metric's value, direction, coverage, notes and per-frame values)."""
+        options = EvalOptions(metrics=metrics)
+        files: dict[str, tuple[bytes, str]] = {}
+        for role, upload, check in (("pred", pred, check_video), ("ref", ref, check_video),
+                                    ("audio", audio, check_audio), ("source", source, check_image)):
+            if upload is not None and upload.filename:
+                data = await _read_upload(upload, role, limits)
+                files[role] = (data, await run_in_threadpool(check, data, role, limits))
+        if "pred" not in files:
+            raise InputError("pred: no video given; upload the generated video to evaluate")
+        submissions.take(request.client.host if request.client else "unknown")
+        job = store.submit(options, files)
+        return job.status() | {"queued_ahead": store.queued_ahead(job)}
+
+    @app.get("/api/metrics", summary="The metrics an evaluation can run", tags=["page"])
+    def list_metrics() -> list[dict]:
+        from thg.eval.registry import list_metrics as infos, suite_names
+
+        suite = set(suite_names())
+        return [{"name": i.name, "family": i.family, "higher_is_better": i.higher_is_better, "needs": sorted(i.needs),
+                 "in_suite": i.name in suite, "about": i.description} for i in infos()]
+
     def job_or_404(job_id: str):
         job = store.get(job_id)
         if job is None:
@@ -153,6 +185,8 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
              response_class=FileResponse)
     async def job_result(job_id: str, what: Literal["video", "motion", "report"]):
         job = job_or_404(job_id)
+        if what not in job.outputs:
+            raise NotFound(f"job {job_id} is an evaluation; it has a report, not a {what}")
         if job.state != "done":
             raise NotReady(f"job {job_id} is {job.state}" + (f" ({job.error})" if job.error else "") +
                            "; fetch its results once its state is done")
