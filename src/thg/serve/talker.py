@@ -58,6 +58,7 @@ class Talker:
         self._lock = threading.Lock()
         self._buffer = self.portrait.copy()
         self._release: tuple[int, np.ndarray] | None = None      # (frame, mouth row) of an interruption
+        self._relay_end = 0                                        # where relayed sound ends on the clock
 
     # --- the clock -------------------------------------------------------------------------------
     def sample_of_frame(self, k: int) -> int:
@@ -84,6 +85,18 @@ class Talker:
             start = max([at] + [s.end for s in self.segments])
             start = self.sample_of_frame(self.frame_of_sample(start))   # sound and frame 0 start together
             segment = Segment(start, pcm, track, text)
+            self.segments.append(segment)
+        return segment
+
+    def relay(self, pcm: np.ndarray, mouth_open: float, at: int) -> Segment:
+        """Voice live sound (a microphone's) from clock sample ``at``, or right after the sound relayed
+        before it if that ends later, with the mouth as open as given; returns its segment."""
+        with self._lock:
+            start = max(at, self._relay_end)
+            track = MotionTrack(self.fps, self.idle[self.frame_of_sample(start) % len(self.idle)][None].copy())
+            track["mouth_open"] = track["mouth_open"] + mouth_open     # on top of the emotion's own
+            segment = Segment(start, pcm, track, "")
+            self._relay_end = segment.end
             self.segments.append(segment)
         return segment
 
