@@ -47,12 +47,24 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"detail": message}, status_code=status)
 
 
-async def _read_upload(upload: UploadFile, what: str, limits: Limits) -> bytes:
-    data = await upload.read(limits.upload_bytes + 1)   # never more than the limit into memory
-    if len(data) > limits.upload_bytes:
-        raise InputError(f"{what}: upload is over the {limits.upload_mb:g} MB limit; send a smaller file "
-                         f"(the server's --max-upload-mb sets the limit)")
-    return data
+async def _checked_uploads(uploads: dict, limits: Limits) -> dict[str, tuple[bytes, str]]:
+    """role -> (content, suffix) of the uploads given, each read up to the size limit and checked by
+    content; ``uploads`` maps a role to (the upload or None, its check)."""
+    files = {}
+    for role, (upload, check) in uploads.items():
+        if upload is None or not upload.filename:
+            continue
+        data = await upload.read(limits.upload_bytes + 1)   # never more than the limit into memory
+        if len(data) > limits.upload_bytes:
+            raise InputError(f"{role}: upload is over the {limits.upload_mb:g} MB limit; send a smaller file "
+                             f"(the server's --max-upload-mb sets the limit)")
+        files[role] = (data, await run_in_threadpool(check, data, role, limits))
+    return files
+
+
+def client_address(request: Request) -> str:
+    """Whom a rate limit counts: the connecting address (a proxy in front should pass its own limits)."""
+    return request.client.host if request.client else "unknown"
 
 
 def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, live=None) -> FastAPI:
@@ -115,26 +127,18 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
     ) -> dict:
         """Returns the job's status with its ``id``; poll ``GET /api/jobs/{id}`` until ``state`` is
         ``done`` (then fetch the downloads) or ``failed`` (then ``error`` says why)."""
-        client = request.client.host if request.client else "unknown"
-        files: dict[str, tuple[bytes, str]] = {}
-        if portrait is not None and portrait.filename:
-            data = await _read_upload(portrait, "portrait", limits)
-            files["portrait"] = (data, await run_in_threadpool(check_image, data, "portrait", limits))
+        submissions.take(client_address(request))
+        files = await _checked_uploads({"portrait": (portrait, check_image), "audio": (audio, check_audio)}, limits)
+        if "portrait" in files:
             example = None
         elif example not in EXAMPLES:
             raise InputError("portrait: none given; upload a photo or pick an example "
                              f"({', '.join(EXAMPLES)})" if not example else
                              f"example {example!r} is not known; choose one of {', '.join(EXAMPLES)}")
-        if audio is not None and audio.filename:
-            data = await _read_upload(audio, "audio", limits)
-            files["audio"] = (data, await run_in_threadpool(check_audio, data, "audio", limits))
-            text = None
-        else:
-            text = check_text(text or "", limits)
+        text = None if "audio" in files else check_text(text or "", limits)
         options = JobOptions(text=text, lang=lang, example=example, emotion=emotion,
                              expression_scale=expression_scale, head_motion=head_motion, blink_rate=blink_rate,
                              seed=seed, size=size)
-        submissions.take(client)
         job = store.submit(options, files)
         return job.status() | {"queued_ahead": store.queued_ahead(job)}
 
@@ -149,16 +153,12 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
     ) -> dict:
         """Returns the job's status with its ``id``; poll ``GET /api/jobs/{id}``, then fetch its ``report``
         (each metric's value, direction, coverage, notes and per-frame values)."""
+        submissions.take(client_address(request))
         options = EvalOptions(metrics=metrics)
-        files: dict[str, tuple[bytes, str]] = {}
-        for role, upload, check in (("pred", pred, check_video), ("ref", ref, check_video),
-                                    ("audio", audio, check_audio), ("source", source, check_image)):
-            if upload is not None and upload.filename:
-                data = await _read_upload(upload, role, limits)
-                files[role] = (data, await run_in_threadpool(check, data, role, limits))
+        files = await _checked_uploads({"pred": (pred, check_video), "ref": (ref, check_video),
+                                        "audio": (audio, check_audio), "source": (source, check_image)}, limits)
         if "pred" not in files:
             raise InputError("pred: no video given; upload the generated video to evaluate")
-        submissions.take(request.client.host if request.client else "unknown")
         job = store.submit(options, files)
         return job.status() | {"queued_ahead": store.queued_ahead(job)}
 

@@ -235,7 +235,7 @@ def _speech_pool():
 
 def mount_live(app: FastAPI, limits: Limits, max_sessions: int = 2) -> None:
     """Add the live routes to ``app``; at most ``max_sessions`` run at once."""
-    from thg.serve.app import Busy, NotFound
+    from thg.serve.app import Busy, NotFound, client_address
 
     sessions: dict[str, LiveSession] = {}
     speech_pool = _speech_pool()
@@ -296,7 +296,7 @@ def mount_live(app: FastAPI, limits: Limits, max_sessions: int = 2) -> None:
     @app.post("/api/live/{session_id}/say", summary="Speak text in a live session", tags=["live"])
     async def say(session_id: str, body: Say, request: Request) -> dict:
         session = get(session_id)
-        utterances.take(request.client.host if request.client else "unknown")
+        utterances.take(client_address(request))
         return await session.say(check_text(body.text, limits), body.interrupt)
 
     @app.post("/api/live/{session_id}/interrupt", summary="Stop speaking now", tags=["live"])
