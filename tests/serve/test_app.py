@@ -112,6 +112,16 @@ def test_ids_never_name_paths(server):
     assert status == 422
 
 
+def test_a_photo_without_a_face_fails_with_its_reason_and_no_server_path(server):
+    sky = np.zeros((300, 300, 3), np.uint8)
+    sky[:] = (90, 140, 220)
+    status, job = server.submit({"text": "Hello."}, {"portrait": ("me.png", png_bytes(sky))})
+    assert status == 202
+    job = server.wait(job["id"])
+    assert job["state"] == "failed" and job["error"].startswith("portrait.png: ") and "face" in job["error"]
+    assert str(server.data) not in job["error"] and "/" not in job["error"].split(":")[0]
+
+
 def test_results_of_an_unfinished_job_are_refused(server):
     status, job = server.submit({"text": "One more sentence to say.", "example": "grace_hopper", "size": "256"})
     status, body = server.get_json(f"/api/jobs/{job['id']}/video")

@@ -229,8 +229,8 @@ class JobStore:
         try:
             job.result = runner(job, progress)
             job.state = "done"
-        except ThgError as e:
-            job.state, job.error = "failed", str(e)
+        except ThgError as e:   # the message names inputs by their names in the job, not by server paths
+            job.state, job.error = "failed", str(e).replace(f"{job.folder}{os.sep}", "")
         except Exception as e:  # not the input's fault: say so in one line, keep serving
             print(f"thg serve: job {job.id} failed: {type(e).__name__}: {e}", file=sys.stderr)
             job.state, job.error = "failed", f"internal error ({type(e).__name__}); the server log has details"
