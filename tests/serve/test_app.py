@@ -190,3 +190,17 @@ def test_bad_evaluations_get_one_clear_line(server, made_video, fields, files, n
                "png": {"pred": ("a.mp4", png_bytes(np.zeros((64, 64, 3), np.uint8)))}, None: {}}[files]
     status, body = server.submit_to("/api/evaluations", fields, uploads)
     assert status in (400, 422) and needle in body["detail"], body
+
+
+def test_a_port_in_use_is_one_line(tmp_path):
+    import socket
+
+    from click.testing import CliRunner
+
+    from thg.cli import main
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port), "--data", str(tmp_path / "d")])
+    assert result.exit_code == 1 and result.output.startswith(f"Error: --host 127.0.0.1 --port {port}: cannot listen")
+    assert "Traceback" not in result.output and not (tmp_path / "d").exists()

@@ -208,7 +208,7 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
     async def get_limits() -> dict:
         from dataclasses import asdict
 
-        return asdict(limits)
+        return asdict(limits) | {"live": live is not None}
 
     @app.get("/api/languages", summary="Language codes the speech synthesiser knows", tags=["page"])
     def languages() -> list[str]:

@@ -8,6 +8,20 @@ from pathlib import Path
 import click
 
 
+def _check_address(host: str, port: int) -> None:
+    """Fail with one line, before anything starts, when the address cannot be served."""
+    import socket
+
+    from thg.errors import InputError
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as e:
+        raise InputError(f"--host {host} --port {port}: cannot listen there ({e.strerror or e}); "
+                         f"choose another port, or stop what uses it") from None
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. The default serves this computer only; 0.0.0.0 exposes the server "
@@ -45,6 +59,7 @@ def serve(host, port, data_dir, max_upload_mb, max_pixels, max_audio_seconds, ma
         from thg.serve.live import mount_live
 
         live = functools.partial(mount_live, max_sessions=max_live_sessions)
+    _check_address(host, port)
     app = create_app(Path(data_dir), limits, live=live)
     click.echo(f"thg serve: http://{host}:{port}/ (API docs at /docs; Ctrl-C stops, queued jobs are kept)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -34,6 +34,7 @@ async function errorOf(response) {
 // --- inputs ------------------------------------------------------------------------------------
 async function loadChoices() {
   limits = await (await fetch("/api/limits")).json();
+  document.querySelector("nav button[data-tab=live]").hidden = !limits.live;
   const examples = await (await fetch("/api/examples")).json();
   for (const ex of examples) {
     const b = document.createElement("button");
