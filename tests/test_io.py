@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from thg.errors import InputError, OutputExistsError
-from thg.io import atomic_output, load_audio, load_image
+from thg.errors import InputError
+from thg.io import load_audio, load_image
 from thg.io.image import fit_long_side
 
 
@@ -88,25 +88,21 @@ def test_audio_any_rate_and_channels(tmp_path, speech_path):
         assert a.sample_rate == 16000 and abs(a.duration - ref.duration) < 0.05, name
 
 
-def test_atomic_output_gives_ordinary_permissions(tmp_path):
-    import os
+def test_file_names_with_a_colon_are_local_files_for_ffmpeg(tmp_path, monkeypatch, speech_path):
+    """ffmpeg reads 'http:x.m4a' as a URL (a DNS lookup) unless it is told the name is a file."""
+    import subprocess
 
-    with atomic_output(tmp_path / "new.txt") as tmp:
-        tmp.write_text("done")
-    umask = os.umask(0)
-    os.umask(umask)
-    assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+    from thg.io.video import ffmpeg_exe, probe_video
+
+    monkeypatch.chdir(tmp_path)
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(speech_path), "-c:a", "aac", "file:http:x.m4a"], check=True)
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=0.5",
+                    "file:rtmp:v.mp4"], check=True)
+    assert abs(load_audio("http:x.m4a").duration - load_audio(speech_path).duration) < 0.1   # decoded by ffmpeg
+    assert (probe_video("rtmp:v.mp4").width, probe_video("rtmp:v.mp4").height) == (64, 48)
 
 
-def test_atomic_output_keeps_existing_file_on_failure(tmp_path):
-    target = tmp_path / "out.txt"
-    target.write_text("precious")
-    with pytest.raises(OutputExistsError, match="--overwrite"):
-        with atomic_output(target):
-            pass
-    with pytest.raises(RuntimeError):
-        with atomic_output(target, overwrite=True) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("boom")
-    assert target.read_text() == "precious"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+def test_photo_over_the_pixel_limit_is_refused_from_its_header(tmp_path, portrait_path):
+    with pytest.raises(InputError, match="512×512 .0 megapixels., over the 0.1 MP limit; .* --max-megapixels"):
+        load_image(portrait_path, max_megapixels=0.1)
+    assert load_image(portrait_path, max_megapixels=0.3).shape == (512, 512, 3)

@@ -8,7 +8,8 @@ says what was wrong with it and how to fix it; the CLI prints it as ``Error: ...
     ├── InputError          an input file or value cannot be used
     │   ├── NoFaceError     no face (or not the requested one) in a portrait or frame
     │   └── FaceTooSmallError / FaceAtEdgeError
-    ├── OutputExistsError   the output exists and overwriting was not asked for
+    ├── OutputError         an output cannot be written (folder not writable, disk full)
+    │   └── OutputExistsError  the output exists and overwriting was not asked for
     ├── BackendMissingError an optional dependency or model file is not installed
     └── PipelineError       a stage failed for a reason that is not the input's fault
 """
@@ -44,7 +45,11 @@ class FaceAtEdgeError(InputError):
     """The face is cut by the image border."""
 
 
-class OutputExistsError(ThgError):
+class OutputError(ThgError):
+    """An output cannot be written: its folder is not writable or the disk is full."""
+
+
+class OutputExistsError(OutputError):
     """The output file exists and ``overwrite`` was not given."""
 
 
@@ -63,6 +68,7 @@ __all__ = [
     "NoFaceError",
     "FaceTooSmallError",
     "FaceAtEdgeError",
+    "OutputError",
     "OutputExistsError",
     "BackendMissingError",
     "PipelineError",

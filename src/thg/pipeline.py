@@ -31,16 +31,19 @@ from pathlib import Path
 
 import numpy as np
 
-from thg.errors import UsageError
+from thg.errors import InputError, UsageError
 from thg.features.face import find_face
 from thg.io.audio import (SAMPLE_RATE, Resampler, SpeechSource, analysis_blocks, check_samples, open_speech,
                           save_wav)
 from thg.io.image import fit_long_side, load_image, to_rgb8
 from thg.io.output import atomic_output, check_output_path
 from thg.io.video import VideoWriter
+from thg.limits import Limits, check_h264_frame
 from thg.motion.speech import MotionStyle, SpeechMotion
 from thg.motion.track import MotionTrack
+from thg.post.credentials import pipeline_claims, sign_mp4
 from thg.post.provenance import PROVENANCE
+from thg.post.watermark import InvisibleWatermark
 from thg.render.renderer import MeshWarpRenderer, Renderer
 
 FrameFilter = Callable[[np.ndarray], np.ndarray]
@@ -56,6 +59,7 @@ class GenerateConfig:
     style: MotionStyle = field(default_factory=MotionStyle)
     crf: int = 18
     preset: str = "veryfast"
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         if not 1 <= self.fps <= 120:
@@ -103,7 +107,7 @@ class TalkingHeadPipeline:
     def __init__(self, renderer: Renderer | None = None, post: list[FrameFilter] | None = None,
                  config: GenerateConfig | None = None) -> None:
         self.renderer = renderer or MeshWarpRenderer()
-        self.post = list(post or [])
+        self.post = list(post) if post is not None else [InvisibleWatermark()]  # marked unless told
         self.config = config or GenerateConfig()
         self._prepared: tuple | None = None   # (key, portrait) of the photo the renderer is prepared for
 
@@ -131,11 +135,13 @@ class TalkingHeadPipeline:
         w, h = frames.size
         with atomic_output(output, overwrite=overwrite) as tmp_path:
             with VideoWriter(tmp_path, w, h, fps=frames.fps, audio_path=frames.audio_file, crf=self.config.crf,
-                             preset=self.config.preset, comment=PROVENANCE) as writer:
+                             preset=self.config.preset, comment=PROVENANCE,
+                             duration=frames.n_frames / frames.fps) as writer:
                 for frame in frames:
                     writer.write(frame.image)
                     if progress is not None:
                         progress(frame.index + 1, frames.n_frames)
+            sign_mp4(tmp_path, pipeline_claims(self, frames.portrait, frames.audio_file, frames.motion))
         return Path(output)
 
     # 0'. the run as a stream of frames ----------------------------------------------------------
@@ -177,13 +183,16 @@ class TalkingHeadPipeline:
     def load_portrait(self, image) -> np.ndarray:
         """Read and size the photo, find the face and prepare the renderer (skipped when the renderer
         is already prepared for the same pixels); returns the photo."""
-        portrait = load_image(image) if isinstance(image, (str, os.PathLike)) else to_rgb8(image)
+        limits = self.config.limits
+        name = str(image) if isinstance(image, (str, os.PathLike)) else "image"
+        portrait = (load_image(image, max_megapixels=limits.megapixels) if isinstance(image, (str, os.PathLike))
+                    else to_rgb8(image))
         portrait = fit_long_side(portrait, self.config.max_size)
+        check_h264_frame(portrait.shape[1], portrait.shape[0], self.config.fps, name)
         key = (portrait.shape, self.config.face_index, hashlib.blake2b(portrait.tobytes(), digest_size=16).digest())
         if self._prepared is not None and self._prepared[0] == key:
             return self._prepared[1]
         self._prepared = None
-        name = str(image) if isinstance(image, (str, os.PathLike)) else "image"
         face = find_face(portrait, face_index=self.config.face_index, name=name)
         self.renderer.prepare(portrait, face)
         self._prepared = (key, portrait)
@@ -194,7 +203,9 @@ class TalkingHeadPipeline:
         if text is not None:
             from thg.features.speech import synthesize
 
+            self.config.limits.check_text(text)
             samples, phonemes = synthesize(text, self.config.lang)
+            self.check_speech(samples.duration, "--text")
             wav = None
             if tmp is not None:
                 wav = Path(tmp) / "speech.wav"
@@ -203,8 +214,18 @@ class TalkingHeadPipeline:
         if audio is not None:
             # the recogniser knows English phones; other languages lean on loudness more
             weight = 0.8 if self.config.lang.lower().startswith("en") else 0.35
-            return Speech(open_speech(audio), Path(audio), None, weight)
+            source = open_speech(audio, max_seconds=self.config.limits.seconds)
+            if source.n_samples is not None:  # known before decoding (libsndfile formats)
+                self.check_speech(source.n_samples / source.sample_rate, str(audio))
+            return Speech(source, Path(audio), None, weight)
         return None
+
+    def check_speech(self, seconds: float, name: str) -> None:
+        """Speech must last at least one frame (a video needs one) and at most the time limit."""
+        if seconds * self.config.fps < 1:
+            raise InputError(f"{name}: the speech lasts {seconds * 1000:.0f} ms, less than one frame "
+                             f"({1000 / self.config.fps:.0f} ms at {self.config.fps:g} fps); give longer speech")
+        self.config.limits.check_seconds(seconds, name, "the speech")
 
     # 2-3. features and motion -------------------------------------------------------------------
     def plan_motion(self, speech: Speech | None, motion=None) -> SpeechMotion | MotionTrack:
@@ -213,7 +234,9 @@ class TalkingHeadPipeline:
         from thg.features.speech import prosody_of_blocks
 
         if motion is not None:
-            return motion if isinstance(motion, MotionTrack) else MotionTrack.load(motion)
+            if isinstance(motion, MotionTrack):
+                return motion
+            return MotionTrack.load(motion, max_seconds=self.config.limits.seconds)
         assert speech is not None
         count, peak = 0, 0.0
 
@@ -226,6 +249,7 @@ class TalkingHeadPipeline:
 
         feats = prosody_of_blocks(blocks(), SAMPLE_RATE, self.config.fps)
         check_samples(speech.source.path or "speech", count)
+        self.check_speech(count / SAMPLE_RATE, str(speech.source.path or "--text"))
         speech.silent = peak < 1e-3
         meta = {"driver": "text" if speech.phonemes is not None else "audio", "lang": self.config.lang}
         return SpeechMotion(feats, len(feats.pitch), self.config.style, phoneme_weight=speech.phoneme_weight,
@@ -317,14 +341,15 @@ class _Stages:
     def __init__(self) -> None:
         self.stop = threading.Event()
         self.error: BaseException | None = None
+        self.cpu: dict[str, float] = {}   # CPU seconds each stage's thread used
         self._threads: list[threading.Thread] = []
 
     def start(self, name: str, fn: Callable, *args) -> None:
-        thread = threading.Thread(target=self._guard, args=(fn, *args), name=f"thg-{name}", daemon=True)
+        thread = threading.Thread(target=self._guard, args=(name, fn, *args), name=f"thg-{name}", daemon=True)
         self._threads.append(thread)
         thread.start()
 
-    def _guard(self, fn: Callable, *args) -> None:
+    def _guard(self, name: str, fn: Callable, *args) -> None:
         try:
             fn(*args)
         except _Stopped:
@@ -333,6 +358,8 @@ class _Stages:
             if self.error is None:
                 self.error = exc
             self.stop.set()
+        finally:
+            self.cpu[f"{name}_cpu"] = time.thread_time()
 
     def put(self, q: queue.Queue, item) -> None:
         while True:
@@ -369,6 +396,7 @@ class FrameStream:
                  plan: SpeechMotion | MotionTrack, recognizer, reuse_frames: bool, t0: float) -> None:
         self.motion = plan.track if isinstance(plan, SpeechMotion) else plan
         self.fps, self.n_frames = self.motion.fps, len(self.motion)
+        self.portrait = portrait
         self.size = (portrait.shape[1], portrait.shape[0])   # width, height
         self.sample_rate = speech.source.sample_rate if speech else SAMPLE_RATE
         self.audio_file = speech.audio_file if speech else None
@@ -428,3 +456,4 @@ def _yield_frames(stages: _Stages, inp: queue.Queue, timings: dict, t0: float) -
             yield frame
     finally:
         stages.close()
+        timings.update(stages.cpu)

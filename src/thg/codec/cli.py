@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
+
+from thg.options import FPS, QUALITY, Bounded
+
+KEY_SIZE = Bounded(64, 4096, integer=True, unit="pixels of the key frame's long side")
+RAW_SIDE = (16, 4096)
 
 
 def _parse_size(text: str | None) -> tuple[int, int] | None:
@@ -16,9 +22,28 @@ def _parse_size(text: str | None) -> tuple[int, int] | None:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise UsageError(f"--input-size {text!r} is not WIDTHxHEIGHT (for example 640x480)") from None
-    if w < 16 or h < 16:
-        raise UsageError(f"--input-size {text!r} is too small; use at least 16x16")
+    lo, hi = RAW_SIDE
+    if not (lo <= w <= hi and lo <= h <= hi):
+        raise UsageError(f"--input-size {text!r} is out of range; use {lo} to {hi} pixels a side")
     return w, h
+
+
+@contextlib.contextmanager
+def _sink(output: str, *, overwrite: bool, inputs):
+    """Standard output for ``-``, else a file that appears only once the stream is complete."""
+    from thg.errors import OutputError
+    from thg.io.output import atomic_output
+
+    if output == "-":
+        try:
+            yield sys.stdout.buffer
+        except OSError as e:
+            if isinstance(e, BrokenPipeError):
+                raise
+            raise OutputError(f"standard output: cannot write the stream ({e.strerror or e})") from None
+        return
+    with atomic_output(output, overwrite=overwrite, inputs=inputs, kind="stream") as tmp, open(tmp, "wb") as f:
+        yield f
 
 
 def _raw_frames(stream, size: tuple[int, int]):
@@ -39,11 +64,12 @@ def _raw_frames(stream, size: tuple[int, int]):
 @click.argument("video", type=click.Path(allow_dash=True))
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Stream to write (.thm), or - for stdout (flushed every frame).")
-@click.option("--size", type=int, default=512, show_default=True, help="Long side of the key frame and decoded video.")
+@click.option("--size", type=KEY_SIZE, default=512, show_default=True,
+              help="Long side of the key frame and decoded video.")
 @click.option("--image-type", type=click.Choice(["webp", "jpeg"]), default="webp", show_default=True,
               help="Key frame image format.")
-@click.option("--quality", type=int, default=90, show_default=True, help="Key frame image quality (1-100).")
-@click.option("--fps", type=float, help="Frame rate of raw frames on stdin (VIDEO = -); files know their own.")
+@click.option("--quality", type=QUALITY, default=90, show_default=True, help="Key frame image quality (1-100).")
+@click.option("--fps", type=FPS, help="Frame rate of raw frames on stdin (VIDEO = -); files know their own.")
 @click.option("--input-size", help="WIDTHxHEIGHT of raw RGB24 frames on stdin (VIDEO = -).")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary.")
@@ -55,8 +81,11 @@ def encode(video, output, size, image_type, quality, fps, input_size, overwrite,
     """
     from thg.codec.stream import EncodeConfig, MotionEncoder, encode_video
     from thg.errors import UsageError
+    from thg.io.output import check_output_path
 
     config = EncodeConfig(max_size=size, image_type=image_type, quality=quality)
+    if output != "-":
+        check_output_path(output, overwrite=overwrite, inputs=[video], kind="stream")
     if video == "-" or output == "-":
         if video == "-":
             dims = _parse_size(input_size)
@@ -68,15 +97,8 @@ def encode(video, output, size, image_type, quality, fps, input_size, overwrite,
 
             fps = fps or probe_video(video).fps
             frames = read_video_frames(video)
-        if output == "-":
-            sink = sys.stdout.buffer
-        else:
-            from thg.io.output import check_output_path
-
-            check_output_path(output, overwrite=overwrite)
-            sink = open(output, "wb")
         enc = MotionEncoder(fps, config)
-        try:
+        with _sink(output, overwrite=overwrite, inputs=[video]) as sink:
             for frame in frames:
                 chunk = enc.push(frame)
                 if chunk:
@@ -84,9 +106,6 @@ def encode(video, output, size, image_type, quality, fps, input_size, overwrite,
                     sink.flush()
             sink.write(enc.finish())
             sink.flush()
-        finally:
-            if sink is not sys.stdout.buffer:
-                sink.close()
         n, header, records = enc.n_frames, enc.header_bytes, enc.record_bytes
     else:
         result = encode_video(video, output, overwrite=overwrite, config=config)
@@ -113,7 +132,11 @@ def decode(stream, output, overwrite, quiet):
     from thg.codec.stream import MotionDecoder, decode_to_video
     from thg.errors import InputError
 
+    from thg.io.output import check_output_path
+
     name = "stdin" if stream == "-" else stream
+    if output != "-":
+        check_output_path(output, overwrite=overwrite, inputs=[stream], kind="video")
     if stream == "-":
         source = sys.stdin.buffer
     else:
@@ -135,7 +158,7 @@ def decode(stream, output, overwrite, quiet):
                 raise StreamError(f"{e} (frames before it were written)", e.good_frames) from None
             n, fps = dec.good_frames, dec.header.fps
         else:
-            result = decode_to_video(source, output, name=name, overwrite=overwrite)
+            result = decode_to_video(source, output, name=name, overwrite=overwrite, inputs=[stream])
             if result.error is not None:
                 raise StreamError(f"{result.error}; wrote those {result.n_frames} frames to {output}",
                                   result.n_frames)

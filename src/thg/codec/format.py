@@ -49,13 +49,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from thg.errors import InputError
-from thg.motion.track import CHANNEL_NAMES
+from thg.motion.track import CHANNEL_LIMITS, CHANNEL_NAMES
 
 MAGIC = b"THGM"
 END_MAGIC = b"THMEND"
 VERSION = 1
 POINT_SCALE = 8.0
 MAX_IMAGE_BYTES = 64 << 20
+MAX_CHANNEL_BITS = 16
+MIN_FACE_PIXELS = 24            # a key frame's face smaller than this cannot be animated
 _FIXED = struct.Struct("<4sBBIIHHBB")
 _QUANT = struct.Struct("<BBf")
 _END = struct.Struct("<6sII")
@@ -232,10 +234,41 @@ class Header:
             raise StreamError(f"{name}: header checksum mismatch; the key frame or settings are damaged, "
                               f"nothing can be decoded")
         q = Quantiser(tuple(b for b, _, _ in quant), tuple(z for _, z, _ in quant), tuple(s for _, _, s in quant))
+        _check_quantiser(q, name)
         if q.payload_bytes + 1 != rec_size:
             raise StreamError(f"{name}: header is damaged (record size {rec_size} does not match its quantiser)")
-        return cls(fps_milli / 1000, width, height, pts.astype(np.float32), bytes(image),
+        _check_points(pts, width, height, name)
+        fps = fps_milli / 1000
+        if not 1 <= fps <= 120:
+            raise StreamError(f"{name}: header gives {fps:g} fps; a .thm stream runs at 1 to 120 fps")
+        return cls(fps, width, height, pts.astype(np.float32), bytes(image),
                    image_type.decode("ascii", "replace").strip(), n_frames, q)
+
+
+def _check_quantiser(q: Quantiser, name: str) -> None:
+    """Every channel's codes must decode inside :data:`CHANNEL_LIMITS` (a step of 1e30 would send
+    the renderer values it cannot draw in any time)."""
+    for c, channel in enumerate(CHANNEL_NAMES):
+        bits, zero, step = q.bits[c], q.zero[c], q.step[c]
+        if bits == 0:
+            continue
+        lo, hi = CHANNEL_LIMITS[channel]
+        if bits > MAX_CHANNEL_BITS or zero >= 1 << bits or not np.isfinite(step) or step <= 0:
+            raise StreamError(f"{name}: header is damaged (channel {channel}: {bits} bits, zero {zero}, step {step:g})")
+        first, last = q.range(c)
+        if first < lo - step or last > hi + step:
+            raise StreamError(f"{name}: header is damaged (channel {channel} spans {first:g} to {last:g}, "
+                              f"outside {lo:g} to {hi:g})")
+
+
+def _check_points(points: np.ndarray, width: int, height: int, name: str) -> None:
+    """The key frame's face points must lie in the key frame and span a face that can be animated."""
+    xy = points[:, :2]
+    inside = (xy[:, 0] >= 0) & (xy[:, 0] <= width) & (xy[:, 1] >= 0) & (xy[:, 1] <= height)
+    span = np.ptp(xy[:468], axis=0).max() if len(xy) else 0.0
+    if not inside.all() or span < MIN_FACE_PIXELS:
+        raise StreamError(f"{name}: header is damaged (face points {'outside the key frame' if not inside.all() else f'span only {span:.0f} px'}); "
+                          f"the stream cannot be decoded")
 
 
 def _read_exactly(stream, n: int) -> bytes:

@@ -171,7 +171,7 @@ def encode_video(video: str | os.PathLike, output, *, overwrite: bool = False,
     from thg.io.video import probe_video, read_video_frames
 
     info = probe_video(video)
-    with atomic_output(output, overwrite=overwrite) as tmp:
+    with atomic_output(output, overwrite=overwrite, inputs=[video]) as tmp:
         with open(tmp, "wb") as f:
             enc = MotionEncoder(info.fps, config)
             for frame in read_video_frames(video):
@@ -241,6 +241,9 @@ class MotionDecoder:
         if img is None:
             raise StreamError(f"{self.name}: the key frame image cannot be decoded; the stream is damaged")
         h, w = img.shape[:2]
+        if (w, h) != (self.header.width, self.header.height):
+            raise StreamError(f"{self.name}: the key frame is {w}x{h} but the header says "
+                              f"{self.header.width}x{self.header.height}; the stream is damaged")
         return np.ascontiguousarray(img[: h // 2 * 2, : w // 2 * 2, ::-1])
 
     def prepare(self):
@@ -250,7 +253,11 @@ class MotionDecoder:
         if getattr(self, "_buffer", None) is None:
             key = self.key_frame()
             self.renderer = self.renderer or MeshWarpRenderer()
-            self.renderer.prepare(key, FaceGeometry(self.header.points, (key.shape[1], key.shape[0])))
+            try:
+                self.renderer.prepare(key, FaceGeometry(self.header.points, (key.shape[1], key.shape[0])))
+            except (ValueError, IndexError, ArithmeticError, np.linalg.LinAlgError) as e:
+                raise StreamError(f"{self.name}: the key frame's face points do not form a face the renderer "
+                                  f"can animate ({type(e).__name__}); the stream is damaged") from None
             self._buffer = key.copy()
         return self._buffer
 
@@ -273,23 +280,29 @@ class DecodeResult:
     error: StreamError | None = None
 
 
-def decode_to_video(stream, output, *, name: str = "stream", overwrite: bool = False) -> DecodeResult:
+def decode_to_video(stream, output, *, name: str = "stream", overwrite: bool = False,
+                    inputs=()) -> DecodeResult:
     """Render a stream into an MP4. A damaged or truncated stream still yields a playable video of
     every frame before the damage; the error is returned in the result (not raised)."""
     from thg.io.output import atomic_output
     from thg.io.video import VideoWriter
+    from thg.limits import check_h264_frame
+    from thg.post.credentials import Claims, sign_mp4
     from thg.post.provenance import PROVENANCE
+    from thg.post.watermark import InvisibleWatermark
 
-    dec = MotionDecoder(stream, name)
+    dec, mark = MotionDecoder(stream, name), InvisibleWatermark()
     key = dec.prepare()
+    check_h264_frame(key.shape[1], key.shape[0], dec.header.fps, name)
     error = None
-    with atomic_output(output, overwrite=overwrite) as tmp:
+    with atomic_output(output, overwrite=overwrite, inputs=inputs) as tmp:
         with VideoWriter(tmp, key.shape[1], key.shape[0], fps=dec.header.fps, comment=PROVENANCE) as w:
             try:
                 for frame in dec.frames():
-                    w.write(frame)
+                    w.write(mark(frame))
             except StreamError as e:
                 error = e
             if dec.good_frames == 0:
                 raise error or StreamError(f"{name}: the stream holds no frames")
+        sign_mp4(tmp, Claims("decode", {"fps": dec.header.fps}, {"stream_header": dec.header.pack()}, mark.output_id))
     return DecodeResult(output, dec.good_frames, dec.header.fps, error)

@@ -83,18 +83,36 @@ class FaceGeometry:
         return FaceGeometry(self.points * factor, (int(round(w * factor)), int(round(h * factor))))
 
 
-#: what mediapipe's C++ code (absl, TensorFlow Lite) writes to stderr: not for users
-_NATIVE_LOG = re.compile(rb"^([IWEF]\d{4} \d\d:\d\d:\d\d|INFO: |WARNING: All log messages before absl)")
+#: what mediapipe's C++ code (absl, TensorFlow Lite) and OpenCV (its own log, libpng) write to stderr: not for users
+_NATIVE_LOG = re.compile(rb"^([IWEF]\d{4} \d\d:\d\d:\d\d|INFO: |WARNING: All log messages before absl|libpng (error|warning): "
+                         rb"|\[ ?(WARN|ERROR|INFO):\d+@)")
 _filter_started = False
 _filter_lock = threading.Lock()
 
 
+def _reopen_stderr() -> None:
+    """Point ``sys.stderr`` at the new file descriptor 2. A stream opened on a regular file
+    (``2> log.txt``) remembers that it can seek and would fail on the pipe ("Illegal seek")."""
+    import io
+
+    try:
+        if sys.stderr is None or sys.stderr.fileno() != 2:
+            return  # not the process's own stderr (a test runner's capture): nothing to do
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):
+        return
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding=sys.stderr.encoding,
+                                  errors=sys.stderr.errors, line_buffering=True, write_through=True)
+
+
 def _filter_native_logs() -> None:
-    """From now on, drop mediapipe's native log lines from the process's stderr (file descriptor 2)
+    """From now on, drop mediapipe's (and OpenCV's libpng) native log lines from the process's stderr (file descriptor 2)
     and pass every other line through. The C++ code logs from its own threads at moments Python
     does not see, so a temporary redirection cannot catch it; a filter on the descriptor can. At
     exit the descriptor is restored and whatever is still in the pipe is passed on."""
     global _filter_started
+    if os.environ.get("THG_VERBOSE", "") not in ("", "0"):  # thg --verbose: the user wants to see them
+        return
     with _filter_lock:
         if _filter_started:
             return
@@ -106,6 +124,7 @@ def _filter_native_logs() -> None:
         except OSError:
             return
         _filter_started = True
+        _reopen_stderr()
 
     def pump() -> None:
         with os.fdopen(read, "rb") as pipe:

@@ -89,6 +89,35 @@ def espeak_voices() -> list[str]:
     return [line.split()[1] for line in out.splitlines()[1:] if len(line.split()) > 1]
 
 
+@functools.lru_cache(maxsize=1)
+def _voice_table() -> dict[str, str]:
+    """Every language code espeak-ng answers to (its voices' own codes and their other codes, such
+    as zh for cmn) -> the voice file to select; the lowest priority number wins. Empty without espeak-ng."""
+    import re
+    import subprocess
+
+    try:
+        out = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    best: dict[str, tuple[int, str]] = {}
+    for line in out.splitlines()[1:]:
+        cols = line.split()
+        if len(cols) < 5:
+            continue
+        code, voice = cols[1], cols[4].rsplit("/", 1)[-1]   # the voice file's name selects it
+        priority = int(cols[0]) if cols[0].isdigit() else 5
+        for alias, prio in [(code, priority)] + [(a, int(p)) for a, p in re.findall(r"\(([\w-]+) (\d+)\)", line)]:
+            if alias.lower() not in best or prio < best[alias.lower()][0]:
+                best[alias.lower()] = (prio, voice)
+    return {alias: code for alias, (_, code) in best.items()}
+
+
+def resolve_lang(lang: str) -> str:
+    """The espeak-ng voice for a language code (``zh`` -> ``cmn``); unknown codes come back as given."""
+    return _voice_table().get(lang.strip().lower(), lang)
+
+
 def synthesize(text: str, lang: str = "en", *, words_per_minute: int = 160) -> tuple[Audio, list[Phoneme]]:
     """Speak ``text`` with espeak-ng; returns the speech (16 kHz) and its phonemes with exact times."""
     if not text or not text.strip():
@@ -111,7 +140,7 @@ def synthesize(text: str, lang: str = "en", *, words_per_minute: int = 160) -> t
     cb = _CALLBACK(callback)
     data = text.encode("utf-8") + b"\0"
     with _LOCK:
-        if lib.espeak_SetVoiceByName(lang.encode()) != 0:
+        if lib.espeak_SetVoiceByName(resolve_lang(lang).encode()) != 0:
             raise InputError(f"--lang {lang!r} is not a language espeak-ng speaks; "
                              f"try a code such as en, de, fr, es, zh, hi (`espeak-ng --voices` lists them)")
         lib.espeak_SetParameter(1, int(words_per_minute), 0)  # espeakRATE

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from thg.errors import InputError
+from thg.io.formats import READ
 
 SAMPLE_RATE = 16000
-AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".mp4")
+AUDIO_SUFFIXES = READ["audio"]
 MAX_SECONDS = 4 * 3600
 BLOCK_SECONDS = 0.5  # what one read of a speech file holds
 
@@ -158,9 +159,9 @@ def _soundfile_blocks(path: Path, size: int) -> Iterator[np.ndarray]:
 
 
 def _ffmpeg_cmd(path: Path) -> list[str]:
-    from imageio_ffmpeg import get_ffmpeg_exe
+    from thg.io.video import ffmpeg_exe, ffmpeg_file
 
-    return [get_ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-vn", "-ac", "1",
+    return [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", ffmpeg_file(path), "-vn", "-ac", "1",
             "-ar", str(SAMPLE_RATE), "-f", "f32le", "-"]
 
 
@@ -199,7 +200,7 @@ def open_speech(path: str | os.PathLike, *, max_seconds: float = MAX_SECONDS) ->
         raise InputError(f"{path}: audio file holds no samples; give a recording with speech")
     if n / rate > max_seconds:
         raise InputError(f"{path}: audio is {n / rate / 60:.0f} min long, over the {max_seconds / 60:.0f} min limit; "
-                         f"split it into shorter files")
+                         f"split it into shorter files or raise --max-seconds")
     return SpeechSource(path=path, sample_rate=rate, n_samples=n)
 
 
@@ -230,7 +231,7 @@ def check_samples(path, n_samples: int, max_seconds: float = MAX_SECONDS) -> Non
         raise InputError(f"{path}: audio file holds no samples; give a recording with speech")
     if n_samples / SAMPLE_RATE > max_seconds:
         raise InputError(f"{path}: audio is {n_samples / SAMPLE_RATE / 60:.0f} min long, over the "
-                         f"{max_seconds / 60:.0f} min limit; split it into shorter files")
+                         f"{max_seconds / 60:.0f} min limit; split it into shorter files or raise --max-seconds")
 
 
 def save_wav(path: str | os.PathLike, audio: Audio) -> None:

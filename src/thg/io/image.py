@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from thg.errors import InputError
+from thg.io.formats import READ
+from thg.limits import Limits
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
+IMAGE_SUFFIXES = READ["image"]
 
 # EXIF Orientation (tag 274) -> how to turn the stored pixels upright, as array operations
 # (the same as Pillow's ImageOps.exif_transpose; np.rot90 turns counter-clockwise).
@@ -24,16 +26,40 @@ _UPRIGHT = {
 }
 
 
-def _exif_orientation(path: str | os.PathLike) -> int:
-    """The EXIF Orientation still to apply to what OpenCV decoded: 1 (nothing) without the tag,
-    for TIFF (OpenCV's TIFF reader turns the pixels itself) or when Pillow cannot read the file."""
+def _header(path: str | os.PathLike) -> tuple[tuple[int, int] | None, int]:
+    """From the file's header alone (nothing decoded): its (width, height) if Pillow knows the
+    format, and the EXIF Orientation still to apply to what OpenCV decodes: 1 (nothing) without
+    the tag, for TIFF (OpenCV's TIFF reader turns the pixels itself) or when Pillow cannot read it."""
+    import warnings
+
     from PIL import Image
 
+    bomb_limit = Image.MAX_IMAGE_PIXELS
     try:
-        with Image.open(path) as im:
-            return 1 if im.format == "TIFF" else int(im.getexif().get(0x0112, 1))
-    except (OSError, ValueError, SyntaxError):
+        Image.MAX_IMAGE_PIXELS = None  # Pillow's own bomb check: the caller applies its limit to the size
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                return im.size, _orientation(im)
+    except Exception:  # damaged headers break Pillow's parsers in many ways: OpenCV then decides
+        return None, 1
+    finally:
+        Image.MAX_IMAGE_PIXELS = bomb_limit
+
+
+def _orientation(im) -> int:
+    """The Orientation tag without decoding the pixels (Pillow's PNG ``getexif`` decodes them all)."""
+    from PIL import Image
+
+    if im.format == "TIFF":
         return 1
+    if im.format == "PNG":
+        exif = Image.Exif()
+        if im.info.get("exif"):
+            exif.load(im.info["exif"])
+    else:
+        exif = im.getexif()
+    return int(exif.get(0x0112, 1))
 
 
 def to_rgb8(image: np.ndarray) -> np.ndarray:
@@ -58,14 +84,19 @@ def to_rgb8(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(img)
 
 
-def load_image(path: str | os.PathLike) -> np.ndarray:
+def load_image(path: str | os.PathLike, *, max_megapixels: float = Limits.megapixels) -> np.ndarray:
     """Read a photo (JPEG, PNG, WebP, BMP, TIFF; gray, RGBA or 16-bit) as an H×W×3 RGB uint8 array,
-    turned upright by its EXIF orientation (phone photos are often stored sideways with a tag)."""
+    turned upright by its EXIF orientation (phone photos are often stored sideways with a tag).
+    A photo over ``max_megapixels`` is refused from its header, before it takes any memory."""
     import cv2
 
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: image not found; check the path")
+    size, orientation = _header(path)
+    limits = Limits(megapixels=max_megapixels)
+    if size is not None:
+        limits.check_pixels(*size, str(path))
     data = np.fromfile(path, dtype=np.uint8)
     img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if img is None:
@@ -75,7 +106,8 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
         img = img[:, :, ::-1]
     elif img.ndim == 3 and img.shape[2] == 4:
         img = img[:, :, [2, 1, 0, 3]]
-    img = _UPRIGHT.get(_exif_orientation(path), lambda a: a)(img)
+    limits.check_pixels(img.shape[1], img.shape[0], str(path))  # formats Pillow could not size
+    img = _UPRIGHT.get(orientation, lambda a: a)(img)
     if min(img.shape[:2]) < 32:
         raise InputError(f"{path}: image is only {img.shape[1]}×{img.shape[0]} pixels; use a photo at least 128 px on each side")
     return to_rgb8(img)

@@ -25,6 +25,12 @@ def ffmpeg_exe() -> str:
     return get_ffmpeg_exe()
 
 
+def ffmpeg_file(path: str | os.PathLike) -> str:
+    """A local path as ffmpeg must be given it: with the ``file:`` protocol, so that a name with a
+    colon (``http:x.wav``, ``C:x``) is never taken for a URL or another protocol."""
+    return "file:" + os.fspath(path)
+
+
 @dataclass(frozen=True)
 class VideoInfo:
     width: int
@@ -41,7 +47,8 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: video not found; check the path")
-    proc = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path)], capture_output=True, text=True)
+    proc = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", ffmpeg_file(path)], capture_output=True,
+                          text=True)
     text = proc.stderr
     video = re.search(r"Stream #\S+.*?: Video: (\w+).*?, (\d{2,5})x(\d{2,5})[^\n]*?, ([\d.]+) (?:fps|tbr)", text)
     if video is None:
@@ -63,7 +70,7 @@ def read_video_frames(path: str | os.PathLike, *, fps: float | None = None,
         filters.append(f"fps={fps}")
     if size:
         filters.append(f"scale={width}:{height}")
-    cmd = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path)]
+    cmd = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", ffmpeg_file(path)]
     if filters:
         cmd += ["-vf", ",".join(filters)]
     cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
@@ -98,18 +105,22 @@ class VideoWriter:
     >>> with VideoWriter("out.mp4", width, height, fps=25, audio_path="speech.wav") as w:
     ...     for frame in frames:
     ...         w.write(frame)
+
+    With ``duration`` (seconds, the frames' own length) the audio is cut or padded with silence
+    to exactly that length, so the file holds every frame written; without it the file ends with
+    the shorter of the two.
     """
 
     def __init__(self, path: str | os.PathLike, width: int, height: int, *, fps: float = 25.0,
                  audio_path: str | os.PathLike | None = None, crf: int = 18, preset: str = "veryfast",
-                 threads: int | None = None, comment: str | None = None) -> None:
+                 threads: int | None = None, comment: str | None = None, duration: float | None = None) -> None:
         if width % 2 or height % 2:
             raise PipelineError(f"video size {width}×{height} must be even for H.264")
         self.path, self.width, self.height = Path(path), width, height
         cmd = [ffmpeg_exe(), "-nostdin", "-y", "-v", "error",
                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{fps}", "-i", "-"]
         if audio_path is not None:
-            cmd += ["-i", str(audio_path)]
+            cmd += ["-i", ffmpeg_file(audio_path)]
         cmd += ["-map", "0:v:0"]
         if audio_path is not None:
             cmd += ["-map", "1:a:0", "-c:a", "aac", "-b:a", "128k", "-ac", "1"]
@@ -119,9 +130,11 @@ class VideoWriter:
             cmd += ["-threads", str(threads)]
         if comment:
             cmd += ["-metadata", f"comment={comment}"]
-        if audio_path is not None:
+        if audio_path is not None and duration:  # exactly this long: audio cut, or padded with silence
+            cmd += ["-af", "apad", "-t", f"{duration:.6f}"]
+        elif audio_path is not None:
             cmd += ["-shortest"]
-        cmd += ["-f", "mp4", str(self.path)]
+        cmd += ["-f", "mp4", ffmpeg_file(self.path)]
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         _widen_pipe(self._proc.stdin, 2 * width * height * 3)
         self.frames_written = 0

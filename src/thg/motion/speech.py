@@ -62,9 +62,18 @@ EMOTIONS: dict[str, dict[str, float]] = {
 }
 
 
+#: field of MotionStyle -> (option, lowest, highest): beyond these the face tears or smudges
+STYLE_RANGES: dict[str, tuple[str, float, float]] = {
+    "expression_scale": ("--expression-scale", 0.0, 3.0),
+    "head_motion": ("--head-motion", 0.0, 3.0),
+    "blink_rate": ("--blink", 0.0, 60.0),
+    "seed": ("--seed", 0, 2**32 - 1),
+}
+
+
 @dataclass(frozen=True)
 class MotionStyle:
-    """User controls of speech-driven motion."""
+    """User controls of speech-driven motion (ranges in :data:`STYLE_RANGES`)."""
 
     expression_scale: float = 1.0   # scales mouth articulation, brows and the emotion
     head_motion: float = 1.0        # 0 = still head
@@ -75,8 +84,10 @@ class MotionStyle:
     def __post_init__(self) -> None:
         if self.emotion not in EMOTIONS:
             raise UsageError(f"--emotion {self.emotion!r} is not known; choose one of {', '.join(EMOTIONS)}")
-        if self.expression_scale < 0 or self.head_motion < 0 or self.blink_rate < 0:
-            raise UsageError("--expression-scale, --head-motion and --blink must not be negative")
+        for name, (option, lo, hi) in STYLE_RANGES.items():
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and np.isfinite(value) and lo <= value <= hi):
+                raise UsageError(f"{option} {value!r} is out of range; use {lo:g} to {hi:g}")
 
 
 # coarticulation (see the module docstring)

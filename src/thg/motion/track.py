@@ -52,6 +52,20 @@ CHANNELS: dict[str, str] = {
 }
 CHANNEL_NAMES = tuple(CHANNELS)
 
+#: Channel name -> the values a motion file may hold (a generous bound on what a face can do;
+#: beyond it the renderer would tear the face or take unbounded time). Streams and files are
+#: checked against it; what thg derives itself stays well inside.
+CHANNEL_LIMITS: dict[str, tuple[float, float]] = {
+    "yaw": (-60.0, 60.0), "pitch": (-45.0, 45.0), "roll": (-45.0, 45.0),
+    "shift_x": (-0.5, 0.5), "shift_y": (-0.5, 0.5),
+    "mouth_open": (-0.1, 1.5), "mouth_wide": (-1.5, 1.5), "mouth_round": (-1.0, 1.5), "smile": (-3.0, 3.0),
+    "blink_l": (-2.0, 2.0), "blink_r": (-2.0, 2.0),
+    "brow_l": (-4.0, 4.0), "brow_r": (-4.0, 4.0), "brow_in": (-1.0, 4.0),
+    "gaze_x": (-1.0, 1.0), "gaze_y": (-1.0, 1.0),
+}
+FPS_RANGE = (1.0, 120.0)
+MAX_FILE_BYTES = 256 << 20
+
 
 @dataclass
 class MotionTrack:
@@ -63,8 +77,8 @@ class MotionTrack:
 
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=np.float32).reshape(-1, len(CHANNEL_NAMES))
-        if not self.fps > 0:
-            raise InputError(f"motion fps must be positive, got {self.fps}")
+        if not (isinstance(self.fps, (int, float)) and np.isfinite(self.fps) and self.fps > 0):
+            raise InputError(f"motion fps must be a positive number, got {self.fps!r}")
 
     @classmethod
     def zeros(cls, n_frames: int, fps: float, **meta) -> MotionTrack:
@@ -93,32 +107,46 @@ class MotionTrack:
                 "meta": self.meta, "frames": frames}
 
     @classmethod
-    def from_json(cls, doc: dict, *, name: str = "motion") -> MotionTrack:
+    def from_json(cls, doc: dict, *, name: str = "motion", max_seconds: float | None = None) -> MotionTrack:
+        """A track from a parsed motion file; anything malformed or out of :data:`CHANNEL_LIMITS`
+        (or longer than ``max_seconds``) is one :class:`InputError` naming the place."""
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise InputError(f"{name}: not a thg motion file (\"format\": \"{FORMAT}\" missing); "
                              f"write one with --save-motion")
         if doc.get("version") != VERSION:
             raise InputError(f"{name}: motion file version {doc.get('version')} is not supported "
                              f"(this thg reads version {VERSION}); re-create it with this version")
+        fps = doc.get("fps", 25.0)
+        lo, hi = FPS_RANGE
+        if not _is_number(fps) or not lo <= fps <= hi:
+            raise InputError(f"{name}: fps {_short(fps)} is not a frame rate from {lo:g} to {hi:g}")
         frames = doc.get("frames")
         if not isinstance(frames, list) or not frames:
             raise InputError(f"{name}: motion file has no frames; it needs a non-empty \"frames\" list")
+        if max_seconds is not None and len(frames) > max_seconds * fps:
+            raise InputError(f"{name}: motion file has {len(frames)} frames ({len(frames) / fps:.0f} s), over the "
+                             f"{max_seconds:g} s limit; split it or raise --max-seconds")
+        meta = doc.get("meta", {})
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            raise InputError(f"{name}: \"meta\" is {type(meta).__name__}; it must be an object (or left out)")
         values = np.zeros((len(frames), len(CHANNEL_NAMES)), np.float32)
         for i, fr in enumerate(frames):
             if not isinstance(fr, dict):
                 raise InputError(f"{name}: frame {i} is not an object of channel values")
             for key, v in fr.items():
                 if key not in CHANNELS:
-                    raise InputError(f"{name}: frame {i} has unknown channel {key!r}; "
+                    raise InputError(f"{name}: frame {i} has unknown channel {_short(key)}; "
                                      f"known channels: {', '.join(CHANNEL_NAMES)}")
-                if not isinstance(v, (int, float)) or not np.isfinite(v):
-                    raise InputError(f"{name}: frame {i} channel {key!r} is {v!r}; expected a number")
+                lo, hi = CHANNEL_LIMITS[key]
+                if not _is_number(v):
+                    raise InputError(f"{name}: frame {i} channel {key!r} is {_short(v)}; expected a number")
+                if not lo <= v <= hi:
+                    raise InputError(f"{name}: frame {i} channel {key!r} is {_short(v)}, outside {lo:g} to {hi:g} "
+                                     f"({CHANNELS[key]})")
                 values[i, CHANNEL_NAMES.index(key)] = v
-        try:
-            fps = float(doc.get("fps", 25.0))
-        except (TypeError, ValueError):
-            raise InputError(f"{name}: fps {doc.get('fps')!r} is not a number") from None
-        return cls(fps, values, dict(doc.get("meta") or {}))
+        return cls(float(fps), values, dict(meta))
 
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> None:
         """Write the JSON file (atomically); an existing file is replaced only with ``overwrite``."""
@@ -128,12 +156,31 @@ class MotionTrack:
             tmp.write_text(json.dumps(self.to_json(), indent=1))
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> MotionTrack:
+    def load(cls, path: str | os.PathLike, *, max_seconds: float | None = None) -> MotionTrack:
         path = Path(path)
         if not path.is_file():
             raise InputError(f"{path}: motion file not found; check the path")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"{path}: motion file is {path.stat().st_size >> 20} MB, over the "
+                             f"{MAX_FILE_BYTES >> 20} MB a motion file may have; split it")
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise InputError(f"{path}: motion file is not valid JSON ({e}); fix or re-create it") from None
-        return cls.from_json(doc, name=str(path))
+        except (UnicodeDecodeError, ValueError, RecursionError) as e:  # ValueError: also 5000-digit numbers
+            reason = "nested too deeply" if isinstance(e, RecursionError) else str(e)[:200]
+            raise InputError(f"{path}: motion file is not valid JSON ({reason}); fix or re-create it") from None
+        return cls.from_json(doc, name=str(path), max_seconds=max_seconds)
+
+
+def _is_number(v) -> bool:
+    """A finite JSON number (``true``/``false`` are not numbers; a 400-digit integer is not finite here)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return bool(np.isfinite(float(v)))
+    except OverflowError:
+        return False
+
+
+def _short(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from thg.errors import InputError, NoFaceError, UsageError
+from thg.limits import Limits
 from thg.motion.track import CHANNEL_NAMES, MotionTrack
 from thg.reenact.tracking import ChannelMapper, Measurements, Neutral, channels, measure_frames
 
@@ -64,6 +65,7 @@ class ReenactConfig:
     face_index: int = 0
     smooth: float = 1.0             # strength of the jitter filter on pose, brows, gaze (0 = off)
     audio: bool = True              # carry the driving video's audio into the output
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -125,7 +127,8 @@ class Reenactor:
 
         self.config = config or ReenactConfig()
         self.pipeline = pipeline or TalkingHeadPipeline(config=GenerateConfig(
-            fps=self.config.fps, max_size=self.config.max_size, face_index=self.config.face_index))
+            fps=self.config.fps, max_size=self.config.max_size, face_index=self.config.face_index,
+            limits=self.config.limits))
 
     def __call__(self, image, *, driving: str | os.PathLike, output: str | os.PathLike, overwrite: bool = False,
                  save_motion: str | os.PathLike | None = None,
@@ -139,8 +142,10 @@ class Reenactor:
         check_output_path(output, overwrite=overwrite)
         t0 = time.perf_counter()
         info = probe_video(driving)
+        self.config.limits.check_seconds(info.duration, str(driving), "the driving video")
         name = str(image) if isinstance(image, (str, os.PathLike)) else "image"
-        portrait = load_image(image) if isinstance(image, (str, os.PathLike)) else to_rgb8(image)
+        portrait = (load_image(image, max_megapixels=self.config.limits.megapixels)
+                    if isinstance(image, (str, os.PathLike)) else to_rgb8(image))
         portrait = fit_long_side(portrait, self.config.max_size)
         face = find_face(portrait, face_index=self.config.face_index, name=name)
         # 2. track the driver
@@ -155,12 +160,12 @@ class Reenactor:
         track = resample(track, self.config.fps)
         track.meta["source"] = os.path.basename(str(driving))
         t1 = time.perf_counter()
-        if save_motion:
-            track.save(save_motion, overwrite=overwrite)
         # 3. render with the generation pipeline, the driving audio muxed in
         audio = str(driving) if (self.config.audio and info.has_audio) else None
         result = self.pipeline(portrait, audio=audio, motion=track, output=output, overwrite=overwrite,
                                progress=progress)
+        if save_motion:  # only once the video is there: a failed run leaves neither
+            track.save(save_motion, overwrite=overwrite)
         timings = {"track": t1 - t0, "render": result.timings.get("total", 0.0),
                    "total": time.perf_counter() - t0}
         return ReenactResult(Path(output), result.n_frames, track.fps, track, meas.missing, timings)
