@@ -26,6 +26,7 @@ from thg.codec.format import DEFAULT_QUANTISER, Header, StreamError, _read_exact
 from thg.errors import NoFaceError, UsageError
 from thg.features.face import FaceGeometry
 from thg.motion.track import CHANNEL_NAMES, MotionTrack
+from thg.post.watermark import InvisibleWatermark
 
 IMAGE_TYPES = {"webp": ".webp", "jpeg": ".jpg"}
 _MOUTH_OPEN = CHANNEL_NAMES.index("mouth_open")
@@ -191,7 +192,7 @@ class MotionDecoder:
     """Reads a ``.thm`` stream from a binary file object; :meth:`rows` and :meth:`frames` are lazy.
 
     Both raise :class:`StreamError` at the first damaged or missing byte, after yielding every
-    frame before it. :meth:`frames` yields the same buffer each time (copy a frame to keep it).
+    frame before it. :meth:`frames` yields the frames with thg's invisible watermark in them.
     """
 
     def __init__(self, stream, name: str = "stream", renderer=None) -> None:
@@ -199,6 +200,7 @@ class MotionDecoder:
         self.header = Header.read(stream, name)
         self.renderer = renderer
         self.good_frames = 0
+        self.mark = InvisibleWatermark()
 
     def rows(self) -> Iterator[np.ndarray]:
         h, name = self.header, self.name
@@ -262,9 +264,10 @@ class MotionDecoder:
         return self._buffer
 
     def frames(self) -> Iterator[np.ndarray]:
+        """Rendered frames, each carrying the invisible watermark (``self.mark``)."""
         buffer = self.prepare()
         for row in self.rows():
-            yield self.renderer.render(row, out=buffer)
+            yield self.mark(self.renderer.render(row, out=buffer))
 
     def track(self) -> MotionTrack:
         """The whole stream's motion as a motion file (raises StreamError if damaged)."""
@@ -289,9 +292,8 @@ def decode_to_video(stream, output, *, name: str = "stream", overwrite: bool = F
     from thg.limits import check_h264_frame
     from thg.post.credentials import Claims, sign_mp4
     from thg.post.provenance import PROVENANCE
-    from thg.post.watermark import InvisibleWatermark
 
-    dec, mark = MotionDecoder(stream, name), InvisibleWatermark()
+    dec = MotionDecoder(stream, name)
     key = dec.prepare()
     check_h264_frame(key.shape[1], key.shape[0], dec.header.fps, name)
     error = None
@@ -299,10 +301,10 @@ def decode_to_video(stream, output, *, name: str = "stream", overwrite: bool = F
         with VideoWriter(tmp, key.shape[1], key.shape[0], fps=dec.header.fps, comment=PROVENANCE) as w:
             try:
                 for frame in dec.frames():
-                    w.write(mark(frame))
+                    w.write(frame)
             except StreamError as e:
                 error = e
             if dec.good_frames == 0:
                 raise error or StreamError(f"{name}: the stream holds no frames")
-        sign_mp4(tmp, Claims("decode", {"fps": dec.header.fps}, {"stream_header": dec.header.pack()}, mark.output_id))
+        sign_mp4(tmp, Claims("decode", {"fps": dec.header.fps}, {"stream_header": dec.header.pack()}, dec.mark.output_id))
     return DecodeResult(output, dec.good_frames, dec.header.fps, error)
