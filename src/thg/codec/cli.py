@@ -145,7 +145,6 @@ def decode(stream, output, overwrite, quiet):
     from thg.codec.format import StreamError
     from thg.codec.stream import MotionDecoder, decode_to_video
     from thg.errors import InputError
-
     from thg.io.output import check_output_path
 
     name = "stdin" if stream == "-" else stream

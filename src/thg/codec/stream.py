@@ -21,8 +21,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from thg.codec.format import DEFAULT_QUANTISER, Header, StreamError, _read_exactly, pack_end, pack_record, \
-    record_ok, unpack_end, END_MAGIC, END_SIZE
+from thg.codec.format import (
+    DEFAULT_QUANTISER,
+    END_MAGIC,
+    END_SIZE,
+    Header,
+    StreamError,
+    _read_exactly,
+    pack_end,
+    pack_record,
+    record_ok,
+    unpack_end,
+)
 from thg.errors import NoFaceError, UsageError
 from thg.features.face import FaceGeometry
 from thg.motion.track import CHANNEL_NAMES, MotionTrack
