@@ -1,6 +1,15 @@
-"""Speed and memory of `thg survey` at the issue's scale (run from the repository root).
+"""Speed and memory of `thg survey` at the issue's scale, and the reproduction of the survey's Table 1
+(run from the repository root).
 
     python bench/survey_bench.py [--abstracts 10000] [--sources 1000] [--json out.json]
+    python bench/survey_bench.py reproduce [--json out.json]
+
+``reproduce`` clusters the shipped titles and abstracts of Table 1's papers step by step (thg's old
+tokens, the survey's stated method, its distance threshold, each further preprocessing option, then
+the best combination) and prints the adjusted Rand index against Table 1's clusters at each step,
+then two checks of what the survey must have done differently: how much the index moves when a
+tenth of the papers is left out, and whether Table 1's partition is one that Ward's criterion could
+reach on this text at all (its within-cluster sum of squares against Ward's own ten clusters').
 
 1. taxonomy: a corpus of synthetic abstracts (``--abstracts``, 10,000 by default) in ten themes, run
    through ``thg survey taxonomy --corpus ... --output ... --clusters 10`` (TF-IDF, Ward, labels,
@@ -132,12 +141,121 @@ def run_measured(args: list[str]) -> dict:
             "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "output": out}
 
 
+def reproduce() -> dict:
+    """The reproduction study of Table 1 (see the module's docstring); prints each step."""
+    import itertools
+
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from thg.survey.directions import compare, table_one_clusters
+    from thg.survey.methods import table_one_corpus
+    from thg.survey.taxonomy import TaxonomyConfig, _vectorize, build_taxonomy
+
+    reference = table_one_clusters()
+    papers = table_one_corpus(found_only=True)
+    every = table_one_corpus()
+    steps: list[dict] = []
+
+    def ari(tax, labels=None) -> float:
+        return compare(tax.ids, list(labels) if labels is not None else tax.assignment, reference).ari
+
+    def best_cut(tax) -> tuple[float, int, float]:
+        """Best ARI over cuts into 5-20 clusters: (ARI, clusters, a threshold that gives them)."""
+        heights = np.sort(tax.linkage[:, 2])[::-1]
+        found = []
+        for k in range(5, 21):
+            labels = fcluster(tax.linkage, k, criterion="maxclust")
+            found.append((ari(tax, labels), k, round(float(heights[k - 1] + heights[k - 2]) / 2, 4)))
+        return max(found)
+
+    def step(name: str, config: TaxonomyConfig, corpus=papers) -> dict:
+        tax = build_taxonomy(corpus, config)
+        best = best_cut(tax)
+        row = {"step": name, "papers": len(tax.ids), "clusters": len(tax.clusters), "ari": round(ari(tax), 3),
+               "best_ari": round(best[0], 3), "best_clusters": best[1], "best_threshold": best[2],
+               "config": {k: getattr(config, k) for k in ("tokens", "min_df", "ngram_max", "sublinear_tf",
+                                                            "threshold", "clusters")}}
+        steps.append(row)
+        print(f"{name:<58} {row['papers']:>4} papers {row['clusters']:>3} clusters  ARI {row['ari']:.3f}   "
+              f"(best cut: {best[1]} clusters, ARI {best[0]:.3f})", flush=True)
+        return row
+
+    print(f"Table 1: {len(every)} papers, {len(papers)} with a shipped abstract; adjusted Rand index against "
+          "Table 1's 10 clusters", flush=True)
+    ten = TaxonomyConfig(clusters=10)
+    step("thg before (tokens without digits), 10 clusters", TaxonomyConfig(clusters=10, tokens="letters"))
+    step("survey's method (sklearn TF-IDF + Ward), 10 clusters", ten)
+    step("  same, all 117 papers (8 by method name alone)", ten, every)
+    step("survey's method, default threshold", TaxonomyConfig())
+    for name, change in (("+ min_df 2", {"min_df": 2}), ("+ min_df 3", {"min_df": 3}),
+                         ("+ sublinear tf", {"sublinear_tf": True}), ("+ two-word terms", {"ngram_max": 2})):
+        step(f"survey's method {name}, 10 clusters", TaxonomyConfig(clusters=10, **change))
+    grid = []
+    for min_df, sub, ngram in itertools.product((1, 2, 3), (False, True), (1, 2)):
+        tax = build_taxonomy(papers, TaxonomyConfig(clusters=10, min_df=min_df, sublinear_tf=sub, ngram_max=ngram))
+        grid.append((best_cut(tax), min_df, sub, ngram))
+    (a, k, t), min_df, sub, ngram = max(grid)
+    best = step(f"best of {len(grid)} preprocessings x 5-20 clusters: min_df {min_df}, "
+                f"{'sublinear, ' if sub else ''}{ngram}-grams, threshold {t}",
+                TaxonomyConfig(threshold=t, min_df=min_df, sublinear_tf=sub, ngram_max=ngram))
+
+    # 1. how much the index moves when a tenth of the papers is left out (the survey's 117 vs our 109)
+    rng = np.random.default_rng(0)
+    moved = []
+    for _ in range(20):
+        keep = sorted(rng.choice(len(papers), size=len(papers) - len(papers) // 10, replace=False))
+        moved.append(ari(build_taxonomy([papers[i] for i in keep], ten)))
+    spread = {"runs": 20, "left_out": len(papers) // 10, "mean": round(float(np.mean(moved)), 3),
+              "sd": round(float(np.std(moved)), 3), "min": round(float(min(moved)), 3), "max": round(float(max(moved)), 3)}
+    print(f"leave out {spread['left_out']} papers, 20 times, 10 clusters: ARI {spread['mean']:.3f} +- {spread['sd']:.3f} "
+          f"({spread['min']:.3f} to {spread['max']:.3f})", flush=True)
+
+    # 2. could Ward reach Table 1 on this text? within-cluster sum of squares of the two partitions
+    matrix, _ = _vectorize([p.text for p in papers], ten)
+    x = matrix.toarray()
+
+    def wss(labels) -> float:
+        return float(sum(((x[labels == c] - x[labels == c].mean(axis=0)) ** 2).sum() for c in set(labels)))
+
+    table = np.array([reference[p.id] for p in papers])
+    ward10 = np.array(build_taxonomy(papers, ten).assignment)
+    similar = x @ x.T
+
+    def cohesion(labels, c) -> float | None:
+        """Mean cosine similarity of two papers of one cluster (None for a single paper)."""
+        rows = np.flatnonzero(labels == c)
+        block = similar[np.ix_(rows, rows)]
+        return float((block.sum() - len(rows)) / (len(rows) * (len(rows) - 1))) if len(rows) > 1 else None
+    overall = float((similar.sum() - len(x)) / (len(x) * (len(x) - 1)))
+    objective = {"table1_wss": round(wss(table), 2), "ward10_wss": round(wss(ward10), 2),
+                 "mean_cosine_all_pairs": round(overall, 3),
+                 "table1_cluster_cohesion": {int(c): v if v is None else round(v, 3)
+                                             for c in sorted(set(table)) for v in [cohesion(table, c)]},
+                 "ward10_cluster_cohesion": {f"{c} ({int((ward10 == c).sum())} papers)": round(cohesion(ward10, c), 3)
+                                             for c in sorted(set(ward10)) if (ward10 == c).sum() > 1}}
+    print(f"within-cluster sum of squares: Table 1 {objective['table1_wss']:.2f}, Ward's 10 clusters "
+          f"{objective['ward10_wss']:.2f}; mean cosine similarity of two papers {overall:.3f}, inside each Table 1 "
+          f"cluster: " + ", ".join(f"{c}: {'-' if v is None else f'{v:.3f}'}"
+                                  for c, v in objective["table1_cluster_cohesion"].items()), flush=True)
+    print("inside each of Ward's 10 clusters: " + ", ".join(f"{c}: {v:.3f}" for c, v in
+                                                           objective["ward10_cluster_cohesion"].items()), flush=True)
+    return {"steps": steps, "best": best, "leave_out": spread, "ward_objective": objective}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("mode", nargs="?", choices=["speed", "reproduce"], default="speed")
     ap.add_argument("--abstracts", type=int, default=10000)
     ap.add_argument("--sources", type=int, default=1000)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
+    if args.mode == "reproduce":
+        found = reproduce()
+        if args.json:
+            args.json.write_text(json.dumps(found, indent=2))
+        return
     results: dict = {"cpus": os.cpu_count()}
 
     with tempfile.TemporaryDirectory() as tmp:

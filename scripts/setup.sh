@@ -14,6 +14,12 @@ if ! command -v espeak-ng >/dev/null 2>&1 || ! ldconfig -p | grep -q libespeak-n
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng libespeak-ng1 python3-venv >/dev/null
 fi
 
+# the browser tests of `thg serve` drive Debian's chromium through chromedriver
+if [ -n "$extras" ] && ! command -v chromedriver >/dev/null 2>&1; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".${extras}"

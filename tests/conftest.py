@@ -18,6 +18,16 @@ def portrait() -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
+def hopper() -> np.ndarray:
+    """Grace Hopper's portrait shipped with matplotlib (512×600, face about 200 px, mouth closed)."""
+    import cv2
+    from matplotlib import cbook
+
+    path = cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    return np.ascontiguousarray(cv2.imread(str(path))[:, :, ::-1])
+
+
+@pytest.fixture(scope="session")
 def portrait_path(tmp_path_factory, portrait) -> Path:
     import cv2
 

@@ -1,20 +1,8 @@
-import os
-
 import numpy as np
 import pytest
 
 from thg.errors import FaceAtEdgeError, FaceTooSmallError, NoFaceError
 from thg.features import find_face
-
-
-@pytest.fixture(scope="module")
-def hopper() -> np.ndarray:
-    """Grace Hopper's portrait shipped with matplotlib (512×600, face about 200 px)."""
-    import cv2
-    import matplotlib
-
-    path = os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data/sample_data/grace_hopper.jpg")
-    return np.ascontiguousarray(cv2.imread(path)[:, :, ::-1])
 
 
 def _canvas(width: int, height: int) -> np.ndarray:

@@ -68,3 +68,18 @@ def test_each_channel_moves_what_it_names(rendered, channels, check):
     neutral = find_face(renderer.render(_row()))
     moved = find_face(renderer.render(_row(**channels)))
     assert check(moved, neutral), channels
+
+
+@pytest.mark.parametrize("shape", [dict(mouth_open=0.14, mouth_wide=-0.28, mouth_round=0.95),  # /u/
+                                   dict(mouth_open=0.32, mouth_wide=-0.18, mouth_round=0.7)])  # /o/
+def test_rounded_lips_open_widest_in_the_middle(hopper, shape):
+    """On a closed-mouth photo the inner lip edges start on one line; rounding must still open the
+    mouth as an oval (widest in the middle), never pinch its middle shut."""
+    from thg.features import landmarks as L
+
+    renderer = MeshWarpRenderer()
+    renderer.prepare(hopper, find_face(hopper))
+    target = renderer.deformer.targets(_row(**shape))
+    gap = target[list(L.LIPS_INNER_LOWER), 1] - target[list(L.LIPS_INNER_UPPER), 1]
+    middle = gap[4:7].min()
+    assert middle >= 0.9 * gap.max() and middle > 0.1 * renderer.deformer.mw

@@ -32,8 +32,11 @@ COMMANDS: dict[str, str] = {
     "eval": "thg.eval.cli:eval_group",
     "track": "thg.reenact.cli:track",
     "reenact": "thg.reenact.cli:reenact",
+    "dub": "thg.dub.cli:dub",
     "encode": "thg.codec.cli:encode",
     "decode": "thg.codec.cli:decode",
+    "serve": "thg.serve.cli:serve",
+    "verify": "thg.post.verify_cli:verify",
 }
 
 #: signals that end a run like Ctrl-C does

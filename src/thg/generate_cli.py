@@ -37,11 +37,13 @@ def _progress(quiet: bool, label: str):
     return bar, update
 
 
-def _run(image, *, audio=None, text=None, motion=None, output, overwrite, save_motion, quiet, config, watermark):
+def _run(image, *, audio=None, text=None, motion=None, output, overwrite, save_motion, quiet, config, watermark,
+         no_watermark=False):
     from thg.pipeline import TalkingHeadPipeline
-    from thg.post import Watermark
+    from thg.post import InvisibleWatermark, Watermark
 
-    pipe = TalkingHeadPipeline(config=config, post=[Watermark()] if watermark else None)
+    post = ([Watermark()] if watermark else []) + ([] if no_watermark else [InvisibleWatermark()])
+    pipe = TalkingHeadPipeline(config=config, post=post)
     bar, update = _progress(quiet, "rendering")
     try:
         result = pipe(image, audio=audio, text=text, motion=motion, output=output, overwrite=overwrite,
@@ -78,6 +80,8 @@ def _style_options(f):
                      help="Which face to animate when the photo has several (0 = largest)."),
         click.option("--save-motion", type=click.Path(dir_okay=False), help="Also write the per-frame motion (JSON)."),
         click.option("--watermark", is_flag=True, help="Stamp a visible 'AI-generated' label into the frames."),
+        click.option("--no-watermark", is_flag=True,
+                     help="Leave out the invisible watermark (the C2PA manifest then says so)."),
         click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary."),
     ]):
@@ -172,8 +176,8 @@ def fit_motion(motion_file, audio, fit: str | None, limits: Limits):
 @_style_options
 @click.pass_context
 def generate(ctx, image, audio, text, lang, motion_file, fit, output, fps, size, expression_scale, head_motion,
-             blink, emotion, seed, face_index, save_motion, watermark, overwrite, quiet, max_megapixels,
-             max_seconds):
+             blink, emotion, seed, face_index, save_motion, watermark, no_watermark, overwrite, quiet,
+             max_megapixels, max_seconds):
     """Make a talking-head video from a portrait and speech, text or a motion file."""
     from thg.io.output import check_outputs
 
@@ -190,7 +194,8 @@ def generate(ctx, image, audio, text, lang, motion_file, fit, output, fps, size,
         motion = fit_motion(motion_file, audio, fit, limits)
         config = _config(motion.fps, size, 1.0, 1.0, 17.0, "neutral", 0, face_index, lang, limits)
     _run(image, audio=audio, text=text, motion=motion, output=output, overwrite=overwrite,
-         save_motion=save_motion, quiet=quiet, config=config, watermark=watermark)
+         save_motion=save_motion, quiet=quiet, config=config, watermark=watermark,
+         no_watermark=no_watermark)
 
 
 @click.command()
@@ -198,7 +203,7 @@ def generate(ctx, image, audio, text, lang, motion_file, fit, output, fps, size,
 @click.option("--text", "-t", default=DEMO_TEXT, help="What the demo says.")
 @_style_options
 def demo(output, text, fps, size, expression_scale, head_motion, blink, emotion, seed, face_index, save_motion,
-         watermark, overwrite, quiet, max_megapixels, max_seconds):
+         watermark, no_watermark, overwrite, quiet, max_megapixels, max_seconds):
     """Animate a public-domain portrait (scikit-image's astronaut) speaking a sentence."""
     from skimage import data
 
@@ -210,4 +215,4 @@ def demo(output, text, fps, size, expression_scale, head_motion, blink, emotion,
                   kinds={"--output": "video", "--save-motion": "motion"})
     config = _config(fps, size, expression_scale, head_motion, blink, emotion, seed, face_index, limits=limits)
     _run(data.astronaut(), text=text, output=output, overwrite=overwrite, save_motion=save_motion, quiet=quiet,
-         config=config, watermark=watermark)
+         config=config, watermark=watermark, no_watermark=no_watermark)

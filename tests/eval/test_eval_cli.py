@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 
 import cv2
 import numpy as np
@@ -199,12 +200,39 @@ def test_clear_errors(study, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("param,message", [
+    ("ssim.win_size=7", "ssim has no parameter 'win_size'"),
+    ("ssim.bogus=1", "ssim has no parameter 'bogus'"),
+    ("ssim.chanels=y", "did you mean channels"),
+    ("ssim.channels=abc", "expected one of rgb, y, gray"),
+    ("fid.stride=abc", "metric 'fid' is not in this run"),
+])
+def test_bad_parameters_stop_before_anything_runs(study, tmp_path, param, message):
+    res = CliRunner().invoke(main, ["eval", "--pred", str(study / "good"), "--ref", str(study / "ref"),
+                                    "--metrics", "psnr,ssim", "--param", param, "--output", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output + res.stderr
+    assert res.stderr.startswith("Error: ") and message in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_bad_value_of_a_suite_metric_is_a_usage_error(study, tmp_path):
+    res = CliRunner().invoke(main, ["eval", "--pred", str(study / "good"), "--metrics", "suite",
+                                    "--param", "fid.stride=abc", "--output", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "fid.stride='abc': expected an integer" in res.stderr, res.stderr
+
+
 def test_list_shows_the_registered_metrics():
     res = CliRunner().invoke(main, ["eval", "list"])
     assert res.exit_code == 0
     lines = {line.split()[0].lstrip("*"): line for line in res.output.splitlines() if line.strip()}
     assert "psnr" in lines and "higher" in lines["psnr"] and "needs:ref" in lines["psnr"]
     assert "lower" in lines["l1"]
+    rows = [line for line in res.output.splitlines() if "needs:" in line]
+    assert len(rows) == len(lines) - 1                                  # every metric, plus the footer
+    direction = {min(i for i in (line.find(" higher "), line.find(" lower ")) if i >= 0) for line in rows}
+    scope = {line.index(" video ") if " video " in line else line.index(" set ") for line in rows}
+    assert len({line.index("needs:") for line in rows}) == len(direction) == len(scope) == 1   # columns line up
 
 
 def test_eval_on_the_output_of_thg_generate(tmp_path, portrait_path, speech_path):
@@ -225,7 +253,20 @@ def test_eval_on_the_output_of_thg_generate(tmp_path, portrait_path, speech_path
     assert (tmp_path / "out" / "plots" / "radar.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "out" / "plots" / "dist_mouth-sync.png").is_file()
     assert not (tmp_path / "out" / "plots" / "dist_psnr.png").exists()
-    assert "Notes (why a value is missing" in (tmp_path / "out" / "report.md").read_text()
+    # computed metrics first; what was not computed comes once per reason, in full
+    out = res.output
+    assert out.index("mouth-sync:") < out.index("not computed (")
+    lines = out.splitlines()
+    no_ref = [line for line in lines if "needs a reference video (--ref)" in line]
+    assert len(no_ref) == 1 and "psnr, ssim, ms-ssim, l1" in no_ref[0]
+    if not os.environ.get("THG_WEIGHTS_DIR"):
+        sync = [line for line in lines if "'syncnet_v2.model'" in line]
+        assert len(sync) == 1 and "lse-c, lse-d, av-offset" in sync[0]
+        assert "http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model" in sync[0] and sync[0].rstrip().endswith("(or set THG_WEIGHTS_DIR)")
+    md = (tmp_path / "out" / "report.md").read_text()
+    summary = md.split("## Summary")[1].split("##")[0]
+    assert "| psnr" not in summary and "| mouth-sync" in summary
+    assert "## Not computed" in md and "- psnr, ssim, ms-ssim, l1" in md
 
 
 def test_ctrl_c_says_what_was_kept(study, tmp_path, monkeypatch):

@@ -188,3 +188,19 @@ def test_cross_sample_diversity_grows_with_different_head_motions(portrait):
     assert G.cross_sample_diversity(same) == pytest.approx(0.0, abs=1e-6)
     assert G.cross_sample_diversity(varied) > 1.0              # degrees of roll apart
     assert G.cross_sample_diversity(varied, feature="expression") < 0.05
+
+
+def test_lmd_on_dlib_landmarks_is_dlib_s_own_points(portrait, ref):
+    from thg.eval.functional import dlib68 as D
+
+    ref6 = ref[:6]
+    opened = np.stack([open_mouth(f, 6) for f in ref6])
+    assert _run("lmd-mouth", ref6, ref6, landmarks="dlib68").value == 0.0      # dlib is deterministic
+    r = _run("lmd-mouth", opened, ref6, landmarks="dlib68")
+    by_hand = G.landmark_distance(D.landmarks(opened), D.landmarks(ref6), G.MOUTH68).mean()   # 256 px frames
+    assert r.value == pytest.approx(by_hand, rel=1e-12) and r.value > 0.5 and r.coverage == 1.0
+    assert r.convention["landmarks"].startswith("dlib 68-point shape predictor")
+    mesh = _run("lmd-mouth", opened, ref6)
+    assert mesh.convention["landmarks"].startswith("mediapipe") and mesh.value != r.value
+    shifted = _clip(portrait, dx=4.0, n=6)
+    assert _run("akd", shifted, ref6, landmarks="dlib68").value == pytest.approx(4.0, abs=1.0)

@@ -167,3 +167,100 @@ def test_flat_frames_give_nan_not_a_made_up_score(model_dir):
         r = m.compute()
         assert np.isnan(r.value) and r.coverage == 0.0, name
     assert F.cpbd(flat[0]) == 0.0  # no edges: nothing is sharp
+
+
+def _computefeature_by_hand(block):
+    """The NIQE release's computefeature.m / estimateaggdparam.m, written out line by line."""
+    from math import gamma, sqrt
+
+    gam = np.arange(0.2, 10.0 + 1e-9, 0.001)[:9801]
+    r_gam = np.array([gamma(2 / g) ** 2 / (gamma(1 / g) * gamma(3 / g)) for g in gam])
+
+    def estimateaggdparam(vec):
+        leftstd = sqrt(np.mean(vec[vec < 0] ** 2))
+        rightstd = sqrt(np.mean(vec[vec > 0] ** 2))
+        gammahat = leftstd / rightstd
+        rhat = np.mean(np.abs(vec)) ** 2 / np.mean(vec ** 2)
+        rhatnorm = rhat * (gammahat ** 3 + 1) * (gammahat + 1) / (gammahat ** 2 + 1) ** 2
+        alpha = gam[np.argmin((r_gam - rhatnorm) ** 2)]
+        return alpha, leftstd * sqrt(gamma(1 / alpha) / gamma(3 / alpha)), rightstd * sqrt(gamma(1 / alpha) / gamma(3 / alpha))
+
+    alpha, betal, betar = estimateaggdparam(block.ravel())
+    feat = [alpha, (betal + betar) / 2]
+    for shift in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        pair = block.ravel() * np.roll(block, shift, axis=(0, 1)).ravel()
+        alpha, betal, betar = estimateaggdparam(pair)
+        feat += [alpha, (betar - betal) * (gamma(2 / alpha) / gamma(1 / alpha)), betal, betar]
+    return np.array(feat)
+
+
+def test_niqe_features_are_the_release_s_beta_scaled_aggd_parameters(portrait):
+    import cv2
+
+    gray = N.matlab_gray(cv2.resize(portrait, (192, 192), interpolation=cv2.INTER_AREA))
+    m, _ = N.mscn(gray, 1.0)
+    feats = N.niqe_patch_features(cv2.resize(portrait, (192, 192), interpolation=cv2.INTER_AREA))
+    assert feats.shape == (4, 36)
+    for k, (i, j) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):   # row-major patches, first scale
+        by_hand = _computefeature_by_hand(m[96 * i:96 * (i + 1), 96 * j:96 * (j + 1)])
+        np.testing.assert_allclose(feats[k, :18], by_hand, rtol=1e-10)
+
+
+def test_niqe_spread_of_a_gaussian_is_its_aggd_scale():
+    # a Gaussian is the AGGD with α = 2, whose scale is β = σ·√(Γ(1/2)/Γ(3/2)) = σ·√2
+    x = np.random.default_rng(0).normal(0, 1.5, (300, 300))
+    feats = N.nss_features(x, spread="beta", products="circular")
+    assert feats[0] == pytest.approx(2.0, abs=0.05)
+    assert feats[1] == pytest.approx(1.5 * np.sqrt(2), rel=0.02)
+    brisque_like = N.nss_features(x, spread="variance", products="zero")
+    assert brisque_like[1] == pytest.approx(1.5 ** 2, rel=0.02)   # BRISQUE keeps σ² (OpenCV's convention)
+
+
+@pytest.fixture(scope="module")
+def cpbd_package():
+    """The `cpbd` package (an independent Python port of the CPBD release). It imports
+    ``scipy.ndimage.imread`` for its command line only, which SciPy no longer has."""
+    import importlib
+
+    import scipy.ndimage
+
+    if not hasattr(scipy.ndimage, "imread"):
+        scipy.ndimage.imread = None
+    return importlib.import_module("cpbd.compute")
+
+
+@pytest.mark.parametrize("sigma", [0, 1.0, 1.5, 2.0])
+def test_cpbd_equals_the_cpbd_package_on_the_release_s_edge_maps(portrait, cpbd_package, sigma):
+    img = _blur(portrait, sigma)
+    gray = N.matlab_gray(img)
+    widths = cpbd_package.marziliano_method(N._sobel_vertical_edges(gray), gray)
+    ref = cpbd_package._calculate_sharpness_metric(gray, N.matlab_canny(gray), widths)
+    assert F.cpbd(img) == pytest.approx(ref, rel=1e-12)
+
+
+def test_cpbd_of_a_blurred_face_is_small_but_not_zero(portrait, cpbd_package):
+    # blocks are chosen by Canny edges, not by the Sobel edges that blur thins out
+    for sigma in (1.5, 2.0):
+        mine = F.cpbd(_blur(portrait, sigma))
+        theirs = cpbd_package.compute(N.matlab_gray(_blur(portrait, sigma)))   # its Octave-style Sobel cutoff
+        assert 0.01 < mine < 0.1 and mine == pytest.approx(theirs, abs=0.025)
+
+
+def test_cpbd_sobel_cutoff_is_the_release_s_fixed_2():
+    def ramp(height):       # flat, one intermediate column, flat: Sobel / 8 peaks at height / 2 there
+        img = np.full((64, 64), 100.0)
+        img[:, 32] += height / 2
+        img[:, 33:] += height
+        return img
+
+    assert not N._sobel_vertical_edges(ramp(3.0)).any()            # 1.5 < 2: no edge however flat the rest
+    assert N._sobel_vertical_edges(ramp(5.0)).sum(1).tolist() == [1] * 64   # 2.5 > 2: one thinned edge a row
+
+
+def test_matlab_canny_draws_one_line_on_a_step():
+    img = np.zeros((40, 40))
+    img[:, 20:] = 200.0
+    edges = N.matlab_canny(img)
+    cols = {int(c) for c in np.nonzero(edges)[1]}
+    assert len(cols) == 1 and cols <= {19, 20}
+    assert edges[3:-3].sum(1).min() == 1

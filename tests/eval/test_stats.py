@@ -111,3 +111,16 @@ def test_numeric_condition_is_binned_into_quartiles():
     few = stats.breakdown(values, {v: {"age": "30" if i < 4 else "60"} for i, v in enumerate(ages)}, "age",
                           n_boot=200)
     assert set(few) == {"30", "60"}
+
+
+@pytest.mark.parametrize("n,significant", [(2, False), (5, False), (6, True)])
+def test_too_few_pairs_say_that_no_difference_can_be_significant(n, significant):
+    a = [10.0 + i for i in range(n)]
+    b = [v - 1.0 - 0.1 * i for i, v in enumerate(a)]          # A wins on every clip
+    cmp = stats.paired_comparison(a, b, metric="psnr")
+    assert cmp.min_p == pytest.approx(2 / 2 ** n) and cmp.p_value == pytest.approx(cmp.min_p)
+    assert (cmp.better == "a") is significant
+    if significant:
+        assert cmp.note == ""
+    else:
+        assert f"{n} differing pairs: the smallest possible p is" in cmp.note and "at least 6 clips" in cmp.note

@@ -65,7 +65,9 @@ def test_misspelt_metric_and_corrupt_video_fail_in_one_line(tmp_path, ref_video)
 def test_params_reach_the_metric(ref_video, noisy_video):
     r = evaluate_video(noisy_video, ref=ref_video, metrics=["ssim"], params={"ssim": {"channels": "y"}}, chunk=5)
     assert r["ssim"].convention["channels"] == "y"
-    assert r["ssim"].convention["params"]["channels"] == "y"
+    assert r["ssim"].convention["params"] == {"data_range": 255.0, "channels": "y"}   # what was applied, no more
+    with pytest.raises(UsageError, match="ssim has no parameter 'win_size'"):
+        evaluate_video(noisy_video, ref=ref_video, metrics=["ssim"], params={"ssim": {"win_size": 7}})
     assert np.isfinite(r["ssim"].value)
 
 

@@ -139,3 +139,55 @@ def test_extract_one_source_writes_one_record(run, data_dir, tmp_path):
     assert all(d["name"] in d["evidence"] for d in record["datasets"])
     missing = run("extract", "--input", data_dir / "nope.tex", "--output", tmp_path / "y")
     assert missing.exit_code == 1 and "not found" in missing.output
+
+
+def _damaged_gzip(path):
+    import gzip
+
+    data = bytearray(gzip.compress(b"\\section{Experiments} We test on HDTF. " * 500))
+    for i in range(12, 40):                 # garble the deflate block header: zlib refuses it
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+HOSTILE = {
+    "year": (lambda d: (d / "c.jsonl").write_text('{"id": "a", "title": "t", "year": 1e400}\n'),
+             ["taxonomy", "--corpus", "c.jsonl", "-o", "out/x"], 1, "year inf is not a whole number"),
+    "binary": (lambda d: (d / "c.jsonl").write_bytes(bytes(range(256)) * 8),
+               ["taxonomy", "--corpus", "c.jsonl", "-o", "out"], 1, "not UTF-8 text"),
+    "deep": (lambda d: (d / "c.json").write_text("[" * 100_000 + "]" * 100_000),
+             ["trends", "c.json", "-o", "out"], 1, "nested too deeply"),
+    "tex.gz": (lambda d: _damaged_gzip(d / "p.tex.gz"),
+               ["extract", "--input", "p.tex.gz", "-o", "out"], 1, "not a readable arXiv e-print archive"),
+    "llm-url": (lambda d: (d / "c.jsonl").write_text('{"id": "a", "title": "t"}\n{"id": "b", "title": "u"}\n'),
+                ["taxonomy", "--corpus", "c.jsonl", "-o", "out", "--llm-url", "notaurl", "--llm-model", "m"], 2,
+                "--llm-url 'notaurl' is not a web address"),
+    "unreachable-llm": (lambda d: (d / "c.jsonl").write_text('{"id": "a", "title": "talking heads"}\n'
+                                                               '{"id": "b", "title": "lip sync"}\n'),
+                        ["taxonomy", "--corpus", "c.jsonl", "-o", "out", "--llm-url", "http://127.0.0.1:9/v1",
+                         "--llm-model", "m"], 1, "cannot reach language model"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_inputs_get_one_line_and_leave_nothing(case, tmp_path, monkeypatch):
+    make, args, code, message = HOSTILE[case]
+    make(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["survey", *args])
+    assert result.exit_code == code, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and message in errors[0] and "Traceback" not in result.output, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before          # not even an empty folder
+
+
+def test_a_failed_run_in_an_existing_folder_keeps_what_was_there(run, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    bad = tmp_path / "c.jsonl"
+    bad.write_text('{"id": "a", "title": "t", "stars": "many"}\n')
+    result = run("taxonomy", "--corpus", bad, "-o", out)
+    assert result.exit_code == 1 and "stars 'many' is not a whole number" in result.output
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]

@@ -96,3 +96,17 @@ def test_the_memory_lean_path_for_large_corpora_finds_the_same_themes(papers):
     assert lean.linkage.shape == (17, 4) and lean.vocabulary_size == build_taxonomy(papers).vocabulary_size
     assert lean.to_dict()["ward_space"] == "truncated SVD, 12 dimensions"
     assert build_taxonomy(papers).to_dict()["ward_space"] == "TF-IDF"
+
+
+def test_the_survey_method_is_the_default_and_keeps_digit_terms(tmp_path):
+    papers = [Paper(id="a", title="3D talking heads with a 3DMM", abstract="2D and 3D faces"),
+              Paper(id="b", title="Audio-driven 2D portraits", abstract="a 2D warping field")]
+    tax = build_taxonomy(papers, TaxonomyConfig(clusters=2))
+    method = tax.to_dict()["method"]
+    assert method["vectorizer"]["token_pattern"] == r"(?u)\b\w\w+\b"           # scikit-learn's own
+    assert method["vectorizer"]["stop_words"] == "english" and method["vectorizer"]["max_features"] == 5000
+    assert method["clustering"]["method"] == "ward" and method["cut"] == {"criterion": "maxclust", "clusters": 2}
+    terms = {t for c in tax.clusters for t in c.terms}
+    assert {"3d", "3dmm"} <= terms
+    old = build_taxonomy(papers, TaxonomyConfig(clusters=2, tokens="letters"))
+    assert not any(t[0].isdigit() for c in old.clusters for t in c.terms)

@@ -373,23 +373,26 @@ def decode_to_video(stream, output, *, name: str = "stream", overwrite: bool = F
 
     from thg.io.output import atomic_output
     from thg.limits import check_h264_frame
+    from thg.post.credentials import Claims, sign_mp4
+    from thg.post.watermark import InvisibleWatermark
 
-    dec = MotionDecoder(stream, name)
+    dec, mark = MotionDecoder(stream, name), InvisibleWatermark()
     key = dec.prepare()
     check_h264_frame(key.shape[1], key.shape[0], dec.header.fps, name)
     with atomic_output(output, overwrite=overwrite, inputs=inputs) as tmp:
         if not dec.header.audio:
-            error = _render(dec, key, tmp)
+            error = _render(dec, key, tmp, mark)
         else:
             with tempfile.TemporaryDirectory(prefix="thg-decode-") as folder:
                 silent = Path(folder) / "video.mp4"
-                error = _render(dec, key, silent)
+                error = _render(dec, key, silent, mark)
                 _mux_speech(dec, silent, Path(folder) / "speech.wav", tmp)
+        sign_mp4(tmp, Claims("decode", {"fps": dec.header.fps}, {"stream_header": dec.header.pack()}, mark.output_id))
     return DecodeResult(output, dec.good_frames, dec.header.fps, error)
 
 
-def _render(dec: MotionDecoder, key: np.ndarray, path) -> StreamError | None:
-    """Every good frame into an MP4 at ``path``; the stream's error, if it had one."""
+def _render(dec: MotionDecoder, key: np.ndarray, path, mark) -> StreamError | None:
+    """Every good frame, watermarked by ``mark``, into an MP4 at ``path``; the stream's error, if it had one."""
     from thg.io.video import VideoWriter
     from thg.post.provenance import PROVENANCE
 
@@ -397,7 +400,7 @@ def _render(dec: MotionDecoder, key: np.ndarray, path) -> StreamError | None:
     with VideoWriter(path, key.shape[1], key.shape[0], fps=dec.header.fps, comment=PROVENANCE) as w:
         try:
             for frame in dec.frames():
-                w.write(frame)
+                w.write(mark(frame))
         except StreamError as e:
             error = e
         if dec.good_frames == 0:

@@ -8,10 +8,13 @@ every parameter used. Metrics pooled over a whole set (FID, FVD) keep array stat
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+
+from thg.errors import UsageError
 
 FAMILIES = ("visual", "sync", "geometry", "expression", "driving")
 NEEDS = ("ref", "audio", "source", "weights")
@@ -31,6 +34,67 @@ class MetricInfo:
     weights: tuple[str, ...] = ()   # weight file names it loads from the weights folder
 
 
+#: context every metric takes besides its declared parameters (not recorded as a parameter)
+CONTEXT_KEYS = ("weights_dir",)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter a metric takes: its name, type, default and the values allowed."""
+
+    name: str
+    kind: type                       # int, float, bool or str
+    default: object = None
+    low: float | None = None         # inclusive bounds of int / float values
+    high: float | None = None
+    choices: tuple[str, ...] = ()    # allowed values of a str parameter (empty: any text, e.g. a path)
+    help: str = ""
+
+    def describe(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        what = {int: "an integer", float: "a number", bool: "true or false", str: "text"}[self.kind]
+        if self.low is not None and self.high is not None:
+            return f"{what} from {self.low:g} to {self.high:g}"
+        if self.low is not None:
+            return f"{what} ≥ {self.low:g}"
+        return what
+
+    def check(self, metric: str, value):
+        """The value as this parameter's type, or a UsageError that says what is allowed."""
+        ok = value
+        if self.kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            ok = float(value)
+        elif self.kind is int and isinstance(value, float) and value.is_integer():
+            ok = int(value)
+        if value is None and self.default is None:
+            return None
+        if not isinstance(ok, self.kind) or (self.kind is int and isinstance(ok, bool)):
+            raise UsageError(f"--param {metric}.{self.name}={value!r}: expected {self.describe()}")
+        if (self.choices and ok not in self.choices) or (self.low is not None and ok < self.low) or \
+                (self.high is not None and ok > self.high):
+            raise UsageError(f"--param {metric}.{self.name}={value!r}: expected {self.describe()}")
+        return ok
+
+
+def check_params(metric: str, declared: tuple[Param, ...], params: dict) -> dict:
+    """``params`` checked against the declared parameters: unknown names and bad values are a
+    UsageError ("did you mean"); returns the values converted to their declared types."""
+    table = {p.name: p for p in declared}
+    out = {}
+    for key, value in params.items():
+        if key in CONTEXT_KEYS:
+            out[key] = value
+            continue
+        if key not in table:
+            close = difflib.get_close_matches(key, list(table), n=3, cutoff=0.5)
+            hint = (f"; did you mean {' or '.join(close)}?" if close else "") + \
+                (f" ({metric} takes {', '.join(table)})" if table else f" ({metric} takes no parameters)")
+            raise UsageError(f"--param {metric}.{key}: {metric} has no parameter {key!r}{hint}")
+        out[key] = table[key].check(metric, value)
+    return out
+
+
 @dataclass
 class MetricResult:
     name: str
@@ -47,6 +111,8 @@ class Metric:
     array state pooled across videos, ``state`` / ``load_state`` / ``merge``."""
 
     info: ClassVar[MetricInfo]
+    #: every parameter the metric takes; anything else is refused by :func:`check_params`
+    PARAMS: ClassVar[tuple[Param, ...]] = ()
 
     def __init__(self, **params) -> None:
         self.params = params

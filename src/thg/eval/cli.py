@@ -45,7 +45,7 @@ def _parse_params(items: tuple[str, ...]) -> dict[str, dict]:
         key, sep, raw = item.partition("=")
         metric, dot, name = key.partition(".")
         if not sep or not dot or not metric or not name:
-            raise UsageError(f"--param {item!r}: write METRIC.NAME=VALUE, e.g. --param ssim.win_size=7")
+            raise UsageError(f"--param {item!r}: write METRIC.NAME=VALUE, e.g. --param ssim.channels=y")
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
@@ -95,8 +95,10 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
         raise InputError(f"--output {output}: is a file; give a folder")
     from thg.eval import runner, stats
 
+    from thg.eval.registry import check_param_table
+
     tokens, metrics = _parse_metrics(metrics_text)
-    params = _parse_params(param_items)
+    params = check_param_table(_parse_params(param_items), metrics)
     meta = stats.load_metadata(metadata) if metadata else None
     matching = runner.match_inputs(pred, ref=ref, audio=audio, source=source, skip_unmatched=skip_unmatched)
     settings = runner.RunSettings(metrics=tokens, weights_dir=None if weights_dir is None else str(weights_dir),
@@ -143,16 +145,21 @@ def _finish(output: Path, records: dict, settings: dict, *, metadata, seed: int,
     paths = report.write_report(output, results, title=f"thg evaluation: {method}" if method else "thg evaluation")
     if per_frame:
         paths["per_frame"] = report.write_per_frame_csv(output, records)
-    for name, entry in results["metrics"].items():
+    missing = report.not_computed(results)
+    computed = [n for n in results["metrics"] if not any(n in names for names in missing.values())]
+    width = max(map(len, computed), default=0)
+    for name in computed:
+        entry = results["metrics"][name]
         s = entry["summary"]
-        shown = entry.get("set_value") if entry["scope"] == "set" else s["median"]
-        if shown is None:
-            notes = [n for v in entry["notes"].values() for n in v] + list(entry.get("set_notes", []))
-            reason = notes[0] if notes else "no value"
-            click.echo(f"{name:>14}: n/a ({reason[:110]}{'…' if len(reason) > 110 else ''})")
+        if entry["scope"] == "set":
+            click.echo(f"{name:>{width}}: {report._fmt(entry.get('set_value'))}  (pooled over the set)")
             continue
-        click.echo(f"{name:>14}: {report._fmt(shown)}  (IQR {report._fmt(s['q1'])}–{report._fmt(s['q3'])}, "
+        click.echo(f"{name:>{width}}: {report._fmt(s['median'])}  (IQR {report._fmt(s['q1'])}–{report._fmt(s['q3'])}, "
                    f"n={s['n']})")
+    if missing:
+        click.echo(f"not computed ({sum(map(len, missing.values()))} metrics):")
+        for reason, names in missing.items():   # each reason once, in full (download links included)
+            click.echo(f"  {', '.join(names)}: {reason}")
     click.echo(f"report: {paths['html']}")
     failed = results["failed"]
     if failed:
@@ -212,11 +219,12 @@ def list_command() -> None:
     if not infos:
         click.echo("no metrics are registered in this build")
         return
-    for info in infos:
+    rows = [("*" if i.name in suite else " ") + i.name for i in infos]
+    needs = ["needs:" + (",".join(sorted(i.needs)) or "-") for i in infos]
+    w_name, w_family, w_needs = max(map(len, rows)), max(len(i.family) for i in infos), max(map(len, needs))
+    for info, name, need in zip(infos, rows, needs):
         arrow = "higher" if info.higher_is_better else "lower"
-        needs = ",".join(sorted(info.needs)) or "-"
-        mark = "*" if info.name in suite else " "
-        click.echo(f"{mark}{info.name:<16} {info.family:<11} {arrow:<6} needs:{needs:<22} {info.scope:<5} "
+        click.echo(f"{name:<{w_name}}  {info.family:<{w_family}}  {arrow:<6}  {need:<{w_needs}}  {info.scope:<5}  "
                    f"{info.description}")
     if suite:
         click.echo("* = in the standard suite (--metrics suite)")
@@ -249,6 +257,8 @@ def compare_command(results_a, results_b, output, label_a, label_b, alpha, seed)
         click.echo(f"{row['metric']:>14}: median {report._fmt(row['median_a'])} vs {report._fmt(row['median_b'])}, "
                    f"p={report._fmt(row['p_value'], 3)}, r={report._fmt(row['effect_size'], 3)}, better: "
                    f"{ {'a': label_a, 'b': label_b}.get(row['better'], 'no significant difference') }")
+    for note in dict.fromkeys(row["note"] for row in comp["metrics"] if row.get("note")):
+        click.echo(f"note: {note}")
     click.echo(f"report: {paths['html']}")
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 import importlib
 
-from thg.errors import InputError
-from thg.eval.base import Metric, MetricInfo
+from thg.errors import InputError, UsageError
+from thg.eval.base import Metric, MetricInfo, check_params
 from thg.eval.metrics import METRICS
 
 #: the standard suite (survey section 3.4 and appendix D, all five families) run by ``--metrics suite``;
@@ -26,7 +26,7 @@ SUITE: tuple[str, ...] = (
     # expression naturalness
     "aed", "smoothness-landmark", "smoothness-pixel", "blink-rate", "head-motion", "diversity", "emotion-acc",
     # driving alignment and identity
-    "akd", "apd", "ard", "fdd", "csim",
+    "akd", "apd", "ard", "fdd", "csim", "csim-dlib",
 )
 
 
@@ -46,7 +46,24 @@ def _resolve(name: str) -> type[Metric]:
 
 
 def create_metric(name: str, **params) -> Metric:
-    return _resolve(name)(**params)
+    """The metric ``name`` with ``params`` checked against its declared :attr:`Metric.PARAMS`."""
+    cls = _resolve(name)
+    return cls(**check_params(cls.info.name, cls.PARAMS, params))
+
+
+def check_param_table(params: dict[str, dict] | None, names: list[str]) -> dict[str, dict]:
+    """Check ``{metric: {param: value}}`` for a run of the metrics ``names`` before anything runs:
+    a metric not in the run, an unknown parameter or a bad value is a UsageError."""
+    checked: dict[str, dict] = {}
+    for metric, values in (params or {}).items():
+        key = metric.strip().lower()
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
+            hint = f"; did you mean {' or '.join(close)}?" if close else "; add it to --metrics"
+            raise UsageError(f"--param {metric}.*: metric {metric!r} is not in this run{hint}")
+        cls = _resolve(key)
+        checked[key] = check_params(key, cls.PARAMS, dict(values))
+    return checked
 
 
 def metric_info(name: str) -> MetricInfo:

@@ -343,9 +343,34 @@ def _fmt(v, digits: int = 4) -> str:
     return f"{v:.{digits}g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.3e}"
 
 
+def _computed(entry: Mapping) -> bool:
+    return math.isfinite(as_float(entry.get("set_value"))) if entry["scope"] == "set" \
+        else entry["summary"]["n"] > 0
+
+
+def _reason(note: str) -> str:
+    """A note without the metric's name, so that metrics missing the same input share one line."""
+    import re
+
+    return re.sub(r"^metric '[^']+' ", "", note)
+
+
+def not_computed(results: Mapping) -> dict[str, list[str]]:
+    """Metrics without a value on any video, grouped by why: {reason: [metric names]}."""
+    groups: dict[str, list[str]] = {}
+    for name, e in results["metrics"].items():
+        if _computed(e):
+            continue
+        notes = [n for v in (e.get("notes") or {}).values() for n in v] + list(e.get("set_notes", []))
+        groups.setdefault(_reason(notes[0]) if notes else "no value on any video", []).append(name)
+    return groups
+
+
 def _summary_rows(results: Mapping) -> list[list[str]]:
     rows = []
     for name, e in results["metrics"].items():
+        if not _computed(e):
+            continue  # listed once, by reason, under "Not computed"
         s = e["summary"]
         arrow = "↑" if e["higher_is_better"] else "↓"
         value = _fmt(e.get("set_value")) + " (set)" if e["scope"] == "set" else _fmt(s["median"])
@@ -382,8 +407,13 @@ def _sections(results: Mapping, plots: Mapping[str, str], left_out: Sequence[str
                            f"seed {results['reproducibility']['statistics']['bootstrap_seed']}). "
                            f"Coverage is the mean fraction of frames a metric could use (e.g. with a face)."))
     parts.append(("table", "Summary", (SUMMARY_HEADER, _summary_rows(results))))
+    missing = not_computed(results)
+    if missing:
+        parts.append(("list", "Not computed", [f"{', '.join(names)}: {reason}" for reason, names in missing.items()]))
     note_rows = []
     for name, e in results["metrics"].items():
+        if not _computed(e):
+            continue
         counts: dict[str, int] = {}
         for video_notes in (e.get("notes") or {}).values():
             for note in video_notes:
@@ -406,6 +436,9 @@ def _sections(results: Mapping, plots: Mapping[str, str], left_out: Sequence[str
                         "better"], rows)))
         parts.append(("p", "", "Wilcoxon signed-rank test, two-sided, zero differences dropped; effect size is the "
                                "matched-pairs rank-biserial correlation (+1: every clip favours higher values in A)."))
+        caveats = list(dict.fromkeys(f"{c['metric']}: {c['note']}" for c in comp["metrics"] if c.get("note")))
+        if caveats:
+            parts.append(("list", "Too few pairs for significance", caveats))
     if "radar" in plots:
         note = "Radar: bounded metrics map their median linearly to [0, 1] (flipped when lower is better; " \
                "signed offsets score 1 - |median|/max); unbounded ones are placed only when methods are " \

@@ -473,9 +473,11 @@ def evaluate_folder(pred: str | os.PathLike, output: str | os.PathLike, *, ref: 
 
     tokens = tuple(m.strip().lower() for m in (metrics.split(",") if isinstance(metrics, str) else metrics)
                    if m.strip())
+    from thg.eval.registry import check_param_table
     from thg.eval.video import resolve_metric_names
 
-    resolve_metric_names(list(tokens))  # a misspelt name fails here, once, with "did you mean"
+    names, _ = resolve_metric_names(list(tokens))  # a misspelt name fails here, once, with "did you mean"
+    params = check_param_table(params, names)      # so does an unknown or bad parameter
     meta = stats.load_metadata(metadata) if metadata else None
     matching = match_inputs(pred, ref=ref, audio=audio, source=source, skip_unmatched=skip_unmatched)
     settings = RunSettings(metrics=tokens, weights_dir=None if weights_dir is None else str(weights_dir),

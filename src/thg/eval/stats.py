@@ -142,6 +142,8 @@ class PairedComparison:
     better: str             # "a", "b" or "none" (p >= alpha or no pairs), given higher_is_better
     alpha: float
     higher_is_better: bool
+    min_p: float = math.nan  # the smallest p any outcome could give with these pairs (exact test: 2 / 2^n)
+    note: str = ""           # why no difference can be significant here, if so
     test: str = "Wilcoxon signed-rank, two-sided, zero differences dropped (zero_method='wilcox')"
 
     def to_dict(self) -> dict:
@@ -185,6 +187,7 @@ def paired_comparison(a: Mapping[str, float] | Iterable[float], b: Mapping[str, 
         res = wilcoxon(xa, xb, zero_method="wilcox", alternative="two-sided")
         stat, p = float(res.statistic), float(res.pvalue)
     r = rank_biserial(d)
+    min_p, note = wilcoxon_floor(nonzero, alpha)
     if math.isnan(p) or p >= alpha:
         better = "none"
     else:
@@ -195,7 +198,21 @@ def paired_comparison(a: Mapping[str, float] | Iterable[float], b: Mapping[str, 
         median_a=float(np.median(xa)) if xa.size else nan, median_b=float(np.median(xb)) if xb.size else nan,
         median_diff=float(np.median(d)) if d.size else nan, mean_diff=float(d.mean()) if d.size else nan,
         diff_ci=bootstrap_ci(d, np.median, n_boot=n_boot, seed=seed),
-        statistic=stat, p_value=p, effect_size=r, better=better, alpha=alpha, higher_is_better=higher_is_better)
+        statistic=stat, p_value=p, effect_size=r, better=better, alpha=alpha, higher_is_better=higher_is_better,
+        min_p=min_p, note=note)
+
+
+def wilcoxon_floor(n: int, alpha: float) -> tuple[float, str]:
+    """The smallest two-sided p the exact signed-rank test can give on ``n`` non-zero pairs (every
+    difference on one side: 2 / 2^n), and a note when it cannot fall below ``alpha``."""
+    if n == 0:
+        return math.nan, "no pair differs: nothing to test"
+    floor = min(1.0, 2.0 / 2.0 ** n)
+    if floor < alpha:
+        return floor, ""
+    need = next(k for k in range(n, 64) if 2.0 / 2.0 ** k < alpha)
+    return floor, (f"{n} differing pair{'s' * (n != 1)}: the smallest possible p is {floor:.3g} ≥ α = {alpha:g}, "
+                   f"so no difference can be significant; compare on at least {need} clips")
 
 
 def _video_name(text: str) -> str:

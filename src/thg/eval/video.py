@@ -4,9 +4,10 @@
 >>> results = evaluate_video("fake.mp4", ref="real.mp4", audio="speech.wav", metrics=["psnr", "ssim"])
 >>> results["ssim"].value
 
-Steps: 1. resolve the metric names, 2. probe and align the videos, 3. load the side inputs,
-4. create the metrics (those that cannot run give NaN with a note), 5. stream frame chunks
-(running the face mesh once per frame for every face metric), 6. compute.
+Steps: 1. resolve the metric names and check their parameters, 2. probe and align the videos,
+3. load the side inputs, 4. create the metrics (those that cannot run give NaN with a note),
+5. stream frame chunks (running the face mesh once per frame for every face metric) and check that
+each video decoded whole (:mod:`thg.eval.decode`), 6. compute.
 
 Alignment convention (recorded in every result under ``"alignment"``): the reference is decoded at
 the prediction's frame rate (ffmpeg ``fps`` filter: frames are dropped or repeated by timestamp)
@@ -78,12 +79,13 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
     unless it was named explicitly, in which case its one-line error is raised. Frames without a
     face lower the face metrics' coverage instead of failing.
     """
-    from thg.eval.registry import create_metric, metric_info
-    from thg.io import load_audio, load_image, probe_video, read_video_frames
+    from thg.eval.registry import check_param_table, create_metric, metric_info
+    from thg.eval.decode import decode
+    from thg.io import load_audio, load_image, probe_video
 
-    # 1. metric names
+    # 1. metric names and their parameters (an unknown or bad parameter stops here, for any metric)
     names, explicit = resolve_metric_names(metrics)
-    params = {k.lower(): dict(v) for k, v in (params or {}).items()}
+    params = check_param_table(params, names)
     if chunk < 1:
         raise UsageError(f"chunk must be at least 1, got {chunk}")
 
@@ -130,10 +132,7 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
             results[name] = _unavailable(name, reason, alignment)
             continue
         try:
-            try:
-                m = create_metric(name, weights_dir=weights_dir, **params.get(name, {}))
-            except TypeError as e:  # an unknown keyword in params
-                raise UsageError(f"metric {name!r}: bad parameter in {params.get(name)} ({e})") from None
+            m = create_metric(name, weights_dir=weights_dir, **params.get(name, {}))
             m.set_context(fps=info.fps, audio=samples, source=source_img)
         except ThgError as e:
             if name in explicit:
@@ -146,12 +145,14 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
     face_metrics = {n: m for n, m in active.items() if hasattr(m, "update_faces") and hasattr(m, "mesh_mode")}
     trackers = _face_trackers(face_metrics, ref is not None)
     n_pred = n_ref = 0
-    pred_frames = read_video_frames(pred)
+    decoders = {"pred": decode(pred)}
+    pred_frames = iter(decoders["pred"])
     ref_frames = None
     if ref_info is not None and any("ref" in m.info.needs for m in active.values()):
         size = (info.width, info.height) if alignment["ref_resized_to_pred_size"] else None
         fps = info.fps if alignment["ref_resampled_to_pred_fps"] else None
-        ref_frames = read_video_frames(ref, fps=fps, size=size)
+        decoders["ref"] = decode(ref, fps=fps, size=size)
+        ref_frames = iter(decoders["ref"])
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(max_workers=max(1, len(trackers)))
@@ -180,6 +181,8 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
             t.close()
     if n_pred == 0:
         raise InputError(f"{pred}: the video holds no decodable frames; check that it plays")
+    decode_notes = [note for what, d in decoders.items() for note in d.check(what)]   # raises when damaged
+    alignment["decoding"] = {what: d.summary() for what, d in decoders.items()}
     alignment["frames_pred"] = n_pred
     if ref_frames is not None:
         alignment["frames_ref"] = n_ref
@@ -199,6 +202,7 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
         r.convention = {**r.convention, "alignment": alignment, "params": _jsonable(m.params)}
         if m.info.scope == "set":  # handed to the folder runner, which pools it across videos
             r.extra = {**r.extra, "state": m.state()}
+        r.notes.extend(decode_notes)
         if ref_frames is not None and n_pred != n_ref:
             r.notes.append(f"pred has {n_pred} frames and ref {n_ref} (after frame-rate alignment); "
                            f"the first {min(n_pred, n_ref)} were compared")

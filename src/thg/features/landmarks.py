@@ -6,6 +6,8 @@ appears on the right of a non-mirrored photo.
 
 from __future__ import annotations
 
+import functools
+
 # Lip contours, ordered from the right mouth corner (61 outer, 78 inner) to the left (291 / 308).
 LIPS_OUTER_UPPER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291)
 LIPS_OUTER_LOWER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291)
@@ -52,8 +54,10 @@ IBUG68 = (
 IBUG68_MOUTH = tuple(range(48, 68))
 
 
+@functools.lru_cache(maxsize=1)
 def mesh_triangles():
-    """The face mesh's 852 surface triangles (an int array n×3), derived from mediapipe's edge list.
+    """The face mesh's 852 surface triangles (an int array n×3, read-only: derived once from
+    mediapipe's edge list, then shared).
 
     The surface is a disc with three holes (mouth, eyes); its boundary is FACE_OVAL.
     """
@@ -71,4 +75,6 @@ def mesh_triangles():
     uses = Counter(e for t in cycles for e in ((t[0], t[1]), (t[0], t[2]), (t[1], t[2])))
     # a 3-cycle that is not a face has all three edges shared with two real faces besides itself
     faces = [t for t in cycles if not all(uses[e] == 3 for e in ((t[0], t[1]), (t[0], t[2]), (t[1], t[2])))]
-    return np.array(sorted(faces), dtype=np.int32)
+    triangles = np.array(sorted(faces), dtype=np.int32)
+    triangles.setflags(write=False)
+    return triangles

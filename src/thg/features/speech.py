@@ -6,15 +6,20 @@ Phonemes are returned as IPA-like strings with start and end times in seconds; t
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
+import json
+import struct
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from thg.errors import BackendMissingError, InputError
+from thg.features._phones import PIECE, PhoneDecoder
 from thg.io.audio import SAMPLE_RATE, Audio, resample
 
 
@@ -157,33 +162,102 @@ def synthesize(text: str, lang: str = "en", *, words_per_minute: int = 160) -> t
 # ----------------------------------------------------------------------------------------------
 # pocketsphinx: phoneme recognition on any speech (en-us models ship in the wheel)
 # ----------------------------------------------------------------------------------------------
-def recognize_phonemes(audio: Audio) -> list[Phoneme]:
-    """Phoneme segmentation with pocketsphinx's all-phone decoder, streamed in 1 s blocks."""
-    try:
-        import os
+class PhoneRecognizer:
+    """pocketsphinx's all-phone decoder (:class:`thg.features._phones.PhoneDecoder`) fed block by
+    block, 16 kHz float32 in blocks of any size; phonemes come out as they settle, ``settled_until``
+    tells up to when all are out. ``process=True`` decodes in a child process, so that the caller's
+    other threads keep the interpreter meanwhile (it starts at once and is ended by :meth:`close`)."""
 
-        from pocketsphinx import Decoder, get_model_path
+    def __init__(self, *, process: bool = False) -> None:
+        self._decode = _PhoneProcess() if process else _local_decoder()
+        self._pending = np.zeros(0, np.int16)
+        self.settled_until = 0.0
+
+    def feed(self, samples: np.ndarray) -> list[Phoneme]:
+        pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16)
+        self._pending = np.concatenate([self._pending, pcm]) if len(self._pending) else pcm
+        out: list[Phoneme] = []
+        while len(self._pending) >= PIECE:
+            out += self._piece(self._pending[:PIECE].tobytes(), False)
+            self._pending = self._pending[PIECE:]
+        return out
+
+    def finish(self) -> list[Phoneme]:
+        out = self._piece(self._pending.tobytes(), True)
+        self._pending = np.zeros(0, np.int16)
+        self.close()
+        return out
+
+    def _piece(self, pcm: bytes, last: bool) -> list[Phoneme]:
+        self.settled_until, phonemes = self._decode(pcm, last)
+        return [Phoneme(*ph) for ph in phonemes]
+
+    def close(self) -> None:
+        getattr(self._decode, "close", lambda: None)()
+
+
+def _local_decoder():
+    try:
+        decoder = PhoneDecoder()
     except ImportError:
         raise BackendMissingError("pocketsphinx is not installed; `pip install pocketsphinx`") from None
-    model = get_model_path()
-    decoder = Decoder(hmm=os.path.join(model, "en-us", "en-us"),
-                      allphone=os.path.join(model, "en-us", "en-us-phone.lm.bin"),
-                      lm=None, dict=None, loglevel="FATAL", lw=2.0, beam=1e-10, pbeam=1e-10)
-    pcm = (np.clip(audio.samples, -1, 1) * 32767).astype(np.int16)
-    phonemes: list[Phoneme] = []
-    # decode in utterances of at most 30 s so memory and search stay bounded on long audio
-    block = 30 * SAMPLE_RATE
-    for offset in range(0, len(pcm), block):
-        decoder.start_utt()
-        piece = pcm[offset: offset + block]
-        for k in range(0, len(piece), SAMPLE_RATE):
-            decoder.process_raw(piece[k: k + SAMPLE_RATE].tobytes(), False, False)
-        decoder.end_utt()
-        t0 = offset / SAMPLE_RATE
-        for seg in decoder.seg():
-            sym = "" if seg.word in ("SIL", "+SPN+", "+NSN+", "<s>", "</s>") else seg.word
-            phonemes.append(Phoneme(sym, t0 + seg.start_frame / 100.0, t0 + (seg.end_frame + 1) / 100.0))
-    return phonemes
+
+    def decode(pcm: bytes, last: bool):
+        phonemes = decoder.piece(pcm, last)
+        return decoder.settled_until, phonemes
+
+    return decode
+
+
+class _PhoneProcess:
+    """A :class:`PhoneDecoder` in a child process (the protocol is in :mod:`thg.features._phones`)."""
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+
+        from thg.features import _phones
+
+        self._proc = subprocess.Popen([sys.executable, "-I", _phones.__file__], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._ready = False
+
+    def __call__(self, pcm: bytes, last: bool):
+        if not self._ready:  # its first line says it has loaded the models
+            self._reply()
+            self._ready = True
+        try:
+            self._proc.stdin.write(struct.pack("<IB", len(pcm), last) + pcm)
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._failed()
+        return self._reply()
+
+    def _reply(self):
+        line = self._proc.stdout.readline()
+        if not line:
+            self._failed()
+        settled, phonemes = json.loads(line)
+        return settled, phonemes
+
+    def _failed(self):
+        self.close()
+        raise BackendMissingError("the phoneme recogniser did not start (pocketsphinx missing or broken); "
+                                  "`pip install pocketsphinx`")
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+
+def recognize_phonemes(audio: Audio) -> list[Phoneme]:
+    """Phoneme segmentation of the whole speech with :class:`PhoneRecognizer`."""
+    recognizer = PhoneRecognizer()
+    return recognizer.feed(audio.samples) + recognizer.finish()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -201,36 +275,91 @@ class Prosody:
 
 def prosody(audio: Audio, fps: float, n_frames: int) -> Prosody:
     """Loudness and pitch sampled at the video frame rate (window 2 frames, centred on each frame)."""
-    x = audio.samples
-    sr = audio.sample_rate
+    return prosody_of_blocks([audio.samples], audio.sample_rate, fps, n_frames)
+
+
+def prosody_of_blocks(blocks: Iterable[np.ndarray], sr: int, fps: float, n_frames: int | None = None) -> Prosody:
+    """:func:`prosody` of speech given in consecutive blocks (only about two frames of it are kept);
+    ``n_frames`` None: as many as the speech lasts at ``fps`` (at least one)."""
     hop = sr / fps
-    win = int(round(2 * hop))
-    centres = ((np.arange(n_frames) + 0.5) * hop).astype(np.int64)
-    db = np.full(n_frames, -100.0)
-    pitch = np.zeros(n_frames)
-    for i, c in enumerate(centres):
-        seg = x[max(0, c - win // 2): c + win // 2]
+    half = int(round(2 * hop)) // 2
+    x = np.zeros(0, np.float32)  # the speech from sample ``offset`` on that frames still need
+    offset = total = done = 0
+    db: list[np.ndarray] = []
+    pitch: list[np.ndarray] = []
+    for block in blocks:
+        x = np.concatenate([x, block]) if len(x) else np.asarray(block)
+        total += len(block)
+        # frames whose whole window has arrived (and is not cut by the start)
+        stop = int(np.floor((total - half) / hop - 0.5)) + 1
+        while stop > 0 and int((stop - 0.5) * hop) + half > total:
+            stop -= 1
+        stop = stop if n_frames is None else min(stop, n_frames)
+        if stop > done:
+            d, p = _frame_features(x, offset, done, stop, hop, half, sr)
+            db.append(d)
+            pitch.append(p)
+            done = stop
+            keep = max(0, int((done + 0.5) * hop) - half - offset)  # the next frame's window start
+            x, offset = x[keep:], offset + keep
+    if n_frames is None:
+        n_frames = max(1, int(round(total / sr * fps)))
+    if n_frames > done:
+        d, p = _frame_features(x, offset, done, n_frames, hop, half, sr)
+        db.append(d)
+        pitch.append(p)
+    db_all = np.concatenate(db) if db else np.full(n_frames, -100.0)
+    pitch_all = np.concatenate(pitch) if pitch else np.zeros(n_frames)
+    return Prosody(fps, db_all, _activity(db_all), pitch_all)
+
+
+def _frame_features(x: np.ndarray, offset: int, i0: int, i1: int, hop: float, half: int, sr: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Loudness (dB) and pitch of frames ``i0..i1-1``; ``x`` holds the speech from sample ``offset``
+    on (to its end, where windows are cut)."""
+    centres = ((np.arange(i0, i1) + 0.5) * hop).astype(np.int64)
+    lo, hi = np.maximum(centres - half, 0), np.minimum(centres + half, offset + len(x))
+    db, pitch = np.full(i1 - i0, -100.0), np.zeros(i1 - i0)
+    whole = (lo == centres - half) & (hi == centres + half)
+    if whole.any() and half >= 8:  # full-length windows, all at once
+        rows = np.flatnonzero(whole)
+        frames = np.lib.stride_tricks.sliding_window_view(x, 2 * half)[lo[rows] - offset]
+        rms = np.sqrt(np.mean(frames * frames, axis=1)).astype(np.float64)
+        db[rows] = 20 * np.log10(rms + 1e-9)
+        voiced = rms > 1e-3
+        pitch[rows[voiced]] = _pitch_rows(frames[voiced], sr)
+    for r in np.flatnonzero(~whole):  # windows cut by the start or the end of the speech
+        seg = x[lo[r] - offset: hi[r] - offset]
         if seg.size < 16:
             continue
         rms = float(np.sqrt(np.mean(seg * seg)))
-        db[i] = 20 * np.log10(rms + 1e-9)
-        pitch[i] = _pitch(seg, sr) if rms > 1e-3 else 0.0
+        db[r] = 20 * np.log10(rms + 1e-9)
+        pitch[r] = _pitch_rows(seg[None], sr)[0] if rms > 1e-3 else 0.0
+    return db, pitch
+
+
+def _activity(db: np.ndarray) -> np.ndarray:
+    """0..1 speech activity: 0 below 35 dB under the speech level (90th percentile), 1 within 8 dB of it."""
     speech_level = np.percentile(db[db > -100], 90) if (db > -100).any() else -100.0
-    # activity: 0 below 35 dB under the speech level, 1 within 8 dB of it
-    activity = np.clip((db - (speech_level - 35)) / 27.0, 0, 1) if speech_level > -60 else np.zeros(n_frames)
-    return Prosody(fps, db, activity, pitch)
+    return np.clip((db - (speech_level - 35)) / 27.0, 0, 1) if speech_level > -60 else np.zeros(len(db))
 
 
-def _pitch(seg: np.ndarray, sr: int, fmin: float = 70.0, fmax: float = 400.0) -> float:
-    seg = seg - seg.mean()
-    n = 1 << int(np.ceil(np.log2(2 * len(seg))))
-    spec = np.fft.rfft(seg, n)
-    ac = np.fft.irfft(spec * np.conj(spec))[: len(seg)]
-    if ac[0] <= 0:
-        return 0.0
-    ac /= ac[0]
-    lo, hi = int(sr / fmax), min(int(sr / fmin), len(ac) - 1)
-    if hi <= lo:
-        return 0.0
-    k = lo + int(np.argmax(ac[lo:hi]))
-    return sr / k if ac[k] > 0.45 else 0.0
+def _pitch_rows(segs: np.ndarray, sr: int, fmin: float = 70.0, fmax: float = 400.0) -> np.ndarray:
+    """Autocorrelation pitch (Hz, 0 when unvoiced or unclear) of each row of ``segs``."""
+    if not len(segs):
+        return np.zeros(0)
+    n_seg = segs.shape[1]
+    segs = segs - segs.mean(axis=1, keepdims=True)
+    n = 1 << int(np.ceil(np.log2(2 * n_seg)))
+    spec = np.fft.rfft(segs, n, axis=1)
+    ac = np.fft.irfft(spec * np.conj(spec), n, axis=1)[:, :n_seg]
+    out = np.zeros(len(segs))
+    lo, hi = int(sr / fmax), min(int(sr / fmin), n_seg - 1)
+    ok = ac[:, 0] > 0
+    if hi <= lo or not ok.any():
+        return out
+    ac = ac[ok] / ac[ok, :1]
+    k = lo + np.argmax(ac[:, lo:hi], axis=1)
+    strong = ac[np.arange(len(ac)), k] > 0.45
+    out[np.flatnonzero(ok)[strong]] = sr / k[strong]
+    return out

@@ -32,7 +32,7 @@ import numpy as np
 
 from thg.errors import UsageError
 from thg.features.speech import Phoneme, Prosody
-from thg.motion.track import MotionTrack
+from thg.motion.track import CHANNEL_NAMES, MotionTrack
 from thg.motion.visemes import Viseme, visemes_of
 
 FINE_RATE = 100.0  # Hz of the time line on which audible speech is found
@@ -136,43 +136,48 @@ def _coarticulate(segments: list[tuple[float, float, Viseme]], t: np.ndarray) ->
 
 
 def mouth_curves(phonemes: list[Phoneme], n_frames: int, fps: float, activity: np.ndarray | None = None,
-                 loudness: np.ndarray | None = None, phoneme_weight: float = 1.0
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 loudness: np.ndarray | None = None, phoneme_weight: float = 1.0, *,
+                 window: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(open, wide, round) per video frame (sampled at the frame centres).
 
     ``activity`` and ``loudness`` (0..1 per frame) decide what is audible and, with ``phoneme_weight``
     < 1, partly replace the phoneme shapes, so that speech the recogniser does not know still moves the
-    lips.
+    lips. ``window`` = (a, b) evaluates only frames a..b-1 of the clip (``activity`` and ``loudness``
+    still cover the whole clip); frames more than :data:`CONTEXT` from a cut window edge are exactly
+    what the whole clip gives, so :class:`SpeechMotion` can make the mouth block by block.
     """
-    t = (np.arange(n_frames) + 0.5) / fps
-    fine = np.arange(int(np.ceil(n_frames / fps * FINE_RATE))) / FINE_RATE
+    a, b = window or (0, n_frames)
+    t = (np.arange(a, b) + 0.5) / fps
+    k0, k1 = int(np.floor(a / fps * FINE_RATE)), int(np.ceil(b / fps * FINE_RATE))
+    fine = np.arange(k0, k1) / FINE_RATE
     audible = np.zeros(len(fine), bool)
-    segments, lips = [], np.zeros(n_frames, bool)
+    segments, lips = [], np.zeros(b - a, bool)
     for ph in phonemes:
         shapes = visemes_of(ph.symbol)
         if shapes:
-            audible[int(ph.start * FINE_RATE): int(np.ceil(ph.end * FINE_RATE))] = True
+            audible[max(int(ph.start * FINE_RATE) - k0, 0): max(int(np.ceil(ph.end * FINE_RATE)) - k0, 0)] = True
         bounds = np.linspace(ph.start, ph.end, len(shapes) + 1)
-        for vis, a, b in zip(shapes, bounds[:-1], bounds[1:]):
-            segments.append((a, b, vis))
+        for vis, s0, s1 in zip(shapes, bounds[:-1], bounds[1:]):
+            segments.append((s0, s1, vis))
             if vis.closed:  # the closure (middle 60 %, >= 40 ms) shuts each frame whose middle half it overlaps
-                mid, half = (a + b) / 2, max(0.3 * (b - a), 0.02)
+                mid, half = (s0 + s1) / 2, max(0.3 * (s1 - s0), 0.02)
                 i0, i1 = int(np.floor((mid - half) * fps - 0.75)) + 1, int(np.ceil((mid + half) * fps - 0.25))
-                lips[max(i0, 0): max(i1, 0)] = True
+                lips[max(i0 - a, 0): max(i1 - a, 0)] = True
     open_, wide, rnd = _coarticulate(segments, t)
     if loudness is not None and phoneme_weight < 1.0:
-        open_ = phoneme_weight * open_ + (1 - phoneme_weight) * 0.32 * loudness
+        open_ = phoneme_weight * open_ + (1 - phoneme_weight) * 0.32 * loudness[a:b]
     if activity is not None:  # quiet sounds are articulated less; smoothed, so that it cannot pop
-        audible &= np.interp(fine, t, activity) > SPEECH_ACTIVITY
-        gate = gaussian_filter1d(np.clip(1.6 * activity, 0, 1), GATE_BLUR * fps)
+        audible &= np.interp(fine, t, activity[a:b]) > SPEECH_ACTIVITY
+        gate = gaussian_filter1d(np.clip(1.6 * activity[a:b], 0, 1), GATE_BLUR * fps)
         open_, wide, rnd = open_ * gate, wide * gate, rnd * gate
     pause = np.minimum(*_gaps(t, fine[audible])) >= PAUSE_MARGIN
-    pause[[0, -1]] = True
+    pause[0] |= a == 0
+    pause[-1] |= b == n_frames
     # from a pause straight into /p b m/ (or out of one into a pause) the lips stay together
     shut = np.flatnonzero(pause | lips)
     bridge = (np.diff(shut) > 1) & (np.diff(t[shut]) <= BRIDGE) & (pause[shut[:-1]] != pause[shut[1:]])
-    for a, b in zip(shut[:-1][bridge], shut[1:][bridge]):
-        lips[a:b] = True
+    for s0, s1 in zip(shut[:-1][bridge], shut[1:][bridge]):
+        lips[s0:s1] = True
     rest = _rest_envelope(t, pause, PAUSE_RAMP, PAUSE_RAMP)
     lips_apart = np.minimum(rest, _rest_envelope(t, lips, APPROACH, RELEASE))
     open_ = open_ * lips_apart
@@ -204,26 +209,78 @@ def blink_curve(rng: np.random.Generator, n: int, fps: float, rate_per_min: floa
     t = rng.uniform(0.4, max(0.4, min(mean_gap, 3.0)))
     duration = n / fps
     while t + BLINK_CLOSE + hold + BLINK_REOPEN <= duration:
-        times = (np.arange(n) + 0.5) / fps - t
+        i0 = max(int(t * fps - 0.5), 0)  # the frames this blink touches (0 elsewhere)
+        i1 = min(int(np.ceil((t + BLINK_CLOSE + hold + BLINK_REOPEN) * fps + 0.5)) + 1, n)
+        times = (np.arange(i0, i1) + 0.5) / fps - t
         shape = np.where(times < 0, 0, np.where(times < BLINK_CLOSE, times / BLINK_CLOSE, np.where(
             times < BLINK_CLOSE + hold, 1.0, np.clip(1 - (times - BLINK_CLOSE - hold) / BLINK_REOPEN, 0, 1))))
-        out = np.maximum(out, shape)
+        out[i0:i1] = np.maximum(out[i0:i1], shape)
         t += max(1.2, rng.exponential(mean_gap - 1.2) + 1.2) if mean_gap > 1.2 else mean_gap
     return out
 
 
-def motion_from_speech(phonemes: list[Phoneme], prosody: Prosody, n_frames: int, style: MotionStyle = MotionStyle(),
-                       *, phoneme_weight: float = 1.0, meta: dict | None = None) -> MotionTrack:
+CONTEXT = 1.0    # s: frames of context each side of a block of mouth frames (more than any filter reaches)
+LOOKAHEAD = REACH + 0.1  # s: a frame's mouth is final once the phonemes this far past its centre are known
+MOUTH = ("mouth_open", "mouth_wide", "mouth_round")
+
+
+class SpeechMotion:
+    """Speech-driven motion of one clip, its mouth made block by block as phonemes become known.
+
+    Blinks, head and brows follow the prosody alone and are made at once; :meth:`add` takes the next
+    phonemes and finalises the mouth of every frame they decide (those :data:`LOOKAHEAD` before the
+    time up to which all phonemes are known). The result equals making the whole clip at once.
+
+    >>> motion = SpeechMotion(prosody, n_frames, style)
+    >>> ready = motion.add(first_phonemes, known_until=1.5)   # frames 0..ready-1 are final
+    >>> ready = motion.add(more_phonemes)                      # None: these were the last ones
+    """
+
+    def __init__(self, prosody: Prosody, n_frames: int, style: MotionStyle = MotionStyle(), *,
+                 phoneme_weight: float = 1.0, meta: dict | None = None) -> None:
+        self.prosody, self.n_frames, self.style, self.phoneme_weight = prosody, n_frames, style, phoneme_weight
+        fps = prosody.fps
+        db = prosody.loudness_db
+        self.level = np.clip((db - (np.percentile(db, 90) - 30)) / 30, 0, 1)
+        self.track = _prosody_motion(prosody, n_frames, style, meta)
+        self.ready = 0                        # frames whose motion is final
+        self._phonemes: list[Phoneme] = []    # those a block still to come may need
+        self._context = int(np.ceil(CONTEXT * fps))
+
+    def add(self, phonemes: list[Phoneme], known_until: float | None = None) -> int:
+        """Add the next phonemes (in time order); ``known_until``: time before which every phoneme has
+        now been given (None: all have). Returns how many frames are final."""
+        self._phonemes += phonemes
+        fps, n = self.prosody.fps, self.n_frames
+        stop = n if known_until is None else int(np.clip(np.floor((known_until - LOOKAHEAD) * fps - 0.5) + 1, 0, n))
+        if stop > self.ready:
+            self._mouth(self.ready, stop)
+            self.ready = stop
+            keep_from = self.ready / fps - CONTEXT - REACH - 0.1
+            self._phonemes = [ph for ph in self._phonemes if ph.end >= keep_from]
+        return self.ready
+
+    def _mouth(self, a: int, b: int) -> None:
+        wa, wb = max(a - self._context, 0), min(b + self._context, self.n_frames)
+        curves = mouth_curves(self._phonemes, self.n_frames, self.prosody.fps, self.prosody.activity, self.level,
+                              self.phoneme_weight, window=(wa, wb))
+        k = self.style.expression_scale
+        offsets = EMOTIONS[self.style.emotion]
+        for name, curve in zip(MOUTH, curves):
+            value = curve[a - wa: b - wa] * k
+            if name == "mouth_round":
+                value = np.clip(value, 0, 1)
+            column = CHANNEL_NAMES.index(name)
+            self.track.values[a:b, column] = value
+            if name in offsets:
+                self.track.values[a:b, column] += offsets[name] * k
+
+
+def _prosody_motion(prosody: Prosody, n_frames: int, style: MotionStyle, meta: dict | None) -> MotionTrack:
+    """Everything of the speech motion but the mouth (left at its emotion's offset)."""
     fps = prosody.fps
-    level = np.clip((prosody.loudness_db - (np.percentile(prosody.loudness_db, 90) - 30)) / 30, 0, 1)
-    mouth_open, mouth_wide, mouth_round = mouth_curves(phonemes, n_frames, fps, prosody.activity, level,
-                                                       phoneme_weight)
     track = MotionTrack.zeros(n_frames, fps, **(meta or {}))
     k = style.expression_scale
-    track["mouth_open"] = mouth_open * k
-    track["mouth_wide"] = mouth_wide * k
-    track["mouth_round"] = np.clip(mouth_round * k, 0, 1)
-
     rng = np.random.default_rng(style.seed)
     blink = blink_curve(rng, n_frames, fps, style.blink_rate)
     track["blink_l"] = blink
@@ -252,3 +309,11 @@ def motion_from_speech(phonemes: list[Phoneme], prosody: Prosody, n_frames: int,
     track.meta.update({"expression_scale": k, "head_motion": style.head_motion, "blink_rate": style.blink_rate,
                        "emotion": style.emotion, "seed": style.seed})
     return track
+
+
+def motion_from_speech(phonemes: list[Phoneme], prosody: Prosody, n_frames: int, style: MotionStyle = MotionStyle(),
+                       *, phoneme_weight: float = 1.0, meta: dict | None = None) -> MotionTrack:
+    """The whole clip's motion at once (:class:`SpeechMotion` with every phoneme known)."""
+    motion = SpeechMotion(prosody, n_frames, style, phoneme_weight=phoneme_weight, meta=meta)
+    motion.add(phonemes)
+    return motion.track

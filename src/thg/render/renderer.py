@@ -16,7 +16,7 @@ from thg.motion.track import CHANNEL_NAMES
 from thg.render.eyes import Eyelids
 from thg.render.mouth import MouthModel
 from thg.render.rig import Deformer, FaceRig
-from thg.render.warp import MeshWarper
+from thg.render.warp import MeshWarper, Texture
 
 _BLINK_R, _BLINK_L = CHANNEL_NAMES.index("blink_r"), CHANNEL_NAMES.index("blink_l")
 
@@ -54,7 +54,8 @@ class MeshWarpRenderer:
         self.mouth = MouthModel(np.ascontiguousarray(self.portrait[y0:y1, x0:x1]), face.xy - [x0, y0])
         self.crop = self.mouth.lip_layer
         self.eyelids = Eyelids(self.crop, face.xy - [x0, y0])
-        self._texture = self.crop.copy()  # the crop with closing lids painted on (thg.render.eyes)
+        self._plain = Texture(self.crop)
+        self._lidded = Texture(self.crop.copy())  # the crop with closing lids painted on (thg.render.eyes)
         self.source_xy = self.rig.points[:, :2].astype(np.float32)
         face_xy = self.source_xy[list(L.FACE_OVAL)]
         pad = 0.08 * face.size  # room for head motion
@@ -62,6 +63,8 @@ class MeshWarpRenderer:
         fx0, fy0 = np.maximum(np.floor(face_xy.min(0) - pad).astype(int), 0)
         fx1, fy1 = np.minimum(np.ceil(face_xy.max(0) + pad).astype(int), [w, h])
         self._sharp = (int(fx0), int(fy0), int(fx1), int(fy1))
+        self._outer_lips = np.array(L.LIPS_OUTER_UPPER + L.LIPS_OUTER_LOWER)
+        self._mouth_width = face.mouth_width
         self._inner_upper = np.array(L.LIPS_INNER_UPPER)
         self._inner_lower = np.array(L.LIPS_INNER_LOWER)
         self._ready = True
@@ -70,14 +73,25 @@ class MeshWarpRenderer:
         """The animated crop alone (what the speed target is measured on)."""
         target = self.deformer.targets(channels)
         blinks = (float(channels[_BLINK_R]), float(channels[_BLINK_L]))
-        texture = self.crop
+        texture = self._plain
         if max(blinks) > 0.01:
-            texture = self._texture
-            self.eyelids.close(texture, self.crop, blinks)
-        crop = self.warper.warp(texture, self.source_xy, target, sharp=self._sharp)
+            texture = self._lidded
+            self.eyelids.close(texture.image, self.crop, blinks)
+            for eye in self.eyelids.eyes:
+                texture.update(eye["box"])
+        crop = self.warper.warp(texture, self.source_xy, target, sharp=self._sharp, sharpest=self._lip_box(target))
         self.mouth.paint(crop, target[self._inner_upper], target[self._inner_lower],
                          *self.deformer.teeth_transforms(channels))
         return crop
+
+    def _lip_box(self, target: np.ndarray) -> tuple[int, int, int, int]:
+        """The lips and a little skin around them in ``target``, inside the face box."""
+        lips = target[self._outer_lips]
+        pad = 0.12 * self._mouth_width
+        fx0, fy0, fx1, fy1 = self._sharp
+        x0, y0 = np.floor(lips.min(0) - pad).astype(int)
+        x1, y1 = np.ceil(lips.max(0) + pad).astype(int)
+        return max(int(x0), fx0), max(int(y0), fy0), min(int(x1), fx1), min(int(y1), fy1)
 
     def render(self, channels: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         if not self._ready:

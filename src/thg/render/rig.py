@@ -177,6 +177,9 @@ class Deformer:
 
         # which points belong to the upper lip, the lower lip/jaw
         below = self.vh > np.interp(self.uh, self._mid_u, self._mid_v)
+        # the inner contours are the lips' own edges: on a closed mouth they lie on the midline,
+        # where the test above is a coin toss (and a lip edge on the wrong side pinches the mouth)
+        below[inner_u], below[inner_l] = False, True
         outer_poly = np.array(list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER[::-1][1:-1]))
         import cv2
         poly = xy[outer_poly].astype(np.float32)

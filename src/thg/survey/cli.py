@@ -9,8 +9,9 @@
     thg survey curate         keyword, peer-review / impact and scope screening
     thg survey extract        --input PATH --output DIR: DIR/extractions.jsonl, one record per paper with
                               datasets (role train/test/both), metrics (with family), new metrics, evidence
-    thg survey taxonomy       --corpus FILE --output DIR [--clusters K | --threshold T]: TF-IDF + Ward;
-                              DIR/assignments.csv (id,cluster,label), clusters.csv, dendrogram.png/.svg
+    thg survey taxonomy       [--corpus FILE] --output DIR [--clusters K | --threshold T]: TF-IDF + Ward;
+                              DIR/assignments.csv (id,cluster,label), clusters.csv, dendrogram.png/.svg;
+                              without --corpus the survey's own papers, compared with Table 1 (ARI)
 
 Optional language-model steps (cluster labels; `extract --extractor llm` with the survey's prompts)
 use any OpenAI-compatible endpoint given by --llm-url / --llm-model; nothing else needs a model.
@@ -19,9 +20,12 @@ use any OpenAI-compatible endpoint given by --llm-url / --llm-model; nothing els
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -29,18 +33,40 @@ import click
 from thg.errors import InputError, OutputExistsError, UsageError
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
+TAXONOMY_THRESHOLD = 1.54    # TaxonomyConfig.threshold, repeated here for the help text without the import
 
 
-def _outputs(folder: Path, names: list[str], overwrite: bool) -> list[Path]:
-    """Check a folder's output files before any work; create the folder if needed."""
+@contextlib.contextmanager
+def _output_folder(folder: Path, names: list[str], overwrite: bool) -> Iterator[list[Path]]:
+    """Check a folder's output files before any work and yield their paths, creating the folder.
+
+    If the command then fails, nothing it made is left behind: a folder it created goes whole, and
+    in a folder that was there before, the outputs that were not there before go.
+    """
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder}: output folder is a file; give a folder name")
     paths = [folder / n for n in names]
     existing = [p for p in paths if p.exists()]
     if existing and not overwrite:
         raise OutputExistsError(f"{existing[0]}: output already exists; pass --overwrite to replace it")
-    folder.mkdir(parents=True, exist_ok=True)
-    return paths
+    top = folder                                   # the outermost folder this call creates
+    while not top.parent.exists():
+        top = top.parent
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"{folder}: cannot create the output folder ({e.strerror}); give a writable place") from None
+    try:
+        yield paths
+    except BaseException:
+        if created:
+            shutil.rmtree(top, ignore_errors=True)
+        else:
+            for p in paths:
+                if p not in existing and p.is_file():
+                    p.unlink()
+        raise
 
 
 def _write_corpus(papers, out: Path, overwrite: bool) -> None:
@@ -55,6 +81,10 @@ def _check_llm(llm_url, llm_model) -> None:
     if bool(llm_url) != bool(llm_model):
         raise UsageError("--llm-url and --llm-model go together; give both (an OpenAI-compatible endpoint "
                          "and a model name) or neither")
+    if llm_url:
+        from thg.survey.collect import check_base_url
+
+        check_base_url(llm_url, "--llm-url")
 
 
 def _chat(llm_url, llm_model, cache_path: Path):
@@ -88,14 +118,15 @@ def survey() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True,
               help="jsonl writes corpus records that the other survey commands read.")
 def methods_cmd(cluster, year, code, new_metrics, sort, fmt) -> None:
-    """The survey's Table 1: 117 methods with cluster, venue, code and stars.
+    """The survey's Table 1: 117 methods with cluster, its research direction, venue, code and stars.
 
-    Titles and abstracts are not shipped (the survey does not print them): to rerun the taxonomy on
-    these papers, fetch them with `thg survey collect` or import saved arXiv answers.
+    --format jsonl writes each paper with its shipped title and abstract (where found), ready for
+    `thg survey taxonomy --corpus`.
     """
-    from thg.survey.methods import survey_methods
+    from thg.survey.directions import direction_name
+    from thg.survey.methods import table_one_corpus
 
-    rows = survey_methods()
+    rows = table_one_corpus()
     known = sorted({p.cluster for p in rows})
     bad = [c for c in cluster if c not in known]
     if bad:
@@ -105,11 +136,11 @@ def methods_cmd(cluster, year, code, new_metrics, sort, fmt) -> None:
     keys = {"cluster": lambda p: (p.cluster, -p.year), "year": lambda p: (p.year, p.method.lower()),
             "stars": lambda p: -(p.stars or 0), "method": lambda p: p.method.lower()}
     rows.sort(key=keys[sort])
-    cols = ["cluster", "arxiv_id", "method", "venue", "year", "stars", "new_metrics", "code_url"]
+    cols = ["cluster", "direction", "arxiv_id", "method", "venue", "year", "stars", "new_metrics", "code_url"]
 
     def values(p):
-        return [p.cluster, p.id, p.method, p.venue, p.year, "" if p.stars is None else p.stars,
-                "; ".join(m["name"] for m in p.new_metrics), p.code_url]
+        return [p.cluster, direction_name(p.cluster), p.id, p.method, p.venue, p.year,
+                "" if p.stars is None else p.stars, "; ".join(m["name"] for m in p.new_metrics), p.code_url]
 
     if fmt == "jsonl":  # corpus records: the table feeds `taxonomy` and `trends` directly
         for p in rows:
@@ -119,7 +150,9 @@ def methods_cmd(cluster, year, code, new_metrics, sort, fmt) -> None:
         w.writerow(cols)
         w.writerows(values(p) for p in rows)
     else:
-        widths = [7, 11, 20, 7, 5, 6, 24]
+        venue = max((len(p.venue) for p in rows), default=5)          # never cut ("SIGGRAPH", "ACM MM")
+        direction = max((len(direction_name(p.cluster)) for p in rows), default=9)
+        widths = [7, direction, 10, 18, venue, 4, 6, 24]
         click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
         for p in rows:
             click.echo("  ".join(str(v)[:w].ljust(w) for v, w in zip(values(p), widths)).rstrip())
@@ -222,6 +255,9 @@ def collect_cmd(output, start, end, keywords, limit, cache, no_enrich, interval,
     from thg.io.output import check_output_path
     from thg.survey import collect as c
 
+    for option, url in (("--arxiv-url", arxiv_url), ("--semantic-scholar-url", semantic_scholar_url),
+                        ("--crossref-url", crossref_url), ("--github-url", github_url)):
+        c.check_base_url(url, option)
     check_output_path(output, overwrite=overwrite)
     store = c.Cache(cache or output.with_suffix(".cache.sqlite"))
     fetcher = c.Fetcher(store, retries=retries, backoff=backoff)
@@ -307,102 +343,146 @@ def extract_cmd(source, out_dir, corpus, extractor, llm_url, llm_model, overwrit
 
         papers = load_corpus(corpus)
     names = ["extractions.jsonl"] + (["corpus.jsonl"] if papers is not None else [])
-    paths = _outputs(out_dir, names, overwrite)
-    if extractor == "llm":
-        from thg.survey.llm import LlmExtractor
+    with _output_folder(out_dir, names, overwrite) as paths:
+        if extractor == "llm":
+            from thg.survey.llm import LlmExtractor
 
-        extract_tex = LlmExtractor(_chat(llm_url, llm_model, out_dir / "llm-cache.sqlite")).extract_tex
-    records, failed, no_section = {}, [], []
-    for pid, src in sources:
-        try:
-            found = extract_tex(read_tex_source(src))
-        except InputError as e:
-            failed.append(str(e))
-            continue
-        records[pid] = (found, found.to_record(pid))
-        if not found.section_found:
-            no_section.append(pid)
-    with atomic_output(paths[0], overwrite=overwrite) as tmp, tmp.open("w", encoding="utf-8") as f:
-        for _, record in records.values():
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-    click.echo(f"{paths[0]}: {len(records)} of {len(sources)} papers")
-    if papers is not None:
-        from dataclasses import asdict
+            extract_tex = LlmExtractor(_chat(llm_url, llm_model, out_dir / "llm-cache.sqlite")).extract_tex
+        records, failed, no_section = {}, [], []
+        for pid, src in sources:
+            try:
+                found = extract_tex(read_tex_source(src))
+            except InputError as e:
+                failed.append(str(e))
+                continue
+            records[pid] = (found, found.to_record(pid))
+            if not found.section_found:
+                no_section.append(pid)
+        if failed and not records:
+            raise InputError(failed[0] if len(failed) == 1 else f"none of the {len(failed)} sources could be read; "
+                             f"the first: {failed[0]}")
+        with atomic_output(paths[0], overwrite=overwrite) as tmp, tmp.open("w", encoding="utf-8") as f:
+            for _, record in records.values():
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        click.echo(f"{paths[0]}: {len(records)} of {len(sources)} papers")
+        if papers is not None:
+            from dataclasses import asdict
 
-        matched = 0
-        for p in papers:
-            if p.id in records:
-                found = records[p.id][0]
-                p.datasets, p.metrics = found.datasets, found.metrics
-                p.new_metrics = [asdict(n) for n in found.new_metrics]
-                matched += 1
-        _write_corpus(papers, paths[1], overwrite)
-        click.echo(f"{paths[1]}: {matched} of {len(papers)} corpus papers have an extraction")
-    for message in failed[:10]:
-        click.echo(f"skipped {message}", err=True)
-    if no_section:
-        click.echo(f"no experiment section found, read the whole text: {', '.join(no_section[:10])}", err=True)
+            matched = 0
+            for p in papers:
+                if p.id in records:
+                    found = records[p.id][0]
+                    p.datasets, p.metrics = found.datasets, found.metrics
+                    p.new_metrics = [asdict(n) for n in found.new_metrics]
+                    matched += 1
+            _write_corpus(papers, paths[1], overwrite)
+            click.echo(f"{paths[1]}: {matched} of {len(papers)} corpus papers have an extraction")
+        for message in failed[:10]:
+            click.echo(f"skipped {message}", err=True)
+        if no_section:
+            click.echo(f"no experiment section found, read the whole text: {', '.join(no_section[:10])}", err=True)
 
 
 @survey.command("taxonomy")
-@click.option("--corpus", required=True, type=click.Path(path_type=Path),
-              help="Corpus file (.jsonl, .json, .csv, .bib or arXiv .xml) with id, title and abstract.")
+@click.option("--corpus", type=click.Path(path_type=Path),
+              help="Corpus file (.jsonl, .json, .csv, .bib or arXiv .xml) with id, title and abstract "
+                   "[default: the shipped titles and abstracts of Table 1's papers].")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Folder for assignments.csv, clusters.csv, taxonomy.json, corpus.jsonl and the dendrogram.")
-@click.option("--threshold", type=float, default=None, help="Ward distance where the tree is cut [default: 1.6].")
+@click.option("--threshold", type=float, default=None,
+              help=f"Ward distance where the tree is cut [default: {TAXONOMY_THRESHOLD}].")
 @click.option("--clusters", type=int, default=None, help="Cut into this many clusters instead.")
 @click.option("--max-features", type=int, default=5000, show_default=True, help="TF-IDF vocabulary cap.")
 @click.option("--ngrams", type=click.IntRange(1, 3), default=1, show_default=True, help="Longest term in words.")
+@click.option("--min-df", type=click.IntRange(1), default=1, show_default=True,
+              help="Leave out terms found in fewer papers.")
+@click.option("--sublinear-tf", is_flag=True, help="Weigh term counts as 1 + log(count).")
+@click.option("--tokens", type=click.Choice(["sklearn", "letters"]), default="sklearn", show_default=True,
+              help="sklearn: scikit-learn's standard tokens (the survey's); letters: drop tokens that start "
+                   "with a digit (\"3d\"), only to compare.")
 @_llm_options
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
-def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, llm_url, llm_model, overwrite) -> None:
+def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, min_df, sublinear_tf, tokens,
+                 llm_url, llm_model, overwrite) -> None:
     """Cluster papers by title and abstract (TF-IDF, Ward) and draw the dendrogram (PNG and SVG).
 
-    Writes assignments.csv (id,cluster,label), clusters.csv (one summary row per cluster),
-    taxonomy.json, corpus.jsonl (the corpus with its cluster numbers) and dendrogram.png/.svg.
+    Without --corpus, clusters the survey's own 117 papers (those whose abstract is shipped) and
+    prints how well the result agrees with Table 1 (adjusted Rand index); whenever the papers are
+    Table 1's, the clusters are named by the survey's directions they match. Writes assignments.csv,
+    clusters.csv (one summary row per cluster), taxonomy.json (every choice made), corpus.jsonl (the
+    corpus with its cluster numbers) and dendrogram.png/.svg.
     """
     from thg.io.output import atomic_output
     from thg.survey.corpus import load_corpus, write_corpus
+    from thg.survey.directions import name_taxonomy
     from thg.survey.taxonomy import TaxonomyConfig, build_taxonomy, plot_dendrogram
 
     if threshold is not None and clusters is not None:
         raise UsageError("--threshold and --clusters both given; give one of them")
     _check_llm(llm_url, llm_model)
-    config = TaxonomyConfig(max_features=max_features, ngram_max=ngrams, clusters=clusters,
+    config = TaxonomyConfig(max_features=max_features, ngram_max=ngrams, clusters=clusters, min_df=min_df,
+                            sublinear_tf=sublinear_tf, tokens=tokens,
                             threshold=threshold if threshold is not None else TaxonomyConfig.threshold)
     names = ["assignments.csv", "clusters.csv", "taxonomy.json", "corpus.jsonl", "dendrogram.png", "dendrogram.svg"]
-    out = dict(zip(names, _outputs(out_dir, names, overwrite)))
-    papers = load_corpus(corpus)
-    tax = build_taxonomy(papers, config)
-    bare = sum(not p.abstract for p in papers)
-    if bare:
-        click.echo(f"note: {bare} of {len(papers)} papers have no abstract; they are placed by title alone", err=True)
-    chat = _chat(llm_url, llm_model, out_dir / "llm-cache.sqlite")
-    if chat is not None:                    # the survey's LLM labels; the distinctive terms stay in clusters.csv
-        from thg.survey.llm import llm_cluster_labels
+    with _output_folder(out_dir, names, overwrite) as paths:
+        out = dict(zip(names, paths))
+        if corpus is None:
+            from thg.survey.methods import table_one_corpus
 
-        named = llm_cluster_labels(tax, papers, chat)
+            papers = table_one_corpus(found_only=True)
+            click.echo(f"corpus: the survey's Table 1, {len(papers)} of 117 papers with a shipped abstract", err=True)
+        else:
+            papers = load_corpus(corpus)
+        tax = build_taxonomy(papers, config)
+        bare = sum(not p.abstract for p in papers)
+        if bare:
+            click.echo(f"note: {bare} of {len(papers)} papers have no abstract; they are placed by title alone", err=True)
+        chat = _chat(llm_url, llm_model, out_dir / "llm-cache.sqlite")
+        if chat is not None:                    # the survey's LLM labels; the distinctive terms stay in clusters.csv
+            from thg.survey.llm import llm_cluster_labels
+
+            named = llm_cluster_labels(tax, papers, chat)
+            for c in tax.clusters:
+                c.label = named[c.number]
+        table1 = name_taxonomy(tax)
+        _write_taxonomy(tax, papers, out, overwrite)
+        click.echo(f"{len(tax.ids)} papers, {len(tax.clusters)} clusters (cut at Ward distance {tax.cut_height:.3f}):")
         for c in tax.clusters:
-            c.label = named[c.number]
+            click.echo(f"  {c.number:>2}  {len(c.members):>4}  {c.label}" + (f"  [{c.direction}]" if c.direction else ""))
+        if table1 is not None:
+            click.echo(f"agreement with Table 1's clusters: adjusted Rand index {table1.ari:.3f} "
+                       f"on {table1.papers} papers")
+        click.echo(f"written to {out_dir}")
+
+
+def _write_taxonomy(tax, papers, out: dict, overwrite: bool) -> None:
+    """Write a taxonomy's files (the names of ``taxonomy_cmd``) and set each paper's cluster."""
+    from thg.io.output import atomic_output
+    from thg.survey.corpus import write_corpus
+    from thg.survey.taxonomy import plot_dendrogram
+
     number = dict(zip(tax.ids, tax.assignment))
     for p in papers:
         p.cluster = number.get(p.id)
     labels = {c.number: c.label for c in tax.clusters}
+    directions = {c.number: c.direction for c in tax.clusters}
     with atomic_output(out["assignments.csv"], overwrite=overwrite) as tmp, \
             tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["id", "cluster", "label"])
+        named = any(directions.values())                # Table 1's papers: the survey's directions too
+        w.writerow(["id", "cluster", "label", *(["direction"] if named else [])])
         for i in tax.order:
-            w.writerow([tax.ids[i], tax.assignment[i], labels[tax.assignment[i]]])
+            a = tax.assignment[i]
+            w.writerow([tax.ids[i], a, labels[a], *([directions[a]] if named else [])])
     by_id = {p.id: p for p in papers}
     with atomic_output(out["clusters.csv"], overwrite=overwrite) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["cluster", "label", "size", "terms", "years", "examples"])
+        w.writerow(["cluster", "label", "direction", "size", "terms", "years", "examples"])
         for c in tax.clusters:
             years = sorted(by_id[m].year for m in c.members if by_id[m].year is not None)
             span = f"{years[0]}-{years[-1]}" if years else ""
             examples = "; ".join((by_id[m].method or by_id[m].title)[:60] for m in c.members[:5])
-            w.writerow([c.number, c.label, len(c.members), " ".join(c.terms), span, examples])
+            w.writerow([c.number, c.label, c.direction, len(c.members), " ".join(c.terms), span, examples])
     with atomic_output(out["taxonomy.json"], overwrite=overwrite) as tmp:
         tmp.write_text(json.dumps(tax.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
     with atomic_output(out["corpus.jsonl"], overwrite=overwrite) as tmp:
@@ -410,10 +490,6 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, llm
     for name in ("dendrogram.png", "dendrogram.svg"):
         with atomic_output(out[name], overwrite=overwrite) as tmp:
             plot_dendrogram(tax, tmp, fmt=name.rsplit(".", 1)[1])
-    click.echo(f"{len(tax.ids)} papers, {len(tax.clusters)} clusters (cut at Ward distance {tax.cut_height:.3f}):")
-    for c in tax.clusters:
-        click.echo(f"  {c.number:>2}  {len(c.members):>4}  {c.label}")
-    click.echo(f"written to {out_dir}")
 
 
 @survey.command("trends")
@@ -432,45 +508,46 @@ def trends_cmd(corpus, out_dir, top, fig_format, overwrite) -> None:
 
     names = ["datasets.csv", "metrics.csv", "families.csv", "new_metrics.csv", "code.csv",
              f"datasets.{fig_format}", f"metrics.{fig_format}", f"radar.{fig_format}", "report.md"]
-    paths = dict(zip(names, _outputs(out_dir, names, overwrite)))
-    papers = load_corpus(corpus)
-    undated = [p.id for p in papers if p.year is None]
-    if len(undated) == len(papers):
-        raise InputError(f"{corpus}: no paper has a year; add a 'year' column (or arXiv ids, which carry one)")
-    tables = {"datasets.csv": trends.dataset_usage(papers), "metrics.csv": trends.metric_usage(papers),
-              "families.csv": trends.family_usage(papers), "new_metrics.csv": trends.new_metric_usage(papers)}
-    for name, rows in tables.items():
-        with atomic_output(paths[name], overwrite=overwrite) as tmp:
-            trends.write_rows(rows, tmp)
-    with atomic_output(paths[f"datasets.{fig_format}"], overwrite=overwrite) as tmp:
-        trends.plot_dataset_trends(tables["datasets.csv"], tmp, top=top)
-    with atomic_output(paths[f"metrics.{fig_format}"], overwrite=overwrite) as tmp:
-        trends.plot_metric_trends(tables["metrics.csv"], tmp, top=top)
-    with atomic_output(paths[f"radar.{fig_format}"], overwrite=overwrite) as tmp:
-        trends.plot_radar(tables["families.csv"], tables["new_metrics.csv"], tmp)
-    code = trends.code_stats(papers)
-    with atomic_output(paths["code.csv"], overwrite=overwrite) as tmp:
-        trends.write_code_rows(code, tmp)
-    report = trends.markdown_report(
-        papers, {"datasets": tables["datasets.csv"], "families": tables["families.csv"],
-                 "new_metrics": tables["new_metrics.csv"], "code": code},
-        {k: f"{k}.{fig_format}" for k in ("datasets", "metrics", "radar")})
-    with atomic_output(paths["report.md"], overwrite=overwrite) as tmp:
-        tmp.write_text(report, encoding="utf-8")
-    years = sorted({p.year for p in papers if p.year is not None})
-    click.echo(f"{len(papers) - len(undated)} papers, {years[0]}-{years[-1]}; written to {out_dir}")
-    shares = trends.family_shares(tables["families.csv"])
-    if shares:
-        from thg.survey.vocab import METRIC_FAMILIES
+    with _output_folder(out_dir, names, overwrite) as folder_paths:
+        paths = dict(zip(names, folder_paths))
+        papers = load_corpus(corpus)
+        undated = [p.id for p in papers if p.year is None]
+        if len(undated) == len(papers):
+            raise InputError(f"{corpus}: no paper has a year; add a 'year' column (or arXiv ids, which carry one)")
+        tables = {"datasets.csv": trends.dataset_usage(papers), "metrics.csv": trends.metric_usage(papers),
+                  "families.csv": trends.family_usage(papers), "new_metrics.csv": trends.new_metric_usage(papers)}
+        for name, rows in tables.items():
+            with atomic_output(paths[name], overwrite=overwrite) as tmp:
+                trends.write_rows(rows, tmp)
+        with atomic_output(paths[f"datasets.{fig_format}"], overwrite=overwrite) as tmp:
+            trends.plot_dataset_trends(tables["datasets.csv"], tmp, top=top)
+        with atomic_output(paths[f"metrics.{fig_format}"], overwrite=overwrite) as tmp:
+            trends.plot_metric_trends(tables["metrics.csv"], tmp, top=top)
+        with atomic_output(paths[f"radar.{fig_format}"], overwrite=overwrite) as tmp:
+            trends.plot_radar(tables["families.csv"], tables["new_metrics.csv"], tmp)
+        code = trends.code_stats(papers)
+        with atomic_output(paths["code.csv"], overwrite=overwrite) as tmp:
+            trends.write_code_rows(code, tmp)
+        report = trends.markdown_report(
+            papers, {"datasets": tables["datasets.csv"], "families": tables["families.csv"],
+                     "new_metrics": tables["new_metrics.csv"], "code": code},
+            {k: f"{k}.{fig_format}" for k in ("datasets", "metrics", "radar")})
+        with atomic_output(paths["report.md"], overwrite=overwrite) as tmp:
+            tmp.write_text(report, encoding="utf-8")
+        years = sorted({p.year for p in papers if p.year is not None})
+        click.echo(f"{len(papers) - len(undated)} papers, {years[0]}-{years[-1]}; written to {out_dir}")
+        shares = trends.family_shares(tables["families.csv"])
+        if shares:
+            from thg.survey.vocab import METRIC_FAMILIES
 
-        fams = [f for f in [*METRIC_FAMILIES, "other"] if any(s.get(f) for s in shares.values())]
-        click.echo("share of metric use per family:")
-        click.echo("  year  " + "  ".join(f"{f:>10}" for f in fams))
-        for year, s in shares.items():
-            click.echo(f"  {year}  " + "  ".join(f"{s.get(f, 0):>10.0%}" for f in fams))
-    if undated:
-        click.echo(f"skipped {len(undated)} papers without a year: {', '.join(undated[:10])}", err=True)
-    unknown = trends.unknown_names(papers)
-    for kind, names_ in unknown.items():
-        if names_:
-            click.echo(f"{kind} names not in the vocabulary (counted as 'other'): {', '.join(names_[:15])}", err=True)
+            fams = [f for f in [*METRIC_FAMILIES, "other"] if any(s.get(f) for s in shares.values())]
+            click.echo("share of metric use per family:")
+            click.echo("  year  " + "  ".join(f"{f:>10}" for f in fams))
+            for year, s in shares.items():
+                click.echo(f"  {year}  " + "  ".join(f"{s.get(f, 0):>10.0%}" for f in fams))
+        if undated:
+            click.echo(f"skipped {len(undated)} papers without a year: {', '.join(undated[:10])}", err=True)
+        unknown = trends.unknown_names(papers)
+        for kind, names_ in unknown.items():
+            if names_:
+                click.echo(f"{kind} names not in the vocabulary (counted as 'other'): {', '.join(names_[:15])}", err=True)

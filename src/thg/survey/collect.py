@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thg.errors import InputError, PipelineError
+from thg.errors import InputError, PipelineError, UsageError
 from thg.survey.corpus import Paper, parse_atom
 from thg.survey.curate import KEYWORDS
 
@@ -46,6 +46,14 @@ INTERVALS = {"arxiv": 3.0, "semantic_scholar": 1.1, "crossref": 0.2, "github": 1
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 USER_AGENT = "thg-survey/0.1 (talking-head literature survey; https://pypi.org/project/thg)"
+
+
+def check_base_url(url: str, option: str) -> str:
+    """``url`` when it is an http(s) address with a host, else a UsageError naming ``option``."""
+    parts = urllib.parse.urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"{option} {url!r} is not a web address; give an http:// or https:// address with a host")
+    return url
 
 
 class OfflineError(PipelineError):

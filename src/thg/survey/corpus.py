@@ -68,7 +68,7 @@ def _int_or_none(value, where: str, name: str) -> int | None:
         return None
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):     # OverflowError: 1e400 reads as infinity
         raise InputError(f"{where}: {name} {value!r} is not a whole number; give a number or leave it empty") from None
 
 
@@ -108,7 +108,8 @@ def paper_from_dict(record: dict, where: str) -> Paper:
             raise InputError(f"{where}: the record has no {key!r}; every paper needs an id and a title")
     known = {k: v for k, v in record.items() if k in _FIELDS and k != "extra"}
     extra = {k: v for k, v in record.items() if k not in _FIELDS}
-    extra.update(record.get("extra") or {})
+    if isinstance(record.get("extra"), dict):
+        extra.update(record["extra"])
     pid = str(known.pop("id")).strip()
     m = ARXIV_ID.search(pid)
     if m and (m.group(2) or m.group(4)):  # drop the version: 2103.11078v3 -> 2103.11078
@@ -296,7 +297,13 @@ def load_corpus(path: str | Path) -> list[Paper]:
     if reader is None:
         raise InputError(f"{path}: unknown corpus format {path.suffix!r}; "
                          "use .jsonl, .json, .csv, .bib or .xml (arXiv Atom)")
-    papers = reader(path)
+    try:
+        papers = reader(path)
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text (byte {e.start} is {e.object[e.start]:#04x}); "
+                         "give a text corpus file saved as UTF-8") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply to read; each paper must be one flat JSON object") from None
     seen: dict[str, int] = {}
     for i, p in enumerate(papers):
         if p.id in seen:

@@ -264,6 +264,7 @@ def _archive_files(path: Path) -> dict[str, str]:
     """The .tex files of an e-print archive, by their path inside it (nothing is unpacked to disk)."""
     import gzip
     import tarfile
+    import zlib
 
     try:
         if tarfile.is_tarfile(path):
@@ -282,7 +283,7 @@ def _archive_files(path: Path) -> dict[str, str]:
             return files
         with gzip.open(path, "rb") as f:           # a single-file submission: one gzipped .tex
             data = f.read(_MAX_SOURCE_BYTES)
-    except (OSError, EOFError, tarfile.TarError) as e:
+    except (OSError, EOFError, tarfile.TarError, zlib.error) as e:
         raise InputError(f"{path}: not a readable arXiv e-print archive ({e}); "
                          "give a .tar.gz, a gzipped .tex or an unpacked folder") from None
     if data[:5] == b"%PDF-":

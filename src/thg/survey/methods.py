@@ -7,19 +7,22 @@ The table ships as ``data/methods.csv``, cleaned from the survey's text (OCR sli
 method names fixed, code links added where the survey lists them). It loads as a corpus of
 :class:`~thg.survey.corpus.Paper` whose ``year`` is the publication year of the venue.
 
-What is *not* shipped: the papers' titles and abstracts. The survey does not print them and thg
-downloads nothing at run time, so the taxonomy cannot be rerun on the survey's own input from the
-shipped data alone. :func:`table_one_text` gives the only per-paper text the table has (method name,
-venue, new-metric names, code repository name); on it, Ward clustering into 10 clusters agrees with
-the survey's cluster column only at chance level (adjusted Rand index about 0.02, measured by
-``tests/survey/test_methods.py``). To compare properly, fetch the abstracts with
-``thg survey collect`` (or ``import`` saved arXiv answers) for the ids of ``thg survey methods``.
+Beside it ships ``data/table1_corpus.jsonl``: the title and abstract of each of the 117 papers
+(arXiv metadata, CC0), one record per Table 1 row in the table's order, each with ``source``, the page
+its text was taken from, and ``found``; the few papers whose abstract could not be found keep the
+method name as title, an empty abstract and ``found: false``. :func:`table_one_corpus` loads it, and
+``thg survey taxonomy`` without ``--corpus`` clusters it and compares the result with Table 1.
+
+:func:`table_one_text` gives the only per-paper text the table itself has (method name, venue,
+new-metric names, code repository name); on it alone, Ward clustering agrees with the survey's
+cluster column only at chance level (``tests/survey/test_methods.py``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from importlib import resources
 
@@ -47,6 +50,24 @@ def survey_methods() -> list[Paper]:
                          for n in row["new_metrics"].split(";") if n],
             extra={"code": row["code"] == "True"},
         ))
+    return papers
+
+
+def table_one_corpus(*, found_only: bool = False) -> list[Paper]:
+    """Table 1's 117 methods with their titles and abstracts (``extra``: ``source`` and ``found``);
+    ``found_only`` leaves out the papers whose abstract was not found."""
+    text = resources.files("thg.survey").joinpath("data/table1_corpus.jsonl").read_text(encoding="utf-8")
+    records = {r["id"]: r for r in map(json.loads, text.splitlines())}
+    papers = []
+    for p in survey_methods():
+        r = records[p.id]
+        if found_only and not r["found"]:
+            continue
+        p.title, p.abstract = r["title"], r["abstract"]
+        p.extra = {**p.extra, "found": r["found"], "source": r["source"]}
+        if r.get("note"):
+            p.extra["note"] = r["note"]
+        papers.append(p)
     return papers
 
 

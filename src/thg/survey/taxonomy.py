@@ -1,10 +1,18 @@
 """The semantic taxonomy (survey section 2.1 and appendix B.1).
 
-Titles and abstracts become TF-IDF vectors (English stop words removed, vocabulary capped at
-5,000 terms); Ward's agglomerative clustering merges them, and a distance threshold (or a wanted
-number of clusters) cuts the tree. Where the survey asks a language model to name each cluster,
-thg names it by the terms that set the cluster apart: the largest gap between the cluster's mean
-TF-IDF weight and the rest of the corpus's. Clusters are numbered 1, 2, ... in dendrogram order.
+The survey's method, as its appendix B.1 states it, is the default: titles and abstracts become
+TF-IDF vectors with scikit-learn's standard tokenisation (``TfidfVectorizer`` as it comes: lower
+case, tokens of two or more word characters, so "3d", "2d" and "3dmm" are terms), English stop
+words removed and the vocabulary capped at the 5,000 most frequent terms; Ward's agglomerative
+clustering (scipy, Euclidean distance on the L2-normalised rows) merges them, and a distance
+threshold cuts the tree. Every other preprocessing (two-word terms, a minimum document frequency,
+sublinear term frequency, another token pattern) is an option of :class:`TaxonomyConfig`, and
+``taxonomy.json`` states every choice that was used (:meth:`Taxonomy.to_dict`).
+
+Where the survey asks a language model to name each cluster, thg names it by the terms that set the
+cluster apart: the largest gap between the cluster's mean TF-IDF weight and the rest of the corpus's
+(:mod:`thg.survey.directions` names clusters of Table 1's papers by the survey's own directions).
+Clusters are numbered 1, 2, ... in dendrogram order.
 
 Ward on the 5,000-term vectors themselves needs every pairwise distance over 5,000 dimensions; past
 ``reduce_above`` papers (2,000 by default) the vectors are first projected to ``components`` (100)
@@ -26,13 +34,22 @@ from thg.errors import InputError
 from thg.survey.corpus import Paper
 
 
+SKLEARN_TOKENS = r"(?u)\b\w\w+\b"          # TfidfVectorizer's own default token pattern
+#: named token patterns for ``TaxonomyConfig.tokens``; "letters" drops every token that starts with a
+#: digit ("3d", "2d"), as thg did before it followed the survey, and is kept only to compare
+TOKEN_PATTERNS = {"sklearn": SKLEARN_TOKENS, "letters": r"(?u)\b[a-zA-Z][\w\-]+\b"}
+
+
 @dataclass(frozen=True)
 class TaxonomyConfig:
     max_features: int = 5000             # vocabulary cap (survey: 5,000)
-    threshold: float | None = 1.6        # Ward merge height where the tree is cut
+    threshold: float | None = 1.54       # Ward merge height where the tree is cut (see bench/survey_bench.py reproduce)
     clusters: int | None = None          # or: cut into exactly this many clusters (overrides threshold)
+    tokens: str = "sklearn"              # a TOKEN_PATTERNS name (survey: scikit-learn's standard tokens)
+    stop_words: str | None = "english"   # scikit-learn's English list (survey); None keeps every word
     min_df: int = 1                      # ignore terms found in fewer papers
     ngram_max: int = 1                   # 2 adds two-word terms ("radiance field")
+    sublinear_tf: bool = False           # 1 + log(tf) instead of raw counts
     label_terms: int = 4                 # terms per cluster label
     reduce_above: int = 2000             # larger corpora: Ward on a TruncatedSVD projection (memory-lean)
     components: int = 100                # dimensions of that projection
@@ -42,10 +59,18 @@ class TaxonomyConfig:
             raise InputError(f"corpus has {n_papers} paper(s) with text; a taxonomy needs at least 2")
         if self.clusters is not None and not 1 <= self.clusters <= n_papers:
             raise InputError(f"clusters={self.clusters} is out of range; give 1 to {n_papers} (the number of papers)")
-        if self.clusters is None and (self.threshold is None or self.threshold <= 0):
+        if self.clusters is None and (self.threshold is None or not 0 < self.threshold < float("inf")):
             raise InputError(f"threshold={self.threshold} must be a positive Ward distance (e.g. 1.6) or give clusters")
         if self.max_features < 1:
             raise InputError(f"max_features={self.max_features} must be at least 1")
+        if self.tokens not in TOKEN_PATTERNS:
+            raise InputError(f"tokens={self.tokens!r} is not known; use one of {', '.join(TOKEN_PATTERNS)}")
+
+    def vectorizer_params(self) -> dict:
+        """The TfidfVectorizer arguments, every one stated (the rest of its defaults are listed too)."""
+        return {"lowercase": True, "token_pattern": TOKEN_PATTERNS[self.tokens], "stop_words": self.stop_words,
+                "max_features": self.max_features, "min_df": self.min_df, "ngram_range": (1, self.ngram_max),
+                "sublinear_tf": self.sublinear_tf, "norm": "l2", "use_idf": True, "smooth_idf": True}
 
 
 @dataclass
@@ -54,6 +79,7 @@ class Cluster:
     label: str                    # the distinguishing terms joined with " / "
     terms: list[str]
     members: list[str]            # paper ids, in dendrogram order
+    direction: str = ""           # the survey's direction it matches (Table 1's papers only)
 
 
 @dataclass
@@ -70,21 +96,35 @@ class Taxonomy:
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
+        import scipy
+        import sklearn
+
+        params = self.config.vectorizer_params()
         return {
+            "method": {
+                "text": "title + '. ' + abstract",
+                "vectorizer": {"library": f"scikit-learn {sklearn.__version__}", "class": "TfidfVectorizer",
+                               **params, "ngram_range": list(params["ngram_range"])},
+                "clustering": {"library": f"scipy {scipy.__version__}", "function": "scipy.cluster.hierarchy.linkage",
+                               "method": "ward", "metric": "euclidean"},
+                "cut": ({"criterion": "maxclust", "clusters": self.config.clusters} if self.config.clusters
+                        is not None else {"criterion": "distance", "threshold": self.config.threshold}),
+                "labels": "distinctive terms (cluster mean TF-IDF minus the rest's)",
+            },
             "config": {k: getattr(self.config, k) for k in self.config.__dataclass_fields__},
             "cut_height": self.cut_height,
             "vocabulary_size": self.vocabulary_size,
             "ward_space": self.extra.get("ward_space", "TF-IDF"),
-            "clusters": [{"number": c.number, "label": c.label, "terms": c.terms, "size": len(c.members),
-                          "members": c.members} for c in self.clusters],
+            "clusters": [{"number": c.number, "label": c.label, **({"direction": c.direction} if c.direction else {}),
+                          "terms": c.terms, "size": len(c.members), "members": c.members} for c in self.clusters],
+            **({"table1": self.extra["table1"]} if "table1" in self.extra else {}),
         }
 
 
 def _vectorize(texts: list[str], config: TaxonomyConfig):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(stop_words="english", max_features=config.max_features, min_df=config.min_df,
-                                 ngram_range=(1, config.ngram_max), token_pattern=r"(?u)\b[a-zA-Z][\w\-]+\b")
+    vectorizer = TfidfVectorizer(**config.vectorizer_params())
     try:
         matrix = vectorizer.fit_transform(texts)
     except ValueError:
@@ -193,7 +233,7 @@ def plot_dendrogram(tax: Taxonomy, path: str | Path, *, title: str = "Semantic t
         ys.setdefault(cluster, []).append(5 + 10 * k)
     for c in tax.clusters:
         if c.number in ys:
-            ax.annotate(f"{c.number}: {c.label}", xy=(-0.02, float(np.mean(ys[c.number]))),
+            ax.annotate(f"{c.number}: {c.direction or c.label}", xy=(-0.02, float(np.mean(ys[c.number]))),
                         xycoords=("axes fraction", "data"), fontsize=8, va="center", ha="right")
     fig.subplots_adjust(left=0.30, right=0.68)
     fig.savefig(str(path), dpi=120, format=fmt or Path(path).suffix.lstrip(".").lower() or "png")

@@ -143,3 +143,48 @@ def test_frames_without_a_face_lower_coverage_not_the_run(face_frames, speech, s
     nothing = np.stack([cv2.GaussianBlur(f, (0, 0), 25) for f in face_frames[:8]])
     empty = _run("lse-d", nothing, speech, syncnet_weights)
     assert np.isnan(empty.value) and empty.coverage == 0.0 and "no face" in empty.notes[0]
+
+
+def _syncnet_python_reference(frames, audio, weights_dir, batch=20):
+    """syncnet_python's ``evaluate`` on whole-frame crops, step by step: every window from frame 0 to
+    min(frames, samples // 640) - 6 is embedded, in batches of ``batch`` (its default is 20)."""
+    import cv2
+    import torch
+
+    from thg.eval.metrics.deep.lse import sync_scores
+    from thg.eval.metrics.deep.nets.syncnet import load_syncnet
+
+    net = load_syncnet(weights_dir / "syncnet_v2.model")
+    crops = np.stack([cv2.resize(np.ascontiguousarray(f[:, :, ::-1]), (224, 224)) for f in frames])
+    imtv = torch.from_numpy(crops.astype(np.float32)).permute(3, 0, 1, 2)[None]    # 1×3×T×H×W
+    cct = torch.from_numpy(mfcc(audio, 16000).T.astype(np.float32))[None, None]     # 1×1×13×steps
+    lastframe = min(len(frames), len(audio) // 640) - 5
+    lip, aud = [], []
+    with torch.inference_mode():
+        for i in range(0, lastframe, batch):
+            idx = range(i, min(lastframe, i + batch))
+            lip.append(net.forward_lip(torch.cat([imtv[:, :, v:v + 5] for v in idx])).numpy())
+            aud.append(net.forward_aud(torch.cat([cct[:, :, :, 4 * v:4 * v + 20] for v in idx])).numpy())
+    return sync_scores(np.concatenate(lip), np.concatenate(aud)), lastframe
+
+
+@pytest.mark.parametrize("n_frames", [6, 11, 40])
+def test_frame_lse_scores_every_window_like_syncnet_python(n_frames, face_frames, speech, syncnet_weights):
+    frames = np.concatenate([face_frames, face_frames[::-1]])[:n_frames]
+    ref, windows = _syncnet_python_reference(frames, speech, syncnet_weights)
+    got = _run("lse-d-frame", frames, speech, syncnet_weights)
+    assert got.extra["windows"] == windows == n_frames - 5      # no trailing window dropped, no "too short"
+    assert got.value == pytest.approx(ref["lse_d"], rel=1e-5)
+    conf = _run("lse-c-frame", frames, speech, syncnet_weights)
+    assert conf.value == pytest.approx(ref["lse_c"], rel=1e-4, abs=1e-6)
+
+
+def test_a_positive_av_offset_means_the_audio_leads():
+    rng = np.random.default_rng(1)
+    aud = rng.normal(size=(60, 32))
+    lead = 3   # the mouth shows at frame i what the audio said at frame i - 3: the audio comes first
+    lip = np.stack([aud[max(i - lead, 0)] for i in range(60)]) + 0.05 * rng.normal(size=(60, 32))
+    assert sync_scores(lip, aud)["offset"] == lead
+    from thg.eval.registry import metric_info
+
+    assert "positive = audio leads" in metric_info("av-offset").description

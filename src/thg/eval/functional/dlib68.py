@@ -93,6 +93,17 @@ def models() -> Dlib68:
     return Dlib68()
 
 
+def landmarks(frames: np.ndarray) -> np.ndarray:
+    """T×68×2 dlib landmarks of T×H×W×3 RGB frames (the largest face each), NaN rows without a face."""
+    dl = models()
+    out = np.full((len(frames), 68, 2), np.nan)
+    for i, frame in enumerate(frames):
+        face = dl.face(np.ascontiguousarray(frame))
+        if face is not None:
+            out[i] = face.points
+    return out
+
+
 # --- geometry -----------------------------------------------------------------------------------
 def inner_lip_gap(pts: np.ndarray) -> float:
     """Mean distance of the inner-lip pairs 61-67, 62-66, 63-65 over the mouth width (48-54);

@@ -26,13 +26,16 @@ import numpy as np
 CHANNELS = ("rgb", "y", "gray")
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 _BT601 = np.array([65.481, 128.553, 24.966]) / 255.0
+_Y_OFFSET = 16.0
 
 
-def to_channels(img: np.ndarray, channels: str = "rgb") -> np.ndarray:
+def to_channels(img: np.ndarray, channels: str = "rgb", data_range: float = 255.0) -> np.ndarray:
     """H×W×C float64 planes the metrics compare: RGB as is, or one luma / gray plane.
 
-    ``"y"`` is BT.601 luma on the [0, data_range] scale without the +16 offset (offsets cancel in
-    every metric here).
+    ``"y"`` is BT.601 Y of YCbCr as the super-resolution literature computes it (MATLAB ``rgb2ycbcr``,
+    scikit-image ``rgb2ycbcr``): 16 + (65.481 R + 128.553 G + 24.966 B) / 255 on the 0-255 scale, in
+    [16, 235], not rounded; on another ``data_range`` scaled by data_range / 255. The +16 cancels in
+    PSNR and L1 but not in SSIM's luminance term.
     """
     x = np.asarray(img, dtype=np.float64)
     if x.ndim == 2:
@@ -40,7 +43,7 @@ def to_channels(img: np.ndarray, channels: str = "rgb") -> np.ndarray:
     if channels == "rgb" or x.shape[-1] == 1:
         return x
     if channels == "y":
-        return (x[..., :3] @ _BT601)[..., None]
+        return (x[..., :3] @ _BT601 + _Y_OFFSET * data_range / 255.0)[..., None]
     if channels == "gray":
         return x[..., :3].mean(-1, keepdims=True)
     raise ValueError(f"channels must be one of {CHANNELS}, not {channels!r}")
@@ -88,7 +91,7 @@ def _planes(frame: np.ndarray, channels: str, data_range: float) -> np.ndarray:
     """
     x = np.asarray(frame)
     if not (channels == "rgb" or x.shape[-1] == 1):
-        x = to_channels(x, channels)
+        x = to_channels(x, channels, data_range)
     planes = x.astype(np.float32)
     planes -= np.float32(data_range / 2)
     return planes

@@ -5,17 +5,18 @@ to 8 bits) for CPBD and NIQE, as their MATLAB reference releases read images; Op
 ``COLOR_RGB2GRAY`` for BRISQUE, as the OpenCV contrib implementation whose LIVE model files
 (``brisque_model_live.yml``, ``brisque_range_live.yml``) it is used with.
 
-- CPBD (Narvekar & Karam 2011, as their MATLAB release v1.0 computes it): Sobel edges
-  (horizontal gradient, MATLAB's default cutoff 4 × mean squared response, thinned to local
-  maxima along the row), edge widths by the Marziliano method along the row for edges whose
-  gradient direction rounds to 0° or 180°, 64×64 blocks that hold more than 0.2% edge pixels,
+- CPBD (Narvekar & Karam 2011, as their MATLAB release's ``CPBD_compute.m`` computes it): Sobel
+  edges (horizontal gradient, fixed cutoff 2 on the 0-255 scale, thinned to local maxima along the
+  row), edge widths by the Marziliano method along the row for edges whose gradient direction rounds
+  to 0° or 180°, 64×64 blocks in which MATLAB-default Canny edges cover more than 0.2% of the pixels,
   just-noticeable width 5 px for block contrast ≤ 50 else 3 px, P(blur) = 1 - exp(-(w / w_JNB)^3.6),
   score = share of edges with P(blur) ≤ 63% (histogram in 1% bins). Higher = sharper.
 - NIQE (Mittal, Soundararajan & Bovik 2013, MATLAB release): MSCN coefficients with a 7×7
   Gaussian (σ 7/6, replicated border, C = 1 on the 0-255 scale), 96×96 patches at two scales
   (the second by MATLAB-exact bicubic ``imresize(·, 0.5)`` with antialiasing), 18 AGGD
-  features per patch and scale, the image's multivariate Gaussian compared with the pristine
-  model (``mu_prisparam``, ``cov_prisparam`` of ``modelparameters.mat``). Lower = more natural.
+  features per patch and scale as ``computefeature.m`` / ``estimateaggdparam.m`` make them (shape α,
+  the scales β = σ·√(Γ(1/α)/Γ(3/α)) of each side, not the standard deviations σ), the image's
+  multivariate Gaussian (``nanmean``, ``nancov``) compared with the pristine model (``mu_prisparam``, ``cov_prisparam`` of ``modelparameters.mat``). Lower = more natural.
 - BRISQUE (Mittal, Moorthy & Bovik 2012, as OpenCV contrib ``quality::QualityBRISQUE``): gray
   in [0, 1] float32, MSCN with 7×7 Gaussian σ 7/6 (replicated border, C = 1/255), 18 AGGD
   features at full and half size (``INTER_CUBIC``), scaled to [-1, 1] by the range file and
@@ -55,17 +56,84 @@ def _round_half_away(x: np.ndarray) -> np.ndarray:
 
 # -- CPBD ----------------------------------------------------------------------------------------
 
-def _sobel_vertical_edges(gray: np.ndarray) -> np.ndarray:
-    """Vertical edges (horizontal gradient): MATLAB ``edge(I, 'sobel', [], 'vertical')`` with its
-    default threshold (squared response > 4 × its mean) and row-wise thinning."""
+CPBD_SOBEL_THRESHOLD = 2.0   # CPBD_compute.m: edge(I, 'Sobel', [2], 'vertical')
+
+
+def _sobel_vertical_edges(gray: np.ndarray, threshold: float = CPBD_SOBEL_THRESHOLD) -> np.ndarray:
+    """Vertical edges (horizontal gradient): MATLAB ``edge(I, 'sobel', threshold, 'vertical')``.
+
+    Gradient by the Sobel kernel / 8 (replicated border); an edge where its square exceeds
+    threshold² and both row neighbours (replicated at the border) are lower."""
     from scipy.ndimage import correlate
 
     k = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8.0
     b = correlate(gray, k, mode="nearest") ** 2
-    cutoff = 4.0 * b.mean()
-    left = np.pad(b, ((0, 0), (1, 0)))[:, :-1]
-    right = np.pad(b, ((0, 0), (0, 1)))[:, 1:]
-    return (b > cutoff) & (b > left) & (b > right)
+    left = np.concatenate([b[:, :1], b[:, :-1]], axis=1)
+    right = np.concatenate([b[:, 1:], b[:, -1:]], axis=1)
+    return (b > threshold ** 2) & (b > left) & (b > right)
+
+
+def _matlab_canny_gradient(gray: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """MATLAB's smoothed gradient for Canny: a normalised Gaussian of 8·ceil(σ) taps and its numerical
+    derivative (positive and negative halves each normalised to 1), convolved with replicated borders."""
+    from scipy.ndimage import convolve1d
+
+    n = (8 * int(np.ceil(sigma)) - 1) / 2
+    x = np.arange(-n, n + 1)
+    gauss = np.exp(-x ** 2 / (2 * sigma ** 2))
+    gauss /= gauss.sum()
+    deriv = np.gradient(gauss)
+    deriv[deriv > 0] /= deriv[deriv > 0].sum()
+    deriv[deriv < 0] /= -deriv[deriv < 0].sum()
+    # imfilter 'conv' centres the flipped kernel at floor((n + 1) / 2), as scipy's convolve1d does
+    conv = lambda a, k, axis: convolve1d(a, k, axis=axis, mode="nearest")
+    gx = conv(conv(gray, gauss, 0), deriv, 1)
+    gy = conv(conv(gray, gauss, 1), deriv, 0)
+    return gx, gy
+
+
+def _local_maxima(gx: np.ndarray, gy: np.ndarray, mag: np.ndarray) -> np.ndarray:
+    """Non-maximum suppression along the gradient with linear interpolation between the two
+    neighbours it passes between (MATLAB's four direction sectors); border pixels are never maxima."""
+    h, w = mag.shape
+    out = np.zeros_like(mag, dtype=bool)
+    r, c = np.mgrid[1:h - 1, 1:w - 1]
+    ix, iy, m = gx[1:-1, 1:-1], gy[1:-1, 1:-1], mag[1:-1, 1:-1]
+    at = lambda dr, dc: mag[r + dr, c + dc]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sectors = (
+            (((iy <= 0) & (ix > -iy)) | ((iy >= 0) & (ix < -iy)), np.abs(iy / ix), (0, 1), (-1, 1), (0, -1), (1, -1)),
+            (((ix > 0) & (-iy >= ix)) | ((ix < 0) & (-iy <= ix)), np.abs(ix / iy), (-1, 0), (-1, 1), (1, 0), (1, -1)),
+            (((ix <= 0) & (ix > iy)) | ((ix >= 0) & (ix < iy)), np.abs(ix / iy), (-1, 0), (-1, -1), (1, 0), (1, 1)),
+            (((iy < 0) & (ix <= iy)) | ((iy > 0) & (ix >= iy)), np.abs(iy / ix), (0, -1), (-1, -1), (0, 1), (1, 1)),
+        )
+        for sel, d, a1, b1, a2, b2 in sectors:
+            g1 = at(*a1) * (1 - d) + at(*b1) * d
+            g2 = at(*a2) * (1 - d) + at(*b2) * d
+            out[1:-1, 1:-1] |= sel & (m >= g1) & (m >= g2)
+    return out
+
+
+def matlab_canny(gray: np.ndarray, sigma: float = np.sqrt(2)) -> np.ndarray:
+    """MATLAB ``edge(I, 'canny')`` with its defaults: σ √2, gradient magnitude scaled to its maximum,
+    high threshold at the first of 64 histogram bins where 70 % of pixels lie below, low = 0.4 × high,
+    hysteresis keeping 8-connected weak edges that touch a strong one, then one pass of ``bwmorph thin``."""
+    from scipy.ndimage import label
+    from skimage.morphology import thin
+
+    gx, gy = _matlab_canny_gradient(np.asarray(gray, np.float64), sigma)
+    mag = np.hypot(gx, gy)
+    if mag.max() > 0:
+        mag = mag / mag.max()
+    counts = np.bincount(np.floor(mag.ravel() * 63 + 0.5).astype(int), minlength=64)   # imhist(mag, 64)
+    high = (np.argmax(np.cumsum(counts) > 0.7 * mag.size) + 1) / 64
+    low = 0.4 * high
+    maxima = _local_maxima(gx, gy, mag)
+    weak = maxima & (mag > low)
+    labels, _ = label(weak, structure=np.ones((3, 3)))
+    strong_labels = np.unique(labels[weak & (mag > high)])
+    edges = np.isin(labels, strong_labels[strong_labels > 0])
+    return thin(edges, max_num_iter=1) if edges.any() else edges
 
 
 def _run_lengths(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,7 +152,9 @@ def edge_widths(gray: np.ndarray, edges: np.ndarray, max_margin: int = 100) -> n
     """Marziliano edge widths along the row (0 where no edge or gradient not horizontal)."""
     h, w = gray.shape
     gy, gx = np.gradient(gray)
-    angle = 45.0 * _round_half_away(np.degrees(np.arctan2(gy, gx)) / 45.0)
+    # CPBD_compute.m's angles: atan2 where the horizontal gradient is non-zero, else 0 (90 if gy == π/2)
+    raw = np.where(gx != 0, np.degrees(np.arctan2(gy, gx)), np.where(gy == np.pi / 2, 90.0, 0.0))
+    angle = 45.0 * _round_half_away(raw / 45.0)
     d = np.zeros_like(gray)
     d[:, 1:] = gray[:, 1:] - gray[:, :-1]          # d[j] = I[j] - I[j-1]
     up_l, up_r = _run_lengths(d > 0)
@@ -106,14 +176,14 @@ def edge_widths(gray: np.ndarray, edges: np.ndarray, max_margin: int = 100) -> n
 def cpbd(img: np.ndarray) -> float:
     """Cumulative probability of blur detection (sharpness in [0, 1], higher = sharper)."""
     gray = matlab_gray(img)
-    edges = _sobel_vertical_edges(gray)
-    widths = edge_widths(gray, edges)
+    widths = edge_widths(gray, _sobel_vertical_edges(gray))
+    blocks = matlab_canny(gray)           # Canny edges only decide which blocks are edge blocks
     h, w = gray.shape
     hist = np.zeros(101)
     for i in range(h // CPBD_BLOCK):
         for j in range(w // CPBD_BLOCK):
             rs, cs = slice(i * CPBD_BLOCK, (i + 1) * CPBD_BLOCK), slice(j * CPBD_BLOCK, (j + 1) * CPBD_BLOCK)
-            if np.count_nonzero(edges[rs, cs]) <= CPBD_EDGE_SHARE * CPBD_BLOCK * CPBD_BLOCK:
+            if np.count_nonzero(blocks[rs, cs]) <= CPBD_EDGE_SHARE * CPBD_BLOCK * CPBD_BLOCK:
                 continue
             block = gray[rs, cs]
             contrast = int(block.max() - block.min())
@@ -162,21 +232,36 @@ def aggd_fit(x: np.ndarray) -> tuple[float, float, float]:
 _SHIFTS = ((0, 1), (1, 0), (1, 1), (1, -1))
 
 
+def _aggd_scale(alpha: float) -> float:
+    """√(Γ(1/α) / Γ(3/α)): turns a one-sided standard deviation into the AGGD's scale β."""
+    from scipy.special import gamma
+
+    return float(np.sqrt(gamma(1 / alpha) / gamma(3 / alpha)))
+
+
 def _aggd_mean(alpha: float, left: float, right: float) -> float:
     from scipy.special import gamma
 
-    return (right - left) * (gamma(2 / alpha) / gamma(1 / alpha)) * np.sqrt(gamma(1 / alpha) / gamma(3 / alpha))
+    return (right - left) * (gamma(2 / alpha) / gamma(1 / alpha)) * _aggd_scale(alpha)
 
 
-def nss_features(mscn: np.ndarray, *, first_pair: str, products: str) -> list[float]:
+def nss_features(mscn: np.ndarray, *, spread: str, products: str) -> list[float]:
     """The 18 AGGD features of one MSCN map: (alpha, spread) of the map itself, then for each of
-    the horizontal, vertical and two diagonal neighbour products (alpha, mean, left var, right var).
+    the horizontal, vertical and two diagonal neighbour products (alpha, mean, left, right spread).
 
-    ``first_pair``: "mean-std" (NIQE: (l + r) / 2) or "mean-var" (BRISQUE: (l² + r²) / 2).
+    ``spread``: "beta" (NIQE's ``computefeature.m``: the fitted scales βl, βr = σl,r·√(Γ(1/α)/Γ(3/α)),
+    the map's pair as (βl + βr) / 2) or "variance" (BRISQUE as OpenCV computes it: σl², σr², the
+    map's pair as (σl² + σr²) / 2). The mean is (βr − βl)·Γ(2/α)/Γ(1/α) in both.
     ``products``: "circular" (NIQE's ``circshift``) or "zero" (OpenCV's zero-filled shift).
     """
+    def spreads(a: float, left: float, right: float) -> tuple[float, float]:
+        if spread == "beta":
+            k = _aggd_scale(a) if np.isfinite(a) else float("nan")
+            return left * k, right * k
+        return left ** 2, right ** 2
+
     alpha, left, right = aggd_fit(mscn)
-    feats = [alpha, (left + right) / 2 if first_pair == "mean-std" else (left ** 2 + right ** 2) / 2]
+    feats = [alpha, sum(spreads(alpha, left, right)) / 2]
     h, w = mscn.shape
     for dy, dx in _SHIFTS:
         if products == "circular":
@@ -188,7 +273,7 @@ def nss_features(mscn: np.ndarray, *, first_pair: str, products: str) -> list[fl
             xs, xd = (slice(dx2, w), slice(0, w - dx2)) if dx2 >= 0 else (slice(0, w + dx2), slice(-dx2, w))
             shifted[yd, xd] = mscn[ys, xs]
         a, l_, r_ = aggd_fit(mscn * shifted)
-        feats += [a, _aggd_mean(a, l_, r_), l_ ** 2, r_ ** 2]
+        feats += [a, _aggd_mean(a, l_, r_), *spreads(a, l_, r_)]
     return feats
 
 
@@ -257,7 +342,7 @@ def niqe_patch_features(img: np.ndarray, patch: int = NIQE_PATCH, *, sharpness: 
         for i in range(x.shape[0] // p):
             for j in range(x.shape[1] // p):
                 block = m[i * p:(i + 1) * p, j * p:(j + 1) * p]
-                rows.append(nss_features(block, first_pair="mean-std", products="circular"))
+                rows.append(nss_features(block, spread="beta", products="circular"))
         if scale == 1:
             sharp = np.array([sigma[i * p:(i + 1) * p, j * p:(j + 1) * p].mean()
                               for i in range(x.shape[0] // p) for j in range(x.shape[1] // p)])
@@ -292,11 +377,12 @@ def load_niqe_model(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
 def niqe(img: np.ndarray, mu_pris: np.ndarray, cov_pris: np.ndarray, patch: int = NIQE_PATCH) -> float:
     """NIQE of one image against a pristine model: sqrt((mu_p - mu)ᵀ pinv((C_p + C) / 2) (mu_p - mu))."""
     feats = niqe_patch_features(img, patch)
-    feats = feats[np.isfinite(feats).all(1)]
-    if len(feats) < 2:
+    feats[~np.isfinite(feats)] = np.nan
+    complete = feats[~np.isnan(feats).any(1)]
+    if len(complete) < 2:
         raise ValueError("NIQE needs at least 2 patches with finite features (image too small or flat)")
-    mu = feats.mean(0)
-    cov = np.cov(feats, rowvar=False)
+    mu = np.nanmean(feats, 0)                  # MATLAB nanmean: each feature over the patches that have it
+    cov = np.cov(complete, rowvar=False)       # nancov: patches with every feature
     d = mu_pris - mu
     return float(np.sqrt(d @ np.linalg.pinv((cov_pris + cov) / 2) @ d))
 
@@ -316,7 +402,7 @@ def brisque_features(img: np.ndarray) -> np.ndarray:
         size = (x.shape[1] // scale, x.shape[0] // scale)
         xs = cv2.resize(x, size, interpolation=cv2.INTER_CUBIC) if scale > 1 else x
         m, _ = mscn(xs, np.float32(1.0 / 255), dtype=np.float32)
-        feats += nss_features(m.astype(np.float32), first_pair="mean-var", products="zero")
+        feats += nss_features(m.astype(np.float32), spread="variance", products="zero")
     return np.asarray(feats, dtype=np.float32)
 
 

@@ -5,6 +5,7 @@ from thg.eval.metrics.deep import DEEP_METRICS
 _V = "thg.eval.metrics.visual"
 _N = "thg.eval.metrics.noref"
 _F = "thg.eval.metrics.face"
+_I = "thg.eval.metrics.identity"
 
 #: weights-free metrics (visual quality, mouth sync, face geometry, expression, driving)
 CLASSIC_METRICS: dict[str, str] = {
@@ -37,6 +38,8 @@ CLASSIC_METRICS: dict[str, str] = {
     "akd": f"{_F}:AKD",
     "apd": f"{_F}:APD",
     "ard": f"{_F}:ARD",
+    # identity with a model that ships with a package (dlib)
+    "csim-dlib": f"{_I}:CSIMDlib",
 }
 
 METRICS: dict[str, str] = {**CLASSIC_METRICS, **DEEP_METRICS}

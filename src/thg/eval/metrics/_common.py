@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from thg.errors import InputError
-from thg.eval.base import Metric, MetricResult
+from thg.eval.base import Metric, MetricResult, Param
+
+MESH_MODES = ("static", "tracking")
+#: the face-mesh mode parameter every mesh-based metric takes
+MESH_PARAM = Param("mesh", str, "static", choices=MESH_MODES, help="static (each frame alone) or tracking")
+BATCH = lambda default: Param("batch", int, default, low=1, high=4096, help="frames or windows per network call")
+STRIDE = Param("stride", int, 1, low=1, high=10_000, help="use every stride-th frame")
 
 
 def check_frames(frames: np.ndarray, what: str) -> np.ndarray:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from thg.errors import InputError
-from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.base import Metric, MetricInfo, MetricResult, Param
 from thg.eval.functional import face as G
-from thg.eval.metrics._common import check_pair
+from thg.eval.metrics._common import MESH_MODES, MESH_PARAM, check_pair
 
 _REF = frozenset({"ref"})
 _NONE: frozenset[str] = frozenset()
@@ -24,13 +24,15 @@ INF = float("inf")
 
 LANDMARKS = ("mediapipe face mesh (478 points, refine_landmarks, largest face); "
              "iBUG-68 layout mapped from the mesh (thg.features.landmarks.IBUG68)")
+DLIB_LANDMARKS = ("dlib 68-point shape predictor (shape_predictor_68_face_landmarks.dat of face-recognition-models) "
+                  "on dlib's HOG frontal detector's largest face (upsampled once when none is found)")
 
 
 #: "static": the mesh runs on each frame alone (detector + landmarks, about 6 ms at 256 px):
 #: deterministic per frame, so identical frames give identical landmarks. "tracking": landmarks
 #: seeded from the previous frame (about 3.5 ms), but with ~0.1 px / ~0.2 degree jitter on a
 #: still face that adds a noise floor to motion metrics.
-MESH_MODES = ("static", "tracking")
+
 
 
 def _mediapipe_version() -> str:
@@ -67,6 +69,8 @@ class FaceTracker:
 
 class FaceMetric(Metric):
     """Base of the mesh metrics: subclasses implement :meth:`consume` on tracked points."""
+
+    PARAMS = (MESH_PARAM,)
 
     def __init__(self, *, mesh: str = "static", **params) -> None:
         if mesh not in MESH_MODES:
@@ -184,7 +188,8 @@ class _PerFrameFace(FaceMetric):
 # -- geometry ----------------------------------------------------------------------------------
 
 class _LMD(_PerFrameFace):
-    """``landmarks="ibug68"`` (default: the 68-point layout papers report on) or ``"mesh"`` (the
+    """``landmarks="ibug68"`` (default: the 68-point layout mapped from the face mesh), ``"dlib68"``
+    (dlib's own 68-point shape predictor on each frame, the detector many papers ran) or ``"mesh"`` (the
     mesh's own points: all 40 lip-contour points for the mouth, the 468 surface points for the face)."""
 
     points: np.ndarray | None = None
@@ -192,14 +197,32 @@ class _LMD(_PerFrameFace):
     mesh_points: np.ndarray | None = None
     mesh_points_name = ""
 
+    PARAMS = (MESH_PARAM, Param("center", bool, False, help="remove each landmark set's mean first"),
+              Param("landmarks", str, "ibug68", choices=("ibug68", "dlib68", "mesh"),
+                    help="68 points mapped from the mesh, dlib's 68-point predictor, or mesh points"))
+
     def __init__(self, *, center: bool = False, landmarks: str = "ibug68", **params) -> None:
-        if landmarks not in ("ibug68", "mesh"):
-            raise InputError(f"metric {self.info.name!r}: landmarks={landmarks!r} is not one of ibug68, mesh")
+        if landmarks not in ("ibug68", "dlib68", "mesh"):
+            raise InputError(f"metric {self.info.name!r}: landmarks={landmarks!r} is not one of ibug68, dlib68, mesh")
+        if landmarks == "dlib68":
+            from thg.eval.functional import dlib68
+
+            dlib68.models()      # a missing dlib or model file fails here, in one line
         super().__init__(center=center, landmarks=landmarks, **params)
         self.center = bool(center)
         self.landmarks = landmarks
 
+    def update_faces(self, pred, ref, pred_pts, ref_pts) -> None:
+        if self.landmarks == "dlib68":   # dlib's own points replace the mesh's (and decide the coverage)
+            from thg.eval.functional.dlib68 import landmarks
+
+            pred_pts = landmarks(pred)
+            ref_pts = None if ref is None or ref_pts is None else landmarks(ref)
+        super().update_faces(pred, ref, pred_pts, ref_pts)
+
     def frame_values(self, pred_pts, ref_pts):
+        if self.landmarks == "dlib68":
+            return G.landmark_distance(pred_pts, ref_pts, self.points, scale=self.scale, center=self.center)
         if self.landmarks == "mesh":
             return G.landmark_distance(pred_pts, ref_pts, self.mesh_points, scale=self.scale, center=self.center)
         return G.landmark_distance(G.ibug68(pred_pts), G.ibug68(ref_pts), self.points, scale=self.scale,
@@ -207,7 +230,8 @@ class _LMD(_PerFrameFace):
 
     def convention(self) -> dict:
         name = self.mesh_points_name if self.landmarks == "mesh" else self.points_name
-        return {"points": name, "distance": "mean 2-D Euclidean distance per landmark",
+        source = {"dlib68": {"landmarks": DLIB_LANDMARKS, "mesh_mode": "not used"}}.get(self.landmarks, {})
+        return {**source, "points": name, "distance": "mean 2-D Euclidean distance per landmark",
                 "units": "px at 256 px frame width", "center": self.center, "aggregate": self.aggregate}
 
 
@@ -484,6 +508,9 @@ class BlinkRate(FaceMetric):
                       "Blinks per minute from the eye openness (lid gap / eye width); people blink about "
                       "10-30 times a minute, a talking head that never blinks scores 0")
 
+    PARAMS = (MESH_PARAM, Param("close_ratio", float, 0.55, low=0.0, high=1.0, help="share of open eyes a blink starts below"),
+              Param("open_ratio", float, 0.8, low=0.0, high=1.0, help="share a blink ends above"))
+
     def __init__(self, *, close_ratio: float = 0.55, open_ratio: float = 0.8, **params) -> None:
         super().__init__(close_ratio=close_ratio, open_ratio=open_ratio, **params)
         self.close_ratio, self.open_ratio = float(close_ratio), float(open_ratio)
@@ -513,6 +540,8 @@ class BlinkRate(FaceMetric):
 # -- weights-free sync -------------------------------------------------------------------------
 
 class _MouthSync(FaceMetric):
+    PARAMS = (MESH_PARAM, Param("max_offset", int, 15, low=0, high=100, help="largest offset searched (frames)"))
+
     def __init__(self, *, max_offset: int = 15, **params) -> None:
         super().__init__(max_offset=max_offset, **params)
         self.max_offset = int(max_offset)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from thg.errors import InputError
-from thg.eval.base import MetricInfo
+from thg.eval.base import MetricInfo, Param
 from thg.eval.functional import noref as N
 from thg.eval.metrics._common import PerFrameMetric
 
@@ -27,16 +27,18 @@ class CPBD(PerFrameMetric):
         return N.cpbd(pred)
 
     def convention(self) -> dict:
-        return {"gray": "MATLAB rgb2gray, 8-bit", "edges": "Sobel vertical edges, cutoff 4 x mean squared response, "
-                "row-wise thinning", "widths": "Marziliano, along rows, gradient angle 0/180 deg",
+        return {"gray": "MATLAB rgb2gray, 8-bit", "edges": f"Sobel vertical edges, fixed cutoff {N.CPBD_SOBEL_THRESHOLD:g}, "
+                "row-wise thinning", "edge_blocks": "MATLAB-default Canny edges (sigma sqrt 2, 70 % / 0.4 thresholds)", "widths": "Marziliano, along rows, gradient angle 0/180 deg",
                 "block": N.CPBD_BLOCK, "edge_block_share": N.CPBD_EDGE_SHARE, "jnb_width": "5 px if contrast <= 50 else 3",
-                "beta": N.CPBD_BETA, "p_jnb": N.CPBD_P_JNB, "reference": "CPBDM MATLAB release v1.0"}
+                "beta": N.CPBD_BETA, "p_jnb": N.CPBD_P_JNB, "reference": "CPBD_compute.m (CPBDM MATLAB release)"}
 
 
 class NIQE(PerFrameMetric):
     info = MetricInfo("niqe", "visual", False, _W, (0.0, float("inf")),
                       "Natural image quality evaluator (Mittal et al. 2013) against the LIVE pristine model "
                       "(modelparameters.mat); lower = more natural", weights=(N.NIQE_MODEL_FILE,))
+
+    PARAMS = (Param("model", str, None, help="a NIQE model file (.mat or .npz) instead of the weights folder's"),)
 
     def __init__(self, *, model: str | None = None, **params) -> None:
         super().__init__(model=model, **params)
@@ -76,6 +78,9 @@ class BRISQUE(PerFrameMetric):
     info = MetricInfo("brisque", "visual", False, _W, (0.0, 100.0),
                       "Blind/referenceless image spatial quality evaluator (Mittal et al. 2012) with OpenCV's LIVE "
                       "SVR model; 0 (best) to 100 (worst)", weights=(N.BRISQUE_MODEL_FILE, N.BRISQUE_RANGE_FILE))
+
+    PARAMS = (Param("model", str, None, help="a BRISQUE SVR model file instead of the weights folder's"),
+              Param("range_file", str, None, help="its feature range file"))
 
     def __init__(self, *, model: str | None = None, range_file: str | None = None, **params) -> None:
         super().__init__(model=model, range_file=range_file, **params)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from thg.eval import functional as F
-from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.base import Metric, MetricInfo, MetricResult, Param
 from thg.eval.functional.image import ms_ssim_batch, ssim_batch
 from thg.eval.metrics._common import PerFrameMetric
 
@@ -24,6 +24,9 @@ def _diff(pred: np.ndarray, ref: np.ndarray, channels: str) -> np.ndarray:
 class _FullRef(PerFrameMetric):
     """Shared parameters: ``data_range`` (255), ``channels`` ("rgb" | "y" | "gray")."""
 
+    PARAMS = (Param("data_range", float, 255.0, low=1e-6, help="value range of the frames (255 for 8-bit)"),
+              Param("channels", str, "rgb", choices=F.CHANNELS, help="rgb, y (BT.601 Y with +16) or gray"))
+
     def __init__(self, *, data_range: float = 255.0, channels: str = "rgb", **params) -> None:
         if channels not in F.CHANNELS:
             from thg.errors import InputError
@@ -39,6 +42,8 @@ class PSNR(_FullRef):
     info = MetricInfo("psnr", "visual", True, _REF, (0.0, float("inf")),
                       "Peak signal-to-noise ratio (dB) per frame against the reference, mean over frames; "
                       "identical frames count as max_db")
+
+    PARAMS = _FullRef.PARAMS + (Param("max_db", float, 100.0, low=1.0, help="value of identical frames (dB)"),)
 
     def __init__(self, *, max_db: float = 100.0, **params) -> None:
         super().__init__(max_db=max_db, **params)

@@ -13,6 +13,7 @@ import numpy as np
 
 from thg.errors import InputError
 from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.metrics._common import MESH_PARAM, STRIDE
 from thg.eval.metrics.deep import _common
 from thg.eval.metrics.deep.faces import SharedMesh, arcface_align, five_points, has_face
 from thg.eval.metrics.deep.preprocess import to_minus1_1
@@ -44,6 +45,8 @@ class CSIM(SharedMesh, Metric):
                     "each frame", weights=(WEIGHTS,))
 
     against = "source"
+
+    PARAMS = (MESH_PARAM, STRIDE)
 
     def __init__(self, **params) -> None:
         super().__init__(**params)

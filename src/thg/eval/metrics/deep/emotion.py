@@ -17,7 +17,8 @@ import dataclasses
 import numpy as np
 
 from thg.errors import InputError
-from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.base import Metric, MetricInfo, MetricResult, Param
+from thg.eval.metrics._common import MESH_PARAM, STRIDE
 from thg.eval.metrics.deep import _common
 from thg.eval.metrics.deep.faces import SharedMesh, emonet_crop, has_face
 
@@ -50,6 +51,10 @@ class EmotionAcc(SharedMesh, Metric):
         score_range=(0.0, 1.0),
         description="EmotionAcc: fraction of frames EmoNet (8 AffectNet classes) assigns the target emotion "
                     "(the 'emotion' parameter, or the reference video's class)", weights=(WEIGHTS,))
+
+    PARAMS = (MESH_PARAM, STRIDE,
+              Param("weights_file", str, WEIGHTS, choices=("emonet_8.pth", "emonet_5.pth"), help="8 or 5 classes"),
+              Param("emotion", str, None, help="target emotion (else the reference video's class)"))
 
     def __init__(self, **params) -> None:
         super().__init__(**params)

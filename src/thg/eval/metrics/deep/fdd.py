@@ -18,6 +18,7 @@ import numpy as np
 
 from thg.errors import InputError
 from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.metrics._common import MESH_PARAM
 from thg.eval.metrics.deep.faces import SharedMesh, has_face
 from thg.features import landmarks as L
 
@@ -65,6 +66,8 @@ class FDD(SharedMesh, Metric):
         score_range=(0.0, float("inf")),
         description="Upper-face dynamics deviation (CodeTalker's FDD) on the face mesh: |std-over-time of squared "
                     "upper-face motion, reference minus prediction|")
+
+    PARAMS = (MESH_PARAM,)
 
     def __init__(self, **params) -> None:
         super().__init__(**params)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from thg.errors import InputError
-from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.base import Metric, MetricInfo, MetricResult, Param
+from thg.eval.metrics._common import BATCH, STRIDE
 from thg.eval.metrics.deep import _common
 from thg.eval.metrics.deep.frechet import Moments, frechet_distance
 from thg.eval.metrics.deep.preprocess import fid_input
@@ -23,6 +24,10 @@ class FID(Metric):
         score_range=(0.0, float("inf")), scope="set",
         description="Frechet Inception Distance (pytorch-fid Inception pool3, 299 px) of all predicted vs all "
                     "reference frames of the set", weights=(WEIGHTS,))
+
+    PARAMS = (Param("resize", str, "bilinear", choices=("bilinear", "pil-bicubic"), help="pytorch-fid or clean-fid resize"),
+              Param("frechet", str, "sqrtm", choices=("sqrtm", "eigh"), help="matrix square root of the Frechet distance"),
+              STRIDE, BATCH(8))
 
     def __init__(self, **params) -> None:
         super().__init__(**params)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from thg.errors import InputError
-from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.base import Metric, MetricInfo, MetricResult, Param
+from thg.eval.metrics._common import BATCH
 from thg.eval.metrics.deep import _common
 from thg.eval.metrics.deep.frechet import frechet_distance
 
@@ -42,6 +43,8 @@ class FVD(Metric):
         score_range=(0.0, float("inf")), scope="set",
         description="Frechet Video Distance (StyleGAN-V I3D, 16-frame clips, 224 px) of predicted vs reference clips",
         weights=(WEIGHTS,))
+
+    PARAMS = (Param("clips", str, "all", choices=("all", "first"), help="every 16-frame clip or the first"), BATCH(2))
 
     def __init__(self, **params) -> None:
         super().__init__(**params)

@@ -5,7 +5,8 @@ Video at 25 fps (other rates are resampled to 25 fps by nearest frame, as the re
 frame). Each 5-frame window of crops is embedded by the lip tower, each matching 20-step MFCC block
 by the audio tower. For every window the distances to the audio embeddings at offsets -15..+15
 (zero-padded beyond the ends) are taken; their mean over windows gives one curve ``d(offset)``:
-LSE-D = min d, LSE-C = median d − min d, AV offset = 15 − argmin (frames; positive = audio late).
+LSE-D = min d, LSE-C = median d − min d, AV offset = 15 − argmin (frames; positive = the audio leads:
+the sound of a mouth shape comes that many frames before the shape is seen; negative = audio late).
 As in the reference, the windows run over frame 0 .. min(frames, samples // 640) − 6.
 
 Two input variants, named apart: ``lse-c`` / ``lse-d`` / ``av-offset`` on syncnet_python's face crop
@@ -20,7 +21,8 @@ from collections import deque
 import numpy as np
 
 from thg.errors import InputError
-from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.base import Metric, MetricInfo, MetricResult, Param
+from thg.eval.metrics._common import BATCH, MESH_PARAM
 from thg.eval.metrics.deep import _common
 from thg.eval.metrics.deep.faces import SharedMesh, face_box, has_face
 from thg.eval.metrics.deep.mfcc import mfcc
@@ -69,6 +71,9 @@ class _SyncNetMetric(SharedMesh, Metric):
     crop = "face"
     report = "lse_c"
     info = None  # set by subclasses
+
+    PARAMS = (Param("vshift", int, 15, low=1, high=100, help="offsets searched each way (frames)"), BATCH(16),
+              Param("crop_scale", float, 0.4, low=0.0, high=2.0, help="syncnet_python's crop margin"), MESH_PARAM)
 
     def __init__(self, **params) -> None:
         super().__init__(**params)
@@ -147,6 +152,8 @@ class _SyncNetMetric(SharedMesh, Metric):
 
     def _flush(self, final: bool) -> None:
         if self.crop == "frame":
+            if final:
+                self._embed_ready(final=True)
             return
         from thg.eval.metrics.deep.faces import syncnet_crop
 
@@ -199,7 +206,7 @@ class _SyncNetMetric(SharedMesh, Metric):
                 "audio": "16 kHz mono, int16 scale", "mfcc": "python_speech_features: 13 coefficients, "
                 "25 ms / 10 ms, 26 filters, nfft 512, preemph 0.97, lifter 22, c0 = log energy",
                 "window_frames": 5, "vshift": self.vshift, "lse_d": "min over offsets of mean distance",
-                "lse_c": "median - min of the mean distances", "offset": "vshift - argmin (frames)",
+                "lse_c": "median - min of the mean distances", "offset": "vshift - argmin (frames; positive = audio leads)",
                 "channel_order": "BGR 0-255", "variant": self.crop,
                 "per_frame": "per 5-frame window: median(d) - d at the best offset, median-filtered over 9"}
         if self.crop == "face":
@@ -262,7 +269,7 @@ class LSED(_SyncNetMetric):
 
 class AVOffset(_SyncNetMetric):
     info = _info("av-offset", False, (-15.0, 15.0),
-                 "Audio-visual offset in frames at 25 fps from SyncNet (face crop); 0 is best, positive = audio late",
+                 "Audio-visual offset in frames at 25 fps from SyncNet (face crop); 0 is best, positive = audio leads the video",
                  "face")
     report = "offset"
 
@@ -272,6 +279,7 @@ class LSECFrame(_SyncNetMetric):
                  "LSE-C on the whole frame resized to 224x224 (not comparable with face-crop LSE-C)", "frame")
     crop = "frame"
     report = "lse_c"
+    PARAMS = _SyncNetMetric.PARAMS[:2]
 
 
 class LSEDFrame(_SyncNetMetric):
@@ -279,3 +287,4 @@ class LSEDFrame(_SyncNetMetric):
                  "LSE-D on the whole frame resized to 224x224 (not comparable with face-crop LSE-D)", "frame")
     crop = "frame"
     report = "lse_d"
+    PARAMS = _SyncNetMetric.PARAMS[:2]

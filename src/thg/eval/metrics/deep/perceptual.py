@@ -6,6 +6,7 @@ import numpy as np
 
 from thg.errors import InputError
 from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.metrics._common import BATCH
 from thg.eval.metrics.deep import _common
 from thg.eval.metrics.deep.preprocess import to_minus1_1
 
@@ -28,6 +29,8 @@ class LPIPSMetric(Metric):
         score_range=(0.0, float("inf")),
         description="LPIPS v0.1 AlexNet (lpips package): learned perceptual distance to the reference frame",
         weights=(HEADS, ALEXNET))
+
+    PARAMS = (BATCH(8),)
 
     def __init__(self, **params) -> None:
         super().__init__(**params)

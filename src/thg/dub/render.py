@@ -1,0 +1,139 @@
+"""The lower face of one video frame, re-rendered from that frame itself.
+
+:class:`LowerFaceRenderer` builds the generation renderer's parts (:mod:`thg.render`: the rig, the
+deformer, the mesh warp and the mouth model) from one frame and its own face mesh, so the frame's
+own lips and teeth are the texture, and drives only the mouth channels. What it changes is kept
+below the nose tip:
+
+- control points above the nose tip do not move, and the motion of the points between the nose
+  tip and the upper lip fades in along a smoothstep (:func:`below_nose`);
+- the anchor rings under the chin follow the jaw less than in ``generate`` (:data:`NECK_SHARE`),
+  so the collar and the background under the chin stay where they are;
+- the result is composited back with the same smoothstep per pixel: above the nose tip, and
+  wherever the warp moves nothing, the output is the input frame bit for bit.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from thg.features import landmarks as L
+from thg.features.face import FaceGeometry
+from thg.render.mouth import MouthModel, fill_with_lips, interior_mask
+from thg.render.rig import N_MESH, Deformer, FaceRig
+from thg.render.warp import MeshWarper
+
+#: share of the jaw's motion taken by the two anchor rings around the face (``generate`` uses 0.8
+#: and 0.3 and lets the crop border hold the rest): here the outer ring holds still, so the warp
+#: ends a ring's width under the chin.
+NECK_SHARE = (0.35, 0.0)
+#: the motion fades in from the nose tip over this share of the way down to the upper lip's top
+NOSE_RAMP = 0.6
+UPPER_LIP_TOP = 0
+#: mouth widths by which the frame's visible interior is grown before lip texture is filled in over
+#: it: in a video frame (blurred, compressed) the pale edge of the teeth and the inner lip is wider
+#: than the mesh contour, and a closing mouth would squeeze it into a pale outline
+EDGE_BAND = 0.04
+
+
+def _smoothstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def below_nose(xy: np.ndarray, face_xy: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """Weight 0..1 of each point of ``xy``: 0 at and above the nose tip of ``face_xy``, both along
+    the face's ``down`` axis and in image rows (a tilted head), 1 from :data:`NOSE_RAMP` of the way
+    to the upper lip's top."""
+    tip = face_xy[L.NOSE_TIP]
+    reach = max(float((face_xy[UPPER_LIP_TOP] - tip) @ down) * NOSE_RAMP, 1.0)
+    rel = xy - tip
+    return _smoothstep(np.minimum(rel @ down, rel[..., 1]) / reach)
+
+
+def lip_layer(region: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
+    """The frame's mouth region with what shows between the lips (grown by :data:`EDGE_BAND`, never
+    past the outer lip contour) filled with the frame's own lip texture; None for a closed mouth."""
+    interior = interior_mask(region, xy)
+    if not interior.any():
+        return None
+    width = float(np.linalg.norm(xy[L.MOUTH_CORNERS[0]] - xy[L.MOUTH_CORNERS[1]]))
+    r = max(1, int(round(EDGE_BAND * width)))
+    grown = cv2.dilate(interior.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+    outer = np.zeros(region.shape[:2], np.uint8)
+    contour = xy[list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER[::-1][1:-1])]
+    cv2.fillPoly(outer, [np.round(contour * 4).astype(np.int32)], 1, shift=2)
+    return fill_with_lips(region, (grown > 0) & (outer > 0))
+
+
+def _calm_neck(deformer: Deformer) -> None:
+    n_oval = len(L.FACE_OVAL)
+    oval = np.array(L.FACE_OVAL)
+    for ring, share in enumerate(NECK_SHARE):
+        start = N_MESH + 2 + ring * n_oval
+        deformer.jaw[start: start + n_oval] = share * deformer.jaw[oval]
+
+
+class LowerFaceRenderer:
+    """``render(frame, face, channels)``: the frame with its mouth re-rendered to ``channels``.
+
+    ``channels`` is one row of a :class:`~thg.motion.MotionTrack`; only the mouth channels should
+    be non-zero (the frame already shows its own pose, blinks and brows). ``mouth_open`` is
+    absolute, as everywhere; the other channels are changes from what the frame shows.
+    """
+
+    def __init__(self, step: int = 1) -> None:
+        self.step = step   # warp grid in pixels: the region is small, so it is warped exactly
+        self.last_box: tuple[int, int, int, int] | None = None  # image region the last frame changed
+
+    def render(self, frame: np.ndarray, face: FaceGeometry, channels: np.ndarray) -> np.ndarray:
+        rig = FaceRig.from_face(face)
+        deformer = Deformer(rig)
+        _calm_neck(deformer)
+        src = rig.points[:, :2].astype(np.float32)
+        tgt = deformer.targets(channels)
+        cx, cy = rig.crop[:2]
+        face_xy = face.xy.astype(np.float64) - [cx, cy]
+        tgt = src + (tgt - src) * below_nose(src, face_xy, deformer.v)[:, None].astype(np.float32)
+        moved = np.abs(tgt - src).max(1) > 1e-3
+        tris = rig.triangles[moved[rig.triangles].any(1)]
+        out = frame.copy()
+        self.last_box = None
+        if not len(tris):
+            return out
+        h, w = frame.shape[:2]
+        corners = np.concatenate([src[tris].reshape(-1, 2), tgt[tris].reshape(-1, 2)]) + [cx, cy]
+        x0, y0 = np.maximum(np.floor(corners.min(0)).astype(int) - 2, 0)
+        x1, y1 = np.minimum(np.ceil(corners.max(0)).astype(int) + 3, [w, h])
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            return out
+        shift = np.array([cx - x0, cy - y0], np.float32)
+        src_b, tgt_b = src + shift, tgt + shift
+        warper = MeshWarper((x1 - x0, y1 - y0), tris, self.step,
+                            detail=[rig.detail_regions()[2]] if self.step > 1 else None)
+        region = np.ascontiguousarray(frame[y0:y1, x0:x1])
+        mouth = MouthModel(region, face.xy - [x0, y0])
+        filled = lip_layer(region, face.xy - [x0, y0])
+        if filled is not None:
+            mouth.lip_layer = filled
+        maps = warper.maps(src_b, tgt_b)
+        rendered = cv2.remap(mouth.lip_layer, maps, None, interpolation=cv2.INTER_CUBIC,
+                             borderMode=cv2.BORDER_REPLICATE)
+        upper_map, lower_map = deformer.teeth_transforms(channels)
+        mouth.paint(rendered, tgt_b[list(L.LIPS_INNER_UPPER)], tgt_b[list(L.LIPS_INNER_LOWER)],
+                    _in_box(upper_map, shift), _in_box(lower_map, shift))
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        alpha = below_nose(np.stack([xs, ys], -1), face.xy.astype(np.float64), deformer.v)[..., None]
+        out[y0:y1, x0:x1] = (region * (1 - alpha) + rendered * alpha + 0.5).astype(np.uint8)
+        keep = alpha[..., 0] <= 0   # bit-identical, not rounded
+        out[y0:y1, x0:x1][keep] = region[keep]
+        self.last_box = (int(x0), int(y0), int(x1), int(y1))
+        return out
+
+
+def _in_box(amap: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """A 2×3 map between rig-crop pixels expressed between box pixels (box = crop + ``shift``)."""
+    m = amap.astype(np.float64).copy()
+    m[:, 2] += shift - m[:, :2] @ shift
+    return m.astype(np.float32)

@@ -1,0 +1,197 @@
+"""The HTTP side of ``thg serve``: the JSON API, its OpenAPI docs and the page, on one FastAPI app.
+
+Everything the page needs is served from this package (no CDN, no fonts, no analytics), and so are
+the docs' Swagger UI files (the ``fastapi-offline`` package). Clients name jobs by their id and
+examples by their name; no request ever names a path on the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from thg import __version__
+from thg.errors import InputError, ThgError
+from thg.serve.examples import EXAMPLES, example_jpeg
+from thg.serve.jobs import JobOptions, JobStore
+from thg.serve.limits import Limits, check_audio, check_image, check_text
+from thg.serve.ratelimit import RateLimiter, RateLimitError
+
+STATIC = Path(__file__).parent / "static"
+_SUFFIX = {"video": ".mp4", "motion": ".motion.json", "report": ".report.json"}
+
+
+class NotFound(InputError):
+    """An id or name the server does not know."""
+
+
+class NotReady(InputError):
+    """A result asked for before its job is done."""
+
+
+class Busy(InputError):
+    """Every slot (of live sessions) is taken."""
+
+
+_STATUS = {RateLimitError: 429, NotFound: 404, NotReady: 409, Busy: 503}
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=status)
+
+
+async def _read_upload(upload: UploadFile, what: str, limits: Limits) -> bytes:
+    data = await upload.read(limits.upload_bytes + 1)   # never more than the limit into memory
+    if len(data) > limits.upload_bytes:
+        raise InputError(f"{what}: upload is over the {limits.upload_mb:g} MB limit; send a smaller file "
+                         f"(the server's --max-upload-mb sets the limit)")
+    return data
+
+
+def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, live=None) -> FastAPI:
+    """The app; ``runner`` does a job's work (default: :func:`thg.serve.generate.run_job`); ``live(app, limits)``,
+    if given, mounts the live sessions."""
+    from fastapi_offline import FastAPIOffline
+
+    limits = limits or Limits()
+    store = JobStore(Path(data_dir))
+    submissions = RateLimiter(limits.jobs_per_minute, "jobs")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from thg.serve.generate import run_job
+
+        store.start(runner or run_job)
+        yield
+        store.stop(timeout=0)
+
+    app = FastAPIOffline(title="thg serve", version=__version__, lifespan=lifespan,
+                         description="Talking heads from one portrait: submit a job, poll it, fetch the video, "
+                                     "its motion file and its evaluation report.")
+    app.state.store, app.state.limits = store, limits
+
+    @app.exception_handler(ThgError)
+    async def thg_error(request: Request, exc: ThgError):
+        return _error(next((s for t, s in _STATUS.items() if isinstance(exc, t)), 400), str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
+        return _error(422, f"{where}: {first.get('msg', 'invalid value')}")
+
+    @app.middleware("http")
+    async def cap_body(request: Request, call_next):
+        size = request.headers.get("content-length")
+        if size and size.isdigit() and int(size) > 2 * limits.upload_bytes + 65536:
+            async for _ in request.stream():   # read and drop it, so the client gets the answer, not a reset
+                pass
+            return _error(413, f"request is {int(size) / 2**20:.1f} MB, over the {limits.upload_mb:g} MB upload "
+                               f"limit; send smaller files (the server's --max-upload-mb sets the limit)")
+        return await call_next(request)
+
+    # --- jobs -----------------------------------------------------------------------------------
+    @app.post("/api/jobs", status_code=202, summary="Submit a generation job", tags=["jobs"])
+    async def submit_job(
+        request: Request,
+        portrait: Annotated[UploadFile | None, File(description="Portrait photo (JPEG, PNG, WebP, BMP)")] = None,
+        example: Annotated[str | None, Form(description=f"Or a bundled portrait: {', '.join(EXAMPLES)}")] = None,
+        text: Annotated[str | None, Form(description="Text to speak")] = None,
+        lang: Annotated[str, Form(description="Language of the text or audio (espeak-ng code)")] = "en",
+        audio: Annotated[UploadFile | None, File(description="Or speech (WAV, MP3, FLAC, OGG, WebM, M4A)")] = None,
+        emotion: Annotated[str, Form()] = "neutral",
+        expression_scale: Annotated[float, Form(ge=0, le=3)] = 1.0,
+        head_motion: Annotated[float, Form(ge=0, le=3)] = 1.0,
+        blink_rate: Annotated[float, Form(ge=0, le=60, description="Blinks per minute")] = 17.0,
+        seed: Annotated[int, Form()] = 0,
+        size: Annotated[int, Form(ge=128, le=1280, description="Long side of the video in pixels")] = 512,
+    ) -> dict:
+        """Returns the job's status with its ``id``; poll ``GET /api/jobs/{id}`` until ``state`` is
+        ``done`` (then fetch the downloads) or ``failed`` (then ``error`` says why)."""
+        client = request.client.host if request.client else "unknown"
+        files: dict[str, tuple[bytes, str]] = {}
+        if portrait is not None and portrait.filename:
+            data = await _read_upload(portrait, "portrait", limits)
+            files["portrait"] = (data, await run_in_threadpool(check_image, data, "portrait", limits))
+            example = None
+        elif example not in EXAMPLES:
+            raise InputError("portrait: none given; upload a photo or pick an example "
+                             f"({', '.join(EXAMPLES)})" if not example else
+                             f"example {example!r} is not known; choose one of {', '.join(EXAMPLES)}")
+        if audio is not None and audio.filename:
+            data = await _read_upload(audio, "audio", limits)
+            files["audio"] = (data, await run_in_threadpool(check_audio, data, "audio", limits))
+            text = None
+        else:
+            text = check_text(text or "", limits)
+        options = JobOptions(text=text, lang=lang, example=example, emotion=emotion,
+                             expression_scale=expression_scale, head_motion=head_motion, blink_rate=blink_rate,
+                             seed=seed, size=size)
+        submissions.take(client)
+        job = store.submit(options, files)
+        return job.status() | {"queued_ahead": store.queued_ahead(job)}
+
+    def job_or_404(job_id: str):
+        job = store.get(job_id)
+        if job is None:
+            raise NotFound(f"job {job_id!r} is not known to this server; submit it again")
+        return job
+
+    @app.get("/api/jobs/{job_id}", summary="Status and progress of a job", tags=["jobs"])
+    async def job_status(job_id: str) -> dict:
+        job = job_or_404(job_id)
+        return job.status() | {"queued_ahead": store.queued_ahead(job) if job.state == "queued" else 0}
+
+    @app.get("/api/jobs/{job_id}/{what}", summary="A finished job's video, motion file or report", tags=["jobs"],
+             response_class=FileResponse)
+    async def job_result(job_id: str, what: Literal["video", "motion", "report"]):
+        job = job_or_404(job_id)
+        if job.state != "done":
+            raise NotReady(f"job {job_id} is {job.state}" + (f" ({job.error})" if job.error else "") +
+                           "; fetch its results once its state is done")
+        media = "video/mp4" if what == "video" else "application/json"
+        return FileResponse(job.output_path(what), media_type=media, filename=f"thg-{job_id[:8]}{_SUFFIX[what]}")
+
+    # --- what the page needs --------------------------------------------------------------------
+    @app.get("/api/examples", summary="The bundled example portraits", tags=["page"])
+    async def examples() -> list[dict]:
+        return [{"name": n, "about": about, "image": f"/api/examples/{n}.jpg"} for n, about in EXAMPLES.items()]
+
+    @app.get("/api/examples/{name}.jpg", tags=["page"], response_class=Response)
+    def example_image(name: str):   # a plain def: FastAPI runs it off the event loop
+        if name not in EXAMPLES:
+            raise NotFound(f"example {name!r} is not known; choose one of {', '.join(EXAMPLES)}")
+        return Response(example_jpeg(name), media_type="image/jpeg")
+
+    @app.get("/api/limits", summary="What this server accepts", tags=["page"])
+    async def get_limits() -> dict:
+        from dataclasses import asdict
+
+        return asdict(limits)
+
+    @app.get("/api/languages", summary="Language codes the speech synthesiser knows", tags=["page"])
+    def languages() -> list[str]:
+        from thg.features.speech import espeak_voices
+
+        return ["en"] + sorted(set(espeak_voices()) - {"en"})
+
+    @app.get("/api/health", tags=["page"])
+    async def health() -> dict:
+        return {"ok": True, "version": __version__}
+
+    if live is not None:
+        live(app, limits)
+
+    @app.get("/", include_in_schema=False)
+    async def index():
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,219 @@
+// thg serve: the page. Plain JavaScript, no libraries, nothing fetched from outside this server.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let limits = null;
+let example = "astronaut";    // the chosen bundled portrait, until a photo is uploaded
+let recorded = null;          // a microphone recording (Blob)
+
+// --- tabs --------------------------------------------------------------------------------------
+function showTab(name) {
+  document.querySelectorAll("nav button[role=tab]").forEach((b) =>
+    b.setAttribute("aria-selected", String(b.dataset.tab === name)));
+  document.querySelectorAll(".tab").forEach((s) => { s.hidden = s.id !== `tab-${name}`; });
+}
+document.querySelectorAll("nav button[role=tab]").forEach((b) =>
+  b.addEventListener("click", () => showTab(b.dataset.tab)));
+
+// --- messages ----------------------------------------------------------------------------------
+function showError(message) {
+  const box = $("error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+async function errorOf(response) {
+  try {
+    const body = await response.json();
+    return body.detail || `the server answered ${response.status}`;
+  } catch (e) {
+    return `the server answered ${response.status}`;
+  }
+}
+
+// --- inputs ------------------------------------------------------------------------------------
+async function loadChoices() {
+  limits = await (await fetch("/api/limits")).json();
+  const examples = await (await fetch("/api/examples")).json();
+  for (const ex of examples) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.dataset.example = ex.name;
+    b.title = ex.about;
+    b.setAttribute("aria-pressed", String(ex.name === example));
+    b.innerHTML = `<img src="${ex.image}" alt="${ex.name}">`;
+    b.addEventListener("click", () => chooseExample(ex.name));
+    $("gallery").appendChild(b);
+  }
+  const langs = await (await fetch("/api/languages")).json();
+  for (const code of langs) {
+    const o = document.createElement("option");
+    o.value = o.textContent = code;
+    o.selected = code === "en";
+    $("lang").appendChild(o);
+  }
+  $("text").maxLength = limits.text_chars;
+}
+
+function chooseExample(name) {
+  example = name;
+  $("portrait").value = "";
+  $("portrait-preview").hidden = true;
+  document.querySelectorAll("#gallery button").forEach((b) =>
+    b.setAttribute("aria-pressed", String(b.dataset.example === name)));
+}
+
+$("portrait").addEventListener("change", () => {
+  const file = $("portrait").files[0];
+  if (!file) return;
+  example = null;
+  document.querySelectorAll("#gallery button").forEach((b) => b.setAttribute("aria-pressed", "false"));
+  $("portrait-preview").src = URL.createObjectURL(file);
+  $("portrait-preview").hidden = false;
+});
+
+function driver() {
+  return document.querySelector("input[name=driver]:checked").value;
+}
+document.querySelectorAll("input[name=driver]").forEach((r) => r.addEventListener("change", () => {
+  document.querySelectorAll("[data-driver]").forEach((d) => { d.hidden = d.dataset.driver !== driver(); });
+}));
+
+document.querySelectorAll("input[type=range]").forEach((r) => {
+  const out = r.nextElementSibling;
+  const show = () => { out.textContent = r.value; };
+  r.addEventListener("input", show);
+  show();
+});
+
+// --- the microphone ----------------------------------------------------------------------------
+let recorder = null;
+$("record").addEventListener("click", async () => {
+  if (recorder && recorder.state === "recording") {
+    recorder.stop();
+    return;
+  }
+  try {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const chunks = [];
+    recorder = new MediaRecorder(stream);
+    recorder.ondataavailable = (e) => chunks.push(e.data);
+    recorder.onstop = () => {
+      stream.getTracks().forEach((t) => t.stop());
+      recorded = new Blob(chunks, { type: recorder.mimeType });
+      $("recording").src = URL.createObjectURL(recorded);
+      $("recording").hidden = false;
+      $("record").textContent = "Record again";
+      $("record-state").textContent = "recorded";
+    };
+    recorder.start();
+    $("record").textContent = "Stop";
+    $("record-state").textContent = "recording…";
+  } catch (e) {
+    showError(`microphone: ${e.message}; allow the microphone for this page, or upload an audio file`);
+  }
+});
+
+// --- submitting and following a job --------------------------------------------------------------
+function tooBig(file, what) {
+  if (limits && file.size > limits.upload_mb * 1024 * 1024) {
+    return `${what}: upload is ${(file.size / 1048576).toFixed(1)} MB, over the ${limits.upload_mb} MB limit; ` +
+           "send a smaller file";
+  }
+  return null;
+}
+
+function formData() {
+  const form = new FormData();
+  const photo = $("portrait").files[0];
+  if (photo) {
+    const problem = tooBig(photo, "portrait");
+    if (problem) throw new Error(problem);
+    form.append("portrait", photo);
+  } else {
+    form.append("example", example || "astronaut");
+  }
+  const d = driver();
+  if (d === "text") {
+    form.append("text", $("text").value);
+    form.append("lang", $("lang").value || "en");
+  } else if (d === "audio") {
+    const file = $("audio").files[0];
+    if (!file) throw new Error("audio: no file chosen; choose a recording, or type text instead");
+    const problem = tooBig(file, "audio");
+    if (problem) throw new Error(problem);
+    form.append("audio", file);
+    form.append("lang", $("lang").value || "en");
+  } else {
+    if (!recorded) throw new Error("microphone: nothing recorded yet; press Record, speak, then Stop");
+    form.append("audio", recorded, "recording.webm");
+  }
+  for (const id of ["emotion", "expression_scale", "head_motion", "blink_rate", "seed", "size"]) {
+    form.append(id, $(id).value);
+  }
+  return form;
+}
+
+function setProgress(job) {
+  const ahead = job.queued_ahead ? ` (${job.queued_ahead} ahead in the queue)` : "";
+  $("progress").value = job.progress;
+  $("progress-text").textContent = `${job.stage}${ahead} ${Math.round(job.progress * 100)} %`;
+}
+
+async function follow(id) {
+  for (;;) {
+    const r = await fetch(`/api/jobs/${id}`);
+    if (!r.ok) throw new Error(await errorOf(r));
+    const job = await r.json();
+    setProgress(job);
+    if (job.state === "done") return job;
+    if (job.state === "failed") throw new Error(job.error);
+    await new Promise((ok) => setTimeout(ok, 400));
+  }
+}
+
+async function showResult(job) {
+  const video = $("video");
+  video.src = job.downloads.video;
+  $("dl-video").href = job.downloads.video;
+  $("dl-motion").href = job.downloads.motion;
+  $("dl-report").href = job.downloads.report;
+  $("result").hidden = false;
+  const report = await (await fetch(job.downloads.report)).json();
+  const rows = [["frames", report.generation.frames], ["seconds of video", report.generation.duration_s],
+                ["seconds to make", report.generation.seconds.total]];
+  for (const [name, m] of Object.entries(report.metrics)) {
+    rows.push([`${name} (${m.higher_is_better ? "higher" : "lower"} is better)`, m.value === null ? "n/a" : m.value]);
+  }
+  $("report").innerHTML = "";
+  for (const [k, v] of rows) {
+    const tr = $("report").insertRow();
+    tr.insertCell().textContent = k;
+    tr.insertCell().textContent = v;
+  }
+  video.play().catch(() => {});   // a browser may wait for a click before playing sound
+}
+
+$("generate-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  showError("");
+  $("result").hidden = true;
+  $("generate").disabled = true;
+  try {
+    const form = formData();
+    $("progress-box").hidden = false;
+    setProgress({ stage: "uploading", progress: 0 });
+    const r = await fetch("/api/jobs", { method: "POST", body: form });
+    if (!r.ok) throw new Error(await errorOf(r));
+    const job = await follow((await r.json()).id);
+    await showResult(job);
+  } catch (e) {
+    showError(e.message);
+  } finally {
+    $("progress-box").hidden = true;
+    $("generate").disabled = false;
+  }
+});
+
+loadChoices().catch((e) => showError(`cannot reach the server (${e.message}); is thg serve running?`));
+if (window.thgLive) window.thgLive();

@@ -1,0 +1,106 @@
+// thg serve: the Live tab. A WebRTC connection that only receives (the portrait's video and voice);
+// text goes to the session over the HTTP API.
+"use strict";
+
+window.thgLive = function () {
+  const $ = (id) => document.getElementById(id);
+  let pc = null;
+  let session = null;
+
+  function state(text) { $("live-state").textContent = text; }
+  function liveError(message) { $("live-error").textContent = message; $("live-error").hidden = !message; }
+  function connected(on) {
+    $("live-start").disabled = on;
+    for (const id of ["live-stop", "live-say", "live-interrupt"]) $(id).disabled = !on;
+  }
+
+  async function post(path, body) {
+    const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" },
+                                  body: JSON.stringify(body || {}) });
+    const data = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(data.detail || `the server answered ${r.status}`);
+    return data;
+  }
+
+  function gathered(conn) {
+    return new Promise((ok) => {
+      if (conn.iceGatheringState === "complete") return ok();
+      conn.addEventListener("icegatheringstatechange", () => { if (conn.iceGatheringState === "complete") ok(); });
+      setTimeout(ok, 3000);   // enough candidates by then on any network
+    });
+  }
+
+  async function portraitChoice() {
+    const file = $("portrait").files[0];
+    if (!file) return { example: document.querySelector("#gallery button[aria-pressed=true]")?.dataset.example || "astronaut" };
+    const url = await new Promise((ok, bad) => {
+      const reader = new FileReader();
+      reader.onload = () => ok(reader.result);
+      reader.onerror = () => bad(new Error("portrait: cannot read the chosen file"));
+      reader.readAsDataURL(file);
+    });
+    return { portrait: url };
+  }
+
+  async function start() {
+    liveError("");
+    connected(true);
+    $("live-start").disabled = true;
+    state("preparing the portrait…");
+    try {
+      pc = new RTCPeerConnection();
+      window.thgLivePc = pc;   // for programs driving the page (its stats)
+      pc.addTransceiver("video", { direction: "recvonly" });
+      pc.addTransceiver("audio", { direction: "recvonly" });
+      const stream = new MediaStream();
+      pc.addEventListener("track", (e) => { stream.addTrack(e.track); $("live-video").srcObject = stream; });
+      pc.addEventListener("connectionstatechange", () => {
+        state(pc ? pc.connectionState : "closed");
+        if (pc && ["failed", "closed"].includes(pc.connectionState)) stop();
+      });
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc);
+      const options = {};
+      for (const id of ["emotion", "expression_scale", "head_motion", "blink_rate", "seed", "size"]) {
+        options[id] = Number.isNaN(Number($(id).value)) ? $(id).value : Number($(id).value);
+      }
+      const answer = await post("/api/live", { sdp: pc.localDescription.sdp, type: pc.localDescription.type,
+                                              lang: $("lang").value || "en", ...options, ...(await portraitChoice()) });
+      session = answer.session;
+      window.thgLiveSession = session;   // for programs driving the page
+      await pc.setRemoteDescription({ sdp: answer.sdp, type: answer.type });
+      state("connecting…");
+    } catch (e) {
+      liveError(e.message);
+      stop();
+    }
+  }
+
+  async function stop() {
+    const [conn, id] = [pc, session];
+    pc = session = null;
+    connected(false);
+    state("not connected");
+    if (conn) conn.close();
+    if (id) fetch(`/api/live/${id}`, { method: "DELETE" }).catch(() => {});
+  }
+
+  $("live-start").addEventListener("click", start);
+  $("live-stop").addEventListener("click", stop);
+  $("live-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("live-text").value;
+    if (!session || !text.trim()) return;
+    liveError("");
+    try {
+      await post(`/api/live/${session}/say`, { text, interrupt: !$("live-queue").checked });
+      $("live-text").value = "";
+    } catch (e) {
+      liveError(e.message);
+    }
+  });
+  $("live-interrupt").addEventListener("click", () => {
+    if (session) post(`/api/live/${session}/interrupt`).catch((e) => liveError(e.message));
+  });
+  window.addEventListener("beforeunload", stop);
+};

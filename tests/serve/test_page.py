@@ -1,0 +1,61 @@
+"""The Generate page in headless chromium: a generated video plays; a bad upload shows its error."""
+
+from __future__ import annotations
+
+import pytest
+from _serve import chromium
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+@pytest.fixture(scope="module")
+def browser():
+    b = chromium()
+    yield b
+    b.quit()
+
+
+def generate(browser, timeout: float = 180):
+    browser.find_element(By.ID, "generate").click()
+    WebDriverWait(browser, timeout).until(
+        lambda b: b.execute_script("return !document.getElementById('result').hidden || "
+                                   "!document.getElementById('error').hidden"))
+
+
+def test_example_text_generates_a_video_that_plays_in_the_page(server, browser):
+    browser.get(server.url)
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#gallery button"))
+    browser.find_element(By.CSS_SELECTOR, "#gallery button[data-example=grace_hopper]").click()
+    text = browser.find_element(By.ID, "text")
+    text.clear()
+    text.send_keys("Bob opens a big blue map.")
+    browser.execute_script("document.getElementById('size').value = 256")
+    generate(browser)
+    assert browser.find_element(By.ID, "error").get_attribute("hidden") is not None, \
+        browser.find_element(By.ID, "error").text
+    # it plays: time advances, frames have the video's size, and there is sound to hear
+    WebDriverWait(browser, 30).until(lambda b: b.execute_script(
+        "const v = document.getElementById('video'); return v.readyState >= 2 && v.currentTime > 0.3"))
+    w, h, duration = browser.execute_script(
+        "const v = document.getElementById('video'); return [v.videoWidth, v.videoHeight, v.duration]")
+    assert max(w, h) == 256 and 1.0 < duration < 5.0
+    for link in ("dl-video", "dl-motion", "dl-report"):
+        assert "/api/jobs/" in browser.find_element(By.ID, link).get_attribute("href")
+    assert "mouth-sync" in browser.find_element(By.ID, "report").text
+
+
+def test_bad_upload_shows_its_error_and_the_server_keeps_serving(server, browser, tmp_path):
+    fake = tmp_path / "holiday.jpg"
+    fake.write_text("not a photo, only a name that says so")
+    browser.get(server.url)
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#gallery button"))
+    browser.find_element(By.ID, "portrait").send_keys(str(fake))
+    generate(browser)
+    error = browser.find_element(By.ID, "error")
+    assert error.is_displayed() and "portrait: not a JPEG, PNG, WebP or BMP image" in error.text
+    # the same page, the example again: the server still makes videos
+    browser.find_element(By.CSS_SELECTOR, "#gallery button[data-example=astronaut]").click()
+    browser.execute_script("document.getElementById('size').value = 256")
+    generate(browser)
+    assert not error.is_displayed(), error.text
+    assert browser.execute_script("return document.getElementById('video').src").endswith("/video")

@@ -1,0 +1,64 @@
+import csv
+import json
+
+from click.testing import CliRunner
+
+from thg.cli import main
+from thg.survey.directions import DIRECTIONS, compare, direction_name
+from thg.survey.methods import survey_methods, table_one_corpus
+
+
+def test_the_shipped_corpus_covers_table_one_with_provenance():
+    papers = table_one_corpus()
+    assert [p.id for p in papers] == [p.id for p in survey_methods()]        # Table 1's order, all 117
+    found = [p for p in papers if p.extra["found"]]
+    assert len(found) >= 100
+    for p in found:
+        assert len(p.abstract) > 300 and len(p.title) > len(p.method), p.id
+        assert p.extra["source"].startswith(("https://", "http://")), p.id
+    for p in papers:
+        if not p.extra["found"]:                      # marked, never invented
+            assert p.abstract == "" and p.title == p.method and p.extra["note"]
+    assert len(table_one_corpus(found_only=True)) == len(found)
+    assert "Neural Radiance" in next(p for p in papers if p.method == "AD-NeRF").title
+
+
+def test_ten_directions_and_matching():
+    assert sorted(DIRECTIONS) == list(range(1, 11))
+    assert direction_name(7) == "NeRF-based 3D heads" and direction_name(None) == ""
+    reference = {"a": 7, "b": 7, "c": 2, "d": 2, "e": 3}
+    got = compare(["a", "b", "c", "d", "e", "x"], [5, 5, 1, 1, 1, 4], reference)
+    assert got.papers == 5 and 0 < got.ari < 1
+    assert got.names == {1: "emotion-driven synthesis", 4: "", 5: "NeRF-based 3D heads"}
+    assert compare(["a", "b", "c", "d"], [2, 2, 1, 1], reference).ari == 1.0
+    assert compare(["x", "y"], [1, 2], reference) is None                  # not Table 1's papers
+
+
+def test_taxonomy_without_corpus_reproduces_table_one(tmp_path):
+    out = tmp_path / "tax"
+    result = CliRunner().invoke(main, ["survey", "taxonomy", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.output.splitlines() if "adjusted Rand index" in l)
+    ari = float(line.split("index ")[1].split()[0])
+    summary = json.loads((out / "taxonomy.json").read_text())
+    assert abs(summary["table1"]["adjusted_rand_index"] - ari) < 1e-3
+    assert ari >= 0.45                                  # the survey's method, default threshold (bench: 0.467)
+    method = summary["method"]
+    assert method["vectorizer"]["token_pattern"] == r"(?u)\b\w\w+\b" and method["vectorizer"]["stop_words"] == "english"
+    assert method["vectorizer"]["max_features"] == 5000 and method["clustering"]["method"] == "ward"
+    assert method["cut"]["criterion"] == "distance"
+    rows = list(csv.DictReader((out / "clusters.csv").open()))
+    named = {r["direction"] for r in rows}
+    assert {"NeRF-based 3D heads", "emotion-driven synthesis", "style-controllable and personalized animation"} <= named
+    svg = (out / "dendrogram.svg").read_text()
+    assert "NeRF-based 3D heads" in svg
+    assert {r["direction"] for r in csv.DictReader((out / "assignments.csv").open())} == named
+
+
+def test_methods_shows_directions_and_whole_venues():
+    result = CliRunner().invoke(main, ["survey", "methods", "--cluster", 2])
+    assert result.exit_code == 0, result.output
+    assert "emotion-driven synthesis" in result.output and "SIGGRAPH " in result.output
+    lines = CliRunner().invoke(main, ["survey", "methods", "--format", "jsonl"]).output.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) == 117 and sum(bool(r["abstract"]) for r in records) >= 100
