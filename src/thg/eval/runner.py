@@ -38,6 +38,7 @@ import numpy as np
 
 from thg.errors import InputError, PipelineError, ThgError, UsageError
 from thg.eval.records import AUDIO_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES, as_float, jsonable
+from thg.io.output import atomic_output, write_text
 
 JSONL = "per_video.jsonl"
 RUN_FILE = "run.json"
@@ -208,16 +209,14 @@ def evaluate_job(job: Job, settings: RunSettings, out_dir: str, evaluate: Callab
     if arrays:
         target = Path(out_dir) / ARRAYS_DIR / _array_file(job.name)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.stem}.part.npz")
-        np.savez_compressed(tmp, **arrays)
-        os.replace(tmp, target)
+        with atomic_output(target, overwrite=True) as tmp:
+            np.savez_compressed(tmp, **arrays)
         record["arrays"] = f"{ARRAYS_DIR}/{target.name}"
     if states:
         target = Path(out_dir) / ARRAYS_DIR / _array_file(job.name).replace(".npz", ".state.npz")
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.stem}.part.npz")
-        np.savez(tmp, **states)
-        os.replace(tmp, target)
+        with atomic_output(target, overwrite=True) as tmp:
+            np.savez(tmp, **states)
         record["state_file"] = f"{ARRAYS_DIR}/{target.name}"
     record.update(status="ok", metrics=metrics, seconds=time.perf_counter() - start)
     return record
@@ -307,9 +306,8 @@ class SetPool:
         self.videos.append(record["video"])
         arrays = {f"{n}/{k}": np.asarray(v) for n, m in self.metrics.items() for k, v in m.state().items()}
         arrays["__videos__"] = np.array(self.videos)
-        tmp = self.out_dir / f".{self.FILE}.part.npz"
-        np.savez(tmp, **arrays)
-        os.replace(tmp, self.out_dir / self.FILE)
+        with atomic_output(self.out_dir / self.FILE, overwrite=True) as tmp:
+            np.savez(tmp, **arrays)
         path.unlink(missing_ok=True)
 
 
@@ -345,7 +343,7 @@ def _check_settings(out_dir: Path, settings: RunSettings, resume: bool) -> None:
     if not resume:
         (out_dir / JSONL).unlink(missing_ok=True)
     _drop_torn_tail(out_dir / JSONL)
-    run_file.write_text(json.dumps({"settings": wanted}, indent=2))
+    write_text(run_file, json.dumps({"settings": wanted}, indent=2), overwrite=True)
 
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
