@@ -81,8 +81,9 @@ def stage_costs(clip: Path, n: int = 150) -> tuple[float, float]:
     return mesh * 1000, (time.perf_counter() - t) / n * 1000
 
 
-def dub_run(clip: Path, wav: Path, out: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one ``thg dub`` process."""
+def dub_run(clip: Path, wav: Path, out: Path) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS in MB) of one ``thg dub`` process (the CPU time is the
+    Python process's own, without the decoder's and encoder's ffmpeg processes)."""
     cmd = [sys.executable, "-m", "thg.cli", "dub", "--video", str(clip), "--audio", str(wav), "--fit", "pad",
            "-o", str(out), "--overwrite", "-q"]
     t = time.perf_counter()
@@ -91,7 +92,7 @@ def dub_run(clip: Path, wav: Path, out: Path) -> tuple[float, float]:
     wall = time.perf_counter() - t
     if status != 0:
         sys.exit(f"dub failed: {' '.join(cmd)}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -107,15 +108,17 @@ def main() -> None:
         mesh, render = stage_costs(short)
         print(f"per frame at 512×418: face mesh {mesh:.1f} ms, re-render {render:.1f} ms "
               f"(30 fps real time: {1000 / 30:.1f} ms)")
-        wall, rss_short = dub_run(short, wav, tmp / "a.mp4")
-        seconds = args.short_minutes * 60
-        print(f"dub of {args.short_minutes:g} min: {wall:.0f} s, {seconds / wall:.2f}x real time [>= 4x], "
-              f"peak RSS {rss_short:.0f} MB")
-        long = looped_clip(args.long_minutes, tmp / "long.mp4")
-        wall, rss_long = dub_run(long, wav, tmp / "b.mp4")
-        print(f"dub of {args.long_minutes:g} min: {wall:.0f} s, {args.long_minutes * 60 / wall:.2f}x real time, "
-              f"peak RSS {rss_long:.0f} MB ({100 * (rss_long / rss_short - 1):+.1f} % vs {args.short_minutes:g} min) "
-              f"[within 10 %]")
+        rss = {}
+        for minutes, name in ((args.short_minutes, "short"), (args.long_minutes, "long")):
+            clip = short if name == "short" else looped_clip(minutes, tmp / "long.mp4")
+            wall, cpu, rss[name] = dub_run(clip, wav, tmp / f"{name}_dub.mp4")
+            seconds = minutes * 60
+            print(f"dub of {minutes:g} min: {wall:.0f} s wall, {seconds / wall:.2f}x real time [>= 4x]; "
+                  f"{cpu:.0f} s CPU ({cpu / seconds:.1f} CPU-s per second of video: at most "
+                  f"{2 * seconds / cpu:.2f}x real time on 2 idle cores); "
+                  f"peak RSS {rss[name]:.0f} MB")
+        print(f"peak RSS, {args.long_minutes:g} min vs {args.short_minutes:g} min: "
+              f"{100 * (rss['long'] / rss['short'] - 1):+.1f} % [within 10 %]")
     print(f"machine at the end: {machine()}")
 
 

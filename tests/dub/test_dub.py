@@ -174,7 +174,7 @@ def test_frames_without_a_face_pass_through_and_cuts_are_reported(carphone_frame
     import cv2
     from skimage import data
 
-    from tests.dub.conftest import encode
+    from _dub_clips import encode
     from thg.dub import Dubber
 
     coffee = cv2.resize(data.coffee(), (352, 288), interpolation=cv2.INTER_AREA)
@@ -201,7 +201,7 @@ def test_face_index_dubs_the_chosen_face_only(carphone_frames, tmp_path):
     right, followed across frames; the one on the left is left as he was."""
     import cv2
 
-    from tests.dub.conftest import encode
+    from _dub_clips import encode
     from thg.dub import DubConfig, Dubber
     from thg.errors import NoFaceError
 
@@ -218,3 +218,19 @@ def test_face_index_dubs_the_chosen_face_only(carphone_frames, tmp_path):
     with pytest.raises(NoFaceError, match="--face-index 2 asked for, but at most 2 face"):
         Dubber(DubConfig(fit="trim", face_index=2))(clip, text="Map.", output=tmp_path / "none.mp4")
     assert not (tmp_path / "none.mp4").exists()
+
+
+def test_faces_cut_by_the_edge_or_turned_away_pass_through(portrait):
+    """The reasons a frame is passed through, on the astronaut's real mesh moved and turned."""
+    from thg.dub import Dubber
+    from thg.features.face import FaceGeometry, find_face
+
+    face = find_face(portrait)
+    assert Dubber.unusable(face) is None
+    assert Dubber.unusable(None) == "no face"
+    low = face.points + [0, portrait.shape[0] - face.points[152, 1] - 5, 0]   # chin below the bottom edge
+    assert Dubber.unusable(FaceGeometry(low + [0, 20, 0], face.image_size)) == "face at the frame's edge"
+    c = face.points.mean(0)
+    a = np.radians(55)
+    turn = np.array([[np.cos(a), 0, -np.sin(a)], [0, 1, 0], [np.sin(a), 0, np.cos(a)]])
+    assert Dubber.unusable(FaceGeometry((face.points - c) @ turn.T + c, face.image_size)) == "extreme pose"

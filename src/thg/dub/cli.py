@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from thg.dub.fit import DEFAULT_FIT, FITS
+from thg.generate_cli import _style
+from thg.options import FACE_INDEX, limit_options
 
 
 @click.command()
@@ -18,15 +20,16 @@ from thg.dub.fit import DEFAULT_FIT, FITS
 @click.option("--fit", type=click.Choice(FITS), default=DEFAULT_FIT, show_default=True,
               help="Speech and clip of different lengths: pingpong / loop the clip to the speech's length, "
                    "trim both to the shorter, or pad the shorter (last frame held, mouth at rest).")
-@click.option("--face-index", type=int, default=0, show_default=True,
+@click.option("--face-index", type=FACE_INDEX, default=0, show_default=True,
               help="Which face to dub when several are in view (0 = largest; faces of about the same size "
                    "count from the left), tracked across frames.")
-@click.option("--expression-scale", type=float, default=1.0, show_default=True, help="Strength of the new mouth motion.")
+@click.option("--expression-scale", type=_style("expression_scale"), default=1.0, show_default=True, help="Strength of the new mouth motion.")
 @click.option("--save-motion", type=click.Path(dir_okay=False), help="Also write the mouth motion used (JSON).")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT (and the --save-motion file) if they exist.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+@limit_options
 def dub(video, audio, text, lang, motion_file, output, fit, face_index, expression_scale, save_motion,
-        overwrite, quiet):
+        overwrite, quiet, max_megapixels, max_seconds):
     """Dub a clip: the same video with its lips following new speech.
 
     Only the lower face (lips, teeth, jaw, chin) is re-rendered, each frame from its own pixels;
@@ -36,8 +39,10 @@ def dub(video, audio, text, lang, motion_file, output, fit, face_index, expressi
     """
     from thg.dub.dub import DubConfig, Dubber
     from thg.generate_cli import _progress
+    from thg.limits import Limits
 
-    config = DubConfig(fit=fit, face_index=face_index, lang=lang, expression_scale=expression_scale)
+    config = DubConfig(fit=fit, face_index=face_index, lang=lang, expression_scale=expression_scale,
+                       limits=Limits(megapixels=max_megapixels, seconds=max_seconds))
     bar, update = _progress(quiet, "dubbing")
     try:
         result = Dubber(config)(video, audio=audio, text=text, motion=motion_file, output=output,
@@ -49,5 +54,5 @@ def dub(video, audio, text, lang, motion_file, output, fit, face_index, expressi
         total = result.timings["total"]
         duration = result.n_frames / result.fps
         click.echo(f"wrote {result.output}: {result.n_frames} frames, {result.size[0]}×{result.size[1]} at "
-                   f"{result.fps:g} fps in {total:.1f} s ({duration / max(total, 1e-9):.1f}x real time); "
+                   f"{result.fps:g} fps in {total:.1f} s ({duration / max(total, 1e-9):.2f}x real time); "
                    f"{result.summary()}", err=True)

@@ -15,6 +15,7 @@ to the encoder.
 
 from __future__ import annotations
 
+
 import os
 import tempfile
 import time
@@ -32,9 +33,9 @@ from thg.dub.source import (MAX_PITCH, MAX_YAW, FaceFollower, at_edge, count_fra
                             head_angles, is_cut, thumbnail)
 from thg.errors import InputError, NoFaceError, UsageError
 from thg.features.face import FaceGeometry
-from thg.io.audio import Audio, save_wav
 from thg.io.output import atomic_output, check_output_path
 from thg.io.video import VideoWriter, probe_video
+from thg.limits import Limits, check_h264_frame
 from thg.motion.track import CHANNEL_NAMES, MotionTrack
 from thg.post.credentials import Claims, sign_mp4
 from thg.post.provenance import PROVENANCE
@@ -58,6 +59,7 @@ class DubConfig:
     expression_scale: float = 1.0   # scales the new mouth motion
     crf: int = 12                   # near-lossless: a dub's untouched pixels should stay as they were
     preset: str = "veryfast"
+    limits: Limits = field(default_factory=Limits)   # the speech's length, the clip's frame size
 
     def __post_init__(self) -> None:
         check_fit(self.fit)
@@ -132,6 +134,8 @@ class Dubber:
         # 1. inputs
         self.check_inputs(video, audio, text, motion, output, overwrite, save_motion)
         info = probe_video(video)
+        self.config.limits.check_pixels(info.width, info.height, str(video))
+        check_h264_frame(info.width + info.width % 2, info.height + info.height % 2, info.fps, str(video))
         n_video = count_frames(video)
         notes = self.frame_rate_notes(info, n_video)
         with tempfile.TemporaryDirectory(prefix="thg-dub-") as tmp:
@@ -140,7 +144,7 @@ class Dubber:
             # 3. which original frame shows at each output frame
             n_out, runs = schedule(n_video, len(track), self.config.fit)
             mouth = self.mouth_track(track, n_out, video)
-            sound = self.fitted_audio(speech, n_out / info.fps, Path(tmp)) if speech is not None else None
+            sound = speech.audio_file if speech is not None else None
             # 4. stream: decode, track, re-render, encode
             result = self.stream(video, info, n_video, runs, mouth, sound, output, overwrite, progress)
         if save_motion:   # only for a dub that was written
@@ -159,12 +163,9 @@ class Dubber:
             raise UsageError("--motion replaces the speech-driven motion; give --audio with it, not --text")
         if not Path(video).is_file():
             raise InputError(f"{video}: video not found; check the path")
-        out = check_output_path(output, overwrite=overwrite)
-        for other in (video, audio):
-            if other is not None and Path(other).resolve() == out.resolve():
-                raise UsageError(f"--output {output} is an input; choose another output file")
+        check_output_path(output, overwrite=overwrite, inputs=(video, audio), kind="video")
         if save_motion:
-            check_output_path(save_motion, overwrite=overwrite)
+            check_output_path(save_motion, overwrite=overwrite, inputs=(video, audio), kind="motion")
 
     @staticmethod
     def frame_rate_notes(info, n_video: int) -> list[str]:
@@ -181,7 +182,8 @@ class Dubber:
         from thg.motion.speech import MotionStyle
 
         pipe = TalkingHeadPipeline(config=GenerateConfig(
-            fps=fps, lang=self.config.lang, style=MotionStyle(expression_scale=self.config.expression_scale)))
+            fps=fps, lang=self.config.lang, style=MotionStyle(expression_scale=self.config.expression_scale),
+            limits=self.config.limits))
         speech = pipe.load_speech(audio, text, tmp)
         track = pipe.make_motion(speech, motion)
         if abs(track.fps - fps) > 1e-3:
@@ -199,19 +201,6 @@ class Dubber:
         meta = {**track.meta, "dub": {"video": os.path.basename(str(video)), "fit": self.config.fit,
                                       "channels": list(MOUTH)}}
         return MotionTrack(track.fps, values, meta)
-
-    @staticmethod
-    def fitted_audio(speech, duration: float, tmp: Path) -> Path:
-        """The speech cut or padded with silence to ``duration`` seconds, as a WAV to mux (a tenth
-        of a second more: the muxer stops at the shorter stream, and that must be the video)."""
-        a = speech.audio
-        n = int(round((duration + 0.1) * a.sample_rate))
-        samples = np.zeros(n, np.float32)
-        samples[: min(n, len(a.samples))] = a.samples[:n]
-        samples[int(round(duration * a.sample_rate)):] = 0.0
-        path = tmp / "dub.wav"
-        save_wav(path, Audio(samples, a.sample_rate))
-        return path
 
     # 4. stream ----------------------------------------------------------------------------------
     def channels(self, mouth_row: np.ndarray, original_wide: float) -> np.ndarray:
@@ -253,6 +242,7 @@ class Dubber:
         log = _Log()
         with atomic_output(output, overwrite=overwrite) as tmp_path, \
                 VideoWriter(tmp_path, w + pad[1], h + pad[0], fps=info.fps, audio_path=sound,
+                            duration=len(mouth) / info.fps,   # the speech cut or padded with silence
                             crf=self.config.crf, preset=self.config.preset, comment=PROVENANCE) as writer:
             for j, frame in enumerate(self.frames(video, info, runs, mouth, log)):
                 if any(pad):

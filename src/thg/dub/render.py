@@ -35,6 +35,12 @@ UPPER_LIP_TOP = 0
 #: it: in a video frame (blurred, compressed) the pale edge of the teeth and the inner lip is wider
 #: than the mesh contour, and a closing mouth would squeeze it into a pale outline
 EDGE_BAND = 0.04
+#: share of a frame's visible interior that must look like teeth for its pixels to be reused as
+#: the teeth; otherwise (a dark cavity, a tongue) the renderer's shaded cavity and tongue are drawn
+TEETH_SHARE = 0.05
+#: mouth widths around the lips that the mouth model analyses and paints in (a jaw opening to
+#: 0.5 moves the lower lip by 0.4 mouth widths at most)
+MOUTH_MARGIN = 0.6
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
@@ -52,12 +58,9 @@ def below_nose(xy: np.ndarray, face_xy: np.ndarray, down: np.ndarray) -> np.ndar
     return _smoothstep(np.minimum(rel @ down, rel[..., 1]) / reach)
 
 
-def lip_layer(region: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
-    """The frame's mouth region with what shows between the lips (grown by :data:`EDGE_BAND`, never
-    past the outer lip contour) filled with the frame's own lip texture; None for a closed mouth."""
-    interior = interior_mask(region, xy)
-    if not interior.any():
-        return None
+def lip_layer(region: np.ndarray, xy: np.ndarray, interior: np.ndarray) -> np.ndarray:
+    """The frame's mouth region with its visible ``interior`` (grown by :data:`EDGE_BAND`, never
+    past the outer lip contour) filled with the frame's own lip texture."""
     width = float(np.linalg.norm(xy[L.MOUTH_CORNERS[0]] - xy[L.MOUTH_CORNERS[1]]))
     r = max(1, int(round(EDGE_BAND * width)))
     grown = cv2.dilate(interior.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
@@ -65,6 +68,20 @@ def lip_layer(region: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
     contour = xy[list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER[::-1][1:-1])]
     cv2.fillPoly(outer, [np.round(contour * 4).astype(np.int32)], 1, shift=2)
     return fill_with_lips(region, (grown > 0) & (outer > 0))
+
+
+def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray) -> bool:
+    """Whether the frame's visible ``interior`` shows teeth: at least :data:`TEETH_SHARE` of it is
+    pale and grey beside the ``lip`` colour (a cavity and tongue alone are no teeth to reuse)."""
+    if interior.sum() < 8:
+        return False
+    px = region[interior].astype(np.float32)
+    value, low = px.max(1), px.min(1)
+    sat = (value - low) / np.maximum(value, 1.0)
+    lip_value = float(lip.max())
+    lip_sat = float((lip.max() - lip.min()) / max(lip_value, 1.0))
+    teeth = (sat < 0.6 * lip_sat) & (value > 0.85 * lip_value)
+    return float(teeth.mean()) >= TEETH_SHARE
 
 
 def _calm_neck(deformer: Deformer) -> None:
@@ -88,48 +105,76 @@ class LowerFaceRenderer:
         self.last_box: tuple[int, int, int, int] | None = None  # image region the last frame changed
 
     def render(self, frame: np.ndarray, face: FaceGeometry, channels: np.ndarray) -> np.ndarray:
+        # 1. where the control points go (rig-crop pixels); nothing above the nose tip moves
         rig = FaceRig.from_face(face)
         deformer = Deformer(rig)
         _calm_neck(deformer)
+        cx, cy = rig.crop[:2]
         src = rig.points[:, :2].astype(np.float32)
         tgt = deformer.targets(channels)
-        cx, cy = rig.crop[:2]
-        face_xy = face.xy.astype(np.float64) - [cx, cy]
-        tgt = src + (tgt - src) * below_nose(src, face_xy, deformer.v)[:, None].astype(np.float32)
-        moved = np.abs(tgt - src).max(1) > 1e-3
-        tris = rig.triangles[moved[rig.triangles].any(1)]
-        out = frame.copy()
-        self.last_box = None
-        if not len(tris):
-            return out
-        h, w = frame.shape[:2]
-        corners = np.concatenate([src[tris].reshape(-1, 2), tgt[tris].reshape(-1, 2)]) + [cx, cy]
-        x0, y0 = np.maximum(np.floor(corners.min(0)).astype(int) - 2, 0)
-        x1, y1 = np.minimum(np.ceil(corners.max(0)).astype(int) + 3, [w, h])
-        if x1 - x0 < 8 or y1 - y0 < 8:
-            return out
+        tgt = src + (tgt - src) * below_nose(src, face.xy - [cx, cy], deformer.v)[:, None].astype(np.float32)
+        # 2. the region the moving triangles cover (image pixels)
+        tris = rig.triangles[(np.abs(tgt - src).max(1) > 1e-3)[rig.triangles].any(1)]
+        self.last_box = box = _cover(src, tgt, tris, (cx, cy), frame.shape) if len(tris) else None
+        if box is None:
+            return frame.copy()
+        x0, y0, x1, y1 = box
         shift = np.array([cx - x0, cy - y0], np.float32)
-        src_b, tgt_b = src + shift, tgt + shift
+        # 3. the region's own texture, warped, with the mouth's interior painted in
+        region = np.ascontiguousarray(frame[y0:y1, x0:x1])
+        mx0, my0, mx1, my1 = _mouth_box(face.xy - [x0, y0], region.shape)   # the mouth model's part of it
+        mouth = self.mouth_model(np.ascontiguousarray(region[my0:my1, mx0:mx1]), face.xy - [x0 + mx0, y0 + my0])
+        texture = region.copy()
+        texture[my0:my1, mx0:mx1] = mouth.lip_layer
         warper = MeshWarper((x1 - x0, y1 - y0), tris, self.step,
                             detail=[rig.detail_regions()[2]] if self.step > 1 else None)
-        region = np.ascontiguousarray(frame[y0:y1, x0:x1])
-        mouth = MouthModel(region, face.xy - [x0, y0])
-        filled = lip_layer(region, face.xy - [x0, y0])
-        if filled is not None:
-            mouth.lip_layer = filled
-        maps = warper.maps(src_b, tgt_b)
-        rendered = cv2.remap(mouth.lip_layer, maps, None, interpolation=cv2.INTER_CUBIC,
-                             borderMode=cv2.BORDER_REPLICATE)
+        rendered = cv2.remap(texture, warper.maps(src + shift, tgt + shift), None,
+                             interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
         upper_map, lower_map = deformer.teeth_transforms(channels)
-        mouth.paint(rendered, tgt_b[list(L.LIPS_INNER_UPPER)], tgt_b[list(L.LIPS_INNER_LOWER)],
-                    _in_box(upper_map, shift), _in_box(lower_map, shift))
+        to_mouth = shift - [mx0, my0]
+        mouth.paint(rendered[my0:my1, mx0:mx1], (tgt + to_mouth)[list(L.LIPS_INNER_UPPER)],
+                    (tgt + to_mouth)[list(L.LIPS_INNER_LOWER)],
+                    _in_box(upper_map, to_mouth.astype(np.float32)), _in_box(lower_map, to_mouth.astype(np.float32)))
+        # 4. composited back below the nose tip
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
         alpha = below_nose(np.stack([xs, ys], -1), face.xy.astype(np.float64), deformer.v)[..., None]
+        out = frame.copy()
         out[y0:y1, x0:x1] = (region * (1 - alpha) + rendered * alpha + 0.5).astype(np.uint8)
         keep = alpha[..., 0] <= 0   # bit-identical, not rounded
         out[y0:y1, x0:x1][keep] = region[keep]
-        self.last_box = (int(x0), int(y0), int(x1), int(y1))
         return out
+
+    @staticmethod
+    def mouth_model(region: np.ndarray, xy: np.ndarray) -> MouthModel:
+        """The renderer's mouth model of the frame's region, its interior filled with lips more
+        widely (:func:`lip_layer`), and its interior reused as teeth only where it shows teeth."""
+        mouth = MouthModel(region, xy)
+        interior = interior_mask(region, xy)
+        if interior.any():
+            mouth.lip_layer = lip_layer(region, xy, interior)
+            if not shows_teeth(region, interior, mouth.lip):
+                mouth.upper.alpha[:] = 0.0   # nothing of the frame's dark interior pasted back
+                mouth.lower.alpha[:] = 0.0
+        return mouth
+
+
+def _mouth_box(xy: np.ndarray, shape) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the lips and :data:`MOUTH_MARGIN` mouth widths around them, within ``shape``:
+    all the mouth model needs to see (skin, lips, interior) and room for the widest opening."""
+    lips = xy[list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER)]
+    pad = MOUTH_MARGIN * float(np.linalg.norm(xy[L.MOUTH_CORNERS[0]] - xy[L.MOUTH_CORNERS[1]]))
+    x0, y0 = np.maximum(np.floor(lips.min(0) - pad).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(lips.max(0) + pad).astype(int), [shape[1], shape[0]])
+    return int(x0), int(y0), int(x1), int(y1)
+
+
+def _cover(src: np.ndarray, tgt: np.ndarray, tris: np.ndarray, origin, shape) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) in image pixels of the triangles ``tris`` before and after they move (None
+    when that is too small to matter); ``origin`` is the rig crop's corner in the image."""
+    corners = np.concatenate([src[tris].reshape(-1, 2), tgt[tris].reshape(-1, 2)]) + origin
+    x0, y0 = np.maximum(np.floor(corners.min(0)).astype(int) - 2, 0)
+    x1, y1 = np.minimum(np.ceil(corners.max(0)).astype(int) + 3, [shape[1], shape[0]])
+    return (int(x0), int(y0), int(x1), int(y1)) if x1 - x0 >= 8 and y1 - y0 >= 8 else None
 
 
 def _in_box(amap: np.ndarray, shift: np.ndarray) -> np.ndarray:

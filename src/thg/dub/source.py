@@ -18,7 +18,7 @@ from thg.errors import InputError
 from thg.features import landmarks as L
 from thg.features.face import FaceGeometry, FaceMesher
 from thg.dub.fit import Run
-from thg.io.video import VideoInfo, ffmpeg_exe
+from thg.io.video import VideoInfo, ffmpeg_exe, ffmpeg_file
 
 CHUNK = 16               # frames decoded at once for a backward run
 CUT_THRESHOLD = 28.0     # mean absolute change of a 32×32 grey thumbnail (0-255) that is a scene cut
@@ -28,7 +28,7 @@ FOLLOW_RADIUS = 0.6      # a face further than this many face sizes from the las
 
 def count_frames(path: str | os.PathLike) -> int:
     """The number of video frames in the file (read from the packets, nothing decoded)."""
-    proc = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", str(path), "-map", "0:v:0",
+    proc = subprocess.run([ffmpeg_exe(), "-nostdin", "-hide_banner", "-i", ffmpeg_file(path), "-map", "0:v:0",
                            "-c", "copy", "-f", "null", "-"], capture_output=True, text=True)
     found = re.findall(r"frame=\s*(\d+)", proc.stderr)
     if proc.returncode != 0 or not found or int(found[-1]) == 0:
@@ -41,7 +41,7 @@ def _decode(path: str | os.PathLike, info: VideoInfo, start: int = 0, count: int
     cmd = [ffmpeg_exe(), "-nostdin", "-v", "error"]
     if start > 0:
         cmd += ["-ss", f"{(start - 0.5) / info.fps:.6f}"]   # the frame whose time is nearest
-    cmd += ["-i", str(path), "-map", "0:v:0"]
+    cmd += ["-i", ffmpeg_file(path), "-map", "0:v:0"]
     if count is not None:
         cmd += ["-frames:v", str(count)]
     cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]

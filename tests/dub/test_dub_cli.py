@@ -22,7 +22,7 @@ def _error_line(result) -> str:
 
 
 def _faceless_clip(path, n=12):
-    from tests.dub.conftest import encode
+    from _dub_clips import encode
 
     ramp = np.tile(np.linspace(0, 255, 176, dtype=np.uint8)[None, :, None], (144, 1, 3))
     return encode([np.roll(ramp, k, axis=1) for k in range(n)], path)
@@ -64,7 +64,9 @@ def test_usage_errors(tmp_path, carphone, new_speech):
     r = _run("dub", "--video", carphone, "--text", "hi", "--face-index", "-1", "-o", out)
     assert r.exit_code == 2 and "--face-index" in _error_line(r)
     r = _run("dub", "--video", carphone, "--audio", carphone, "-o", carphone, "--overwrite")
-    assert r.exit_code == 2 and "is an input" in _error_line(r)
+    assert r.exit_code == 2 and "is the input" in _error_line(r)
+    r = _run("dub", "--video", carphone, "--text", "hi", "-o", tmp_path / "o.webm")
+    assert r.exit_code == 2 and "o.webm" in _error_line(r)
     assert not out.exists()
 
 
