@@ -31,8 +31,11 @@ def start_live(browser, url: str | None) -> str:
         WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#gallery button"))
         browser.find_element(By.CSS_SELECTOR, "nav button[data-tab=live]").click()
     browser.find_element(By.ID, "live-start").click()
-    WebDriverWait(browser, 90).until(lambda b: b.execute_script(
-        "const v = document.getElementById('live-video'); return v.videoWidth > 0 && v.currentTime > 0.5"))
+    WebDriverWait(browser, 120).until(lambda b: b.execute_script(
+        "const v = document.getElementById('live-video');"
+        "return (v.videoWidth > 0 && v.currentTime > 0.5) || !document.getElementById('live-error').hidden"))
+    error = browser.find_element(By.ID, "live-error")
+    assert not error.is_displayed(), error.text
     return browser.execute_script("return window.thgLiveSession")
 
 
@@ -95,19 +98,20 @@ def test_sessions_are_isolated(server, browser):
     first = start_live(browser, server.url)
     browser.switch_to.new_window("window")
     second = start_live(browser, server.url)
-    assert first != second
-    say(browser, server, second, "Only the second portrait speaks. " + "Bob opens a big blue map, and looks at it. " * 3)
-    _, speaking, _ = capture(browser, 12)
-    browser.switch_to.window(first_window)
-    assert server.get_json(f"/api/live/{second}")[1]["speaking"]     # still speaking over there
-    _, quiet, energy = capture(browser, 12)
-    assert server.get_json(f"/api/live/{second}")[1]["speaking"]     # all the while
-    assert np.nanmax(mouth_openings(speaking)) > 0.15
-    assert np.nanmax(mouth_openings(quiet)) < 0.08 and energy[-1] - energy[0] < 0.05
-    status, stats = server.get_json(f"/api/live/{first}")
-    assert stats["utterances"] == 0 and not stats["speaking"]
-    # a session that ends is gone, and frees its slot
-    assert server.request("DELETE", f"/api/live/{second}")[0] == 200
+    try:
+        assert first != second
+        say(browser, server, second, "Only the second portrait speaks. " + "Bob opens a big blue map, and looks at it. " * 3)
+        _, speaking, _ = capture(browser, 12)
+        browser.switch_to.window(first_window)
+        assert server.get_json(f"/api/live/{second}")[1]["speaking"]     # still speaking over there
+        _, quiet, energy = capture(browser, 12)
+        assert np.nanmax(mouth_openings(speaking)) > 0.15
+        assert np.nanmax(mouth_openings(quiet)) < 0.08 and energy[-1] - energy[0] < 0.05
+        status, stats = server.get_json(f"/api/live/{first}")
+        assert stats["utterances"] == 0 and not stats["speaking"]
+    finally:   # a session that ends is gone, and frees its slot
+        for session in (first, second):
+            assert server.request("DELETE", f"/api/live/{session}")[0] == 200
     assert server.get_json(f"/api/live/{second}")[0] == 404
 
 
