@@ -106,7 +106,9 @@ def test_saved_motion_is_editable_and_rerenders(generated, portrait_path, tmp_pa
     result = TalkingHeadPipeline()(portrait_path, motion=edited, output=out)
     assert result.n_frames == 30 and len(MotionTrack.load(edited)) == 30
     mouth, _, _ = _measure(out)
-    assert np.percentile(mouth, 90) < 0.08 and np.median(mouth) < 0.04  # speaking opens it to 0.2-0.5
+    # speaking opens it to 0.2-0.5; the mesh reads the astronaut's shut lips (her photo shows her teeth)
+    # at 0.03-0.10, the higher end with the invisible watermark's grain
+    assert np.percentile(mouth, 90) < 0.12 and np.median(mouth) < 0.05
 
 
 def test_text_in_other_languages_moves_the_lips(portrait, tmp_path):
