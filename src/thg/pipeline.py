@@ -93,6 +93,12 @@ class Speech:
         if isinstance(self.source, Audio):
             self.source = SpeechSource.from_audio(self.source)
 
+    @property
+    def audio(self) -> Audio:
+        """The whole speech at 16 kHz, read at once (the pipeline itself reads it in blocks)."""
+        parts = list(analysis_blocks(self.source.blocks(5.0), self.source.sample_rate))
+        return Audio(np.concatenate(parts) if parts else np.zeros(0, np.float32), SAMPLE_RATE, self.source.path)
+
 
 @dataclass(frozen=True)
 class StreamFrame:
@@ -316,8 +322,10 @@ def _speech_frames(speech, plan, send, recognizer) -> None:
 
     def flush(ready: int, last: bool = False) -> None:
         nonlocal pending, start, sent
-        while sent < ready and (last or bounds[sent + 1] <= start + len(pending)):
-            end = None if last and sent == n - 1 and isinstance(plan, SpeechMotion) else bounds[sent + 1] - start
+        takes_rest = isinstance(plan, SpeechMotion)  # the last frame of speech-driven motion: waits for the end
+        while sent < ready and (last or (bounds[sent + 1] <= start + len(pending)
+                                         and not (takes_rest and sent == n - 1))):
+            end = None if last and sent == n - 1 and takes_rest else bounds[sent + 1] - start
             send((sent, track.values[sent], pending[max(bounds[sent] - start, 0): end]))
             sent += 1
         keep = int(np.clip(bounds[min(sent, n)] - start, 0, len(pending)))
