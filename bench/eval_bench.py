@@ -25,7 +25,8 @@ import numpy as np
 SIZE = 256
 FRAME_METRICS = ("psnr", "ssim", "l1", "ms-ssim", "cpbd", "smoothness-pixel")
 FACE_METRICS = ("lmd-mouth", "lmd-face", "f-lmd", "mve", "prmse", "aed", "akd", "apd", "ard",
-                "smoothness-landmark", "blink-rate", "head-motion", "diversity", "mouth-sync", "mouth-av-offset")
+                "smoothness-landmark", "blink-rate", "head-motion", "diversity", "mouth-sync", "mouth-av-offset",
+                "mouth-sharpness", "mouth-open-in-silence", "landmark-jitter", "csim-dlib")
 
 
 def make_clip(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -58,10 +59,10 @@ def bench_metrics(pred: np.ndarray, ref: np.ndarray) -> dict[str, dict[str, floa
     out = {}
     for name in FRAME_METRICS + FACE_METRICS:
         m = create_metric(name)
-        m.set_context(fps=25.0, audio=speech(len(pred) / 25))
+        m.set_context(fps=25.0, audio=speech(len(pred) / 25), source=ref[0])
         m.update(pred[:1], ref[:1])  # warm up (imports, mesh graph)
         m.reset()
-        m.set_context(fps=25.0, audio=speech(len(pred) / 25))
+        m.set_context(fps=25.0, audio=speech(len(pred) / 25), source=ref[0])
         t, c = time.perf_counter(), time.process_time()
         for i in range(0, len(pred), 32):
             m.update(pred[i:i + 32], ref[i:i + 32])

@@ -196,7 +196,7 @@ def reproduce() -> dict:
     for min_df, sub, ngram in itertools.product((1, 2, 3), (False, True), (1, 2)):
         tax = build_taxonomy(papers, TaxonomyConfig(clusters=10, min_df=min_df, sublinear_tf=sub, ngram_max=ngram))
         grid.append((best_cut(tax), min_df, sub, ngram))
-    (a, k, t), min_df, sub, ngram = max(grid)
+    (_, _, t), min_df, sub, ngram = max(grid)
     best = step(f"best of {len(grid)} preprocessings x 5-20 clusters: min_df {min_df}, "
                 f"{'sublinear, ' if sub else ''}{ngram}-grams, threshold {t}",
                 TaxonomyConfig(threshold=t, min_df=min_df, sublinear_tf=sub, ngram_max=ngram))

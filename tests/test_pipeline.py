@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from thg.errors import InputError
+from thg.errors import InputError, UsageError
 from thg.features.speech import PhoneRecognizer, prosody, recognize_phonemes
 from thg.io import load_audio, read_video_frames
 from thg.motion.speech import MotionStyle, SpeechMotion, motion_from_speech
@@ -39,7 +39,7 @@ def _children() -> list[int]:
 
 @pytest.fixture(scope="module")
 def pipe():
-    return TalkingHeadPipeline(config=GenerateConfig(style=MotionStyle(blink_rate=30, seed=3)))
+    return TalkingHeadPipeline(post=[], config=GenerateConfig(style=MotionStyle(blink_rate=30, seed=3)))  # no watermark: raw renders
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +128,19 @@ def test_text_stream_brings_its_synthesised_speech(pipe, portrait, tmp_path):
     assert np.abs(joined - saved).max() <= 1 / 32768 + 1e-7
 
 
+def test_given_motion_takes_the_speech_up_to_its_end(pipe, portrait, speech_path):
+    from thg.motion import MotionTrack
+
+    track = MotionTrack.zeros(20, FPS)
+    track["mouth_open"] = np.linspace(0, 0.4, 20)
+    with pipe.stream(portrait, audio=speech_path, motion=track) as frames:
+        got = list(frames)
+    data, rate = sf.read(str(speech_path), dtype="float32")
+    assert [f.index for f in got] == list(range(20))
+    assert np.array_equal(np.concatenate([f.audio for f in got]), data[: round(20 * rate / FPS)])
+    assert np.array_equal(np.stack([f.motion for f in got]), track.values)
+
+
 def test_closing_early_releases_threads_and_processes(pipe, portrait, speech_path, tmp_path):
     """An M4A is decoded by an ffmpeg process as it streams: closing after three frames ends it too."""
     import subprocess
@@ -140,6 +153,8 @@ def test_closing_early_releases_threads_and_processes(pipe, portrait, speech_pat
     frames = pipe.stream(portrait, audio=m4a)
     got = [next(frames) for _ in range(3)]
     assert [f.index for f in got] == [0, 1, 2] and _stage_threads()
+    with pytest.raises(UsageError, match="streaming already"):  # its renderer is busy with this one
+        pipe.stream(portrait, audio=m4a)
     frames.close()
     assert not _stage_threads()
     assert set(_children()) <= before

@@ -95,15 +95,16 @@ def _restore_verbose(ctx: click.Context) -> None:
             os.environ[VERBOSE_ENV] = before
 
 
-_VERBOSE_OPTION = dict(is_flag=True, expose_value=False, is_eager=True, callback=_set_verbose,
-                       help="Show library logs, warnings and the traceback of an unexpected error.")
+def _verbose_option() -> click.Option:
+    return click.Option(["--verbose"], is_flag=True, expose_value=False, is_eager=True, callback=_set_verbose,
+                        help="Show library logs, warnings and the traceback of an unexpected error.")
 
 
 def _with_verbose(command: click.Command) -> click.Command:
     """Give ``command`` (and, for a group, every subcommand) a ``--verbose`` flag; without it the
     native libraries' log lines are filtered from stderr from the moment the command starts."""
     if not any(p.name == "verbose" for p in command.params):
-        command.params.append(click.Option(["--verbose"], **_VERBOSE_OPTION))
+        command.params.append(_verbose_option())
         callback = command.callback
         if callback is not None:
             @functools.wraps(callback)
@@ -181,9 +182,11 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="thg")
-@click.option("--verbose", **_VERBOSE_OPTION)
 def main() -> None:
     """Talking heads from one portrait, on a plain CPU."""
+
+
+main.params.append(_verbose_option())
 
 
 if __name__ == "__main__":

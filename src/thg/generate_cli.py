@@ -26,7 +26,9 @@ FIT_CHOICES = ("audio", "motion")
 def _progress(quiet: bool, label: str):
     if quiet:
         return None, None
-    bar = click.progressbar(length=1, label=label, file=click.get_text_stream("stderr"), show_pos=True)
+    import sys
+
+    bar = click.progressbar(length=1, label=label, file=sys.stderr, show_pos=True)
 
     def update(done: int, total: int) -> None:
         bar.length = total

@@ -9,6 +9,7 @@ so that a user who really means it can raise them.
 from __future__ import annotations
 
 import math
+
 import click
 
 from thg.limits import Limits

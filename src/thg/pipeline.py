@@ -33,7 +33,7 @@ import numpy as np
 
 from thg.errors import InputError, UsageError
 from thg.features.face import find_face
-from thg.io.audio import (SAMPLE_RATE, Resampler, SpeechSource, analysis_blocks, check_samples, open_speech,
+from thg.io.audio import (SAMPLE_RATE, Audio, Resampler, SpeechSource, analysis_blocks, check_samples, open_speech,
                           save_wav)
 from thg.io.image import fit_long_side, load_image, to_rgb8
 from thg.io.output import atomic_output, check_output_path
@@ -83,11 +83,15 @@ class Speech:
     """The driving speech: read in blocks at its own rate, the file muxed into a video, timed phonemes
     if known."""
 
-    source: SpeechSource
+    source: SpeechSource        # (an Audio in memory is taken as well)
     audio_file: Path | None     # the speech as a file (None: in memory only)
     phonemes: list | None       # exact phonemes (text input); None: recognise them from the audio
     phoneme_weight: float       # trust in phonemes versus loudness (lower for non-English audio)
     silent: bool = False        # no audible sample (found by plan_motion): nothing to recognise
+
+    def __post_init__(self) -> None:
+        if isinstance(self.source, Audio):
+            self.source = SpeechSource.from_audio(self.source)
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class TalkingHeadPipeline:
         self.post = list(post) if post is not None else [InvisibleWatermark()]  # marked unless told
         self.config = config or GenerateConfig()
         self._prepared: tuple | None = None   # (key, portrait) of the photo the renderer is prepared for
+        self._streaming = threading.Lock()    # held while a stream of this pipeline is open
 
     # 0. the whole run to an MP4 -----------------------------------------------------------------
     def __call__(self, image, *, audio: str | os.PathLike | None = None, text: str | None = None,
@@ -157,9 +162,13 @@ class TalkingHeadPipeline:
         synthesised speech is saved as a file (for muxing).
         """
         self.check_inputs(audio, text, motion)
+        if not self._streaming.acquire(blocking=False):
+            raise UsageError("this pipeline is streaming already; close that stream first, or use one "
+                             "TalkingHeadPipeline per concurrent stream")
         t0 = time.perf_counter()
-        recognizer = _start_recognizer() if audio is not None and motion is None else None
+        recognizer = None
         try:
+            recognizer = _start_recognizer() if audio is not None and motion is None else None
             with ThreadPoolExecutor(1) as pool:                                   # 1. inputs, at once:
                 photo = pool.submit(self.load_portrait, image)                    # photo, face, renderer
                 speech = self.load_speech(audio, text, tmp)                       # speech and its prosody
@@ -168,6 +177,7 @@ class TalkingHeadPipeline:
         except BaseException:
             if recognizer is not None:
                 recognizer.close()
+            self._streaming.release()
             raise
         return FrameStream(self, portrait, speech, plan, recognizer, reuse_frames and not self.post, t0)
 
@@ -320,6 +330,8 @@ def _speech_frames(speech, plan, send, recognizer) -> None:
             if recognizer is not None:
                 ready = plan.add(recognizer.feed(resample(block)), recognizer.settled_until)
             flush(ready)
+            if sent == n and not isinstance(plan, SpeechMotion):  # given motion: speech past its end is cut
+                break
     if recognizer is not None:
         plan.add(recognizer.feed(resample.finish()) + recognizer.finish())
     flush(n, last=True)
@@ -338,11 +350,12 @@ _END = object()
 class _Stages:
     """Threads joined by bounded queues; the first error stops them all and reaches the consumer."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_close: Callable[[], None] = lambda: None) -> None:
         self.stop = threading.Event()
         self.error: BaseException | None = None
         self.cpu: dict[str, float] = {}   # CPU seconds each stage's thread used
         self._threads: list[threading.Thread] = []
+        self._on_close: Callable[[], None] | None = on_close
 
     def start(self, name: str, fn: Callable, *args) -> None:
         thread = threading.Thread(target=self._guard, args=(name, fn, *args), name=f"thg-{name}", daemon=True)
@@ -382,6 +395,9 @@ class _Stages:
         self.stop.set()
         for thread in self._threads:
             thread.join()
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close()
 
 
 class FrameStream:
@@ -402,7 +418,7 @@ class FrameStream:
         self.audio_file = speech.audio_file if speech else None
         self.timings = {"start": time.perf_counter() - t0}
         # the stages see the queues, not this object, so that dropping it closes them
-        self._stages = stages = _Stages()
+        self._stages = stages = _Stages(on_close=pipe._streaming.release)
         motion_q: queue.Queue = queue.Queue(QUEUE_FRAMES)
         frames_q: queue.Queue = queue.Queue(QUEUE_FRAMES)
         buffers = [portrait.copy() for _ in range(QUEUE_FRAMES + 3)] if reuse_frames else None

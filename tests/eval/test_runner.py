@@ -292,12 +292,14 @@ def test_workers_share_the_cores(dataset, tmp_path, tiny_metrics, monkeypatch):
 
 
 def test_python_api_evaluate_folder(dataset, tmp_path):
-    results = runner.evaluate_folder(dataset / "pred", tmp_path / "out", ref=dataset / "ref", metrics="psnr,l1",
+    from thg.eval.folder import evaluate_folder
+
+    results = evaluate_folder(dataset / "pred", tmp_path / "out", ref=dataset / "ref", metrics="psnr,l1",
                                      n_boot=200, method="noisy")
     psnr = results["metrics"]["psnr"]["per_video"]
     assert psnr["a"] > psnr["b"] > psnr["spk2/c"]
     assert results["matching"]["unused_ref"] == ["extra"]
     assert (tmp_path / "out" / "report.html").is_file() and (tmp_path / "out" / "plots" / "dist_l1.png").is_file()
     with pytest.raises(InputError, match="did you mean psnr"):
-        runner.evaluate_folder(dataset / "pred", tmp_path / "o2", ref=dataset / "ref", metrics=["pnsr"])
+        evaluate_folder(dataset / "pred", tmp_path / "o2", ref=dataset / "ref", metrics=["pnsr"])
     assert not (tmp_path / "o2").exists()

@@ -73,3 +73,13 @@ def test_batch_exit_code_and_errors(outputs, tmp_path):
     junk.write_bytes(b"not a video at all")
     r = _run("verify", junk)
     assert r.exit_code == 1 and "junk.mp4" in r.output and "Traceback" not in r.output
+
+
+def test_codec_decoder_marks_and_signs_what_it_renders(outputs, tmp_path):
+    marked, _ = outputs
+    stream, decoded = tmp_path / "call.thm", tmp_path / "decoded.mp4"
+    assert _run("encode", marked, "-o", stream, "-q").exit_code == 0
+    r = _run("decode", stream, "-o", decoded, "-q")
+    assert r.exit_code == 0, r.output
+    data = json.loads(_run("verify", "--json", decoded).output)
+    assert data["manifest"]["thg"]["action"] == "decode" and data["watermark"]["found"] and data["ids_agree"]

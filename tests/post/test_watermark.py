@@ -121,3 +121,21 @@ def test_payload_round_trip_and_crc():
 
 def test_threshold_matches_the_bound():
     assert wm.false_alarm_bound(wm.threshold()) == pytest.approx(1e-6)
+
+
+def test_each_output_of_a_reused_filter_gets_its_own_id():
+    from types import SimpleNamespace
+
+    from thg.motion import MotionTrack
+    from thg.pipeline import GenerateConfig
+    from thg.post.credentials import pipeline_claims
+
+    mark = wm.InvisibleWatermark()
+    pipe = SimpleNamespace(post=[mark], config=GenerateConfig(), renderer=object())
+    track = MotionTrack.zeros(3, 25.0, driver="text")
+    first = pipeline_claims(pipe, np.zeros((4, 4, 3), np.uint8), None, track).watermark_id
+    second = pipeline_claims(pipe, np.zeros((4, 4, 3), np.uint8), None, track).watermark_id
+    assert first != second and mark.output_id not in (first, second)
+    fixed = wm.InvisibleWatermark(ID)
+    fixed.next_output()
+    assert fixed.output_id == ID

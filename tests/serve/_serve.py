@@ -72,7 +72,11 @@ class Server:
         return status, json.loads(body)
 
     def submit(self, fields: dict[str, str], files: dict[str, tuple[str, bytes]] | None = None):
-        """POST a multipart form to /api/jobs; files: field -> (file name, content)."""
+        """POST a generation job; files: field -> (file name, content)."""
+        return self.submit_to("/api/jobs", fields, files)
+
+    def submit_to(self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes]] | None = None):
+        """POST a multipart form to ``path``; files: field -> (file name, content)."""
         boundary = "thgtestboundary7f3a"
         parts = []
         for k, v in fields.items():
@@ -81,7 +85,7 @@ class Server:
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"; filename="{name}"\r\n'
                          f'Content-Type: application/octet-stream\r\n\r\n'.encode() + content + b"\r\n")
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        status, raw = self.request("POST", "/api/jobs", body,
+        status, raw = self.request("POST", path, body,
                                    {"Content-Type": f"multipart/form-data; boundary={boundary}"})
         return status, json.loads(raw)
 

@@ -112,6 +112,16 @@ def test_ids_never_name_paths(server):
     assert status == 422
 
 
+def test_a_photo_without_a_face_fails_with_its_reason_and_no_server_path(server):
+    sky = np.zeros((300, 300, 3), np.uint8)
+    sky[:] = (90, 140, 220)
+    status, job = server.submit({"text": "Hello."}, {"portrait": ("me.png", png_bytes(sky))})
+    assert status == 202
+    job = server.wait(job["id"])
+    assert job["state"] == "failed" and job["error"].startswith("portrait.png: ") and "face" in job["error"]
+    assert str(server.data) not in job["error"] and "/" not in job["error"].split(":")[0]
+
+
 def test_results_of_an_unfinished_job_are_refused(server):
     status, job = server.submit({"text": "One more sentence to say.", "example": "grace_hopper", "size": "256"})
     status, body = server.get_json(f"/api/jobs/{job['id']}/video")
@@ -145,3 +155,52 @@ def test_help_says_it_serves_localhost_and_how_to_expose_it():
 
     out = CliRunner().invoke(main, ["serve", "--help"]).output
     assert "127.0.0.1" in out and "0.0.0.0" in out
+
+
+@pytest.fixture(scope="module")
+def made_video(server, tmp_path_factory):
+    """A video this server made (astronaut, 512 px), as a file."""
+    status, job = server.submit({"text": "Hello, Bob opens a big map.", "example": "astronaut", "size": "512"})
+    job = server.wait(job["id"])
+    path = tmp_path_factory.mktemp("made") / "made.mp4"
+    path.write_bytes(server.get(job["downloads"]["video"])[1])
+    return path
+
+
+def test_evaluation_of_an_uploaded_video(server, made_video):
+    status, job = server.submit_to("/api/evaluations", {"metrics": "mouth-sync,diversity"},
+                                   {"pred": ("clip.bin", made_video.read_bytes())})
+    assert status == 202, job
+    job = server.wait(job["id"])
+    assert job["state"] == "done", job["error"]
+    assert set(job["downloads"]) == {"report"}
+    report = json.loads(server.get(job["downloads"]["report"])[1])
+    assert report["metrics"]["mouth-sync"]["value"] > 0.4         # the video's own sound drives the sync
+    assert report["metrics"]["diversity"]["value"] > 0
+    assert server.get_json(f"/api/jobs/{job['id']}/video")[0] == 404   # an evaluation has no video
+
+
+@pytest.mark.parametrize("fields, files, needle", [
+    ({"metrics": "mouth-sinc"}, "made", "mouth-sync"),              # did you mean
+    ({"metrics": "psnr"}, "png", "not an MP4, MOV, MKV/WebM or AVI video"),
+    ({"metrics": "psnr"}, None, "pred"),
+])
+def test_bad_evaluations_get_one_clear_line(server, made_video, fields, files, needle):
+    uploads = {"made": {"pred": ("a.mp4", made_video.read_bytes())},
+               "png": {"pred": ("a.mp4", png_bytes(np.zeros((64, 64, 3), np.uint8)))}, None: {}}[files]
+    status, body = server.submit_to("/api/evaluations", fields, uploads)
+    assert status in (400, 422) and needle in body["detail"], body
+
+
+def test_a_port_in_use_is_one_line(tmp_path):
+    import socket
+
+    from click.testing import CliRunner
+
+    from thg.cli import main
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port), "--data", str(tmp_path / "d")])
+    assert result.exit_code == 1 and result.output.startswith(f"Error: --host 127.0.0.1 --port {port}: cannot listen")
+    assert "Traceback" not in result.output and not (tmp_path / "d").exists()

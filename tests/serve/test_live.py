@@ -24,10 +24,12 @@ def browser():
     b.quit()
 
 
-def start_live(browser, url: str) -> str:
-    browser.get(url)
-    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#gallery button"))
-    browser.find_element(By.CSS_SELECTOR, "nav button[data-tab=live]").click()
+def start_live(browser, url: str | None) -> str:
+    """Open the page at ``url`` (None: the page is open, on the Live tab), start a session, wait for frames."""
+    if url is not None:
+        browser.get(url)
+        WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#gallery button"))
+        browser.find_element(By.CSS_SELECTOR, "nav button[data-tab=live]").click()
     browser.find_element(By.ID, "live-start").click()
     WebDriverWait(browser, 90).until(lambda b: b.execute_script(
         "const v = document.getElementById('live-video'); return v.videoWidth > 0 && v.currentTime > 0.5"))
@@ -94,11 +96,12 @@ def test_sessions_are_isolated(server, browser):
     browser.switch_to.new_window("window")
     second = start_live(browser, server.url)
     assert first != second
-    say(browser, server, second, "Only the second portrait speaks this long sentence about a big blue map.")
-    _, speaking, _ = capture(browser, 15)
+    say(browser, server, second, "Only the second portrait speaks. " + "Bob opens a big blue map, and looks at it. " * 3)
+    _, speaking, _ = capture(browser, 12)
     browser.switch_to.window(first_window)
     assert server.get_json(f"/api/live/{second}")[1]["speaking"]     # still speaking over there
-    _, quiet, energy = capture(browser, 15)
+    _, quiet, energy = capture(browser, 12)
+    assert server.get_json(f"/api/live/{second}")[1]["speaking"]     # all the while
     assert np.nanmax(mouth_openings(speaking)) > 0.15
     assert np.nanmax(mouth_openings(quiet)) < 0.08 and energy[-1] - energy[0] < 0.05
     status, stats = server.get_json(f"/api/live/{first}")
@@ -106,3 +109,23 @@ def test_sessions_are_isolated(server, browser):
     # a session that ends is gone, and frees its slot
     assert server.request("DELETE", f"/api/live/{second}")[0] == 200
     assert server.get_json(f"/api/live/{second}")[0] == 404
+
+
+def test_microphone_speech_moves_the_mouth_and_is_voiced(server, speech_path, tmp_path):
+    """The fake microphone plays espeak speech with a pause (looped): the mouth opens on the words,
+    closes in the pause, and the voice comes back from the portrait."""
+    b = chromium(*FAKE_MEDIA, f"--use-file-for-fake-audio-capture={speech_path}")
+    b.set_script_timeout(60)
+    try:
+        b.get(server.url)
+        WebDriverWait(b, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#gallery button"))
+        b.find_element(By.CSS_SELECTOR, "nav button[data-tab=live]").click()
+        b.find_element(By.ID, "live-mic").click()
+        session = start_live(b, None)
+        _, frames, energy = capture(b, 50, 100)     # 5 s: more than one pass through the 3 s recording
+        mouth = mouth_openings(frames)
+        assert np.nanmax(mouth) > 0.12 and np.nanmin(mouth) < 0.05
+        assert energy[-1] - energy[0] > 0.01
+        assert server.get_json(f"/api/live/{session}")[1]["mic_packets"] > 100
+    finally:
+        b.quit()

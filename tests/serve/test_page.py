@@ -59,3 +59,25 @@ def test_bad_upload_shows_its_error_and_the_server_keeps_serving(server, browser
     generate(browser)
     assert not error.is_displayed(), error.text
     assert browser.execute_script("return document.getElementById('video').src").endswith("/video")
+
+
+def test_evaluate_tab_reports_the_chosen_metrics_with_plots(server, browser, tmp_path):
+    status, job = server.submit({"text": "Hello, Bob opens a big map.", "example": "astronaut", "size": "512"})
+    job = server.wait(job["id"])
+    video = tmp_path / "made.mp4"
+    video.write_bytes(server.get(job["downloads"]["video"])[1])
+    browser.get(server.url)
+    browser.find_element(By.CSS_SELECTOR, "nav button[data-tab=evaluate]").click()
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#eval-metrics input"))
+    browser.find_element(By.ID, "eval-pred").send_keys(str(video))
+    browser.find_element(By.ID, "eval-suite").click()                       # not the whole suite
+    for name in ("mouth-sync", "smoothness-pixel"):
+        browser.find_element(By.CSS_SELECTOR, f"#eval-metrics input[value={name}]").click()
+    browser.find_element(By.ID, "eval-run").click()
+    WebDriverWait(browser, 240).until(lambda b: b.execute_script(
+        "return !document.getElementById('eval-result').hidden || !document.getElementById('eval-error').hidden"))
+    table = browser.find_element(By.ID, "eval-table").text
+    assert "mouth-sync" in table and "smoothness-pixel" in table, browser.find_element(By.ID, "eval-error").text
+    sync = float(table.split("mouth-sync (↑)")[1].split()[0])
+    assert sync > 0.4
+    assert browser.find_elements(By.CSS_SELECTOR, "#eval-plots canvas")     # per-frame values drawn

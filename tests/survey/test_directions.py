@@ -46,7 +46,7 @@ def test_taxonomy_without_corpus_reproduces_table_one(tmp_path):
     method = summary["method"]
     assert method["vectorizer"]["token_pattern"] == r"(?u)\b\w\w+\b" and method["vectorizer"]["stop_words"] == "english"
     assert method["vectorizer"]["max_features"] == 5000 and method["clustering"]["method"] == "ward"
-    assert method["cut"]["criterion"] == "distance"
+    assert method["cut"]["criterion"] == "distance" and "Table 1" in summary["corpus"]
     rows = list(csv.DictReader((out / "clusters.csv").open()))
     named = {r["direction"] for r in rows}
     assert {"NeRF-based 3D heads", "emotion-driven synthesis", "style-controllable and personalized animation"} <= named

@@ -1,18 +1,19 @@
 """The ``.thm`` motion stream: one key frame, then a few bytes of quantised motion per frame.
 
-All integers are little-endian. Version 1:
+All integers are little-endian. Version 2 (version 1 is the same without audio, flags 0;
+both are read):
 
 Header (once)::
 
     magic       4 bytes  b"THGM"
-    version     u8       1
-    flags       u8       0 (reserved)
+    version     u8       2
+    flags       u8       bit 0: the records carry the call's audio; the other bits are 0
     fps         u32      frames per second × 1000
     n_frames    u32      number of frame records, 0 = not known when the header was written (a live stream)
     width       u16      key frame width in pixels
     height      u16      key frame height
     n_channels  u8       16: the channels of thg.motion.track.CHANNELS, in that order
-    record_size u8       bytes per frame record (payload + 1 checksum byte)
+    record_size u8       bytes per frame record without audio (payload + 1 checksum byte)
     quantiser   n_channels × (bits u8, zero u8, step f32): channel value = (code - zero) × step;
                 a channel with 0 bits is not sent and decodes as 0
     n_points    u16      478: the key frame's face-mesh points, then
@@ -21,11 +22,15 @@ Header (once)::
     image_size  u32      then that many bytes of the key frame image (the face, sent once)
     header_crc  u32      CRC-32 (zlib) of every header byte before it
 
-Frame records (fixed size, one per video frame)::
+Frame records (one per video frame; fixed size without audio)::
 
     payload     the channel codes, bit-packed most significant bit first in channel order
-    crc8        CRC-8 (polynomial 0x07) of payload + the frame number's low byte, so a lost,
-                repeated or reordered record fails its check like a damaged one
+    audio       only with flag bit 0: n_packets u8, then n_packets × (size u8, that many bytes):
+                the Opus packets (RFC 6716; mono, 16 kHz wideband input, one packet per 40 ms,
+                6 kbit/s by default) completed during this frame, in order
+    crc8        CRC-8 (polynomial 0x07) of everything before it in the record + the frame
+                number's low byte, so a lost, repeated or reordered record fails its check
+                like a damaged one
 
 End marker (once, after the last record)::
 
@@ -37,7 +42,10 @@ A reader stops at the first record that fails its check, at a stream that ends i
 or without the end marker, and at an end marker whose count or CRC disagrees: every frame before
 that point is good and is rendered.
 
-Version 1's quantiser spends 64 bits on a frame: 9-byte records, 1.8 kbit/s at 25 fps.
+The quantiser spends 64 bits on a frame: 9-byte records, 1.8 kbit/s at 25 fps. Audio adds the
+Opus packets (6 kbit/s at the default rate, 25-35 bytes per 40 ms of speech) and 2 bytes a
+packet of framing: about 8.3 kbit/s in all at 25 fps. The decoder trims Opus's 6.5 ms look-ahead
+(312 samples at 48 kHz, its pre-skip) so that speech stays in step with the frames.
 """
 
 from __future__ import annotations
@@ -53,7 +61,9 @@ from thg.motion.track import CHANNEL_LIMITS, CHANNEL_NAMES
 
 MAGIC = b"THGM"
 END_MAGIC = b"THMEND"
-VERSION = 1
+VERSION = 2
+READ_VERSIONS = (1, 2)
+FLAG_AUDIO = 0x01
 POINT_SCALE = 8.0
 MAX_IMAGE_BYTES = 64 << 20
 MAX_CHANNEL_BITS = 16
@@ -149,9 +159,14 @@ def crc8(data: bytes, crc: int = 0) -> int:
     return crc
 
 
-def pack_record(quantiser: Quantiser, row: np.ndarray, index: int) -> bytes:
-    payload = quantiser.pack(row)
-    return payload + bytes([crc8(payload + bytes([index & 0xFF]))])
+def pack_record(quantiser: Quantiser, row: np.ndarray, index: int, audio: list[bytes] | None = None) -> bytes:
+    """One frame record; ``audio`` (a stream with audio) is the list of Opus packets it carries."""
+    body = quantiser.pack(row)
+    if audio is not None:
+        if len(audio) > 255 or any(not 0 < len(p) <= 255 for p in audio):
+            raise ValueError("a record carries at most 255 audio packets of 1 to 255 bytes")
+        body += bytes([len(audio)]) + b"".join(bytes([len(p)]) + p for p in audio)
+    return body + bytes([crc8(body + bytes([index & 0xFF]))])
 
 
 def record_ok(record: bytes, index: int) -> bool:
@@ -177,6 +192,7 @@ class Header:
     image_type: str = "webp"
     n_frames: int = 0               # 0 = not known
     quantiser: Quantiser = DEFAULT_QUANTISER
+    audio: bool = False             # records carry Opus packets
 
     @property
     def record_size(self) -> int:
@@ -184,8 +200,9 @@ class Header:
 
     def pack(self) -> bytes:
         q = self.quantiser
-        parts = [_FIXED.pack(MAGIC, VERSION, 0, int(round(self.fps * 1000)), self.n_frames, self.width, self.height,
-                             len(q.bits), self.record_size)]
+        flags = FLAG_AUDIO if self.audio else 0
+        parts = [_FIXED.pack(MAGIC, VERSION, flags, int(round(self.fps * 1000)), self.n_frames, self.width,
+                             self.height, len(q.bits), self.record_size)]
         parts += [_QUANT.pack(b, z, s) for b, z, s in zip(q.bits, q.zero, q.step)]
         pts = np.clip(np.round(np.asarray(self.points, np.float64) * POINT_SCALE), -32768, 32767).astype("<i2")
         parts += [struct.pack("<H", len(pts)), pts.tobytes()]
@@ -207,13 +224,15 @@ class Header:
             return data
 
         first = take(_FIXED.size, "fixed fields")
-        magic, version, _flags, fps_milli, n_frames, width, height, n_ch, rec_size = _FIXED.unpack(first)
+        magic, version, flags, fps_milli, n_frames, width, height, n_ch, rec_size = _FIXED.unpack(first)
         if magic != MAGIC:
             raise StreamError(f"{name}: not a thg motion stream (magic {magic!r}, expected {MAGIC!r}); "
                               f"make one with 'thg encode'")
-        if version != VERSION:
-            raise StreamError(f"{name}: .thm version {version} is not supported (this thg reads version {VERSION}); "
-                              f"re-encode it with this thg")
+        if version not in READ_VERSIONS:
+            raise StreamError(f"{name}: .thm version {version} is not supported (this thg reads versions "
+                              f"{' and '.join(map(str, READ_VERSIONS))}); re-encode it with this thg")
+        if flags & ~(FLAG_AUDIO if version >= 2 else 0):
+            raise StreamError(f"{name}: header is damaged (flags {flags:#04x}); the stream cannot be decoded")
         if n_ch != len(CHANNEL_NAMES) or fps_milli == 0 or not (16 <= width <= 8192 and 16 <= height <= 8192):
             raise StreamError(f"{name}: header is damaged ({n_ch} channels, fps {fps_milli / 1000:g}, "
                               f"{width}x{height}); the stream cannot be decoded")
@@ -242,7 +261,7 @@ class Header:
         if not 1 <= fps <= 120:
             raise StreamError(f"{name}: header gives {fps:g} fps; a .thm stream runs at 1 to 120 fps")
         return cls(fps, width, height, pts.astype(np.float32), bytes(image),
-                   image_type.decode("ascii", "replace").strip(), n_frames, q)
+                   image_type.decode("ascii", "replace").strip(), n_frames, q, bool(flags & FLAG_AUDIO))
 
 
 def _check_quantiser(q: Quantiser, name: str) -> None:

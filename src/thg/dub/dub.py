@@ -15,13 +15,14 @@ to the encoder.
 
 from __future__ import annotations
 
+
 import os
 import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ from thg.io.output import atomic_output, check_output_path
 from thg.io.video import VideoWriter, probe_video
 from thg.limits import Limits, check_h264_frame
 from thg.motion.track import CHANNEL_NAMES, MotionTrack
+from thg.post.credentials import Claims, sign_mp4
 from thg.post.provenance import PROVENANCE
 
 #: the channels a dub takes from the new speech; everything else is the original's own
@@ -250,6 +252,8 @@ class Dubber:
                     progress(j + 1, len(mouth))
             if log.dubbed == 0:
                 raise self.nothing_dubbed(video, n_video, log.seen_faces)
+            writer.close()   # finished: sign it before the rename (no pixel mark: a dub keeps the original's pixels)
+            sign_mp4(tmp_path, Claims("dub", asdict(self.config), {"video": video, "audio": sound}, None))
         return DubResult(Path(output), len(mouth), info.fps, (w, h), log.dubbed,
                          {r: f for r, f in log.passed.items() if f}, log.cuts, notes, mouth)
 

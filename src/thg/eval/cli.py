@@ -94,7 +94,6 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
     if output.exists() and not output.is_dir():
         raise InputError(f"--output {output}: is a file; give a folder")
     from thg.eval import runner, stats
-
     from thg.eval.registry import check_param_table
 
     tokens, metrics = _parse_metrics(metrics_text)
@@ -263,6 +262,35 @@ def compare_command(results_a, results_b, output, label_a, label_b, alpha, seed)
 
 
 __all__ = ["eval_group"]
+
+
+@eval_group.command("live")
+@click.argument("log", type=click.Path(path_type=Path))
+@click.option("--fps", type=click.FloatRange(0, min_open=True), default=None,
+              help="Frame rate of the stream (default: the video pts' median step).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None, help="Also write the figures as JSON.")
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+def live_command(log, fps, output, overwrite) -> None:
+    """Live figures of a stream from a receiver's timestamp LOG (CSV: stream,pts,time_base,wall):
+    time to first frame, real-time factor, render fps, dropped frames, audio/video drift."""
+    from thg.eval.functional.live import live_figures, read_stream_log
+    from thg.io.output import atomic_output
+
+    figures = live_figures(read_stream_log(log), fps=fps)
+    drift = figures["av_drift_ms"]
+    click.echo(f"time to first frame: {figures['time_to_first_frame'] * 1000:.0f} ms")
+    click.echo(f"real-time factor: {figures['real_time_factor']:.3f} ({figures['frames']} frames at "
+               f"{figures['fps']:g} fps; received at {figures['render_fps']:.2f} fps)")
+    click.echo(f"dropped frames: {figures['dropped_frames']}")
+    if drift is not None:
+        click.echo(f"a/v drift: median {drift['median']:+.0f} ms, largest {drift['max_abs']:.0f} ms, last second "
+                   f"{drift['final']:+.0f} ms (+ = picture ahead of sound)")
+    for note in figures["notes"]:
+        click.echo(f"note: {note}", err=True)
+    if output is not None:
+        with atomic_output(output, overwrite=overwrite) as tmp:
+            tmp.write_text(json.dumps({"log": str(log), **figures}, indent=2), encoding="utf-8")
+        click.echo(f"figures: {output}")
 
 
 @eval_group.command("index")

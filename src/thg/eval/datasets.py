@@ -278,14 +278,14 @@ INDEX_COLUMNS = [f.name for f in fields(Clip)]
 
 
 def write_index(clips: Iterable[Clip], path: str | os.PathLike) -> Path:
+    from thg.io.output import atomic_output
+
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
+    with atomic_output(path, overwrite=True) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=INDEX_COLUMNS)
         w.writeheader()
         for c in clips:
             w.writerow(asdict(c))
-    os.replace(tmp, path)
     return path
 
 

@@ -106,7 +106,7 @@ class Item:
 
 def collect_items(methods: Mapping[str, str | os.PathLike], *, seed: int = 0) -> list[Item]:
     """One item per (method, video) from ``{method: folder or video}``; IDs are shuffled with ``seed``."""
-    from thg.eval.runner import VIDEO_SUFFIXES
+    from thg.eval.records import VIDEO_SUFFIXES
 
     pairs = []
     for method, where in methods.items():
@@ -243,10 +243,10 @@ def make_study(methods: Mapping[str, str | os.PathLike], output: str | os.PathLi
            "attention_checks": [{"item": c["item"], "expected": c["expected"], "shows": items[c["source"]].item}
                                 for c in checks]}
     key_path = output.with_name(output.stem + ".key.json")
-    tmp = output.with_name(f".{output.name}.part")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, output)
-    key_path.write_text(json.dumps(key, indent=1), encoding="utf-8")
+    from thg.io.output import write_text
+
+    write_text(output, page, overwrite=True)
+    write_text(key_path, json.dumps(key, indent=1), overwrite=True)
     return output, key_path
 
 
@@ -422,12 +422,14 @@ def analyse(ratings: Sequence[Rating], key: Mapping, *, max_attention_failures: 
 
 
 def write_mos_report(result: Mapping, out_dir: str | os.PathLike) -> dict[str, Path]:
-    from thg.eval.runner import jsonable
+    from thg.eval.records import jsonable
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"json": out_dir / "mos.json", "markdown": out_dir / "mos.md"}
-    paths["json"].write_text(json.dumps(jsonable(result), indent=2), encoding="utf-8")
+    from thg.io.output import write_text
+
+    write_text(paths["json"], json.dumps(jsonable(result), indent=2), overwrite=True)
 
     def f(v):
         return "n/a" if v is None or not math.isfinite(v) else f"{v:.3f}"
@@ -445,7 +447,7 @@ def write_mos_report(result: Mapping, out_dir: str | os.PathLike) -> dict[str, P
         lines.append(f"- excluded {r}: {'; '.join(reasons)}")
     for w in result["warnings"]:
         lines.append(f"- warning: {w}")
-    paths["markdown"].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_text(paths["markdown"], "\n".join(lines) + "\n", overwrite=True)
     return paths
 
 

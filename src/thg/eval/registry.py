@@ -18,13 +18,13 @@ from thg.eval.metrics import METRICS
 #: generator, not a video file.
 SUITE: tuple[str, ...] = (
     # visual quality
-    "psnr", "ssim", "ms-ssim", "l1", "lpips", "fid", "fvd", "cpbd", "niqe", "brisque",
+    "psnr", "ssim", "ms-ssim", "l1", "lpips", "fid", "fvd", "cpbd", "niqe", "brisque", "mouth-sharpness",
     # audio-visual sync
-    "lse-c", "lse-d", "av-offset", "mouth-sync", "mouth-av-offset",
+    "lse-c", "lse-d", "av-offset", "mouth-sync", "mouth-av-offset", "mouth-open-in-silence",
     # geometry and landmarks
     "lmd-mouth", "lmd-face", "f-lmd", "mve", "prmse",
     # expression naturalness
-    "aed", "smoothness-landmark", "smoothness-pixel", "blink-rate", "head-motion", "diversity", "emotion-acc",
+    "aed", "smoothness-landmark", "smoothness-pixel", "blink-rate", "head-motion", "diversity", "emotion-acc", "landmark-jitter",
     # driving alignment and identity
     "akd", "apd", "ard", "fdd", "csim", "csim-dlib",
 )

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -32,7 +33,8 @@ import numpy as np
 from thg.errors import InputError
 from thg.eval import stats
 from thg.eval.base import FAMILIES
-from thg.eval.runner import RunSettings, as_float, jsonable, load_pooled
+from thg.eval.records import as_float, jsonable
+from thg.eval.runner import RunSettings, load_pooled
 
 SCHEMA = "thg-eval-results/1"
 PACKAGES = ("thg", "numpy", "scipy", "opencv-contrib-python", "mediapipe", "scikit-image", "torch",
@@ -168,17 +170,18 @@ def load_results(path: str | os.PathLike) -> dict:
 
 
 def write_json(path: Path, data) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(json.dumps(jsonable(data), indent=2, allow_nan=False), encoding="utf-8")
-    os.replace(tmp, path)
+    from thg.io.output import write_text
+
+    write_text(path, json.dumps(jsonable(data), indent=2, allow_nan=False), overwrite=True)
 
 
 def write_csv(path: Path, results: Mapping) -> None:
     """One row per video: its inputs, status, then each metric's value and coverage."""
     metrics = list(results["metrics"])
     header = ["video", "status", "pred", "ref"] + [c for m in metrics for c in (m, f"{m}:coverage")] + ["error"]
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
+    from thg.io.output import atomic_output
+
+    with atomic_output(path, overwrite=True) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(header)
         for video, info in results["videos"].items():
@@ -188,16 +191,15 @@ def write_csv(path: Path, results: Mapping) -> None:
                 c = results["metrics"][m]["coverage"].get(video)
                 row += ["" if v is None else repr(float(v)), "" if c is None else repr(float(c))]
             w.writerow(row + [info.get("error") or ""])
-    os.replace(tmp, path)
 
 
 def write_per_frame_csv(out_dir: str | os.PathLike, records: Mapping[str, dict]) -> Path:
     """Long table of every per-frame value: video, metric, frame, value (empty = not computable)."""
     from thg.eval.runner import load_arrays
+    from thg.io.output import atomic_output
 
     path = Path(out_dir) / "per_frame.csv"
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
+    with atomic_output(path, overwrite=True) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["video", "metric", "frame", "value"])
         for video, rec in records.items():
@@ -208,7 +210,6 @@ def write_per_frame_csv(out_dir: str | os.PathLike, records: Mapping[str, dict])
                     metric = key[: -len("/per_frame")]
                     for i, v in enumerate(np.asarray(arr, dtype=np.float64).ravel()):
                         w.writerow([video, metric, i, repr(float(v)) if math.isfinite(v) else ""])
-    os.replace(tmp, path)
     return path
 
 
@@ -351,8 +352,6 @@ def _computed(entry: Mapping) -> bool:
 
 def _reason(note: str) -> str:
     """A note without the metric's name, so that metrics missing the same input share one line."""
-    import re
-
     return re.sub(r"^metric '[^']+' ", "", note)
 
 
@@ -546,8 +545,10 @@ def write_report(out_dir: str | os.PathLike, results: Mapping, *, title: str = "
                                   label, other_label, entry["higher_is_better"])
             plots[f"vs:{name} ({label} vs {other_label})"] = f"plots/{file}"
     parts = _sections(results, plots, left_out, comparisons)
-    paths["markdown"].write_text(render_markdown(title, parts), encoding="utf-8")
-    paths["html"].write_text(render_html(title, parts), encoding="utf-8")
+    from thg.io.output import write_text
+
+    write_text(paths["markdown"], render_markdown(title, parts), overwrite=True)
+    write_text(paths["html"], render_html(title, parts), overwrite=True)
     paths.update({k: out_dir / v for k, v in plots.items()})
     return paths
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -38,10 +37,9 @@ from pathlib import Path
 import numpy as np
 
 from thg.errors import InputError, PipelineError, ThgError, UsageError
+from thg.eval.records import AUDIO_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES, as_float, jsonable
+from thg.io.output import atomic_output, write_text
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
-AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac", ".opus")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 JSONL = "per_video.jsonl"
 RUN_FILE = "run.json"
 ARRAYS_DIR = "per_video"
@@ -157,29 +155,6 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def jsonable(obj):
-    """Plain JSON values: NaN/inf -> None, numpy -> Python, paths -> str, tuples/sets -> lists."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in (sorted(obj) if isinstance(obj, (set, frozenset)) else obj)]
-    if isinstance(obj, np.ndarray):
-        return jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        return jsonable(obj.item())
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, Path):
-        return str(obj)
-    if obj is None or isinstance(obj, (bool, int, str)):
-        return obj
-    return str(obj)
-
-
-def as_float(v) -> float:
-    return math.nan if v is None else float(v)
-
-
 def _array_file(name: str) -> str:
     return name.replace("/", "__") + ".npz"
 
@@ -234,16 +209,14 @@ def evaluate_job(job: Job, settings: RunSettings, out_dir: str, evaluate: Callab
     if arrays:
         target = Path(out_dir) / ARRAYS_DIR / _array_file(job.name)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.stem}.part.npz")
-        np.savez_compressed(tmp, **arrays)
-        os.replace(tmp, target)
+        with atomic_output(target, overwrite=True) as tmp:
+            np.savez_compressed(tmp, **arrays)
         record["arrays"] = f"{ARRAYS_DIR}/{target.name}"
     if states:
         target = Path(out_dir) / ARRAYS_DIR / _array_file(job.name).replace(".npz", ".state.npz")
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.stem}.part.npz")
-        np.savez(tmp, **states)
-        os.replace(tmp, target)
+        with atomic_output(target, overwrite=True) as tmp:
+            np.savez(tmp, **states)
         record["state_file"] = f"{ARRAYS_DIR}/{target.name}"
     record.update(status="ok", metrics=metrics, seconds=time.perf_counter() - start)
     return record
@@ -333,9 +306,8 @@ class SetPool:
         self.videos.append(record["video"])
         arrays = {f"{n}/{k}": np.asarray(v) for n, m in self.metrics.items() for k, v in m.state().items()}
         arrays["__videos__"] = np.array(self.videos)
-        tmp = self.out_dir / f".{self.FILE}.part.npz"
-        np.savez(tmp, **arrays)
-        os.replace(tmp, self.out_dir / self.FILE)
+        with atomic_output(self.out_dir / self.FILE, overwrite=True) as tmp:
+            np.savez(tmp, **arrays)
         path.unlink(missing_ok=True)
 
 
@@ -371,7 +343,7 @@ def _check_settings(out_dir: Path, settings: RunSettings, resume: bool) -> None:
     if not resume:
         (out_dir / JSONL).unlink(missing_ok=True)
     _drop_torn_tail(out_dir / JSONL)
-    run_file.write_text(json.dumps({"settings": wanted}, indent=2))
+    write_text(run_file, json.dumps({"settings": wanted}, indent=2), overwrite=True)
 
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -459,39 +431,5 @@ def run_jobs(jobs: Sequence[Job], out_dir: str | os.PathLike, settings: RunSetti
     return {j.name: records[j.name] for j in jobs if j.name in records}
 
 
-def evaluate_folder(pred: str | os.PathLike, output: str | os.PathLike, *, ref: str | os.PathLike | None = None,
-                    audio: str | os.PathLike | None = None, source: str | os.PathLike | None = None,
-                    metrics: str | Sequence[str] = "suite", weights_dir: str | os.PathLike | None = None,
-                    params: dict[str, dict] | None = None, workers: int = 1, resume: bool = True,
-                    skip_unmatched: bool = False, metadata: str | os.PathLike | None = None,
-                    method: str | None = None, seed: int = 0, n_boot: int = 10_000,
-                    progress: Callable[[str, dict], None] | None = None) -> dict:
-    """The Python twin of ``thg eval``: evaluate, aggregate, write the report; return the results.
-
-    >>> results = evaluate_folder("out/ours", "eval/ours", ref="data/test", metrics=["psnr", "ssim"])
-    >>> results["metrics"]["ssim"]["summary"]["median"]
-    """
-    from thg.eval import report, stats
-
-    tokens = tuple(m.strip().lower() for m in (metrics.split(",") if isinstance(metrics, str) else metrics)
-                   if m.strip())
-    from thg.eval.registry import check_param_table
-    from thg.eval.video import resolve_metric_names
-
-    names, _ = resolve_metric_names(list(tokens))  # a misspelt name fails here, once, with "did you mean"
-    params = check_param_table(params, names)      # so does an unknown or bad parameter
-    meta = stats.load_metadata(metadata) if metadata else None
-    matching = match_inputs(pred, ref=ref, audio=audio, source=source, skip_unmatched=skip_unmatched)
-    settings = RunSettings(metrics=tokens, weights_dir=None if weights_dir is None else str(weights_dir),
-                           params=params or None)
-    records = run_jobs(matching.jobs, output, settings, workers=workers, resume=resume, progress=progress)
-    results = report.build_results(
-        output, records, settings=settings.to_dict(), metadata=meta, seed=seed, n_boot=n_boot, method=method,
-        matching={"unmatched_pred": matching.unmatched_pred, "unused_ref": matching.unused_ref,
-                  "missing_audio": matching.missing_audio, "missing_source": matching.missing_source})
-    report.write_report(output, results, title=f"thg evaluation: {method}" if method else "thg evaluation")
-    return results
-
-
-__all__ = ["evaluate_folder", "Job", "Matching", "RunSettings", "match_inputs", "run_jobs", "evaluate_job", "read_records",
-           "load_arrays", "load_pooled", "SetPool", "file_sha256", "jsonable", "VIDEO_SUFFIXES"]
+__all__ = ["Job", "Matching", "RunSettings", "match_inputs", "run_jobs", "evaluate_job", "read_records",
+           "load_arrays", "load_pooled", "SetPool", "file_sha256", "jsonable", "as_float", "VIDEO_SUFFIXES"]

@@ -217,7 +217,7 @@ def wilcoxon_floor(n: int, alpha: float) -> tuple[float, str]:
 
 def _video_name(text: str) -> str:
     """A video's name as the runner keys it: its relative path, without a video file extension."""
-    from thg.eval.runner import VIDEO_SUFFIXES
+    from thg.eval.records import VIDEO_SUFFIXES
 
     path = Path(text.replace("\\", "/"))
     return (path.with_suffix("") if path.suffix.lower() in VIDEO_SUFFIXES + (".flv", ".mpg") else path).as_posix()

@@ -344,22 +344,21 @@ def _activity(db: np.ndarray) -> np.ndarray:
     return np.clip((db - (speech_level - 35)) / 27.0, 0, 1) if speech_level > -60 else np.zeros(len(db))
 
 
-def _pitch_rows(segs: np.ndarray, sr: int, fmin: float = 70.0, fmax: float = 400.0) -> np.ndarray:
-    """Autocorrelation pitch (Hz, 0 when unvoiced or unclear) of each row of ``segs``."""
-    if not len(segs):
-        return np.zeros(0)
-    n_seg = segs.shape[1]
-    segs = segs - segs.mean(axis=1, keepdims=True)
-    n = 1 << int(np.ceil(np.log2(2 * n_seg)))
-    spec = np.fft.rfft(segs, n, axis=1)
-    ac = np.fft.irfft(spec * np.conj(spec), n, axis=1)[:, :n_seg]
+def _pitch_rows(segs: np.ndarray, sr: int, fmin: float = 70.0, fmax: float = 400.0, rows: int = 16) -> np.ndarray:
+    """Autocorrelation pitch (Hz, 0 when unvoiced or unclear) of each row of ``segs`` (``rows`` at a time)."""
     out = np.zeros(len(segs))
+    n_seg = segs.shape[1] if segs.ndim == 2 else 0
     lo, hi = int(sr / fmax), min(int(sr / fmin), n_seg - 1)
-    ok = ac[:, 0] > 0
-    if hi <= lo or not ok.any():
+    if hi <= lo:
         return out
-    ac = ac[ok] / ac[ok, :1]
-    k = lo + np.argmax(ac[:, lo:hi], axis=1)
-    strong = ac[np.arange(len(ac)), k] > 0.45
-    out[np.flatnonzero(ok)[strong]] = sr / k[strong]
+    n = 1 << int(np.ceil(np.log2(n_seg + hi)))  # long enough that lags up to ``hi`` do not wrap around
+    for r0 in range(0, len(segs), rows):
+        part = segs[r0: r0 + rows]
+        spec = np.fft.rfft(part - part.mean(axis=1, keepdims=True), n, axis=1)
+        ac = np.fft.irfft(spec.real * spec.real + spec.imag * spec.imag, n, axis=1)  # = spec * conj(spec)
+        ok = np.flatnonzero(ac[:, 0] > 0)
+        lags = ac[ok, lo:hi] / ac[ok, :1]
+        k = np.argmax(lags, axis=1)
+        strong = lags[np.arange(len(ok)), k] > 0.45
+        out[r0 + ok[strong]] = sr / (lo + k[strong])
     return out

@@ -31,6 +31,18 @@ def ffmpeg_file(path: str | os.PathLike) -> str:
     return "file:" + os.fspath(path)
 
 
+def mux_audio(video: str | os.PathLike, audio: str | os.PathLike, output: str | os.PathLike,
+              duration: float) -> None:
+    """Copy ``video``'s stream into an MP4 with ``audio`` as AAC, both exactly ``duration`` seconds
+    (the audio cut or padded with silence)."""
+    cmd = [ffmpeg_exe(), "-nostdin", "-y", "-v", "error", "-i", ffmpeg_file(video), "-i", ffmpeg_file(audio),
+           "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "64k", "-ac", "1",
+           "-af", "apad", "-t", f"{duration:.6f}", "-movflags", "+faststart", "-f", "mp4", ffmpeg_file(output)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise PipelineError(f"muxing the audio failed: {proc.stderr.strip()[-500:]}")
+
+
 @dataclass(frozen=True)
 class VideoInfo:
     width: int

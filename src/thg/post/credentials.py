@@ -276,14 +276,18 @@ def _report(store: dict) -> ManifestReport:
 
 
 def pipeline_claims(pipeline, portrait: np.ndarray, audio_file, track) -> Claims:
-    """The claims of one :class:`thg.pipeline.TalkingHeadPipeline` output: its settings, the hashes of
-    the photo's pixels, the speech (or driving video) and the motion, and its watermark's id."""
+    """The claims of one finished :class:`thg.pipeline.TalkingHeadPipeline` output: its settings, the
+    hashes of the photo's pixels, the speech (or driving video) and the motion, and its watermark's id.
+    The pipeline's watermark then draws a new id, so that its next output gets its own."""
     from dataclasses import asdict
 
     from thg.post.watermark import InvisibleWatermark
 
     driver = track.meta.get("driver", "motion")
-    marks = [p.output_id for p in pipeline.post if isinstance(p, InvisibleWatermark)]
+    filters = [p for p in pipeline.post if isinstance(p, InvisibleWatermark)]
+    marks = [p.output_id for p in filters]
+    for p in filters:
+        p.next_output()
     settings = {**asdict(pipeline.config), "driver": driver, "renderer": type(pipeline.renderer).__name__}
     inputs = {"portrait_pixels": portrait, "audio": audio_file, "motion": track.values}
     return Claims("reenact" if driver == "video" else "generate", settings, inputs, marks[0] if marks else None)

@@ -7,20 +7,22 @@ How it is built, and why it survives re-uploads:
   resizes every frame back onto the grid; the blobs are coarse enough to pass H.264 at CRF 30.
 - **Tiles for crops.** The grid is tiled with ``TILE`` × ``TILE`` ±1 patterns drawn from a key. A crop
   shifts the tiling by an unknown amount and stretches it (the cropped frame is resized onto the grid):
-  the detector tries every stretch on a grid of kept fractions (``FRACTIONS``, each axis) and finds the
-  shift of each at once by cyclic FFT correlation of the folded tiles.
+  the detector tries the stretches on a grid of kept fractions (``FRACTIONS``, each axis; every equal
+  stretch, then the neighbourhood of the best) and finds the shift of each at once by cyclic FFT
+  correlation of the folded tiles.
 - **Static in time, accumulated over frames.** Every frame carries the same pattern: H.264 keeps static
   content through its skip blocks, where a time-varying mark would be the first thing dropped. The
   detector averages the frames' luma, so codec noise and moving content average out while the mark adds up.
 - **Payload by shift keying.** Besides the sync pattern, ``N_SYMBOLS`` patterns are each cyclically
   shifted against it by one of ``TILE``² offsets, 12 bits each: 48 bits = an 8-bit thg mark, a 32-bit
   per-output id and an 8-bit CRC. Crops move all patterns alike, so the relative shifts survive.
-- **Perceptual mask.** The amplitude follows local texture; flat regions (sky, walls, skin) get
-  ``MASK_FLOOR`` of it, so no pattern shows there. The overall strength is set by a PSNR target (``PSNR_DB``).
+- **Perceptual mask.** The amplitude follows local texture (the luma's departure from its 3 × 3 median,
+  so straight edges such as the lip line count as flat); flat regions (sky, walls, skin) and edges get
+  ``MASK_FLOOR`` of it. The overall strength is set by a PSNR target (``PSNR_DB``).
 
 The statistic: the detector takes the sign of the mean luma minus its 3 × 3 median on the grid, folds it
-onto one tile (F) and correlates it with the sync pattern at every shift: ``z = <F, Q_shifted> / ||F||``. For any video that
-does not carry the mark, z is a Rademacher sum over the key's random signs, so Hoeffding's inequality
+onto one tile (F) and correlates it with the sync pattern at every shift: ``z = <F, Q_shifted> / ||F||``.
+For any video that does not carry the mark, z is a Rademacher sum over the key's random signs, so Hoeffding's inequality
 bounds ``P(z ≥ t) ≤ exp(-t²/2)`` whatever the video; over the ``H`` (stretch, shift) hypotheses tried,
 the false-alarm probability is at most ``H·exp(-z²/2)`` (:func:`false_alarm_bound`). A mark is reported
 when that bound is ≤ ``FALSE_ALARM`` (1e-6).
@@ -134,19 +136,29 @@ def _luma(frame: np.ndarray) -> np.ndarray:
 class InvisibleWatermark:
     """A frame filter that embeds the mark with ``output_id`` (for ``TalkingHeadPipeline(post=[...])``).
 
-    One instance marks one output (its id). The delta (pattern × perceptual mask) is recomputed every
+    One instance marks one output (its id) until :meth:`next_output`. The delta (pattern × perceptual mask) is recomputed every
     ``REFRESH`` frames; in between the same delta is added: two saturating adds per frame.
     """
 
     def __init__(self, output_id: int | None = None, *, key: str = DEFAULT_KEY, psnr_db: float = PSNR_DB) -> None:
-        self.output_id = new_id() if output_id is None else output_id
         self.key, self.psnr_db = key, psnr_db
-        pats = _patterns(key)
-        syms = _symbols(self.output_id)  # validates the id
+        self._fixed = output_id is not None
+        self._start(new_id() if output_id is None else output_id)
+
+    def _start(self, output_id: int) -> None:
+        syms = _symbols(output_id)  # validates the id
+        self.output_id = output_id
+        pats = _patterns(self.key)
         self._tiles = [pats[0]] + [np.roll(p, _shift(s), axis=(0, 1)) for p, s in zip(pats[1:], syms)]
         self._grid = np.stack([_tiled(t) for t in self._tiles])        # (K, GRID, GRID)
         self._delta: tuple[np.ndarray, np.ndarray] | None = None
         self._count = 0
+
+    def next_output(self) -> None:
+        """Draw a fresh id for the next output (unless the id was given): a filter reused for many
+        outputs still gives each its own."""
+        if not self._fixed:
+            self._start(new_id())
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
         if self._delta is None or self._count % REFRESH == 0 or self._delta[0].shape != frame.shape:

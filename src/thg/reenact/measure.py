@@ -57,14 +57,10 @@ def rotation_matrix(yaw: float, pitch: float, roll: float) -> np.ndarray:
 
 
 def _kabsch(p: np.ndarray, q: np.ndarray) -> RigidFit:
-    pc, qc = p.mean(0), q.mean(0)
-    p0, q0 = p - pc, q - qc
-    u, s, vt = np.linalg.svd(q0.T @ p0)
-    d = np.sign(np.linalg.det(u @ vt)) or 1.0
-    dm = np.diag([1.0, 1.0, d])
-    rot = u @ dm @ vt
-    scale = float((s * np.diag(dm)).sum() / max((p0 ** 2).sum(), 1e-9))
-    return RigidFit(rot, scale, pc, qc)
+    from thg.features.geometry import similarity_fit
+
+    scale, rot, _ = similarity_fit(p, q)
+    return RigidFit(rot, scale, p.mean(0), q.mean(0))
 
 
 def rigid_fit(reference: np.ndarray, points: np.ndarray, refine_steps: int = 4) -> RigidFit:

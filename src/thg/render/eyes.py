@@ -20,17 +20,48 @@ LASH = 0.12      # lash band at the lid edge, fraction of the eye's width
 OVERLAP = 0.07   # a shut lid reaches this far past the lower lid's edge (fraction of the eye's width)
 UNFOLD = 1.3     # the stretched lid skin spans this many eye openings above the lid edge,
 BROW_ROOM = 0.5  # but at most this share of the way up to the brow (glasses frames, brows stay)
+MAX_LASH = 0.2   # a thicker dark band of the photo's own at the lid edge is kept up to this share of its width
+
+
+def _dark_band(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarray, width: float) -> np.ndarray:
+    """Per pixel, how far up from the upper lid's edge (``n_up``) the photo stays dark (lashes,
+    liner), read in slices across the eye: the run of rows from the darkest one at the edge that
+    stay darker than halfway from it to the lid skin above. Zero where the edge is not dark."""
+    luma = pixels.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    up = n_up - n                         # height above the lid edge, pixels
+    cap = MAX_LASH * width
+    bins = np.linspace(0.0, 1.0, 13)
+    rows = np.arange(0.0, cap + 1.0, 0.5)
+    extent = np.zeros(len(bins) - 1)
+    for k, (a, b) in enumerate(zip(bins[:-1], bins[1:])):
+        col = (s >= a) & (s < b)
+        if col.sum() < 4:
+            continue
+        h, v = up[col], luma[col]
+        level = np.array([v[np.abs(h - r) <= 0.5].mean() if (np.abs(h - r) <= 0.5).any() else np.nan for r in rows])
+        skin = v[(h > cap) & (h < cap + 0.15 * width)]
+        if not np.isfinite(level[:5]).any() or skin.size == 0:
+            continue
+        darkest = int(np.nanargmin(level[:5]))
+        dark, bright = float(level[darkest]), float(np.median(skin))
+        if bright - dark < 20:
+            continue
+        light = np.flatnonzero(~(level[darkest:] < (dark + bright) / 2))  # nan (outside the photo) is light
+        extent[k] = rows[darkest + light[0]] if light.size else cap
+    centres = (bins[:-1] + bins[1:]) / 2
+    return np.interp(s, centres, extent).astype(np.float32)
 
 
 class Eyelids:
     """Closing lids of one portrait; ``xy`` are face-mesh points in the crop's pixels."""
 
     def __init__(self, crop: np.ndarray, xy: np.ndarray) -> None:
-        self.eyes = [self._frame(crop.shape[:2], xy, upper, lower, brow) for upper, lower, brow in
+        self.eyes = [self._frame(crop, xy, upper, lower, brow) for upper, lower, brow in
                      ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_BROW), (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_BROW))]
 
     @staticmethod
-    def _frame(shape, xy, upper, lower, brow):
+    def _frame(crop, xy, upper, lower, brow):
+        shape = crop.shape[:2]
         c0, c1 = xy[upper[0], :2].astype(np.float64), xy[upper[-1], :2].astype(np.float64)
         width = float(np.linalg.norm(c1 - c0))
         axis = (c1 - c0) / max(width, 1e-6)
@@ -49,7 +80,7 @@ class Eyelids:
         brow_gap = float(np.mean(nu) - np.mean((xy[list(brow), :2] - c0) @ normal))
         reach = max(min(UNFOLD * max(opening, 1.0) + lash, BROW_ROOM * brow_gap), lash + 1.0)
         pts = np.vstack([xy[list(upper), :2], xy[list(lower), :2]])
-        x0, y0 = np.floor(pts.min(0) - [2, reach + 2]).astype(int)
+        x0, y0 = np.floor(pts.min(0) - [2, max(reach, MAX_LASH * width) + 2]).astype(int)
         x1, y1 = np.ceil(pts.max(0) + 3).astype(int)
         x0, y0 = max(x0, 0), max(y0, 0)
         x1, y1 = min(x1, shape[1]), min(y1, shape[0])
@@ -60,9 +91,16 @@ class Eyelids:
         n_up = np.interp(s, su, nu)
         n_lo = np.interp(s, sl, nl)
         inside = ((s > 0) & (s < 1)).astype(np.float32)
+        # where the photo's lashes (or liner) are thicker than the thin band, the whole dark band at
+        # the lid's edge moves down with it: stretched like skin it would smear up the lid
+        blur = max(0.25 * lash, 0.5)  # along the lid, on the stretched skin
+        lash = np.maximum(lash, _dark_band(crop[y0:y1, x0:x1], s, n, n_up, width))
+        reach = np.maximum(reach, lash + 1.0)
         return dict(box=(x0, y0, x1, y1), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
                     n_lo=n_lo.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
-                    lash=lash, reach=reach, overlap=OVERLAP * width)
+                    lash=lash, reach=reach, blur=blur,
+                    # the shut lid's overlap tapers off toward the corners, where the lids meet anyway
+                    overlap=(OVERLAP * width * np.sqrt(np.clip(4 * s * (1 - s), 0, 1))).astype(np.float32))
 
     def close(self, texture: np.ndarray, source: np.ndarray, amounts: tuple[float, float]) -> None:
         """Paint lids closed by ``amounts`` (right, left; 0 open .. 1 shut) into ``texture``, in
@@ -89,7 +127,7 @@ class Eyelids:
             patch = cv2.remap(source, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             # stretched skin shows the lid's fine lines as streaks across it: soften them along the lid
             skin = (lid * (n < edge - lash))[..., None]
-            along = cv2.GaussianBlur(patch, (0, 0), sigmaX=max(0.25 * lash, 0.5), sigmaY=0.3)
+            along = cv2.GaussianBlur(patch, (0, 0), sigmaX=eye["blur"], sigmaY=0.3)
             patch = (patch * (1 - skin) + along * skin).astype(np.float32)
             # a soft (about one pixel) edge where the lid meets the eye, and at the eye's corners
             a = np.clip(edge + 0.7 - n, 0, 1) * eye["inside"]

@@ -20,8 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from thg import __version__
 from thg.errors import InputError, ThgError
 from thg.serve.examples import EXAMPLES, example_jpeg
-from thg.serve.jobs import JobOptions, JobStore
-from thg.serve.limits import Limits, check_audio, check_image, check_text
+from thg.serve.jobs import EvalOptions, JobOptions, JobStore
+from thg.serve.limits import Limits, check_audio, check_image, check_text, check_video
 from thg.serve.ratelimit import RateLimiter, RateLimitError
 
 STATIC = Path(__file__).parent / "static"
@@ -47,16 +47,28 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"detail": message}, status_code=status)
 
 
-async def _read_upload(upload: UploadFile, what: str, limits: Limits) -> bytes:
-    data = await upload.read(limits.upload_bytes + 1)   # never more than the limit into memory
-    if len(data) > limits.upload_bytes:
-        raise InputError(f"{what}: upload is over the {limits.upload_mb:g} MB limit; send a smaller file "
-                         f"(the server's --max-upload-mb sets the limit)")
-    return data
+async def _checked_uploads(uploads: dict, limits: Limits) -> dict[str, tuple[bytes, str]]:
+    """role -> (content, suffix) of the uploads given, each read up to the size limit and checked by
+    content; ``uploads`` maps a role to (the upload or None, its check)."""
+    files = {}
+    for role, (upload, check) in uploads.items():
+        if upload is None or not upload.filename:
+            continue
+        data = await upload.read(limits.upload_bytes + 1)   # never more than the limit into memory
+        if len(data) > limits.upload_bytes:
+            raise InputError(f"{role}: upload is over the {limits.upload_mb:g} MB limit; send a smaller file "
+                             f"(the server's --max-upload-mb sets the limit)")
+        files[role] = (data, await run_in_threadpool(check, data, role, limits))
+    return files
+
+
+def client_address(request: Request) -> str:
+    """Whom a rate limit counts: the connecting address (a proxy in front should pass its own limits)."""
+    return request.client.host if request.client else "unknown"
 
 
 def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, live=None) -> FastAPI:
-    """The app; ``runner`` does a job's work (default: :func:`thg.serve.generate.run_job`); ``live(app, limits)``,
+    """The app; ``runner`` does a job's work (default: :func:`thg.serve.generate.run_any`); ``live(app, limits)``,
     if given, mounts the live sessions."""
     from fastapi_offline import FastAPIOffline
 
@@ -66,9 +78,9 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        from thg.serve.generate import run_job
+        from thg.serve.generate import run_any
 
-        store.start(runner or run_job)
+        store.start(runner or run_any)
         yield
         store.stop(timeout=0)
 
@@ -115,28 +127,48 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
     ) -> dict:
         """Returns the job's status with its ``id``; poll ``GET /api/jobs/{id}`` until ``state`` is
         ``done`` (then fetch the downloads) or ``failed`` (then ``error`` says why)."""
-        client = request.client.host if request.client else "unknown"
-        files: dict[str, tuple[bytes, str]] = {}
-        if portrait is not None and portrait.filename:
-            data = await _read_upload(portrait, "portrait", limits)
-            files["portrait"] = (data, await run_in_threadpool(check_image, data, "portrait", limits))
+        submissions.take(client_address(request))
+        files = await _checked_uploads({"portrait": (portrait, check_image), "audio": (audio, check_audio)}, limits)
+        if "portrait" in files:
             example = None
         elif example not in EXAMPLES:
             raise InputError("portrait: none given; upload a photo or pick an example "
                              f"({', '.join(EXAMPLES)})" if not example else
                              f"example {example!r} is not known; choose one of {', '.join(EXAMPLES)}")
-        if audio is not None and audio.filename:
-            data = await _read_upload(audio, "audio", limits)
-            files["audio"] = (data, await run_in_threadpool(check_audio, data, "audio", limits))
-            text = None
-        else:
-            text = check_text(text or "", limits)
+        text = None if "audio" in files else check_text(text or "", limits)
         options = JobOptions(text=text, lang=lang, example=example, emotion=emotion,
                              expression_scale=expression_scale, head_motion=head_motion, blink_rate=blink_rate,
                              seed=seed, size=size)
-        submissions.take(client)
         job = store.submit(options, files)
         return job.status() | {"queued_ahead": store.queued_ahead(job)}
+
+    @app.post("/api/evaluations", status_code=202, summary="Submit an evaluation of a video", tags=["jobs"])
+    async def submit_evaluation(
+        request: Request,
+        pred: Annotated[UploadFile, File(description="The generated video to evaluate")],
+        ref: Annotated[UploadFile | None, File(description="Its reference (ground-truth) video")] = None,
+        audio: Annotated[UploadFile | None, File(description="The driving speech (default: the video's own)")] = None,
+        source: Annotated[UploadFile | None, File(description="The source portrait")] = None,
+        metrics: Annotated[str, Form(description="Metric names, comma-separated, or 'suite'")] = "suite",
+    ) -> dict:
+        """Returns the job's status with its ``id``; poll ``GET /api/jobs/{id}``, then fetch its ``report``
+        (each metric's value, direction, coverage, notes and per-frame values)."""
+        submissions.take(client_address(request))
+        options = EvalOptions(metrics=metrics)
+        files = await _checked_uploads({"pred": (pred, check_video), "ref": (ref, check_video),
+                                        "audio": (audio, check_audio), "source": (source, check_image)}, limits)
+        if "pred" not in files:
+            raise InputError("pred: no video given; upload the generated video to evaluate")
+        job = store.submit(options, files)
+        return job.status() | {"queued_ahead": store.queued_ahead(job)}
+
+    @app.get("/api/metrics", summary="The metrics an evaluation can run", tags=["page"])
+    def list_metrics() -> list[dict]:
+        from thg.eval.registry import list_metrics as infos, suite_names
+
+        suite = set(suite_names())
+        return [{"name": i.name, "family": i.family, "higher_is_better": i.higher_is_better, "needs": sorted(i.needs),
+                 "in_suite": i.name in suite, "about": i.description} for i in infos()]
 
     def job_or_404(job_id: str):
         job = store.get(job_id)
@@ -153,6 +185,8 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
              response_class=FileResponse)
     async def job_result(job_id: str, what: Literal["video", "motion", "report"]):
         job = job_or_404(job_id)
+        if what not in job.outputs:
+            raise NotFound(f"job {job_id} is an evaluation; it has a report, not a {what}")
         if job.state != "done":
             raise NotReady(f"job {job_id} is {job.state}" + (f" ({job.error})" if job.error else "") +
                            "; fetch its results once its state is done")
@@ -174,7 +208,7 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
     async def get_limits() -> dict:
         from dataclasses import asdict
 
-        return asdict(limits)
+        return asdict(limits) | {"live": live is not None}
 
     @app.get("/api/languages", summary="Language codes the speech synthesiser knows", tags=["page"])
     def languages() -> list[str]:

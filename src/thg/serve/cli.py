@@ -8,6 +8,20 @@ from pathlib import Path
 import click
 
 
+def _check_address(host: str, port: int) -> None:
+    """Fail with one line, before anything starts, when the address cannot be served."""
+    import socket
+
+    from thg.errors import InputError
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as e:
+        raise InputError(f"--host {host} --port {port}: cannot listen there ({e.strerror or e}); "
+                         f"choose another port, or stop what uses it") from None
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. The default serves this computer only; 0.0.0.0 exposes the server "
@@ -21,13 +35,14 @@ import click
 @click.option("--max-pixels", default=16_000_000, show_default=True, help="Largest accepted portrait (width × height).")
 @click.option("--max-audio-seconds", default=60.0, show_default=True, help="Longest accepted speech upload.")
 @click.option("--max-text-chars", default=1000, show_default=True, help="Longest accepted text.")
+@click.option("--max-video-seconds", default=120.0, show_default=True, help="Longest accepted video to evaluate.")
 @click.option("--rate-limit", default=10, show_default=True,
               help="Jobs a client address may submit per minute (0 = no limit).")
 @click.option("--max-live-sessions", default=2, show_default=True, type=click.IntRange(0),
               help="Live sessions at once (each renders on its own; 0 = no Live tab). Utterances are limited "
                    "to six times --rate-limit per client and minute.")
-def serve(host, port, data_dir, max_upload_mb, max_pixels, max_audio_seconds, max_text_chars, rate_limit,
-          max_live_sessions):
+def serve(host, port, data_dir, max_upload_mb, max_pixels, max_audio_seconds, max_text_chars, max_video_seconds,
+          rate_limit, max_live_sessions):
     """Serve the Generate page, the HTTP API (docs at /docs) and live sessions, all offline.
 
     Open http://HOST:PORT/ in a browser. Jobs are kept in --data, so none is lost when the server stops.
@@ -38,12 +53,13 @@ def serve(host, port, data_dir, max_upload_mb, max_pixels, max_audio_seconds, ma
     from thg.serve.limits import Limits
 
     limits = Limits(upload_mb=max_upload_mb, pixels=max_pixels, audio_seconds=max_audio_seconds,
-                    text_chars=max_text_chars, jobs_per_minute=rate_limit)
+                    text_chars=max_text_chars, video_seconds=max_video_seconds, jobs_per_minute=rate_limit)
     live = None
     if max_live_sessions:
         from thg.serve.live import mount_live
 
         live = functools.partial(mount_live, max_sessions=max_live_sessions)
+    _check_address(host, port)
     app = create_app(Path(data_dir), limits, live=live)
     click.echo(f"thg serve: http://{host}:{port}/ (API docs at /docs; Ctrl-C stops, queued jobs are kept)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,4 +1,5 @@
-"""A job's work: the batch pipeline writes the video and motion file, the weights-free metrics the report."""
+"""A job's work: the pipeline writes the video and motion file, the weights-free metrics the report;
+an evaluation runs the chosen metrics on an uploaded video."""
 
 from __future__ import annotations
 
@@ -52,12 +53,46 @@ def run_job(job: Job, progress: Callable[[str, float], None]) -> dict:
     return summary
 
 
-def evaluate(job: Job) -> dict:
+def _number(v) -> float | None:
+    v = float(v)
+    return None if not math.isfinite(v) else round(v, 4)
+
+
+def metric_entries(results: dict, per_frame: bool = False) -> dict:
+    """Metric results as JSON: value, direction, coverage, notes (and per-frame values, for plots)."""
     from thg.eval.registry import metric_info
+
+    out = {}
+    for name, r in results.items():
+        out[name] = {"value": _number(r.value), "higher_is_better": metric_info(name).higher_is_better,
+                     "coverage": round(r.coverage, 3), "notes": r.notes}
+        if per_frame and r.per_frame is not None:
+            out[name]["per_frame"] = [_number(v) for v in r.per_frame]
+    return out
+
+
+def evaluate(job: Job) -> dict:
     from thg.eval.video import evaluate_video
 
-    results = evaluate_video(job.output_path("video"), metrics=list(REPORT_METRICS))
-    return {name: {"value": None if math.isnan(r.value) else round(float(r.value), 4),
-                   "higher_is_better": metric_info(name).higher_is_better, "coverage": round(r.coverage, 3),
-                   "notes": r.notes}
-            for name, r in results.items()}
+    return metric_entries(evaluate_video(job.output_path("video"), metrics=list(REPORT_METRICS)))
+
+
+def run_evaluation(job: Job, progress: Callable[[str, float], None]) -> dict:
+    """Run the job's metrics on its uploaded video (with the reference, audio and source it was given)."""
+    from thg.eval.video import evaluate_video
+
+    progress("evaluating", 0.05)
+    tokens = [t.strip().lower() for t in job.options.metrics.split(",") if t.strip()]
+    results = evaluate_video(job.input_path("pred"), ref=job.input_path("ref"), audio=job.input_path("audio"),
+                             source=job.input_path("source"), metrics=tokens)
+    metrics = metric_entries(results, per_frame=True)
+    report = {"schema": "thg-serve-evaluation/1", "job": job.id, "metrics_asked": job.options.metrics,
+              "inputs": sorted(job.inputs), "metrics": metrics}
+    with atomic_output(job.output_path("report"), overwrite=True) as tmp:
+        tmp.write_text(json.dumps(report, indent=1))
+    return {"metrics": len(metrics), "computed": sum(m["value"] is not None for m in metrics.values())}
+
+
+def run_any(job: Job, progress: Callable[[str, float], None]) -> dict:
+    """The work of a job of either kind."""
+    return (run_job if job.kind == "generate" else run_evaluation)(job, progress)

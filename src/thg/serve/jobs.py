@@ -32,8 +32,6 @@ SCHEMA = "thg-serve-job/1"
 STATES = ("queued", "running", "done", "failed")
 MAX_ATTEMPTS = 3            # a job the server died on this often is failed, not retried forever
 _ID = re.compile(r"^[0-9a-f]{32}$")
-#: what a finished job offers for download: name in the API -> file in the job folder
-OUTPUTS = {"video": "video.mp4", "motion": "motion.json", "report": "report.json"}
 
 
 @dataclass(frozen=True)
@@ -63,18 +61,35 @@ class JobOptions:
         if not re.fullmatch(r"[a-z]{2,3}([-_][A-Za-z0-9]{1,8})*", self.lang):
             raise InputError(f"lang {self.lang!r} is not a language code; use one such as en, de or pt-br")
 
-    @classmethod
-    def from_dict(cls, d: dict) -> JobOptions:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """An evaluation: the metrics to run on an uploaded video (names, or "suite")."""
+
+    metrics: str = "suite"
+
+    def __post_init__(self) -> None:
+        from thg.eval.video import resolve_metric_names
+
+        tokens = [t.strip().lower() for t in self.metrics.split(",") if t.strip()]
+        if not tokens:
+            raise InputError("metrics: none chosen; pick metrics or the suite")
+        resolve_metric_names(tokens)     # an unknown name: "did you mean ..."
+
+
+#: kind of job -> (its options, what it offers for download: name in the API -> file in the job folder)
+KINDS = {
+    "generate": (JobOptions, {"video": "video.mp4", "motion": "motion.json", "report": "report.json"}),
+    "evaluate": (EvalOptions, {"report": "report.json"}),
+}
 
 
 @dataclass
 class Job:
     id: str
     folder: Path
-    options: JobOptions
-    inputs: dict[str, str]                 # role ("portrait", "audio") -> file name in the folder
+    options: JobOptions | EvalOptions
+    inputs: dict[str, str]                 # role ("portrait", "audio", "pred", ...) -> file name in the folder
     state: str = "queued"
     created: float = field(default_factory=time.time)
     attempts: int = 0
@@ -83,14 +98,25 @@ class Job:
     progress: float = 0.0                  # 0..1, kept in memory only (a rerun starts again)
     stage: str = ""
 
+    @property
+    def kind(self) -> str:
+        return next(k for k, (cls, _) in KINDS.items() if isinstance(self.options, cls))
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return KINDS[self.kind][1]
+
     def to_json(self) -> dict:
-        return {"schema": SCHEMA, "id": self.id, "options": asdict(self.options), "inputs": self.inputs,
+        return {"schema": SCHEMA, "id": self.id, "kind": self.kind, "options": asdict(self.options), "inputs": self.inputs,
                 "state": self.state, "created": self.created, "attempts": self.attempts, "error": self.error,
                 "result": self.result}
 
     @classmethod
     def from_json(cls, folder: Path, d: dict) -> Job:
-        return cls(d["id"], folder, JobOptions.from_dict(d["options"]), dict(d["inputs"]), d["state"],
+        options_cls = KINDS[d.get("kind", "generate")][0]
+        known = {f.name for f in fields(options_cls)}
+        options = options_cls(**{k: v for k, v in d["options"].items() if k in known})
+        return cls(d["id"], folder, options, dict(d["inputs"]), d["state"],
                    float(d["created"]), int(d["attempts"]), d.get("error"), dict(d.get("result") or {}))
 
     def input_path(self, role: str) -> Path | None:
@@ -98,15 +124,15 @@ class Job:
         return self.folder / name if name else None
 
     def output_path(self, what: str) -> Path:
-        return self.folder / OUTPUTS[what]
+        return self.folder / self.outputs[what]
 
     def status(self) -> dict:
         """What the API reports about the job."""
         done = self.state == "done"
-        return {"id": self.id, "state": self.state, "stage": self.stage if self.state == "running" else self.state,
+        return {"id": self.id, "kind": self.kind, "state": self.state, "stage": self.stage if self.state == "running" else self.state,
                 "progress": 1.0 if done else round(self.progress, 3), "error": self.error, "attempts": self.attempts,
                 "created": self.created, "result": self.result,
-                "downloads": {k: f"/api/jobs/{self.id}/{k}" for k in OUTPUTS} if done else {}}
+                "downloads": {k: f"/api/jobs/{self.id}/{k}" for k in self.outputs} if done else {}}
 
 
 Runner = Callable[[Job, Callable[[str, float], None]], dict]
@@ -149,7 +175,7 @@ class JobStore:
                 self._queue.put(job.id)
 
     # --- the API's side --------------------------------------------------------------------------
-    def submit(self, options: JobOptions, files: dict[str, tuple[bytes, str]]) -> Job:
+    def submit(self, options: JobOptions | EvalOptions, files: dict[str, tuple[bytes, str]]) -> Job:
         """Accept a job: ``files`` maps a role to (content, suffix) already checked by content.
         When this returns, the job is on disk and will be finished or reported, restart or not."""
         job_id = uuid.uuid4().hex
@@ -203,8 +229,8 @@ class JobStore:
         try:
             job.result = runner(job, progress)
             job.state = "done"
-        except ThgError as e:
-            job.state, job.error = "failed", str(e)
+        except ThgError as e:   # the message names inputs by their names in the job, not by server paths
+            job.state, job.error = "failed", str(e).replace(f"{job.folder}{os.sep}", "")
         except Exception as e:  # not the input's fault: say so in one line, keep serving
             print(f"thg serve: job {job.id} failed: {type(e).__name__}: {e}", file=sys.stderr)
             job.state, job.error = "failed", f"internal error ({type(e).__name__}); the server log has details"

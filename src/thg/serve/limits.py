@@ -21,12 +21,14 @@ class Limits:
     pixels: int = 16_000_000        # width x height of a portrait (4000 x 4000)
     audio_seconds: float = 60.0     # one uploaded recording
     text_chars: int = 1000          # one text to speak
+    video_seconds: float = 120.0    # one uploaded video (to evaluate)
     jobs_per_minute: int = 10       # submissions per client address (0 = no limit)
 
     def __post_init__(self) -> None:
-        if min(self.upload_mb, self.pixels, self.audio_seconds, self.text_chars) <= 0 or self.jobs_per_minute < 0:
-            raise UsageError("serve limits must be positive (--max-upload-mb, --max-pixels, "
-                             "--max-audio-seconds, --max-text-chars; --rate-limit may be 0 for none)")
+        if min(self.upload_mb, self.pixels, self.audio_seconds, self.text_chars, self.video_seconds) <= 0 \
+                or self.jobs_per_minute < 0:
+            raise UsageError("serve limits must be positive (--max-upload-mb, --max-pixels, --max-audio-seconds, "
+                             "--max-text-chars, --max-video-seconds; --rate-limit may be 0 for none)")
 
     @property
     def upload_bytes(self) -> int:
@@ -78,6 +80,41 @@ def check_image(data: bytes, what: str, limits: Limits) -> str:
         raise
     except Exception:
         raise InputError(f"{what}: image is corrupt or truncated; upload the photo again or re-save it") from None
+    return suffix
+
+
+def _video_suffix(data: bytes) -> str | None:
+    if data[4:8] == b"ftyp":
+        return ".mov" if data[8:10] == b"qt" else ".mp4"
+    if data.startswith(b"\x1aE\xdf\xa3"):
+        return ".mkv"
+    if data[:4] == b"RIFF" and data[8:12] == b"AVI ":
+        return ".avi"
+    return None
+
+
+def check_video(data: bytes, what: str, limits: Limits) -> str:
+    """The suffix to store a video upload under; raises unless ffmpeg reads a video stream within
+    the duration and pixel limits."""
+    from thg.io.video import probe_video
+
+    check_size(data, what, limits)
+    suffix = _video_suffix(data)
+    if suffix is None:
+        raise InputError(f"{what}: not an MP4, MOV, MKV/WebM or AVI video (whatever its name says); upload a video")
+    with tempfile.TemporaryDirectory(prefix="thg-upload-") as tmp:
+        path = Path(tmp) / f"video{suffix}"
+        path.write_bytes(data)
+        try:
+            info = probe_video(path)
+        except InputError:
+            raise InputError(f"{what}: no readable video stream (corrupt or truncated); upload the video again") from None
+    if info.width * info.height > limits.pixels:
+        raise InputError(f"{what}: video is {info.width}×{info.height}, over the {limits.pixels / 1e6:g} MP limit; "
+                         f"scale it down (the server's --max-pixels sets the limit)")
+    if info.duration > limits.video_seconds:
+        raise InputError(f"{what}: video is {info.duration:.1f} s, over the {limits.video_seconds:g} s limit; "
+                         f"cut it shorter (the server's --max-video-seconds sets the limit)")
     return suffix
 
 

@@ -7,7 +7,9 @@ next one sent is the one due now), never the audio slowed, so the two stay in sy
 
 Routes (JSON): ``POST /api/live`` (an SDP offer + portrait + options -> the answer and a session id),
 ``POST /api/live/{id}/say``, ``POST /api/live/{id}/interrupt``, ``GET /api/live/{id}`` (counters),
-``DELETE /api/live/{id}``. Sessions keep everything in memory; closing one frees all of it.
+``DELETE /api/live/{id}``. A browser that also sends its microphone has its voice relayed by the
+portrait, the mouth opening with the loudness. Sessions keep everything in memory; closing one frees
+all of it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from thg.serve.talker import RATE, Talker, prepare_speech
 PACKET = RATE // 50              # 20 ms of audio
 VIDEO_CLOCK = 90000              # RTP's video clock
 CONNECT_TIMEOUT = 30.0           # s a session waits for its browser to connect
+MIC_LEAD = 0.06                  # s between a microphone packet's arrival and its place on the clock
 
 
 def _tracks():
@@ -84,6 +87,23 @@ def _tracks():
     return ClockAudio, ClockVideo
 
 
+class Loudness:
+    """Mouth opening from a microphone's loudness: 0 below the noise floor, 0.35 at full voice, smoothed
+    over about 40 ms (the lips do not follow single packets)."""
+
+    FLOOR_DB, FULL_DB, OPEN, SMOOTH = -45.0, -15.0, 0.35, 0.5
+
+    def __init__(self) -> None:
+        self.value = 0.0
+
+    def __call__(self, pcm: np.ndarray) -> float:
+        rms = float(np.sqrt(np.mean((pcm.astype(np.float32) / 32768) ** 2))) if pcm.size else 0.0
+        db = 20 * np.log10(rms + 1e-9)
+        target = self.OPEN * float(np.clip((db - self.FLOOR_DB) / (self.FULL_DB - self.FLOOR_DB), 0, 1))
+        self.value += self.SMOOTH * (target - self.value)
+        return self.value
+
+
 class LiveSession:
     def __init__(self, talker: Talker, pc, speech_pool=None) -> None:
         from concurrent.futures import ThreadPoolExecutor
@@ -93,9 +113,10 @@ class LiveSession:
         self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"live-{self.id[:6]}")   # one renderer, one thread
         self.t0: float | None = None
         self.stats = {"frames": 0, "dropped": 0, "audio_packets": 0, "audio_s": 0.0, "video_s": 0.0,
-                      "utterances": 0, "last_latency_ms": None}
+                      "utterances": 0, "last_latency_ms": None, "mic_packets": 0}
         self._said_at: tuple[int, float] | None = None           # (first frame of the utterance, when asked)
         self.watchdog: asyncio.Task | None = None
+        self.listener: asyncio.Future | None = None
         audio_cls, video_cls = _tracks()
         self.audio, self.video = audio_cls(self), video_cls(self)
 
@@ -130,6 +151,23 @@ class LiveSession:
         self._said_at = (self.talker.frame_of_sample(segment.start), asked)
         self.stats["utterances"] += 1
         return {"starts_in_s": round(segment.start / RATE - self.now(), 3), "seconds": round(len(segment.pcm) / RATE, 3)}
+
+    async def listen(self, track) -> None:
+        """Relay a microphone track: its sound is voiced by the portrait, the mouth opening with its loudness."""
+        level = Loudness()
+        while True:
+            try:
+                frame = await track.recv()
+            except Exception:   # the track ended (aiortc raises MediaStreamError)
+                return
+            pcm = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).mean(axis=1)
+            if frame.sample_rate != RATE:
+                from thg.io.audio import resample
+
+                pcm = resample(pcm.astype(np.float32), frame.sample_rate, RATE)
+            pcm = np.clip(pcm, -32768, 32767).astype(np.int16)
+            self.talker.relay(pcm, level(pcm), self.clock_sample(MIC_LEAD))
+            self.stats["mic_packets"] += 1
 
     async def close(self) -> None:
         await self.pc.close()
@@ -197,7 +235,7 @@ def _speech_pool():
 
 def mount_live(app: FastAPI, limits: Limits, max_sessions: int = 2) -> None:
     """Add the live routes to ``app``; at most ``max_sessions`` run at once."""
-    from thg.serve.app import Busy, NotFound
+    from thg.serve.app import Busy, NotFound, client_address
 
     sessions: dict[str, LiveSession] = {}
     speech_pool = _speech_pool()
@@ -226,6 +264,11 @@ def mount_live(app: FastAPI, limits: Limits, max_sessions: int = 2) -> None:
             if sessions.pop(session.id, None) is not None:
                 await session.close()
 
+        @pc.on("track")
+        def on_track(track) -> None:
+            if track.kind == "audio":      # the browser sends its microphone
+                session.listener = asyncio.ensure_future(session.listen(track))
+
         @pc.on("connectionstatechange")
         async def on_state() -> None:
             if pc.connectionState in ("failed", "closed"):
@@ -253,7 +296,7 @@ def mount_live(app: FastAPI, limits: Limits, max_sessions: int = 2) -> None:
     @app.post("/api/live/{session_id}/say", summary="Speak text in a live session", tags=["live"])
     async def say(session_id: str, body: Say, request: Request) -> dict:
         session = get(session_id)
-        utterances.take(request.client.host if request.client else "unknown")
+        utterances.take(client_address(request))
         return await session.say(check_text(body.text, limits), body.interrupt)
 
     @app.post("/api/live/{session_id}/interrupt", summary="Stop speaking now", tags=["live"])

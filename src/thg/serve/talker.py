@@ -46,18 +46,19 @@ class Segment:
 
 class Talker:
     def __init__(self, portrait, config=None) -> None:
-        from thg.pipeline import GenerateConfig, Speech, TalkingHeadPipeline
+        from thg.pipeline import GenerateConfig, TalkingHeadPipeline
 
         self.pipe = TalkingHeadPipeline(config=config or GenerateConfig(max_size=512))
         self.fps = self.pipe.config.fps
         self.portrait = self.pipe.load_portrait(portrait)          # finds the face, prepares the renderer
         silence = Audio(np.zeros(int(IDLE_SECONDS * SAMPLE_RATE), np.float32))
-        idle = self.pipe.make_motion(Speech(silence, None, [], 1.0)).values
+        idle = speech_motion(self.pipe, silence, []).values
         self.idle = np.concatenate([idle, idle[-2:0:-1]])         # forward, then back: no seam
         self.segments: list[Segment] = []
         self._lock = threading.Lock()
         self._buffer = self.portrait.copy()
         self._release: tuple[int, np.ndarray] | None = None      # (frame, mouth row) of an interruption
+        self._relay_end = 0                                        # where relayed sound ends on the clock
 
     # --- the clock -------------------------------------------------------------------------------
     def sample_of_frame(self, k: int) -> int:
@@ -84,6 +85,18 @@ class Talker:
             start = max([at] + [s.end for s in self.segments])
             start = self.sample_of_frame(self.frame_of_sample(start))   # sound and frame 0 start together
             segment = Segment(start, pcm, track, text)
+            self.segments.append(segment)
+        return segment
+
+    def relay(self, pcm: np.ndarray, mouth_open: float, at: int) -> Segment:
+        """Voice live sound (a microphone's) from clock sample ``at``, or right after the sound relayed
+        before it if that ends later, with the mouth as open as given; returns its segment."""
+        with self._lock:
+            start = max(at, self._relay_end)
+            track = MotionTrack(self.fps, self.idle[self.frame_of_sample(start) % len(self.idle)][None].copy())
+            track["mouth_open"] = track["mouth_open"] + mouth_open     # on top of the emotion's own
+            segment = Segment(start, pcm, track, "")
+            self._relay_end = segment.end
             self.segments.append(segment)
         return segment
 
@@ -154,9 +167,17 @@ def prepare_speech(text: str, config) -> tuple[np.ndarray, MotionTrack]:
     it does not wait for the interpreter lock that rendering threads hold.
     """
     from thg.features.speech import synthesize
-    from thg.pipeline import Speech, TalkingHeadPipeline
+    from thg.pipeline import TalkingHeadPipeline
 
     speech, phonemes = synthesize(text, config.lang)
-    track = TalkingHeadPipeline(config=config).make_motion(Speech(speech, None, phonemes, 1.0))
+    track = speech_motion(TalkingHeadPipeline(config=config), speech, phonemes)
     pcm = np.clip(resample(speech.samples, speech.sample_rate, RATE) * 32767, -32768, 32767).astype(np.int16)
     return pcm, track
+
+
+def speech_motion(pipe, audio: Audio, phonemes: list) -> MotionTrack:
+    """The pipeline's motion for speech whose phonemes are known (its streaming stages, run to the end)."""
+    from thg.io.audio import SpeechSource
+    from thg.pipeline import Speech
+
+    return pipe.make_motion(Speech(SpeechSource.from_audio(audio), None, phonemes, 1.0))

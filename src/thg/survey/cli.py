@@ -16,6 +16,8 @@
 Optional language-model steps (cluster labels; `extract --extractor llm` with the survey's prompts)
 use any OpenAI-compatible endpoint given by --llm-url / --llm-model; nothing else needs a model.
     thg survey trends         dataset and metric use per year: CSV tables and figures
+    thg survey run QUERY      --output DIR: all of the above in one resumable command, ending in
+                              DIR/report.md and DIR/report.html
 """
 
 from __future__ import annotations
@@ -102,6 +104,33 @@ def _llm_options(f):
     f = click.option("--llm-model", help="Model name at --llm-url.")(f)
     return click.option("--llm-url", help="An OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
                                           "(key from THG_LLM_API_KEY); answers are cached in the output folder.")(f)
+
+
+def _web_options(f):
+    """The options of the web clients (collect and run): spacing, retries, back-off, base URLs, e-mail."""
+    for option in reversed([
+        click.option("--interval", type=click.FloatRange(0), help="Seconds between requests to one service "
+                     "[default: each service's limit: arXiv 3, Semantic Scholar 1.1, CrossRef 0.2, GitHub 1]."),
+        click.option("--retries", type=click.IntRange(0), default=4, show_default=True,
+                     help="Retries of a failed request."),
+        click.option("--backoff", type=click.FloatRange(0), default=2.0, show_default=True,
+                     help="Seconds before the first retry; doubled for each further one."),
+        click.option("--arxiv-url", default="https://export.arxiv.org/api/query", show_default=True),
+        click.option("--semantic-scholar-url", default="https://api.semanticscholar.org/graph/v1", show_default=True),
+        click.option("--crossref-url", default="https://api.crossref.org", show_default=True),
+        click.option("--github-url", default="https://api.github.com", show_default=True),
+        click.option("--mailto", default="", help="Your e-mail for CrossRef's polite pool."),
+    ]):
+        f = option(f)
+    return f
+
+
+def _check_urls(**urls) -> None:
+    """Each base URL option (by parameter name) must be an http(s) address."""
+    from thg.survey.collect import check_base_url
+
+    for name, url in urls.items():
+        check_base_url(url, "--" + name.removesuffix("_url").replace("_", "-") + "-url")
 
 
 @click.group("survey")
@@ -235,16 +264,7 @@ def import_cmd(sources, output, overwrite) -> None:
 @click.option("--cache", type=click.Path(path_type=Path),
               help="SQLite cache of every answer [default: OUTPUT with .cache.sqlite]; a rerun resumes from it.")
 @click.option("--no-enrich", is_flag=True, help="Only the arXiv search: no venue, citation or star look-ups.")
-@click.option("--interval", type=click.FloatRange(0), help="Seconds between requests to one service "
-              "[default: each service's limit: arXiv 3, Semantic Scholar 1.1, CrossRef 0.2, GitHub 1].")
-@click.option("--retries", type=click.IntRange(0), default=4, show_default=True, help="Retries of a failed request.")
-@click.option("--backoff", type=click.FloatRange(0), default=2.0, show_default=True,
-              help="Seconds before the first retry; doubled for each further one.")
-@click.option("--arxiv-url", default="https://export.arxiv.org/api/query", show_default=True)
-@click.option("--semantic-scholar-url", default="https://api.semanticscholar.org/graph/v1", show_default=True)
-@click.option("--crossref-url", default="https://api.crossref.org", show_default=True)
-@click.option("--github-url", default="https://api.github.com", show_default=True)
-@click.option("--mailto", default="", help="Your e-mail for CrossRef's polite pool.")
+@_web_options
 @click.option("--overwrite", is_flag=True, help="Replace the output if it exists.")
 def collect_cmd(output, start, end, keywords, limit, cache, no_enrich, interval, retries, backoff, arxiv_url,
                 semantic_scholar_url, crossref_url, github_url, mailto, overwrite) -> None:
@@ -255,9 +275,8 @@ def collect_cmd(output, start, end, keywords, limit, cache, no_enrich, interval,
     from thg.io.output import check_output_path
     from thg.survey import collect as c
 
-    for option, url in (("--arxiv-url", arxiv_url), ("--semantic-scholar-url", semantic_scholar_url),
-                        ("--crossref-url", crossref_url), ("--github-url", github_url)):
-        c.check_base_url(url, option)
+    _check_urls(arxiv_url=arxiv_url, semantic_scholar_url=semantic_scholar_url, crossref_url=crossref_url,
+                github_url=github_url)
     check_output_path(output, overwrite=overwrite)
     store = c.Cache(cache or output.with_suffix(".cache.sqlite"))
     fetcher = c.Fetcher(store, retries=retries, backoff=backoff)
@@ -295,9 +314,9 @@ def collect_cmd(output, start, end, keywords, limit, cache, no_enrich, interval,
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
 def curate_cmd(corpus, output, min_stars, top_venues_only, decisions, overwrite) -> None:
     """Keep papers that match a keyword, are peer reviewed or have impact, and are in scope."""
-    from thg.io.output import atomic_output, check_output_path
+    from thg.io.output import check_output_path
     from thg.survey.corpus import load_corpus
-    from thg.survey.curate import CurationConfig, curate
+    from thg.survey.curate import CurationConfig, curate, write_decisions
 
     check_output_path(output, overwrite=overwrite)
     if decisions:
@@ -306,10 +325,7 @@ def curate_cmd(corpus, output, min_stars, top_venues_only, decisions, overwrite)
     kept, made = curate(papers, CurationConfig(min_stars=min_stars, top_venues_only=top_venues_only))
     _write_corpus(kept, output, overwrite)
     if decisions:
-        with atomic_output(decisions, overwrite=overwrite) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(["id", "title", "keep", "reason"])
-            w.writerows([d.id, p.title, "yes" if d.keep else "no", d.reason] for p, d in zip(papers, made))
+        write_decisions(papers, made, decisions, overwrite=overwrite)
     click.echo(f"{output}: kept {len(kept)} of {len(papers)} papers")
 
 
@@ -412,10 +428,14 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, min
     clusters.csv (one summary row per cluster), taxonomy.json (every choice made), corpus.jsonl (the
     corpus with its cluster numbers) and dendrogram.png/.svg.
     """
-    from thg.io.output import atomic_output
-    from thg.survey.corpus import load_corpus, write_corpus
+    from thg.survey.corpus import load_corpus
     from thg.survey.directions import name_taxonomy
-    from thg.survey.taxonomy import TaxonomyConfig, build_taxonomy, plot_dendrogram
+    from thg.survey.taxonomy import (
+        TAXONOMY_FILES,
+        TaxonomyConfig,
+        build_taxonomy,
+        write_taxonomy,
+    )
 
     if threshold is not None and clusters is not None:
         raise UsageError("--threshold and --clusters both given; give one of them")
@@ -423,9 +443,8 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, min
     config = TaxonomyConfig(max_features=max_features, ngram_max=ngrams, clusters=clusters, min_df=min_df,
                             sublinear_tf=sublinear_tf, tokens=tokens,
                             threshold=threshold if threshold is not None else TaxonomyConfig.threshold)
-    names = ["assignments.csv", "clusters.csv", "taxonomy.json", "corpus.jsonl", "dendrogram.png", "dendrogram.svg"]
-    with _output_folder(out_dir, names, overwrite) as paths:
-        out = dict(zip(names, paths))
+    with _output_folder(out_dir, list(TAXONOMY_FILES), overwrite) as paths:
+        out = dict(zip(TAXONOMY_FILES, paths))
         if corpus is None:
             from thg.survey.methods import table_one_corpus
 
@@ -434,6 +453,8 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, min
         else:
             papers = load_corpus(corpus)
         tax = build_taxonomy(papers, config)
+        tax.extra["corpus"] = (str(corpus) if corpus is not None else
+                               f"the shipped titles and abstracts of Table 1 ({len(papers)} of 117 papers found)")
         bare = sum(not p.abstract for p in papers)
         if bare:
             click.echo(f"note: {bare} of {len(papers)} papers have no abstract; they are placed by title alone", err=True)
@@ -445,7 +466,7 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, min
             for c in tax.clusters:
                 c.label = named[c.number]
         table1 = name_taxonomy(tax)
-        _write_taxonomy(tax, papers, out, overwrite)
+        write_taxonomy(tax, papers, out, overwrite=overwrite)
         click.echo(f"{len(tax.ids)} papers, {len(tax.clusters)} clusters (cut at Ward distance {tax.cut_height:.3f}):")
         for c in tax.clusters:
             click.echo(f"  {c.number:>2}  {len(c.members):>4}  {c.label}" + (f"  [{c.direction}]" if c.direction else ""))
@@ -453,43 +474,6 @@ def taxonomy_cmd(corpus, out_dir, threshold, clusters, max_features, ngrams, min
             click.echo(f"agreement with Table 1's clusters: adjusted Rand index {table1.ari:.3f} "
                        f"on {table1.papers} papers")
         click.echo(f"written to {out_dir}")
-
-
-def _write_taxonomy(tax, papers, out: dict, overwrite: bool) -> None:
-    """Write a taxonomy's files (the names of ``taxonomy_cmd``) and set each paper's cluster."""
-    from thg.io.output import atomic_output
-    from thg.survey.corpus import write_corpus
-    from thg.survey.taxonomy import plot_dendrogram
-
-    number = dict(zip(tax.ids, tax.assignment))
-    for p in papers:
-        p.cluster = number.get(p.id)
-    labels = {c.number: c.label for c in tax.clusters}
-    directions = {c.number: c.direction for c in tax.clusters}
-    with atomic_output(out["assignments.csv"], overwrite=overwrite) as tmp, \
-            tmp.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        named = any(directions.values())                # Table 1's papers: the survey's directions too
-        w.writerow(["id", "cluster", "label", *(["direction"] if named else [])])
-        for i in tax.order:
-            a = tax.assignment[i]
-            w.writerow([tax.ids[i], a, labels[a], *([directions[a]] if named else [])])
-    by_id = {p.id: p for p in papers}
-    with atomic_output(out["clusters.csv"], overwrite=overwrite) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["cluster", "label", "direction", "size", "terms", "years", "examples"])
-        for c in tax.clusters:
-            years = sorted(by_id[m].year for m in c.members if by_id[m].year is not None)
-            span = f"{years[0]}-{years[-1]}" if years else ""
-            examples = "; ".join((by_id[m].method or by_id[m].title)[:60] for m in c.members[:5])
-            w.writerow([c.number, c.label, c.direction, len(c.members), " ".join(c.terms), span, examples])
-    with atomic_output(out["taxonomy.json"], overwrite=overwrite) as tmp:
-        tmp.write_text(json.dumps(tax.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
-    with atomic_output(out["corpus.jsonl"], overwrite=overwrite) as tmp:
-        write_corpus(papers, tmp)
-    for name in ("dendrogram.png", "dendrogram.svg"):
-        with atomic_output(out[name], overwrite=overwrite) as tmp:
-            plot_dendrogram(tax, tmp, fmt=name.rsplit(".", 1)[1])
 
 
 @survey.command("trends")
@@ -502,38 +486,18 @@ def _write_taxonomy(tax, papers, out: dict, overwrite: bool) -> None:
 def trends_cmd(corpus, out_dir, top, fig_format, overwrite) -> None:
     """Dataset use (by role) and metric use (by family) per year, new metrics per family, code and
     stars per year; CSV tables, figures and a Markdown report (report.md) that shows them."""
-    from thg.io.output import atomic_output
     from thg.survey import trends
     from thg.survey.corpus import load_corpus
+    from thg.survey.trends import trend_files
 
-    names = ["datasets.csv", "metrics.csv", "families.csv", "new_metrics.csv", "code.csv",
-             f"datasets.{fig_format}", f"metrics.{fig_format}", f"radar.{fig_format}", "report.md"]
+    names = trend_files(fig_format)
     with _output_folder(out_dir, names, overwrite) as folder_paths:
         paths = dict(zip(names, folder_paths))
         papers = load_corpus(corpus)
         undated = [p.id for p in papers if p.year is None]
         if len(undated) == len(papers):
             raise InputError(f"{corpus}: no paper has a year; add a 'year' column (or arXiv ids, which carry one)")
-        tables = {"datasets.csv": trends.dataset_usage(papers), "metrics.csv": trends.metric_usage(papers),
-                  "families.csv": trends.family_usage(papers), "new_metrics.csv": trends.new_metric_usage(papers)}
-        for name, rows in tables.items():
-            with atomic_output(paths[name], overwrite=overwrite) as tmp:
-                trends.write_rows(rows, tmp)
-        with atomic_output(paths[f"datasets.{fig_format}"], overwrite=overwrite) as tmp:
-            trends.plot_dataset_trends(tables["datasets.csv"], tmp, top=top)
-        with atomic_output(paths[f"metrics.{fig_format}"], overwrite=overwrite) as tmp:
-            trends.plot_metric_trends(tables["metrics.csv"], tmp, top=top)
-        with atomic_output(paths[f"radar.{fig_format}"], overwrite=overwrite) as tmp:
-            trends.plot_radar(tables["families.csv"], tables["new_metrics.csv"], tmp)
-        code = trends.code_stats(papers)
-        with atomic_output(paths["code.csv"], overwrite=overwrite) as tmp:
-            trends.write_code_rows(code, tmp)
-        report = trends.markdown_report(
-            papers, {"datasets": tables["datasets.csv"], "families": tables["families.csv"],
-                     "new_metrics": tables["new_metrics.csv"], "code": code},
-            {k: f"{k}.{fig_format}" for k in ("datasets", "metrics", "radar")})
-        with atomic_output(paths["report.md"], overwrite=overwrite) as tmp:
-            tmp.write_text(report, encoding="utf-8")
+        tables = trends.write_trends(papers, paths, fig_format=fig_format, top=top, overwrite=overwrite)
         years = sorted({p.year for p in papers if p.year is not None})
         click.echo(f"{len(papers) - len(undated)} papers, {years[0]}-{years[-1]}; written to {out_dir}")
         shares = trends.family_shares(tables["families.csv"])
@@ -551,3 +515,74 @@ def trends_cmd(corpus, out_dir, top, fig_format, overwrite) -> None:
         for kind, names_ in unknown.items():
             if names_:
                 click.echo(f"{kind} names not in the vocabulary (counted as 'other'): {', '.join(names_[:15])}", err=True)
+
+
+@survey.command("run")
+@click.argument("query", nargs=-1, required=True)
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder of the run: cache, corpora, taxonomy/, trends/, report.md and report.html.")
+@click.option("--from", "start", default="2021-01-01", show_default=True, help="First submission day (YYYY-MM-DD).")
+@click.option("--to", "end", default="2025-12-31", show_default=True, help="Last submission day (YYYY-MM-DD).")
+@click.option("--limit", type=click.IntRange(1), help="Stop after this many arXiv results.")
+@click.option("--no-enrich", is_flag=True, help="Only the arXiv search: no venue, citation or star look-ups.")
+@click.option("--min-stars", type=click.IntRange(0), default=100, show_default=True,
+              help="GitHub stars a preprint needs to be kept.")
+@click.option("--top-venues-only", is_flag=True, help="Peer-reviewed papers must also be at a listed top venue.")
+@click.option("--threshold", type=float, default=None,
+              help=f"Ward distance where the taxonomy is cut [default: {TAXONOMY_THRESHOLD}].")
+@click.option("--clusters", type=click.IntRange(1), default=None, help="Cut into this many clusters instead.")
+@click.option("--sources", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Folder of the papers' LaTeX sources or e-prints (<id>.tex, <id>.tar.gz, <id>/) for the "
+                   "extraction [default: the titles and abstracts].")
+@click.option("--offline", is_flag=True, help="Send nothing: answer every request from the run's cache.")
+@_web_options
+@click.option("--overwrite", is_flag=True, help="Use a folder that holds other files.")
+def run_cmd(query, out_dir, start, end, limit, no_enrich, min_stars, top_venues_only, threshold, clusters, sources,
+            offline, interval, retries, backoff, arxiv_url, semantic_scholar_url, crossref_url, github_url, mailto,
+            overwrite) -> None:
+    """The whole survey for QUERY (one or more arXiv keywords): collect, curate, taxonomy, extract,
+    trends and a report (report.md and report.html), all in one folder.
+
+    Resumable: every web answer is cached in the folder and run.json records each finished stage, so
+    a rerun picks up where a run stopped, redoes only the stages whose settings changed, and with
+    --offline works from the cache alone.
+    """
+    import os
+
+    from thg.survey import pipeline
+
+    if threshold is not None and clusters is not None:
+        raise UsageError("--threshold and --clusters both given; give one of them")
+    if threshold is not None and not 0 < threshold < float("inf"):
+        raise UsageError(f"--threshold {threshold} must be a positive Ward distance, e.g. {TAXONOMY_THRESHOLD}")
+    _check_urls(arxiv_url=arxiv_url, semantic_scholar_url=semantic_scholar_url, crossref_url=crossref_url,
+                github_url=github_url)
+    settings = pipeline.RunSettings(tuple(query), start, end, limit, not no_enrich, min_stars, top_venues_only,
+                                    clusters, threshold, str(sources) if sources else None)
+    clients = pipeline.Clients(arxiv_url, semantic_scholar_url, crossref_url, github_url, interval, retries, backoff,
+                               mailto, offline, {"github": os.environ.get("GITHUB_TOKEN", ""),
+                                                 "semantic_scholar": os.environ.get("S2_API_KEY", "")})
+    skipped = []
+    with click.progressbar(length=len(pipeline.STAGES), label="thg survey run", file=sys.stderr, show_pos=True,
+                           item_show_func=lambda s: s or "") as bar:
+        def on_stage(stage: str, was_done: bool) -> None:
+            if was_done:
+                skipped.append(stage)
+            bar.label = "thg survey run"
+            bar.update(1, stage + (" (done before)" if was_done else ""))
+
+        def progress(step: str, i: int, n: int) -> None:      # a new label is a new line off a terminal
+            if i == n or i % 25 == 0:
+                bar.label = f"thg survey run: collect, {step} {i}/{n}"
+                bar.render_progress()
+
+        state = pipeline.run_pipeline(out_dir, settings, clients, overwrite=overwrite, on_stage=on_stage,
+                                      progress=progress)
+    stages = state["stages"]
+    tax = stages["taxonomy"]
+    click.echo(f"{stages['collect']['papers']} papers collected, {stages['curate']['papers']} kept, "
+               f"{tax['clusters']} clusters" + (f" (ARI {tax['table1_ari']:.3f} against Table 1)"
+                                                if "table1_ari" in tax else ""))
+    if skipped:
+        click.echo(f"reused from the last run: {', '.join(skipped)}")
+    click.echo(f"report: {out_dir / 'report.html'} and {out_dir / 'report.md'}")

@@ -122,6 +122,7 @@ class Fetcher:
     timeout: float = 30.0
     sleep: Callable[[float], None] = time.sleep
     requests: int = 0                    # requests sent over the network (not answered by the cache)
+    offline: bool = False                # answer from the cache only; a miss is an OfflineError
     _last: dict = field(default_factory=dict)
 
     def _wait_turn(self, host_key: str, interval: float) -> None:
@@ -139,6 +140,10 @@ class Fetcher:
         hit = self.cache.get(key)
         if hit is not None:
             return Response(url, hit[0], hit[1], cached=True)
+        if self.offline:
+            where = f"the cache {self.cache.path}" if self.cache.path else "an in-memory cache"
+            raise OfflineError(f"offline, and an answer of {service} this run needs is not in {where}; "
+                               "run once without --offline to fetch it")
         host = urllib.parse.urlsplit(url).netloc
         request = urllib.request.Request(url, data=data, headers={"User-Agent": USER_AGENT, **(headers or {})})
         problem, wait = "", None

@@ -86,3 +86,15 @@ def curate(papers: list[Paper], config: CurationConfig = CurationConfig()) -> tu
     """The kept papers (input order) and a decision for every paper."""
     decisions = [decide(p, config) for p in papers]
     return [p for p, d in zip(papers, decisions) if d.keep], decisions
+
+
+def write_decisions(papers: list[Paper], decisions: list[Decision], path, *, overwrite: bool = False) -> None:
+    """Every keep/drop decision as CSV: id, title, keep (yes/no), reason."""
+    import csv
+
+    from thg.io.output import atomic_output
+
+    with atomic_output(path, overwrite=overwrite) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "title", "keep", "reason"])
+        w.writerows([d.id, p.title, "yes" if d.keep else "no", d.reason] for p, d in zip(papers, decisions))

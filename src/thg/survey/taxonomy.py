@@ -33,6 +33,8 @@ import numpy as np
 from thg.errors import InputError
 from thg.survey.corpus import Paper
 
+#: the files ``thg survey taxonomy`` writes into its folder
+TAXONOMY_FILES = ("assignments.csv", "clusters.csv", "taxonomy.json", "corpus.jsonl", "dendrogram.png", "dendrogram.svg")
 
 SKLEARN_TOKENS = r"(?u)\b\w\w+\b"          # TfidfVectorizer's own default token pattern
 #: named token patterns for ``TaxonomyConfig.tokens``; "letters" drops every token that starts with a
@@ -117,7 +119,7 @@ class Taxonomy:
             "ward_space": self.extra.get("ward_space", "TF-IDF"),
             "clusters": [{"number": c.number, "label": c.label, **({"direction": c.direction} if c.direction else {}),
                           "terms": c.terms, "size": len(c.members), "members": c.members} for c in self.clusters],
-            **({"table1": self.extra["table1"]} if "table1" in self.extra else {}),
+            **{k: self.extra[k] for k in ("corpus", "table1") if k in self.extra},
         }
 
 
@@ -238,3 +240,44 @@ def plot_dendrogram(tax: Taxonomy, path: str | Path, *, title: str = "Semantic t
     fig.subplots_adjust(left=0.30, right=0.68)
     fig.savefig(str(path), dpi=120, format=fmt or Path(path).suffix.lstrip(".").lower() or "png")
     plt.close(fig)
+
+
+def write_taxonomy(tax: Taxonomy, papers: list[Paper], out: dict, *, overwrite: bool = False) -> None:
+    """Write a taxonomy's files (:data:`TAXONOMY_FILES` name -> path in ``out``) and set each
+    paper's cluster."""
+    import csv
+    import json
+
+    from thg.io.output import atomic_output
+    from thg.survey.corpus import write_corpus
+
+
+    number = dict(zip(tax.ids, tax.assignment))
+    for p in papers:
+        p.cluster = number.get(p.id)
+    labels = {c.number: c.label for c in tax.clusters}
+    directions = {c.number: c.direction for c in tax.clusters}
+    with atomic_output(out["assignments.csv"], overwrite=overwrite) as tmp, \
+            tmp.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        named = any(directions.values())                # Table 1's papers: the survey's directions too
+        w.writerow(["id", "cluster", "label", *(["direction"] if named else [])])
+        for i in tax.order:
+            a = tax.assignment[i]
+            w.writerow([tax.ids[i], a, labels[a], *([directions[a]] if named else [])])
+    by_id = {p.id: p for p in papers}
+    with atomic_output(out["clusters.csv"], overwrite=overwrite) as tmp, tmp.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["cluster", "label", "direction", "size", "terms", "years", "examples"])
+        for c in tax.clusters:
+            years = sorted(by_id[m].year for m in c.members if by_id[m].year is not None)
+            span = f"{years[0]}-{years[-1]}" if years else ""
+            examples = "; ".join((by_id[m].method or by_id[m].title)[:60] for m in c.members[:5])
+            w.writerow([c.number, c.label, c.direction, len(c.members), " ".join(c.terms), span, examples])
+    with atomic_output(out["taxonomy.json"], overwrite=overwrite) as tmp:
+        tmp.write_text(json.dumps(tax.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    with atomic_output(out["corpus.jsonl"], overwrite=overwrite) as tmp:
+        write_corpus(papers, tmp)
+    for name in ("dendrogram.png", "dendrogram.svg"):
+        with atomic_output(out[name], overwrite=overwrite) as tmp:
+            plot_dendrogram(tax, tmp, fmt=name.rsplit(".", 1)[1])

@@ -249,40 +249,90 @@ def _md_table(header: list[str], rows: list[list], empty: str = "Nothing to show
     return "\n".join("| " + " | ".join(row) + " |" for row in cells)
 
 
+def trend_sections(papers: list[Paper], tables: dict[str, list], figures: dict[str, str], *,
+                   top: int = 8) -> list[dict]:
+    """The trend report's sections: heading, level, figure (relative link, or ""), table header and
+    rows, and what to say when there are no rows."""
+    dated = _dated(papers)
+    datasets: Counter[tuple[str, str]] = Counter()
+    for p in dated:
+        for name in p.datasets:
+            datasets[_canon(name, "dataset")] += 1
+    metrics: Counter[tuple[str, str]] = Counter()
+    for p in dated:
+        for m in set(p.metrics):
+            metrics[_canon(m, "metric")] += 1
+    shares = family_shares(tables["families"])
+    fams = [f for f in [*METRIC_FAMILIES, "other"] if any(s.get(f) for s in shares.values())]
+    new = _counts_by_year(tables["new_metrics"])
+    new_fams = sorted({f for v in new.values() for f in v})
+    none = "Nothing to show: the corpus has no such data yet (run `thg survey extract` first)."
+
+    def section(heading, level, figure, alt, header, rows, empty=none):
+        return {"heading": heading, "level": level, "figure": figure, "alt": alt, "header": header, "rows": rows,
+                "empty": empty}
+
+    return [
+        section("Datasets", 2, figures["datasets"], "dataset use by year, group and role", ["dataset", "group", "papers"],
+                [[n, DATASET_GROUPS.get(g, g), c] for (n, g), c in datasets.most_common(top)]),
+        section("Metrics", 2, figures["metrics"], "metric use by year and family", ["metric", "family", "papers"],
+                [[n, METRIC_FAMILIES.get(g, g), c] for (n, g), c in metrics.most_common(top)]),
+        section("Share of metric use per family", 3, "", "", ["year", *[METRIC_FAMILIES.get(f, f) for f in fams]],
+                [[y, *[f"{s.get(f, 0):.0%}" for f in fams]] for y, s in shares.items()]),
+        section("Newly proposed metrics", 2, figures["radar"], "family shares and new metrics",
+                ["year", *[METRIC_FAMILIES.get(f, f) for f in new_fams]],
+                [[y, *[int(v.get(f, 0)) for f in new_fams]] for y, v in new.items()],
+                "No paper in the corpus proposes a new metric."),
+        section("Code and stars", 2, "", "", ["year", "papers", "with code", "median stars", "most starred"],
+                [[r.year, r.papers, r.with_code, "" if r.median_stars is None else f"{r.median_stars:g}",
+                  f"{r.top_method} ({r.top_stars})" if r.top_method else ""] for r in tables["code"]]),
+    ]
+
+
 def markdown_report(papers: list[Paper], tables: dict[str, list], figures: dict[str, str], *, top: int = 8) -> str:
     """The trend report as Markdown: figures (relative links) and the tables behind them."""
     dated = _dated(papers)
     years = sorted({p.year for p in dated})
     lines = ["# Talking-head literature: datasets and metrics over time", "",
              f"{len(dated)} papers, {years[0]}-{years[-1]}." if years else "No dated papers.", ""]
-    datasets: Counter[tuple[str, str]] = Counter()
-    for p in dated:
-        for name in p.datasets:
-            datasets[_canon(name, "dataset")] += 1
-    lines += ["## Datasets", "", f"![dataset use by year, group and role]({figures['datasets']})", "",
-              _md_table(["dataset", "group", "papers"],
-                        [[n, DATASET_GROUPS.get(g, g), c] for (n, g), c in datasets.most_common(top)]), ""]
-    metrics: Counter[tuple[str, str]] = Counter()
-    for p in dated:
-        for m in set(p.metrics):
-            metrics[_canon(m, "metric")] += 1
-    lines += ["## Metrics", "", f"![metric use by year and family]({figures['metrics']})", "",
-              _md_table(["metric", "family", "papers"],
-                        [[n, METRIC_FAMILIES.get(g, g), c] for (n, g), c in metrics.most_common(top)]), ""]
-    shares = family_shares(tables["families"])
-    fams = [f for f in [*METRIC_FAMILIES, "other"] if any(s.get(f) for s in shares.values())]
-    lines += ["### Share of metric use per family", "",
-              _md_table(["year", *[METRIC_FAMILIES.get(f, f) for f in fams]],
-                        [[y, *[f"{s.get(f, 0):.0%}" for f in fams]] for y, s in shares.items()]), ""]
-    new = _counts_by_year(tables["new_metrics"])
-    new_fams = sorted({f for v in new.values() for f in v})
-    lines += ["## Newly proposed metrics", "", f"![family shares and new metrics]({figures['radar']})", "",
-              _md_table(["year", *[METRIC_FAMILIES.get(f, f) for f in new_fams]],
-                        [[y, *[int(v.get(f, 0)) for f in new_fams]] for y, v in new.items()]) if new
-              else "No paper in the corpus proposes a new metric.", ""]
-    code = tables["code"]
-    lines += ["## Code and stars", "",
-              _md_table(["year", "papers", "with code", "median stars", "most starred"],
-                        [[r.year, r.papers, r.with_code, "" if r.median_stars is None else f"{r.median_stars:g}",
-                          f"{r.top_method} ({r.top_stars})" if r.top_method else ""] for r in code]), ""]
+    for s in trend_sections(papers, tables, figures, top=top):
+        lines += ["#" * s["level"] + " " + s["heading"], ""]
+        if s["figure"]:
+            lines += [f"![{s['alt']}]({s['figure']})", ""]
+        lines += [_md_table(s["header"], s["rows"], s["empty"]), ""]
     return "\n".join(lines)
+
+
+def trend_files(fig_format: str = "png") -> list[str]:
+    """The files ``thg survey trends`` writes into its folder."""
+    return ["datasets.csv", "metrics.csv", "families.csv", "new_metrics.csv", "code.csv",
+            f"datasets.{fig_format}", f"metrics.{fig_format}", f"radar.{fig_format}", "report.md"]
+
+
+def write_trends(papers: list[Paper], paths: dict, *, fig_format: str = "png", top: int = 5,
+                 overwrite: bool = False) -> dict:
+    """Write the trend tables, figures and report.md to ``paths`` (:func:`trend_files` name -> path);
+    the tables, by file name ("code" for the code statistics)."""
+    from thg.io.output import atomic_output
+
+    tables = {"datasets.csv": dataset_usage(papers), "metrics.csv": metric_usage(papers),
+              "families.csv": family_usage(papers), "new_metrics.csv": new_metric_usage(papers)}
+    for name, rows in tables.items():
+        with atomic_output(paths[name], overwrite=overwrite) as tmp:
+            write_rows(rows, tmp)
+    with atomic_output(paths[f"datasets.{fig_format}"], overwrite=overwrite) as tmp:
+        plot_dataset_trends(tables["datasets.csv"], tmp, top=top)
+    with atomic_output(paths[f"metrics.{fig_format}"], overwrite=overwrite) as tmp:
+        plot_metric_trends(tables["metrics.csv"], tmp, top=top)
+    with atomic_output(paths[f"radar.{fig_format}"], overwrite=overwrite) as tmp:
+        plot_radar(tables["families.csv"], tables["new_metrics.csv"], tmp)
+    code = code_stats(papers)
+    with atomic_output(paths["code.csv"], overwrite=overwrite) as tmp:
+        write_code_rows(code, tmp)
+    report = markdown_report(
+        papers, {"datasets": tables["datasets.csv"], "families": tables["families.csv"],
+                 "new_metrics": tables["new_metrics.csv"], "code": code},
+        {k: f"{k}.{fig_format}" for k in ("datasets", "metrics", "radar")})
+    with atomic_output(paths["report.md"], overwrite=overwrite) as tmp:
+        tmp.write_text(report, encoding="utf-8")
+    return {**tables, "code": code}

@@ -129,17 +129,9 @@ def landmark_distance(pred: np.ndarray, ref: np.ndarray, idx: np.ndarray | None 
 
 def umeyama(src: np.ndarray, dst: np.ndarray, *, with_scale: bool = True) -> tuple[float, np.ndarray, np.ndarray]:
     """Least-squares similarity (s, R, t) with dst ≈ s·R·src + t (Umeyama 1991); N×D points."""
-    mu_s, mu_d = src.mean(0), dst.mean(0)
-    xs, xd = src - mu_s, dst - mu_d
-    cov = xd.T @ xs / len(src)
-    u, d, vt = np.linalg.svd(cov)
-    sign = np.eye(src.shape[1])
-    if np.linalg.det(u) * np.linalg.det(vt) < 0:
-        sign[-1, -1] = -1
-    r = u @ sign @ vt
-    var = (xs ** 2).sum() / len(src)
-    s = float((d * np.diag(sign)).sum() / var) if with_scale else 1.0
-    return s, r, mu_d - s * r @ mu_s
+    from thg.features.geometry import similarity_fit
+
+    return similarity_fit(src, dst, with_scale=with_scale)
 
 
 def mesh_vertex_error(pred: np.ndarray, ref: np.ndarray, *, scale: float = 1.0) -> float:

@@ -6,6 +6,7 @@ _V = "thg.eval.metrics.visual"
 _N = "thg.eval.metrics.noref"
 _F = "thg.eval.metrics.face"
 _I = "thg.eval.metrics.identity"
+_A = "thg.eval.metrics.artifacts"
 
 #: weights-free metrics (visual quality, mouth sync, face geometry, expression, driving)
 CLASSIC_METRICS: dict[str, str] = {
@@ -38,6 +39,10 @@ CLASSIC_METRICS: dict[str, str] = {
     "akd": f"{_F}:AKD",
     "apd": f"{_F}:APD",
     "ard": f"{_F}:ARD",
+    # the artefacts users complain about
+    "mouth-sharpness": f"{_A}:MouthSharpness",
+    "mouth-open-in-silence": f"{_A}:MouthOpenInSilence",
+    "landmark-jitter": f"{_A}:LandmarkJitter",
     # identity with a model that ships with a package (dlib)
     "csim-dlib": f"{_I}:CSIMDlib",
 }

@@ -503,7 +503,27 @@ class LandmarkSmoothness(FaceMetric):
                 "pose": "included (head motion counts)"}
 
 
-class BlinkRate(FaceMetric):
+class FrameSignal(FaceMetric):
+    """A face metric built on one number per frame (NaN without a face): subclasses define :meth:`signal`."""
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self._signal: list[np.ndarray] = []
+
+    def signal(self, pts: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def consume(self, pred, ref, pred_pts, ref_pts, ok) -> None:
+        v = np.full(len(pred_pts), np.nan)
+        if ok.any():
+            v[ok] = self.signal(pred_pts[ok])
+        self._signal.append(v)
+
+    def values(self) -> np.ndarray:
+        return np.concatenate(self._signal) if self._signal else np.zeros(0)
+
+
+class BlinkRate(FrameSignal):
     info = MetricInfo("blink-rate", "expression", True, _NONE, (0.0, INF),
                       "Blinks per minute from the eye openness (lid gap / eye width); people blink about "
                       "10-30 times a minute, a talking head that never blinks scores 0")
@@ -514,16 +534,12 @@ class BlinkRate(FaceMetric):
     def __init__(self, *, close_ratio: float = 0.55, open_ratio: float = 0.8, **params) -> None:
         super().__init__(close_ratio=close_ratio, open_ratio=open_ratio, **params)
         self.close_ratio, self.open_ratio = float(close_ratio), float(open_ratio)
-        self._open: list[np.ndarray] = []
 
-    def consume(self, pred, ref, pred_pts, ref_pts, ok) -> None:
-        v = np.full(len(pred_pts), np.nan)
-        if ok.any():
-            v[ok] = G.eye_openness(pred_pts[ok])
-        self._open.append(v)
+    def signal(self, pts):
+        return G.eye_openness(pts)
 
     def compute(self) -> MetricResult:
-        o = np.concatenate(self._open) if self._open else np.zeros(0)
+        o = self.values()
         if not np.isfinite(o).any():
             return self.result(float("nan"))
         n = G.count_blinks(o, close_ratio=self.close_ratio, open_ratio=self.open_ratio)
@@ -539,24 +555,20 @@ class BlinkRate(FaceMetric):
 
 # -- weights-free sync -------------------------------------------------------------------------
 
-class _MouthSync(FaceMetric):
+class _MouthSync(FrameSignal):
     PARAMS = (MESH_PARAM, Param("max_offset", int, 15, low=0, high=100, help="largest offset searched (frames)"))
 
     def __init__(self, *, max_offset: int = 15, **params) -> None:
         super().__init__(max_offset=max_offset, **params)
         self.max_offset = int(max_offset)
-        self._open: list[np.ndarray] = []
 
-    def consume(self, pred, ref, pred_pts, ref_pts, ok) -> None:
-        v = np.full(len(pred_pts), np.nan)
-        if ok.any():
-            v[ok] = G.mouth_opening(pred_pts[ok])
-        self._open.append(v)
+    def signal(self, pts):
+        return G.mouth_opening(pts)
 
     def _correlate(self):
         if self.audio is None:
             raise InputError(f"metric {self.info.name!r} needs speech audio; pass --audio or a video with sound")
-        o = np.concatenate(self._open) if self._open else np.zeros(0)
+        o = self.values()
         env = G.speech_envelope(np.asarray(self.audio), self.fps, len(o))
         offsets, corr = G.lagged_correlation(o, env, self.max_offset)
         return o, offsets, corr

@@ -34,6 +34,7 @@ async function errorOf(response) {
 // --- inputs ------------------------------------------------------------------------------------
 async function loadChoices() {
   limits = await (await fetch("/api/limits")).json();
+  document.querySelector("nav button[data-tab=live]").hidden = !limits.live;
   const examples = await (await fetch("/api/examples")).json();
   for (const ex of examples) {
     const b = document.createElement("button");
@@ -154,18 +155,18 @@ function formData() {
   return form;
 }
 
-function setProgress(job) {
+function setProgress(job, prefix = "") {
   const ahead = job.queued_ahead ? ` (${job.queued_ahead} ahead in the queue)` : "";
-  $("progress").value = job.progress;
-  $("progress-text").textContent = `${job.stage}${ahead} ${Math.round(job.progress * 100)} %`;
+  $(`${prefix}progress`).value = job.progress;
+  $(`${prefix}progress-text`).textContent = `${job.stage}${ahead} ${Math.round(job.progress * 100)} %`;
 }
 
-async function follow(id) {
+async function follow(id, prefix = "") {
   for (;;) {
     const r = await fetch(`/api/jobs/${id}`);
     if (!r.ok) throw new Error(await errorOf(r));
     const job = await r.json();
-    setProgress(job);
+    setProgress(job, prefix);
     if (job.state === "done") return job;
     if (job.state === "failed") throw new Error(job.error);
     await new Promise((ok) => setTimeout(ok, 400));
@@ -215,5 +216,90 @@ $("generate-form").addEventListener("submit", async (event) => {
   }
 });
 
+// --- the Evaluate tab ----------------------------------------------------------------------------
+async function loadMetrics() {
+  const metrics = await (await fetch("/api/metrics")).json();
+  for (const m of metrics) {
+    const label = document.createElement("label");
+    label.title = m.about;
+    label.innerHTML = `<input type="checkbox" value="${m.name}"> ${m.name} <small>(${m.needs.join(", ") || "video only"})</small>`;
+    $("eval-metrics").appendChild(label);
+  }
+}
+
+function plot(name, values, higherIsBetter) {
+  const box = document.createElement("div");
+  box.className = "plot";
+  const c = document.createElement("canvas");
+  c.width = 300; c.height = 120;
+  box.append(`${name} per frame (${higherIsBetter ? "higher" : "lower"} is better)`, c);
+  const g = c.getContext("2d");
+  const ys = values.filter((v) => v !== null);
+  const [lo, hi] = [Math.min(...ys), Math.max(...ys)];
+  g.strokeStyle = "#2b6cb0";
+  g.beginPath();
+  values.forEach((v, i) => {
+    if (v === null) return;
+    const x = (i / Math.max(1, values.length - 1)) * (c.width - 10) + 5;
+    const y = c.height - 5 - ((v - lo) / (hi - lo || 1)) * (c.height - 10);
+    if (i === 0) g.moveTo(x, y); else g.lineTo(x, y);
+  });
+  g.stroke();
+  g.fillStyle = "#5b6270";
+  g.fillText(hi.toPrecision(3), 4, 12);
+  g.fillText(lo.toPrecision(3), 4, c.height - 4);
+  return box;
+}
+
+async function showEvaluation(job) {
+  $("eval-download").href = job.downloads.report;
+  const report = await (await fetch(job.downloads.report)).json();
+  $("eval-table").innerHTML = "<tr><th>metric</th><th>value</th><th>coverage</th><th>notes</th></tr>";
+  $("eval-plots").innerHTML = "";
+  for (const [name, m] of Object.entries(report.metrics)) {
+    const tr = $("eval-table").insertRow();
+    for (const v of [`${name} (${m.higher_is_better ? "↑" : "↓"})`, m.value === null ? "n/a" : m.value, m.coverage, m.notes.join("; ")]) {
+      tr.insertCell().textContent = v;
+    }
+    if (m.per_frame && m.per_frame.filter((v) => v !== null).length > 1) {
+      $("eval-plots").appendChild(plot(name, m.per_frame, m.higher_is_better));
+    }
+  }
+  $("eval-result").hidden = false;
+}
+
+$("eval-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const error = $("eval-error");
+  error.hidden = true;
+  $("eval-result").hidden = true;
+  $("eval-run").disabled = true;
+  try {
+    const form = new FormData();
+    for (const role of ["pred", "ref", "audio", "source"]) {
+      const file = $(`eval-${role}`).files[0];
+      if (!file) continue;
+      const problem = tooBig(file, role);
+      if (problem) throw new Error(problem);
+      form.append(role, file);
+    }
+    if (!form.has("pred")) throw new Error("pred: no video chosen; choose the generated video to evaluate");
+    const chosen = [...document.querySelectorAll("#eval-metrics input:checked")].map((i) => i.value);
+    form.append("metrics", [...($("eval-suite").checked ? ["suite"] : []), ...chosen].join(","));
+    $("eval-progress-box").hidden = false;
+    setProgress({ stage: "uploading", progress: 0 }, "eval-");
+    const r = await fetch("/api/evaluations", { method: "POST", body: form });
+    if (!r.ok) throw new Error(await errorOf(r));
+    await showEvaluation(await follow((await r.json()).id, "eval-"));
+  } catch (e) {
+    error.textContent = e.message;
+    error.hidden = false;
+  } finally {
+    $("eval-progress-box").hidden = true;
+    $("eval-run").disabled = false;
+  }
+});
+
+loadMetrics().catch(() => {});
 loadChoices().catch((e) => showError(`cannot reach the server (${e.message}); is thg serve running?`));
 if (window.thgLive) window.thgLive();

@@ -51,7 +51,12 @@ window.thgLive = function () {
       pc = new RTCPeerConnection();
       window.thgLivePc = pc;   // for programs driving the page (its stats)
       pc.addTransceiver("video", { direction: "recvonly" });
-      pc.addTransceiver("audio", { direction: "recvonly" });
+      if ($("live-mic").checked) {   // the portrait voices the microphone, mouth following its loudness
+        const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
+        pc.addTransceiver(mic.getAudioTracks()[0], { direction: "sendrecv" });
+      } else {
+        pc.addTransceiver("audio", { direction: "recvonly" });
+      }
       const stream = new MediaStream();
       pc.addEventListener("track", (e) => { stream.addTrack(e.track); $("live-video").srcObject = stream; });
       pc.addEventListener("connectionstatechange", () => {
@@ -81,7 +86,10 @@ window.thgLive = function () {
     pc = session = null;
     connected(false);
     state("not connected");
-    if (conn) conn.close();
+    if (conn) {
+      conn.getSenders().forEach((s) => s.track && s.track.stop());
+      conn.close();
+    }
     if (id) fetch(`/api/live/${id}`, { method: "DELETE" }).catch(() => {});
   }
 

@@ -51,19 +51,12 @@ def five_points(points_xy: np.ndarray) -> np.ndarray:
 
 def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """2×3 least-squares similarity (rotation, uniform scale, translation) mapping src to dst (Umeyama)."""
-    src, dst = np.asarray(src, np.float64), np.asarray(dst, np.float64)
-    mu_s, mu_d = src.mean(0), dst.mean(0)
-    a, b = src - mu_s, dst - mu_d
-    cov = b.T @ a / len(src)
-    u, d, vt = np.linalg.svd(cov)
-    sign = np.ones(2)
-    if np.linalg.det(cov) < 0:
-        sign[-1] = -1
-    rot = u @ np.diag(sign) @ vt
-    scale = (d * sign).sum() / a.var(0).sum()
+    from thg.features.geometry import similarity_fit
+
+    scale, rot, t = similarity_fit(src, dst)
     m = np.zeros((2, 3))
     m[:, :2] = scale * rot
-    m[:, 2] = mu_d - scale * rot @ mu_s
+    m[:, 2] = t
     return m
 
 

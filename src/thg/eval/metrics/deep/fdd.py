@@ -28,15 +28,9 @@ UPPER_FACE = tuple(sorted(set(L.RIGHT_BROW + L.LEFT_BROW + L.RIGHT_EYE_UPPER + L
 
 def similarity_3d(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """(scale, rotation, translation) minimising |s R src + t − dst| (Umeyama)."""
-    mu_s, mu_d = src.mean(0), dst.mean(0)
-    a, b = src - mu_s, dst - mu_d
-    u, d, vt = np.linalg.svd(b.T @ a / len(src))
-    sign = np.ones(3)
-    if np.linalg.det(u @ vt) < 0:
-        sign[-1] = -1
-    rot = u @ np.diag(sign) @ vt
-    scale = (d * sign).sum() / a.var(0).sum()
-    return scale, rot, mu_d - scale * rot @ mu_s
+    from thg.features.geometry import similarity_fit
+
+    return similarity_fit(src, dst)
 
 
 def dynamics(shapes: np.ndarray) -> float:

@@ -16,7 +16,7 @@ def _run(*args):
 
 
 def _error_line(result) -> str:
-    lines = [l for l in result.output.splitlines() if l.startswith("Error:")]
+    lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(lines) == 1, result.output
     return lines[0]
 
