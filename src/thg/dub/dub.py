@@ -94,11 +94,12 @@ class DubResult:
 
 
 def _spans(frames: list[int], most: int = 6) -> str:
-    spans, start = [], frames[0]
-    for a, b in zip(frames, frames[1:] + [None]):
-        if b != a + 1:
+    spans: list[str] = []
+    start = frames[0]
+    for k, a in enumerate(frames):
+        if k + 1 == len(frames) or frames[k + 1] != a + 1:
             spans.append(f"{start}" if start == a else f"{start}-{a}")
-            start = b
+            start = frames[k + 1] if k + 1 < len(frames) else a
     return ", ".join(spans[:most]) + (f" and {len(spans) - most} more" if len(spans) > most else "")
 
 
@@ -276,12 +277,12 @@ class Dubber:
                     previous, last_index = thumb, i
                     face = follower(frame)
                     reason = self.unusable(face)
-                    if reason is None:
+                    if reason is None and face is not None:
                         row = self.channels(mouth.values[j], widths(face))
                         pending.append(pool.submit(self.renderer.render, frame, face, row))
                         log.dubbed += 1
                     else:
-                        log.passed[reason].append(j)
+                        log.passed[reason or PASS_REASONS[0]].append(j)
                         pending.append(frame)
                     if len(pending) > 1:
                         yield _done(pending.popleft())
