@@ -238,7 +238,7 @@ def test_list_shows_the_registered_metrics():
 def test_eval_on_the_output_of_thg_generate(tmp_path, portrait_path, speech_path):
 
     res = CliRunner().invoke(main, ["generate", "-i", str(portrait_path), "-a", str(speech_path), "-o",
-                                    str(tmp_path / "gen.mp4"), "--size", "256", "-q"])
+                                    str(tmp_path / "gen.mp4"), "-q"])  # 512 px: the mesh reads a 256 px mouth poorly
     assert res.exit_code == 0, res.output
     res = run(["--pred", tmp_path / "gen.mp4", "--source", portrait_path, "--output", tmp_path / "out",
                "--bootstrap", "200"])
