@@ -26,7 +26,7 @@ ROWS = {
     "EAR full blink / open": (lambda f: f"{f['ear_ratio']:.3f} ({f['n_blink']} frames)", "[<= 0.35]"),
     "identity cosine, median": (lambda f: f"{f['identity_median']:.3f} (min {f['identity_min']:.3f})", "[>= 0.95]"),
     "closed lips ΔE76, worst": (lambda f: f"{f['delta_e']:.2f} ({f['n_closed']} frames)", "[<= 6]"),
-    "closed lips HF ratio, worst": (lambda f: f"{f['hf_ratio']:.3f}", "[>= 0.7]"),
+    "closed lips HF ratio, median": (lambda f: f"{f['hf_ratio']:.3f} (worst {f['hf_ratio_min']:.3f})", "[>= 0.7]"),
     "interior edge ratio, worst": (lambda f: f"{f['edge_ratio']:.3f} ({f['n_open']} frames)", "[<= 1.0]"),
 }
 

@@ -57,6 +57,9 @@ def test_closed_lips_keep_colour_and_texture(figures):
     assert figures["n_closed"] >= 5
     assert figures["delta_e"] <= 6, f"measured: {figures}"
     assert figures["hf_ratio"] >= 0.7, f"measured: {figures}"
+    # the target (0.7) holds for the median closed frame; the worst frame's reading scatters with
+    # dlib's lip points (0.62-0.84 over watermark ids on Grace Hopper); a smudge reads below 0.5
+    assert figures["hf_ratio_min"] >= 0.55, f"measured: {figures}"
 
 
 def test_interior_edges_no_harder_than_the_lips_own(figures):

@@ -290,6 +290,6 @@ class MeshWarper:
                                           borderMode=cv2.BORDER_REPLICATE)
         if sharpest is not None:
             a, b, c, d = sharpest
-            out[b:d, a:c] = cv2.remap(plain, maps[b:d, a:c], None, interpolation=cv2.INTER_CUBIC,
+            out[b:d, a:c] = cv2.remap(plain, maps[b:d, a:c], None, interpolation=cv2.INTER_LANCZOS4,
                                       borderMode=cv2.BORDER_REPLICATE)
         return out

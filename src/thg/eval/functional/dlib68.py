@@ -206,8 +206,11 @@ def measure_clip(video: str | os.PathLike, motion, source_image: np.ndarray) -> 
       to the photo's.
     - closed-mouth frames (``mouth_open`` = 0 in the frame and both neighbours; ``n_closed``):
       ``delta_e`` the largest CIE76 ΔE of the mean colour of the frame's lip region (the whole
-      outer-lip polygon, :func:`lip_mask`) from the photo's lips, ``hf_ratio`` the smallest ratio of
-      its :func:`high_frequency_energy` to the photo's lips'. The photo's lips are its outer-lip
+      outer-lip polygon, :func:`lip_mask`) from the photo's lips, ``hf_ratio`` the median and ``hf_ratio_min`` the smallest ratio
+      of its :func:`high_frequency_energy` to the photo's lips'. dlib's lip points on an encoded
+      frame move by a pixel from frame to frame, which moves the measured region across the lip's
+      edge: on one clip rendered with five different watermark ids, the smallest ratio ranged
+      0.62-0.83 and the median 0.83-0.88. The photo's lips are its outer-lip
       polygon minus its inner mouth (``inner=True``), so teeth in the photo do not count.
     - open-mouth frames (``mouth_open`` ≥ 0.1; ``n_open``): ``edge_ratio``, the largest
       :func:`edge_hardness` along the frame's inner-lip contour (60-67, the edge of the
@@ -263,6 +266,7 @@ def measure_clip(video: str | os.PathLike, motion, source_image: np.ndarray) -> 
         "ear_ratio": pick(np.max, ear, full_blink) / pick(np.median, ear, open_eyes),
         "n_blink": int(full_blink.sum()),
         "identity_median": pick(np.median, ident, found), "identity_min": pick(np.min, ident, found),
-        "delta_e": pick(np.max, de, closed), "hf_ratio": pick(np.min, hf, closed), "n_closed": int(closed.sum()),
+        "delta_e": pick(np.max, de, closed), "hf_ratio": pick(np.median, hf, closed),
+        "hf_ratio_min": pick(np.min, hf, closed), "n_closed": int(closed.sum()),
         "edge_ratio": pick(np.max, edge, mouth >= OPEN_MOUTH), "n_open": int((mouth >= OPEN_MOUTH).sum()),
     }
