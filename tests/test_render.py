@@ -83,3 +83,81 @@ def test_rounded_lips_open_widest_in_the_middle(hopper, shape):
     gap = target[list(L.LIPS_INNER_LOWER), 1] - target[list(L.LIPS_INNER_UPPER), 1]
     middle = gap[4:7].min()
     assert middle >= 0.9 * gap.max() and middle > 0.1 * renderer.deformer.mw
+
+
+@pytest.mark.parametrize("photo", ["portrait", "hopper"])
+def test_chin_under_the_lower_lip_moves_with_it(photo, request):
+    """The jaw carries the lower lip and the chin under it together: the skin just below the lip
+    must follow the lip down, not stay behind and fold (the scalloped band and the detached piece
+    of lip on the chin that a wide-open mouth used to show)."""
+    image = request.getfixturevalue(photo)
+    renderer = MeshWarpRenderer()
+    renderer.prepare(image, find_face(image))
+    d = renderer.deformer
+    lip_bottom = 17                                       # the mesh's lower-lip point on the midline
+    near = (np.abs(d.uh) < 0.4) & (d.vh > d.vh[lip_bottom]) & (d.vh < d.vh[lip_bottom] + 0.35) & d.face
+    assert near.sum() >= 4
+    for opening in (0.3, 0.55):
+        down = (d.targets(_row(mouth_open=opening))[:, :2] - d.src[:, :2]) @ d.v
+        assert down[lip_bottom] > 0.1 * d.mw
+        assert down[near].min() >= 0.85 * down[lip_bottom], (opening, down[near] / down[lip_bottom])
+
+
+def test_closed_lips_are_seated_on_their_seam(hopper, portrait):
+    """On a closed-mouth photo the inner contours move onto the dark line where the lips meet, so
+    no strip of one lip travels with the other when the mouth opens; an open mouth is left as is."""
+    import cv2
+
+    from thg.features import landmarks as L
+    from thg.render.mouth import seat_closed_lips
+
+    face = find_face(hopper)
+    seated = seat_closed_lips(hopper, face.points)
+    luma = cv2.cvtColor(hopper, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    upper, lower = list(L.LIPS_INNER_UPPER[1:-1]), list(L.LIPS_INNER_LOWER[1:-1])
+
+    def along(points):  # luma at the middle of each inner pair
+        mid = ((points[upper, :2] + points[lower, :2]) / 2).astype(np.float32)
+        return cv2.remap(luma, mid[None, :, 0], mid[None, :, 1], cv2.INTER_LINEAR)[0]
+
+    assert np.allclose(seated[upper, :2], seated[lower, :2])           # the pairs meet on one line
+    assert along(seated).mean() < along(face.points).mean() - 2         # ... and it is darker
+    moved = np.linalg.norm(seated[:, :2] - face.points[:, :2], axis=1)
+    assert moved.max() < 0.04 * face.mouth_width                        # by a pixel or two
+    assert moved[[i for i in range(len(moved)) if i not in upper + lower]].max() == 0
+    steps = np.diff(seated[upper, 1] - face.points[upper, 1])
+    assert np.abs(steps).max() < 0.5                                    # smoothly along the lips
+    open_face = find_face(portrait)
+    assert np.array_equal(seat_closed_lips(portrait, open_face.points), open_face.points)
+
+
+def test_a_shut_lid_shows_its_lash_line_across_the_whole_eye():
+    """Where the photo's lid edge is pale (light on the lashes, a hooded lid), a shut eye still
+    shows a lash line there, in the colour of the photo's own lash line elsewhere."""
+    import cv2
+
+    from thg.features import landmarks as L
+    from thg.render.eyes import Eyelids
+
+    crop = np.full((120, 240, 3), (200, 160, 140), np.uint8)
+    xy = np.zeros((478, 2))
+    for (upper, lower, brow), x0 in (((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_BROW), 40),
+                                     ((L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_BROW), 140)):
+        s = np.linspace(0, 1, len(upper))
+        xy[list(upper)] = np.column_stack([x0 + 60 * s, 60 - 10 * np.sin(np.pi * s)])
+        xy[list(lower)] = np.column_stack([x0 + 60 * np.linspace(0, 1, len(lower)),
+                                           60 + 5 * np.sin(np.pi * np.linspace(0, 1, len(lower)))])
+        xy[list(brow)] = np.column_stack([x0 + 60 * np.linspace(0, 1, len(brow)), np.full(len(brow), 25.0)])
+        eye = np.vstack([xy[list(upper)], xy[list(lower)][::-1]]).astype(np.int32)
+        cv2.fillPoly(crop, [eye], (240, 240, 235))                       # the white of the eye
+        edge = xy[list(upper)][: len(upper) // 2 + 1].astype(np.int32)   # lashes on the inner half only
+        cv2.polylines(crop, [edge], False, (40, 25, 20), 2)
+    lids = Eyelids(crop, xy)
+    shut = crop.copy()
+    lids.close(shut, crop, (1.0, 1.0))
+    luma = cv2.cvtColor(shut, cv2.COLOR_RGB2GRAY).astype(float)
+    for x0 in (40, 140):
+        for x in range(x0 + 36, x0 + 52):                                 # the outer half, pale in the photo
+            y = 60 + 5 * np.sin(np.pi * (x - x0) / 60)
+            darkest = luma[int(y) - 3: int(y) + 5, x].min()
+            assert darkest < 110, (x, luma[int(y) - 3: int(y) + 5, x])   # skin is 170, the lashes 28

@@ -62,6 +62,25 @@ def test_face_and_landmarks_lie_on_the_face(faces, name):
     assert p[36:42, 0].mean() < p[27:36, 0].mean() < p[42:48, 0].mean()  # subject's right eye on the image left
 
 
+def test_near_follows_the_given_face_not_a_larger_one(photos):
+    """A bigger face elsewhere in the frame (here Grace Hopper pasted beside the astronaut) is
+    the one picked without ``near``; with the astronaut's box, her face is kept — and so is she
+    by :func:`D.landmarks` once the first frame has found her."""
+    astronaut, hopper = photos["astronaut"], photos["hopper"]
+    frame = np.zeros((600, 512 + 512, 3), np.uint8)
+    frame[:512, :512] = astronaut
+    frame[:, 512:] = hopper
+    dl = D.models()
+    assert dl.face(frame).box[0] > 512
+    box = BOXES["astronaut"]
+    kept = dl.face(frame, near=box)
+    assert abs(kept.box[0] - box[0]) < 15 and abs(kept.box[1] - box[1]) < 15
+    alone = np.zeros_like(frame)
+    alone[:512, :512] = astronaut
+    tracked = D.landmarks(np.stack([alone, frame]))
+    assert np.abs(tracked[1] - tracked[0]).max() < 3
+
+
 def test_mouth_gap_teeth_versus_closed_lips(faces):
     assert D.inner_lip_gap(faces["astronaut"].points) > 0.1   # she smiles with her teeth showing
     assert D.inner_lip_gap(faces["hopper"].points) < 0.03     # lips together

@@ -112,3 +112,33 @@ def test_atomic_output_keeps_existing_file_on_failure(tmp_path):
             raise RuntimeError("boom")
     assert target.read_text() == "precious"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_a_stop_signal_as_the_part_file_is_created_leaves_nothing(tmp_path, monkeypatch):
+    """SIGTERM landing the moment the temporary file exists (before the writer's cleanup is armed)
+    must not leave that file behind: the signal waits until the cleanup is in place."""
+    import signal
+    import tempfile
+
+    class Stopped(Exception):
+        pass
+
+    def stop(signum, frame):
+        raise Stopped
+
+    real = tempfile.mkstemp
+
+    def mkstemp_then_signal(*args, **kwargs):
+        made = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)   # delivered at once unless held
+        return made
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
+        with pytest.raises(Stopped):
+            with atomic_output(tmp_path / "o.mp4"):
+                pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert list(tmp_path.iterdir()) == []

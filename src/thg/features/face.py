@@ -151,7 +151,7 @@ class FaceMesher:
 
     def __init__(self, *, static: bool = True, max_faces: int = 5, min_confidence: float = 0.5) -> None:
         _filter_native_logs()
-        import mediapipe as mp
+        mp = L.import_mediapipe()
 
         self._mesh = mp.solutions.face_mesh.FaceMesh(
             static_image_mode=static, max_num_faces=max_faces, refine_landmarks=True,

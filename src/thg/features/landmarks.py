@@ -54,6 +54,43 @@ IBUG68 = (
 IBUG68_MOUTH = tuple(range(48, 68))
 
 
+_DRAWING = ("drawing_utils", "drawing_styles")
+
+
+def import_mediapipe():
+    """``import mediapipe``, without its drawing helpers, which thg never uses and which import
+    matplotlib's pyplot: two thirds of mediapipe's import time. They stay importable: the
+    ``solutions`` package loads them on first use."""
+    import importlib
+    import sys
+    import types
+
+    if "mediapipe" in sys.modules:
+        return sys.modules["mediapipe"]
+    base = "mediapipe.python.solutions"
+    stubs = {name: types.ModuleType(f"{base}.{name}") for name in _DRAWING if f"{base}.{name}" not in sys.modules}
+    if "drawing_utils" in stubs:
+        stubs["drawing_utils"].DrawingSpec = lambda *a, **k: None  # type: ignore[attr-defined]  # drawing_styles's one need
+    for name, stub in stubs.items():
+        sys.modules[f"{base}.{name}"] = stub
+    try:
+        import mediapipe
+    finally:
+        solutions = sys.modules.get(base)
+        for name, stub in stubs.items():
+            if sys.modules.get(f"{base}.{name}") is stub:
+                del sys.modules[f"{base}.{name}"]
+            if solutions is not None and getattr(solutions, name, None) is stub:
+                delattr(solutions, name)
+        if solutions is not None and stubs:
+            def lazy(name: str):
+                if name in _DRAWING:
+                    return importlib.import_module(f"{base}.{name}")
+                raise AttributeError(f"module {base!r} has no attribute {name!r}")
+            solutions.__getattr__ = lazy  # type: ignore[attr-defined]
+    return mediapipe
+
+
 @functools.lru_cache(maxsize=1)
 def mesh_triangles():
     """The face mesh's 852 surface triangles (an int array n×3, read-only: derived once from
@@ -64,6 +101,8 @@ def mesh_triangles():
     from collections import Counter
 
     import numpy as np
+
+    import_mediapipe()
     from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
 
     edges = {tuple(sorted(e)) for e in FACEMESH_TESSELATION}

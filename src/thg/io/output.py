@@ -13,6 +13,7 @@ import contextlib
 import errno
 import json
 import os
+import signal
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -98,27 +99,51 @@ def disk_error(path: PathLike, e: OSError) -> OutputError:
     return OutputError(f"{path}: cannot write the output ({reason}); free some space or choose another folder")
 
 
+_STOP_SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
+
+
+def _hold_signals() -> set[int | signal.Signals] | None:
+    """Hold stop signals (SIGINT, SIGTERM, SIGHUP) back; returns what :func:`_release_signals` needs."""
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS) if hasattr(signal, "pthread_sigmask") else None
+
+
+def _release_signals(previous: set[int | signal.Signals] | None) -> None:
+    """Let held stop signals through (their handlers run now)."""
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 @contextlib.contextmanager
 def atomic_output(path: PathLike, *, overwrite: bool = False, inputs: Iterable[PathLike | None] = (),
-                  kind: str | None = None) -> Iterator[Path]:
+                  kind: str | None = None, mode: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
 
     On any error (and on Ctrl-C or a signal the CLI turns into one) the temporary file is removed
     and an existing ``path`` is left untouched. A disk that is full or read-only is an
     :class:`~thg.errors.OutputError`. ``inputs`` and ``kind`` are checked as in :func:`check_output_path`.
+    The file gets the permissions a new file would (0666 less the umask), or ``mode`` (0o600 for a
+    private key: the temporary file is private from the start).
     """
     path = check_output_path(path, overwrite=overwrite, inputs=inputs, kind=kind)
+    # stop signals are held while the file is made: one landing between its creation and the
+    # cleanup below would leave it behind; released, a held one is raised inside the try
+    held: set[int | signal.Signals] | None = _hold_signals()
+    tmp_path: Path | None = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent or ".")
-    except OSError as e:
-        raise disk_error(path, e) from None
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent or ".")
+        except OSError as e:
+            raise disk_error(path, e) from None
+        tmp_path = Path(tmp)
+        os.close(fd)
+        _release_signals(held)
+        held = None
         yield tmp_path
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp's private 0600 is not what a user expects
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask  # mkstemp's private 0600 is not what a user expects
+        os.chmod(tmp_path, mode)
         if os.path.lexists(path) and not overwrite:  # appeared while we worked
             raise OutputExistsError(f"{path}: output appeared while rendering; pass --overwrite to replace it")
         os.replace(tmp_path, path)
@@ -127,8 +152,10 @@ def atomic_output(path: PathLike, *, overwrite: bool = False, inputs: Iterable[P
             raise disk_error(path, e) from None
         raise
     finally:
-        with contextlib.suppress(OSError):
-            tmp_path.unlink()
+        _release_signals(held)
+        if tmp_path is not None:
+            with contextlib.suppress(OSError):
+                tmp_path.unlink()
 
 
 def write_text(path: PathLike, text: str, *, overwrite: bool = False, inputs: Iterable[PathLike | None] = (),

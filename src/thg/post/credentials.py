@@ -28,6 +28,7 @@ import numpy as np
 
 from thg import __version__
 from thg.errors import BackendMissingError, InputError
+from thg.io.output import atomic_output
 
 SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 ASSERTION = "org.thg.provenance"           # thg's own assertion: settings, input hashes, watermark
@@ -170,13 +171,12 @@ def _create_local_identity(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     pem = serialization.Encoding.PEM
     key_bytes = leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    fd = os.open(folder / "key.pem.tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key_bytes)
-    (folder / "chain.pem.tmp").write_bytes(leaf.public_bytes(pem) + root.public_bytes(pem))
-    (folder / "root.pem").write_bytes(root.public_bytes(pem))   # to add to a trust list, if wanted
-    os.replace(folder / "key.pem.tmp", folder / "key.pem")
-    os.replace(folder / "chain.pem.tmp", folder / "chain.pem")
+    # the chain is looked for last: a key without its chain is made again, never used alone
+    for name, data, mode in (("root.pem", root.public_bytes(pem), None),   # to add to a trust list, if wanted
+                             ("key.pem", key_bytes, 0o600),
+                             ("chain.pem", leaf.public_bytes(pem) + root.public_bytes(pem), None)):
+        with atomic_output(folder / name, overwrite=True, mode=mode) as tmp:
+            tmp.write_bytes(data)
 
 
 # --- signing and reading ------------------------------------------------------------------------------
@@ -186,19 +186,14 @@ def sign_mp4(path: str | os.PathLike, claims: Claims, *, identity: SigningIdenti
     c2pa = _c2pa()
     identity = identity or signing_identity()
     path = Path(path)
-    signed = path.with_name(path.name + ".c2pa")
     try:
         info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, identity.chain_pem, identity.key_pem, None)
-        with c2pa.Signer.from_info(info) as signer, c2pa.Builder(claims.manifest()) as builder:
-            with open(path, "rb") as src, open(signed, "w+b") as dst:
-                builder.sign(signer, "video/mp4", src, dst)
-        os.replace(signed, path)
+        with c2pa.Signer.from_info(info) as signer, c2pa.Builder(claims.manifest()) as builder, \
+                atomic_output(path, overwrite=True) as signed, open(path, "rb") as src, open(signed, "w+b") as dst:
+            builder.sign(signer, "video/mp4", src, dst)
     except c2pa.C2paError as e:
         raise InputError(f"C2PA signing failed ({e}); check the certificate chain and key "
                          f"(C2PA needs an ES256 end-entity certificate with the C2PA profile)") from None
-    finally:
-        if signed.exists():
-            signed.unlink()
 
 
 @dataclass(frozen=True)

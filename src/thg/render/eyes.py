@@ -20,7 +20,14 @@ LASH = 0.12      # lash band at the lid edge, fraction of the eye's width
 OVERLAP = 0.07   # a shut lid reaches this far past the lower lid's edge (fraction of the eye's width)
 UNFOLD = 1.3     # the stretched lid skin spans this many eye openings above the lid edge,
 BROW_ROOM = 0.5  # but at most this share of the way up to the brow (glasses frames, brows stay)
+LINE_INK = 0.85  # how fully a faint part of the lash line is drawn in on a shut lid
+FAINT = 0.4      # a lid edge this much of the way from its darkest part to the skin counts as wholly faint
 MAX_LASH = 0.2   # a thicker dark band of the photo's own at the lid edge is kept up to this share of its width
+
+
+def _smooth(x: float) -> float:
+    x = min(max(x, 0.0), 1.0)
+    return x * x * (3 - 2 * x)
 
 
 def _dark_band(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarray, width: float) -> np.ndarray:
@@ -50,6 +57,30 @@ def _dark_band(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarra
         extent[k] = rows[darkest + light[0]] if light.size else cap
     centres = (bins[:-1] + bins[1:]) / 2
     return np.interp(s, centres, extent).astype(np.float32)
+
+
+def _lash_line(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarray, lash: float,
+               reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """The colour of the photo's lash line (the darkest part of the upper lid's edge across the
+    eye) and, per pixel, how faint the line is at that point of the eye (0 as dark as its darkest
+    part .. 1 as light as the lid skin): where the light falls on the lashes or the lid hides
+    them, the photo's own edge is pale, and a shut eye would show no lash line there."""
+    luma = pixels.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    up = n_up - n
+    band = (up >= 0.5) & (up <= lash + 0.5) & (s > 0.05) & (s < 0.95)   # above the edge: not the iris
+    skin = (up > lash + 1) & (up < reach) & (s > 0.1) & (s < 0.9)
+    bins = np.linspace(0.05, 0.95, 10)
+    level = np.array([np.percentile(luma[band & (s >= a) & (s < b)], 10) if (band & (s >= a) & (s < b)).sum() >= 3
+                      else np.nan for a, b in zip(bins[:-1], bins[1:])])
+    if not np.isfinite(level).any() or not skin.any():
+        return np.zeros(3, np.float32), np.zeros(s.shape, np.float32)
+    dark, bright = float(np.nanpercentile(level, 20)), float(np.median(luma[skin]))
+    colour = pixels[band & (luma <= dark + 4)].astype(np.float32).mean(0) if (band & (luma <= dark + 4)).any() \
+        else np.full(3, dark, np.float32)
+    faint = np.clip((level - dark) / max(bright - dark, 10.0) / FAINT, 0, 1)
+    centres = (bins[:-1] + bins[1:]) / 2
+    ok = np.isfinite(faint)
+    return colour.astype(np.float32), np.interp(s, centres[ok], faint[ok]).astype(np.float32)
 
 
 class Eyelids:
@@ -94,11 +125,13 @@ class Eyelids:
         # where the photo's lashes (or liner) are thicker than the thin band, the whole dark band at
         # the lid's edge moves down with it: stretched like skin it would smear up the lid
         blur = max(0.25 * lash, 0.5)  # along the lid, on the stretched skin
+        line_colour, faint = _lash_line(crop[y0:y1, x0:x1], s, n, n_up, lash, reach)
         lash = np.maximum(lash, _dark_band(crop[y0:y1, x0:x1], s, n, n_up, width))
         reach = np.maximum(reach, lash + 1.0)
         return dict(box=(x0, y0, x1, y1), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
-                    n_lo=n_lo.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
-                    lash=lash, reach=reach, blur=blur,
+                    n_lo=n_lo.astype(np.float32), s=s.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
+                    lash=lash, reach=reach, blur=blur, line_colour=line_colour, faint=faint,
+                    line_width=float(np.clip(0.06 * width, 1.0, 2.0)),
                     # the shut lid's overlap tapers off toward the corners, where the lids meet anyway
                     overlap=(OVERLAP * width * np.sqrt(np.clip(4 * s * (1 - s), 0, 1))).astype(np.float32))
 
@@ -129,6 +162,13 @@ class Eyelids:
             skin = (lid * (n < edge - lash))[..., None]
             along = cv2.GaussianBlur(patch, (0, 0), sigmaX=eye["blur"], sigmaY=0.3)
             patch = (patch * (1 - skin) + along * skin).astype(np.float32)
+            # a shut lid shows its lash line all across: where the photo's is faint, it is drawn in
+            if b > 0.5:
+                d = edge - n                                   # height above the new edge
+                w = eye["line_width"]
+                line = np.clip(1 - np.abs(d - 0.5 * w) / w, 0, 1) * np.clip(6 * eye["s"] * (1 - eye["s"]), 0, 1)
+                ink = (LINE_INK * _smooth(2 * b - 1) * eye["faint"] * line)[..., None]
+                patch = patch * (1 - ink) + eye["line_colour"] * ink
             # a soft (about one pixel) edge where the lid meets the eye, and at the eye's corners
             a = np.clip(edge + 0.7 - n, 0, 1) * eye["inside"]
             a = cv2.GaussianBlur(a, (0, 0), 0.6)[..., None]

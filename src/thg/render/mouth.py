@@ -28,6 +28,7 @@ import numpy as np
 from thg.features import landmarks as L
 
 OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo counts as showing its interior
+SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
 
 
 def _smoothstep(e0: float, e1: float, x):
@@ -53,6 +54,41 @@ def inner_gap(xy: np.ndarray) -> float:
     lo = xy[list(L.LIPS_INNER_LOWER[4:7]), 1].mean()
     width = np.linalg.norm(xy[L.MOUTH_CORNERS[0], :2] - xy[L.MOUTH_CORNERS[1], :2])
     return float(max(lo - up, 0.0) / max(width, 1e-6))
+
+
+def seat_closed_lips(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The face points with the inner lip contours of a closed mouth moved onto the lips' seam.
+
+    The mesh puts the inner contours of closed lips within a pixel or two of where the lips meet,
+    on either side; what lies between the contour and the seam then travels with the wrong lip
+    (a pale strip of lower lip lifting with the upper one). Each inner pair but the corners goes
+    to the darkest point (the shadow where the lips meet) within a small distance of it along
+    the face's vertical (``SEAM_REACH``), in the photo's luma blurred along the lips. An open mouth
+    is returned as is.
+    """
+    xy = points[:, :2]
+    if inner_gap(xy) >= OPEN_PHOTO_GAP:
+        return points
+    c0, c1 = xy[L.MOUTH_CORNERS[0]], xy[L.MOUTH_CORNERS[1]]
+    width = float(np.linalg.norm(c1 - c0))
+    axis = (c1 - c0) / max(width, 1e-6)
+    normal = np.array([-axis[1], axis[0]])
+    luma = cv2.GaussianBlur(cv2.cvtColor(np.ascontiguousarray(image[..., :3]), cv2.COLOR_RGB2GRAY).astype(np.float32),
+                            (0, 0), sigmaX=max(1.0, 0.02 * width), sigmaY=0.5)
+    reach = max(1.5, SEAM_REACH * width)
+    offsets = np.linspace(-reach, reach, int(np.ceil(2 * reach * 4)) + 1)   # quarter-pixel steps
+    pairs = list(zip(L.LIPS_INNER_UPPER[1:-1], L.LIPS_INNER_LOWER[1:-1]))
+    mids = np.array([(xy[up] + xy[lo]) / 2 for up, lo in pairs])
+    probe = (mids[:, None] + offsets[None, :, None] * normal).astype(np.float32)      # pairs × offsets × 2
+    values = cv2.remap(luma, probe[..., 0], probe[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    shift = offsets[np.argmin(values, axis=1)]
+    # the seam is a smooth curve: a binomial smoothing along it (corners fixed at 0) keeps a
+    # stray dark pixel from kinking the lips
+    shift = np.convolve(np.r_[0.0, 0.0, shift, 0.0, 0.0], [1 / 16, 4 / 16, 6 / 16, 4 / 16, 1 / 16], "valid")
+    out = points.astype(np.float64).copy()
+    for (up, lo), mid, d in zip(pairs, mids, shift):
+        out[[up, lo], :2] = mid + d * normal
+    return out
 
 
 def _lip_frame(c0: np.ndarray, c1: np.ndarray, upper: np.ndarray, lower: np.ndarray,

@@ -6,6 +6,7 @@ The contract is two methods: ``prepare(portrait, face)`` once, then ``render(cha
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -14,7 +15,7 @@ from thg.features import landmarks as L
 from thg.features.face import FaceGeometry
 from thg.motion.track import CHANNEL_NAMES
 from thg.render.eyes import Eyelids
-from thg.render.mouth import MouthModel
+from thg.render.mouth import MouthModel, seat_closed_lips
 from thg.render.rig import Deformer, FaceRig
 from thg.render.warp import MeshWarper, Texture
 
@@ -45,6 +46,7 @@ class MeshWarpRenderer:
 
     def prepare(self, portrait: np.ndarray, face: FaceGeometry) -> None:
         self.portrait = np.ascontiguousarray(portrait)
+        face = dataclasses.replace(face, points=seat_closed_lips(self.portrait, face.points))
         self.rig = FaceRig.from_face(face)
         self.deformer = Deformer(self.rig)
         step = self.step or int(np.clip(round(face.size / 25), 2, 4))  # small faces need a finer grid

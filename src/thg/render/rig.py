@@ -113,14 +113,18 @@ class FaceRig:
         return cls(points, triangles, head_weight, crop)
 
     def detail_regions(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(points, triangles touching them) of the eyes and the mouth: warped at full resolution."""
+        """(points, triangles near them) of the eyes and the mouth: warped at full resolution.
+
+        The triangles are those touching the points and their neighbours: the mesh's rows inside
+        the lips (between the inner and outer contours) are thin, and a pixel the patch leaves
+        uncovered keeps the coarse field, which is smeared across the opening there."""
         regions = []
         for group in ((L.RIGHT_EYE_UPPER + L.RIGHT_EYE_LOWER + L.RIGHT_EYE_CREASE + (N_MESH,)),
                       (L.LEFT_EYE_UPPER + L.LEFT_EYE_LOWER + L.LEFT_EYE_CREASE + (N_MESH + 1,)),
                       (L.LIPS_OUTER_UPPER + L.LIPS_OUTER_LOWER + L.LIPS_INNER_UPPER + L.LIPS_INNER_LOWER)):
             pts = np.array(sorted(set(group)))
-            touching = np.isin(self.triangles, pts).any(1)
-            regions.append((pts, self.triangles[touching]))
+            near = np.unique(self.triangles[np.isin(self.triangles, pts).any(1)])
+            regions.append((pts, self.triangles[np.isin(self.triangles, near).any(1)]))
         return regions
 
     @property
@@ -189,14 +193,20 @@ class Deformer:
         self.upper_lip = in_lips & ~below
         lateral = np.exp(-np.maximum(np.abs(self.uh) - 0.5, 0) ** 2 / (2 * 0.9 ** 2))
         jaw = _smoothstep(0.0, 0.45, self.vh - np.interp(self.uh, self._mid_u, self._mid_v)) * lateral
+        # lip-profile weight: 1 at the middle of the mouth, 0 at the corners
+        self.prof = np.sqrt(np.clip(1 - np.clip(self.uh, -1, 1) ** 2, 0, 1))
+        # the chin under the lower lip is carried by the jaw as far as the lip above it: a smaller
+        # share would squash the skin between lip and chin into folds as the mouth opens
+        outer_l = np.array(L.LIPS_OUTER_LOWER)
+        order = np.argsort(self.uh[outer_l])
+        under_lip = self.vh > np.interp(self.uh, self.uh[outer_l][order], self.vh[outer_l][order])
+        jaw = np.where(under_lip, np.maximum(jaw, self.prof * lateral), jaw)
         self.jaw = np.where(below & face, jaw, 0.0)
         # the neck under the chin goes along with an opening jaw, less and less toward the crop border
         oval = np.array(L.FACE_OVAL)
         for ring, share in enumerate((0.8, 0.3)):
             start = N_MESH + 2 + ring * len(oval)
             self.jaw[start: start + len(oval)] = share * self.jaw[oval]
-        # lip-profile weight: 1 at the middle of the mouth, 0 at the corners
-        self.prof = np.sqrt(np.clip(1 - np.clip(self.uh, -1, 1) ** 2, 0, 1))
         self.mouth_region = (np.exp(-np.maximum(np.abs(self.uh) - 1, 0) ** 2 / (2 * 0.6 ** 2))
                              * np.exp(-self.vh ** 2 / (2 * 0.55 ** 2)) * face)
         corner_dist = np.sqrt((np.abs(self.uh) - 1) ** 2 + (self.vh * 2) ** 2)

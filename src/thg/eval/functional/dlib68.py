@@ -73,12 +73,14 @@ class Dlib68:
         self.predictor = dlib.shape_predictor(str(model_path(SHAPE_MODEL)))
         self.resnet = dlib.face_recognition_model_v1(str(model_path(RESNET_MODEL)))
 
-    def face(self, image: np.ndarray) -> DlibFace | None:
-        """The largest face with its 68 landmarks, or None when dlib finds none."""
+    def face(self, image: np.ndarray, near: tuple[int, int, int, int] | None = None) -> DlibFace | None:
+        """The largest face with its 68 landmarks, or None when dlib finds none; given ``near`` (a
+        box: left, top, right, bottom), the face that overlaps it most, so that a face-like patch
+        elsewhere in the frame (a round badge, a poster) is not taken for the face being followed."""
         boxes = list(self.detector(image, 0)) or list(self.detector(image, 1))
         if not boxes:
             return None
-        box = max(boxes, key=lambda b: b.area())
+        box = max(boxes, key=lambda b: b.area() if near is None else _overlap(b, near))
         shape = self.predictor(image, box)
         points = np.array([(p.x, p.y) for p in shape.parts()], np.float64)
         return DlibFace((box.left(), box.top(), box.right(), box.bottom()), points, shape)
@@ -88,19 +90,30 @@ class Dlib68:
         return np.array(self.resnet.compute_face_descriptor(np.ascontiguousarray(image), face.shape))
 
 
+def _overlap(box, near: tuple[int, int, int, int]) -> float:
+    """Intersection over union of a dlib rectangle and a (left, top, right, bottom) box."""
+    left, top, right, bottom = near
+    w = max(0, min(box.right(), right) - max(box.left(), left))
+    h = max(0, min(box.bottom(), bottom) - max(box.top(), top))
+    inter = w * h
+    return inter / max(box.area() + (right - left) * (bottom - top) - inter, 1)
+
+
 @functools.lru_cache(maxsize=1)
 def models() -> Dlib68:
     return Dlib68()
 
 
 def landmarks(frames: np.ndarray) -> np.ndarray:
-    """T×68×2 dlib landmarks of T×H×W×3 RGB frames (the largest face each), NaN rows without a face."""
+    """T×68×2 dlib landmarks of T×H×W×3 RGB frames, NaN rows without a face: the largest face
+    in the first frame with one, then in each frame the face overlapping the last one found."""
     dl = models()
     out = np.full((len(frames), 68, 2), np.nan)
+    last = None
     for i, frame in enumerate(frames):
-        face = dl.face(np.ascontiguousarray(frame))
+        face = dl.face(np.ascontiguousarray(frame), near=last)
         if face is not None:
-            out[i] = face.points
+            out[i], last = face.points, face.box
     return out
 
 
@@ -238,7 +251,7 @@ def measure_clip(video: str | os.PathLike, motion, source_image: np.ndarray) -> 
     src_edge = edge_hardness(src, src_face.points[OUTER_LIPS])
     rows = []  # per frame: gap, EAR, identity, ΔE, HF ratio, edge ratio (NaN without a face)
     for frame, _ in zip(read_video_frames(video), range(len(track))):
-        face = dl.face(frame)
+        face = dl.face(frame, near=src_face.box)
         if face is None:
             rows.append([np.nan] * 6)
             continue
