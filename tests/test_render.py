@@ -161,3 +161,26 @@ def test_a_shut_lid_shows_its_lash_line_across_the_whole_eye():
             y = 60 + 5 * np.sin(np.pi * (x - x0) / 60)
             darkest = luma[int(y) - 3: int(y) + 5, x].min()
             assert darkest < 110, (x, luma[int(y) - 3: int(y) + 5, x])   # skin is 170, the lashes 28
+
+
+def test_teeth_under_a_lifting_lip_carry_no_lip_and_end_in_gum():
+    """The photo's own upper teeth move with the skull: the lip-coloured rows the interior mask
+    takes in at their top are left to the lip, and what the lifting lip uncovers above them is
+    tooth (the brightest of the top pixels, not the dark lip edge), then gum — never a dark band."""
+    from thg.render.mouth import _extend_up, _trim_lip_rows
+
+    lip, tooth, edge = np.array([200.0, 120, 115]), np.array([240.0, 230, 220]), np.array([150.0, 100, 95])
+    pixels = np.tile(tooth, (20, 6, 1)).astype(np.float32)
+    mask = np.zeros((20, 6), bool)
+    mask[8:16] = True
+    pixels[8] = edge                                   # the lip's edge, taken in by the mask
+    pixels[9] = lip
+    trimmed = _trim_lip_rows(pixels, mask, lip)
+    assert not trimmed[8:10].any() and trimmed[10:16].all()
+    gum = np.array([200.0, 90, 90], np.float32)
+    out, grown = _extend_up(pixels, trimmed, 8, gum, 3)
+    assert grown[2:16].all() and not grown[:2].any()
+    assert np.allclose(out[9, 0], tooth, rtol=0.05)                    # first row above: the tooth
+    assert np.allclose(out[2, 0], gum, atol=1)                         # the top: gum
+    luma = out[2:16, 0] @ np.array([0.299, 0.587, 0.114])
+    assert luma.min() >= min(gum @ [0.299, 0.587, 0.114], tooth @ [0.299, 0.587, 0.114]) - 1

@@ -240,14 +240,47 @@ def _arch_edges(n_visible: float = 0.5) -> np.ndarray:
     return np.concatenate([0.5 - x[::-1], 0.5 + x[1:]])
 
 
-def _extend_up(image: np.ndarray, mask: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """The masked pixels of each column continued ``rows`` further up with that column's top pixel,
-    darkened (the teeth reaching up under a lifting upper lip); returns (image, grown mask)."""
-    out, grown = image.copy(), mask.copy()
+def _trim_lip_rows(pixels: np.ndarray, mask: np.ndarray, lip: np.ndarray, most: int = 3) -> np.ndarray:
+    """The interior mask without the lip-coloured pixels at the top of each column (at most
+    ``most``: the upper lip's edge that the mask takes in where it meets the teeth), so that the
+    teeth carried with the skull do not carry a strip of lip with them."""
+    def redness(rgb):
+        return rgb[..., 0] - 0.5 * (rgb[..., 1] + rgb[..., 2])
+    red = redness(pixels)
+    if mask.sum() < 10:
+        return mask
+    cut = 0.5 * (float(np.median(red[mask])) + float(redness(np.asarray(lip, np.float32))))
+    out = mask.copy()
     for x in np.flatnonzero(mask.any(0)):
-        top = int(np.flatnonzero(mask[:, x])[0])
+        column = np.flatnonzero(mask[:, x])
+        for y in column[:most]:
+            if red[y, x] <= cut or y == column[-1]:
+                break
+            out[y, x] = False
+    return out
+
+
+def _extend_up(image: np.ndarray, mask: np.ndarray, rows: int, gum: np.ndarray | None = None,
+               teeth_rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The masked pixels of each column continued ``rows`` further up (what a lifting upper lip
+    uncovers): the brightest of the column's top pixels, darkened, for ``teeth_rows`` (the teeth reaching up), then,
+    given a ``gum`` colour, fading into it (the gum above the teeth); returns (image, grown mask)."""
+    out, grown = image.copy(), mask.copy()
+    teeth_rows = rows if teeth_rows is None or gum is None else teeth_rows
+    luma = image @ np.array([0.299, 0.587, 0.114], np.float32)
+    for x in np.flatnonzero(mask.any(0)):
+        column = np.flatnonzero(mask[:, x])
+        top = int(column[0])
+        # the mask's top pixel is the lip's edge blending into the teeth: continue the tooth below it
+        near = column[:4]
+        colour = image[int(near[np.argmax(luma[near, x])]), x]
         a = max(top - rows, 0)
-        out[a:top, x] = image[top, x] * np.linspace(0.75, 1.0, top - a)[:, None]
+        up = np.arange(top - a, 0, -1, dtype=np.float32)[:, None]          # rows above the top, 1..
+        tooth = colour * (1.0 - 0.12 * np.clip(up / max(teeth_rows, 1), 0, 1))
+        if gum is not None:
+            g = _smoothstep(0.6 * teeth_rows, teeth_rows + 1.0, up)
+            tooth = tooth * (1 - g) + gum * g
+        out[a:top, x] = tooth
         grown[a:top, x] = True
     return out, grown
 
@@ -280,6 +313,8 @@ class MouthModel:
         self.cavity = (self.lip * np.array([0.30, 0.13, 0.13])).astype(np.float32)
         self.tongue = (self.lip * np.array([0.78, 0.50, 0.50]) + np.array([12.0, 0, 0])).astype(np.float32)
         self.upper, self.lower = self._teeth(crop, interior)
+        # how much darker teeth are right under the lips: the photo's own teeth carry their shade already
+        self.lip_shadow = 0.1 if interior.any() else 0.3
         rng = np.random.default_rng(0)
         self._noise = rng.standard_normal((shape[0], shape[1])).astype(np.float32)
 
@@ -296,8 +331,11 @@ class MouthModel:
                                       xy[list(L.LIPS_INNER_UPPER), :2], xy[list(L.LIPS_INNER_LOWER), :2],
                                       (x0, y0, x1, y1))
         if interior.any():  # the photo's own teeth, where it shows them
-            own, grown = _extend_up(crop[y0:y1, x0:x1].astype(np.float32), interior[y0:y1, x0:x1],
-                                    int(round(0.08 * mw)))
+            # the upper lip lifts off more than the photo shows: the teeth go on a little, then the gum
+            gum = np.clip(self.lip * np.array([1.0, 0.72, 0.76]), 0, 255).astype(np.float32)
+            pixels = crop[y0:y1, x0:x1].astype(np.float32)
+            own, grown = _extend_up(pixels, _trim_lip_rows(pixels, interior[y0:y1, x0:x1], self.lip),
+                                    int(round(0.16 * mw)), gum, int(round(0.06 * mw)))
             mask = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), 0.7)
             split = self._teeth_split(own, interior[y0:y1, x0:x1], s, n, n_up, n_lo)
             below = _smoothstep(-1.0, 1.0, n - split)
@@ -389,7 +427,7 @@ class MouthModel:
         # teeth: lower behind the upper, both in the shadow of the lips near them
         for patch, amap, lip_shadow in ((self.lower, lower_map, n_lo - n), (self.upper, upper_map, d)):
             rgb, a = self._place(patch, amap, (x0, y0, bw, bh))
-            dim = 0.7 + 0.3 * _smoothstep(0.0, 0.12 * width, lip_shadow)
+            dim = 1 - self.lip_shadow * (1 - _smoothstep(0.0, 0.12 * width, lip_shadow))
             img = img * (1 - a[..., None]) + rgb * dim[..., None] * a[..., None]
 
         # the photo's blur and grain, and a soft occlusion line along the lips
