@@ -184,3 +184,41 @@ def test_teeth_under_a_lifting_lip_carry_no_lip_and_end_in_gum():
     assert np.allclose(out[2, 0], gum, atol=1)                         # the top: gum
     luma = out[2:16, 0] @ np.array([0.299, 0.587, 0.114])
     assert luma.min() >= min(gum @ [0.299, 0.587, 0.114], tooth @ [0.299, 0.587, 0.114]) - 1
+
+
+@pytest.mark.parametrize("photo", ["portrait", "hopper"])
+def test_rounded_lips_lose_the_photos_smile(photo, request):
+    """/o/ and /u/ pull the mouth corners in and down: on a smiling photo (the astronaut) the
+    corners' lift above the middle of the lips shrinks; an unsmiling mouth (Grace Hopper) is not
+    pulled down further."""
+    from thg.features import landmarks as L
+
+    image = request.getfixturevalue(photo)
+    renderer = MeshWarpRenderer()
+    renderer.prepare(image, find_face(image))
+    d = renderer.deformer
+    middle = [L.LIPS_INNER_UPPER[5], L.LIPS_INNER_LOWER[5]]
+
+    def lift(row):   # how far the corners sit above the middle of the lips, mouth widths
+        t = d.targets(row)[:, :2] @ d.v
+        return (t[middle].mean() - t[list(L.MOUTH_CORNERS)].mean()) / d.mw
+
+    spread, rounded = lift(_row(mouth_open=0.2)), lift(_row(mouth_open=0.2, mouth_round=1.0))
+    if photo == "portrait":
+        assert spread > 0.1 and rounded < 0.6 * spread, (spread, rounded)
+    else:   # rounding alone moves them by 0.016 here (the opening's profile); no smile is undone
+        assert rounded > spread - 0.02, (spread, rounded)
+
+
+@pytest.mark.parametrize("photo", ["portrait", "hopper"])
+def test_rounded_lips_asked_shut_stay_shut(photo, request):
+    """A motion file may round the lips with mouth_open 0 (an edited file, a pursed /m/): the lips
+    protrude but their inner edges still meet."""
+    from thg.features import landmarks as L
+
+    image = request.getfixturevalue(photo)
+    renderer = MeshWarpRenderer()
+    renderer.prepare(image, find_face(image))
+    target = renderer.deformer.targets(_row(mouth_open=0.0, mouth_round=1.0, mouth_wide=-0.3))
+    gap = (target[list(L.LIPS_INNER_LOWER), :2] - target[list(L.LIPS_INNER_UPPER), :2]) @ renderer.deformer.v
+    assert gap.max() < 0.01 * renderer.deformer.mw, gap               # (a slight overlap is still shut)

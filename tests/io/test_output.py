@@ -75,12 +75,14 @@ def test_failure_and_full_disk_leave_the_old_file_and_no_temporary(tmp_path):
 
 
 def test_an_unwritable_folder_is_one_line_before_any_work(tmp_path, monkeypatch):
-    import tempfile
+    real_open = os.open
 
-    def refuse(*a, **k):
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    def refuse(file, *a, **k):
+        if str(file).endswith(".part.mp4"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+        return real_open(file, *a, **k)
 
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)   # root may write anywhere: simulate the refusal
+    monkeypatch.setattr(os, "open", refuse)   # root may write anywhere: simulate the refusal
     with pytest.raises(OutputError, match="cannot write the output .Permission denied"):
         with atomic_output(tmp_path / "o.mp4"):
             pass
@@ -115,10 +117,9 @@ def test_atomic_output_keeps_existing_file_on_failure(tmp_path):
 
 
 def test_a_stop_signal_as_the_part_file_is_created_leaves_nothing(tmp_path, monkeypatch):
-    """SIGTERM landing the moment the temporary file exists (before the writer's cleanup is armed)
-    must not leave that file behind: the signal waits until the cleanup is in place."""
+    """SIGTERM landing the moment the temporary file exists (before another line of the writer
+    runs) must not leave that file behind."""
     import signal
-    import tempfile
 
     class Stopped(Exception):
         pass
@@ -126,19 +127,21 @@ def test_a_stop_signal_as_the_part_file_is_created_leaves_nothing(tmp_path, monk
     def stop(signum, frame):
         raise Stopped
 
-    real = tempfile.mkstemp
+    real_open = os.open
 
-    def mkstemp_then_signal(*args, **kwargs):
-        made = real(*args, **kwargs)
-        os.kill(os.getpid(), signal.SIGTERM)   # delivered at once unless held
-        return made
+    def open_then_signal(file, flags, *args, **kwargs):
+        fd = real_open(file, flags, *args, **kwargs)
+        if str(file).endswith(".part.mp4"):
+            signal.raise_signal(signal.SIGTERM)   # its handler runs before os.open returns
+        return fd
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_signal)
+        monkeypatch.setattr(os, "open", open_then_signal)
         with pytest.raises(Stopped):
             with atomic_output(tmp_path / "o.mp4"):
                 pass
     finally:
+        monkeypatch.undo()
         signal.signal(signal.SIGTERM, previous)
     assert list(tmp_path.iterdir()) == []

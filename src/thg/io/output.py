@@ -13,9 +13,8 @@ import contextlib
 import errno
 import json
 import os
-import signal
+import secrets
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -99,20 +98,6 @@ def disk_error(path: PathLike, e: OSError) -> OutputError:
     return OutputError(f"{path}: cannot write the output ({reason}); free some space or choose another folder")
 
 
-_STOP_SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
-
-
-def _hold_signals() -> set[int | signal.Signals] | None:
-    """Hold stop signals (SIGINT, SIGTERM, SIGHUP) back; returns what :func:`_release_signals` needs."""
-    return signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS) if hasattr(signal, "pthread_sigmask") else None
-
-
-def _release_signals(previous: set[int | signal.Signals] | None) -> None:
-    """Let held stop signals through (their handlers run now)."""
-    if previous is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 @contextlib.contextmanager
 def atomic_output(path: PathLike, *, overwrite: bool = False, inputs: Iterable[PathLike | None] = (),
                   kind: str | None = None, mode: int | None = None) -> Iterator[Path]:
@@ -125,24 +110,27 @@ def atomic_output(path: PathLike, *, overwrite: bool = False, inputs: Iterable[P
     private key: the temporary file is private from the start).
     """
     path = check_output_path(path, overwrite=overwrite, inputs=inputs, kind=kind)
-    # stop signals are held while the file is made: one landing between its creation and the
-    # cleanup below would leave it behind; released, a held one is raised inside the try
-    held: set[int | signal.Signals] | None = _hold_signals()
     tmp_path: Path | None = None
     try:
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent or ".")
-        except OSError as e:
-            raise disk_error(path, e) from None
-        tmp_path = Path(tmp)
-        os.close(fd)
-        _release_signals(held)
-        held = None
+        # the name is known before the file exists, so that a stop signal landing the moment it is
+        # created (before the next line runs) still finds it to remove; a random name nobody else uses
+        for _ in range(100):
+            tmp_path = path.parent / f".{path.stem}.{secrets.token_hex(6)}.part{path.suffix}"
+            try:
+                os.close(os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                break
+            except FileExistsError:
+                tmp_path = None
+            except OSError as e:
+                tmp_path = None
+                raise disk_error(path, e) from None
+        else:
+            raise OutputError(f"{path.parent}: cannot create a temporary file there; check the folder")
         yield tmp_path
         if mode is None:
             umask = os.umask(0)
             os.umask(umask)
-            mode = 0o666 & ~umask  # mkstemp's private 0600 is not what a user expects
+            mode = 0o666 & ~umask  # the private 0600 it was made with is not what a user expects
         os.chmod(tmp_path, mode)
         if os.path.lexists(path) and not overwrite:  # appeared while we worked
             raise OutputExistsError(f"{path}: output appeared while rendering; pass --overwrite to replace it")
@@ -152,7 +140,6 @@ def atomic_output(path: PathLike, *, overwrite: bool = False, inputs: Iterable[P
             raise disk_error(path, e) from None
         raise
     finally:
-        _release_signals(held)
         if tmp_path is not None:
             with contextlib.suppress(OSError):
                 tmp_path.unlink()

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from thg.eval.functional.dlib68 import edge_hardness
 from thg.features import landmarks as L
 
 OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo counts as showing its interior
@@ -313,6 +314,10 @@ class MouthModel:
         self.cavity = (self.lip * np.array([0.30, 0.13, 0.13])).astype(np.float32)
         self.tongue = (self.lip * np.array([0.78, 0.50, 0.50]) + np.array([12.0, 0, 0])).astype(np.float32)
         self.upper, self.lower = self._teeth(crop, interior)
+        # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
+        # steepest gradient of 1 / (σ √(2π)) of its contrast, the photo's lip edge has ``hardness``
+        hardness = edge_hardness(crop, outer)
+        self.edge_sigma = float(np.clip(1 / (np.sqrt(2 * np.pi) * max(hardness, 1e-3)), 0.9, 2.0))
         # how much darker teeth are right under the lips: the photo's own teeth carry their shade already
         self.lip_shadow = 0.1 if interior.any() else 0.3
         rng = np.random.default_rng(0)
@@ -434,7 +439,7 @@ class MouthModel:
         img = cv2.GaussianBlur(img, (0, 0), 0.7)
         img += self.grain * self._noise[y0:y1, x0:x1][..., None]
         img *= (0.9 + 0.1 * _smoothstep(0.0, 1.6, from_lips))[..., None]
-        a = cv2.GaussianBlur(alpha, (0, 0), 0.9)[..., None]
+        a = cv2.GaussianBlur(alpha, (0, 0), self.edge_sigma)[..., None]
         region = frame[y0:y1, x0:x1].astype(np.float32)
         frame[y0:y1, x0:x1] = np.clip(region * (1 - a) + img * a, 0, 255).astype(np.uint8)
 

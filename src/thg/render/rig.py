@@ -25,6 +25,8 @@ RING_SCALES = (1.25, 1.6)     # anchor rings around the face oval, as multiples 
 RING_HEAD_WEIGHT = (1.0, 0.45)  # how much of the head motion each ring follows (hair moves with the head)
 CROP_SCALE = 2.6               # crop side / face size
 UPPER_SHARE = 0.2              # share of an opening taken by the upper lip (the jaw takes the rest)
+ROUND_UNSMILE = 0.7            # share of the photo's smile (corner lift) that fully rounded lips undo
+NEUTRAL_LIFT = 0.03            # corner lift (mouth widths) of an unsmiling mouth, left alone
 
 _CH = {name: i for i, name in enumerate(CHANNEL_NAMES)}
 
@@ -177,6 +179,8 @@ class Deformer:
         gap = np.maximum(self.vh[inner_l] - self.vh[inner_u], 0)[order]
         self.src_gap = float(gap[len(gap) // 2 - 1: len(gap) // 2 + 2].mean())  # centre gap / mw
         self._inner_u, self._inner_l = inner_u, inner_l
+        self._not_inner = np.ones(len(p))
+        self._not_inner[np.r_[inner_u, inner_l]] = 0.0
         self._inner_gap = (xy[inner_l] - xy[inner_u]) @ self.v  # per point pair, pixels
 
         # which points belong to the upper lip, the lower lip/jaw
@@ -211,6 +215,10 @@ class Deformer:
                              * np.exp(-self.vh ** 2 / (2 * 0.55 ** 2)) * face)
         corner_dist = np.sqrt((np.abs(self.uh) - 1) ** 2 + (self.vh * 2) ** 2)
         self.corner = np.exp(-corner_dist ** 2 / (2 * 0.45 ** 2)) * face
+        # how far the photo's mouth corners sit above the middle of its lips (a smile), per mouth width:
+        # rounded lips pull the corners in and down, so /o/ and /u/ on a smiling photo lose the smile
+        corners = self.vh[list(L.MOUTH_CORNERS)].mean()
+        self.corner_lift = float(max(np.interp(0.0, self._mid_u, self._mid_v) - corners - NEUTRAL_LIFT, 0.0))
 
         # eyes: upper lid interior points, their lower partners, crease points above them
         self.eyes = []
@@ -283,12 +291,14 @@ class Deformer:
         for idx, sign, share in ((self._inner_u, -1, up_share), (self._inner_l, 1, 1 - up_share)):
             wanted = opening * mw * np.maximum(prof[idx], 0.15)
             dv[idx] = sign * share * (wanted - self._inner_gap)
-        # protrusion of rounded lips
-        dv -= self.upper_lip * rnd * 0.05 * mw * self.prof
-        dv += self.lower_lip * rnd * 0.05 * mw * self.prof
+        # protrusion of rounded lips (the lips' body; their inner edges keep the gap asked for, so
+        # rounded lips with mouth_open 0 stay shut)
+        dv -= self.upper_lip * self._not_inner * rnd * 0.05 * mw * self.prof
+        dv += self.lower_lip * self._not_inner * rnd * 0.05 * mw * self.prof
         du += wide * 0.35 * mw * np.clip(self.uh, -1.6, 1.6) * self.mouth_region  # pursed lips stay full
         du += smile * 0.07 * mw * np.sign(self.uh) * self.corner
         dv -= smile * 0.10 * mw * self.corner
+        dv += rnd * ROUND_UNSMILE * self.corner_lift * mw * self.corner
 
     def _eyes(self, m: np.ndarray, du: np.ndarray, dv: np.ndarray) -> None:
         # closing lids are painted on the texture (thg.render.eyes); the mesh only opens them wider
