@@ -89,6 +89,13 @@ class Server:
                                    {"Content-Type": f"multipart/form-data; boundary={boundary}"})
         return status, json.loads(raw)
 
+    def download(self, job: dict, what: str, path: Path) -> Path:
+        """A finished job's ``what`` (video, motion, report) saved to ``path``."""
+        status, body = self.get(job["downloads"][what])
+        assert status == 200, body
+        path.write_bytes(body)
+        return path
+
     def wait(self, job_id: str, timeout: float = 240.0) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import numpy as np
 import pytest
 
 from thg.io import probe_video, read_video_frames
 from thg.io.audio import load_audio
-from thg.io.video import ffmpeg_exe
 from thg.motion.track import MotionTrack
 
 from _serve import mouth_openings
-
-
-def download(server, job, what, path):
-    status, body = server.get(job["downloads"][what])
-    assert status == 200, body
-    path.write_bytes(body)
-    return path
 
 
 def test_a_dub_keeps_the_clips_frame_and_takes_the_new_speech(server, carphone_short, speech_path, tmp_path):
@@ -29,7 +19,7 @@ def test_a_dub_keeps_the_clips_frame_and_takes_the_new_speech(server, carphone_s
     job = server.wait(job["id"])
     assert job["state"] == "done", job["error"]
     assert set(job["downloads"]) == {"video", "motion"}
-    video = download(server, job, "video", tmp_path / "dubbed.mp4")
+    video = server.download(job, "video", tmp_path / "dubbed.mp4")
     info, clip = probe_video(video), probe_video(carphone_short)
     assert (info.width, info.height) == (clip.width, clip.height) and info.has_audio
     # the default fit (pingpong) runs the 1.5 s clip for the whole 3 s speech
@@ -38,7 +28,7 @@ def test_a_dub_keeps_the_clips_frame_and_takes_the_new_speech(server, carphone_s
     assert abs(len(frames) / info.fps - speech) < 2 / info.fps, (len(frames), info.fps, speech)
     assert job["result"]["dubbed"] == len(frames)
     # the lips follow the new speech: the mouth measured in the video against the motion it was given
-    track = MotionTrack.load(download(server, job, "motion", tmp_path / "motion.json"))
+    track = MotionTrack.load(server.download(job, "motion", tmp_path / "motion.json"))
     assert len(track) == len(frames)
     mouth = mouth_openings(frames)
     r = np.corrcoef(np.nan_to_num(mouth), track["mouth_open"])[0, 1]
@@ -57,17 +47,8 @@ def test_a_text_dub_trimmed_to_the_clip(server, carphone_short, tmp_path):
     job = server.wait(job["id"])
     assert job["state"] == "done", job["error"]
     clip = probe_video(carphone_short)
-    frames = list(read_video_frames(download(server, job, "video", tmp_path / "dubbed.mp4")))
+    frames = list(read_video_frames(server.download(job, "video", tmp_path / "dubbed.mp4")))
     assert abs(len(frames) - clip.duration * clip.fps) <= 1     # the longer speech is cut to the clip
-
-
-@pytest.fixture(scope="module")
-def faceless(tmp_path_factory):
-    """Half a second of a plain grey picture: a real video with no face in it."""
-    path = tmp_path_factory.mktemp("faceless") / "grey.mp4"
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-f", "lavfi", "-i", "color=gray:s=160x120:d=0.5",
-                    "-pix_fmt", "yuv420p", str(path)], check=True)
-    return path
 
 
 def test_a_clip_without_a_face_fails_with_its_reason_and_no_server_path(server, faceless, speech_path):

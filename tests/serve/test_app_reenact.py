@@ -11,7 +11,6 @@ from thg.motion.track import MotionTrack
 
 from _serve import mouth_openings
 from test_app import png_bytes
-from test_app_dub import download
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +25,12 @@ def test_the_example_portrait_speaks_as_the_driver_does(server, carphone_short, 
     job = server.wait(job["id"])
     assert job["state"] == "done", job["error"]
     assert set(job["downloads"]) == {"video", "motion"}
-    video = download(server, job, "video", tmp_path / "reenacted.mp4")
+    video = server.download(job, "video", tmp_path / "reenacted.mp4")
     info, driver = probe_video(video), probe_video(carphone_short)
     assert max(info.width, info.height) == 384
     assert abs(info.duration - driver.duration) < 0.1, (info.duration, driver.duration)
     frames = np.stack(list(read_video_frames(video)))
-    track = MotionTrack.load(download(server, job, "motion", tmp_path / "motion.json"))
+    track = MotionTrack.load(server.download(job, "motion", tmp_path / "motion.json"))
     assert len(track) == len(frames) == job["result"]["frames"]
     # the portrait's mouth opens and closes as the driver's does (resampled from 30 to 25 fps)
     mouth = mouth_openings(frames)
@@ -51,6 +50,15 @@ def test_an_uploaded_portrait_with_chosen_regions(server, carphone_short, hopper
     assert job["state"] == "done", job["error"]
     status, body = server.get(f"/api/jobs/{job['id']}")
     assert status == 200
+
+
+def test_a_driver_without_a_face_fails_with_its_reason(server, faceless):
+    status, job = server.submit_to("/api/reenactments", {"example": "grace_hopper"},
+                                   {"driving": ("grey.mp4", faceless.read_bytes())})
+    assert status == 202, job
+    job = server.wait(job["id"])
+    assert job["state"] == "failed" and job["error"].startswith("driving.mp4: no face found in any of its"), job
+    assert server.get_json(f"/api/jobs/{job['id']}/video")[0] == 409     # no video to fetch
 
 
 @pytest.mark.parametrize("fields, files, needle", [
