@@ -19,9 +19,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from thg import __version__
+from thg.dub.fit import DEFAULT_FIT, FITS
 from thg.errors import InputError, ThgError
 from thg.serve.examples import EXAMPLES, example_jpeg
-from thg.dub.fit import DEFAULT_FIT, FITS
 from thg.serve.jobs import DubOptions, EvalOptions, JobOptions, JobStore, ReenactOptions
 from thg.serve.limits import Limits, check_audio, check_image, check_text, check_video
 from thg.serve.ratelimit import RateLimiter, RateLimitError

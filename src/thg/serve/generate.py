@@ -1,5 +1,6 @@
 """A job's work: the pipeline writes the video and motion file, the weights-free metrics the report;
-an evaluation runs the chosen metrics on an uploaded video."""
+a dub (:class:`thg.dub.Dubber`) and a reenactment (:class:`thg.reenact.Reenactor`) write their video and
+motion file; an evaluation runs the chosen metrics on an uploaded video."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Generation jobs that survive a server restart.
+"""Jobs (generations, dubs, reenactments, evaluations) that survive a server restart.
 
 Each accepted job is a folder ``<data>/jobs/<id>/`` holding its inputs and ``job.json`` (options, state,
 error). A job folder appears complete or not at all (built under a temporary name, then renamed), and
@@ -54,11 +54,15 @@ class JobOptions:
 
         if self.emotion not in EMOTIONS:
             raise InputError(f"emotion {self.emotion!r} is not known; choose one of {', '.join(EMOTIONS)}")
-        for name, lo, hi in (("expression_scale", 0, 3), ("head_motion", 0, 3), ("blink_rate", 0, 60)):
-            if not lo <= getattr(self, name) <= hi:
-                raise InputError(f"{name} {getattr(self, name)} is out of range; use {lo} to {hi}")
+        _check_ranges(self, ("expression_scale", 0, 3), ("head_motion", 0, 3), ("blink_rate", 0, 60))
         _check_size(self.size)
         _check_lang(self.lang)
+
+
+def _check_ranges(options, *ranges: tuple[str, float, float]) -> None:
+    for name, lo, hi in ranges:
+        if not lo <= getattr(options, name) <= hi:
+            raise InputError(f"{name} {getattr(options, name)} is out of range; use {lo} to {hi}")
 
 
 def _check_size(size: int) -> None:
@@ -98,8 +102,7 @@ class DubOptions:
     def __post_init__(self) -> None:
         if self.fit not in FITS:
             raise InputError(f"fit {self.fit!r} is not known; choose one of {', '.join(FITS)}")
-        if not 0 <= self.expression_scale <= 3:
-            raise InputError(f"expression_scale {self.expression_scale} is out of range; use 0 to 3")
+        _check_ranges(self, ("expression_scale", 0, 3))
         _check_lang(self.lang)
 
 
