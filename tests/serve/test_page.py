@@ -109,6 +109,10 @@ def playing(browser, player: str) -> tuple[int, int, float]:
 
 def test_dub_tab_dubs_an_uploaded_clip_that_plays_in_the_page(server, browser, carphone_short):
     submit = run_tab(browser, server, "dub")
+    browser.find_element(By.ID, "dub-run").click()                  # no clip chosen yet: told so, nothing sent
+    error = browser.find_element(By.ID, "dub-error")
+    WebDriverWait(browser, 10).until(lambda b: error.is_displayed())
+    assert error.text == "video: no clip chosen; choose the video to dub"
     browser.find_element(By.ID, "dub-video").send_keys(str(carphone_short))
     text = browser.find_element(By.ID, "dub-text")
     text.clear()
