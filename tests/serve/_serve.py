@@ -89,6 +89,21 @@ class Server:
                                    {"Content-Type": f"multipart/form-data; boundary={boundary}"})
         return status, json.loads(raw)
 
+    def finished(self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes]] | None = None) -> dict:
+        """POST a job to ``path`` and wait for it; the job, asserted accepted and done."""
+        status, job = self.submit_to(path, fields, files)
+        assert status == 202, job
+        job = self.wait(job["id"])
+        assert job["state"] == "done", job["error"]
+        return job
+
+    def download(self, job: dict, what: str, path: Path) -> Path:
+        """A finished job's ``what`` (video, motion, report) saved to ``path``."""
+        status, body = self.get(job["downloads"][what])
+        assert status == 200, body
+        path.write_bytes(body)
+        return path
+
     def wait(self, job_id: str, timeout: float = 240.0) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,14 @@ def server(tmp_path_factory):
                "--max-audio-seconds", "8", "--max-text-chars", "200", "--max-upload-mb", "2").start()
     yield s
     s.kill()
+
+
+@pytest.fixture(scope="module")
+def faceless(tmp_path_factory):
+    """Half a second of a plain grey picture: a real video with no face in it."""
+    from thg.io.video import ffmpeg_exe
+
+    path = tmp_path_factory.mktemp("faceless") / "grey.mp4"
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-f", "lavfi", "-i", "color=gray:s=160x120:d=0.5",
+                    "-pix_fmt", "yuv420p", str(path)], check=True)
+    return path

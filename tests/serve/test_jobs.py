@@ -80,3 +80,18 @@ def test_worker_reports_input_errors_and_keeps_going(tmp_path):
     reloaded = JobStore(tmp_path)
     assert reloaded.get(bad.id).state == "failed" and reloaded.get(good.id).state == "done"
     assert np.isclose(reloaded.get(good.id).status()["progress"], 1.0)
+
+
+def test_dub_and_reenactment_jobs_come_back_after_a_restart_as_they_were_submitted(tmp_path):
+    from thg.serve.jobs import DubOptions, ReenactOptions
+
+    store = JobStore(tmp_path)
+    dub = store.submit(DubOptions(text="A new line.", lang="de", fit="trim"), {"video": (b"clip", ".mp4")})
+    reenact = store.submit(ReenactOptions(example="grace_hopper", regions="pose,mouth", size=256),
+                           {"driving": (b"clip", ".mov")})
+    again = JobStore(tmp_path)            # a new server on the same folder queues both again
+    d, r = again.get(dub.id), again.get(reenact.id)
+    assert (d.kind, d.options, d.state) == ("dub", dub.options, "queued")
+    assert (r.kind, r.options, r.state) == ("reenact", reenact.options, "queued")
+    assert d.input_path("video").read_bytes() == b"clip" and r.input_path("driving").name == "driving.mov"
+    assert d.output_path("video") != d.input_path("video")   # the dub never writes over its clip

@@ -1,11 +1,12 @@
-"""The Generate page in headless chromium: a generated video plays; a bad upload shows its error."""
+"""The page in headless chromium: a generated, a dubbed and a reenacted video play; a bad upload shows its
+error; an evaluation shows its metrics."""
 
 from __future__ import annotations
 
 import pytest
 from _serve import chromium
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +82,55 @@ def test_evaluate_tab_reports_the_chosen_metrics_with_plots(server, browser, tmp
     sync = float(table.split("mouth-sync (↑)")[1].split()[0])
     assert sync > 0.4
     assert browser.find_elements(By.CSS_SELECTOR, "#eval-plots canvas")     # per-frame values drawn
+
+
+def run_tab(browser, server, tab: str, timeout: float = 180):
+    """Open the page on ``tab``; returns a function that submits its form and waits for a result or an error."""
+    browser.get(server.url)
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#reenact-example option"))
+    browser.find_element(By.CSS_SELECTOR, f"nav button[data-tab={tab}]").click()
+
+    def submit() -> None:
+        browser.find_element(By.ID, f"{tab}-run").click()
+        WebDriverWait(browser, timeout).until(lambda b: b.execute_script(
+            f"return !document.getElementById('{tab}-result').hidden || !document.getElementById('{tab}-error').hidden"))
+        assert not browser.find_element(By.ID, f"{tab}-error").is_displayed(), \
+            browser.find_element(By.ID, f"{tab}-error").text
+    return submit
+
+
+def playing(browser, player: str) -> tuple[int, int, float]:
+    """Waits until the video element ``player`` plays; its (width, height, duration)."""
+    WebDriverWait(browser, 30).until(lambda b: b.execute_script(
+        f"const v = document.getElementById('{player}'); return v.readyState >= 2 && v.currentTime > 0.3"))
+    return tuple(browser.execute_script(
+        f"const v = document.getElementById('{player}'); return [v.videoWidth, v.videoHeight, v.duration]"))
+
+
+def test_dub_tab_dubs_an_uploaded_clip_that_plays_in_the_page(server, browser, carphone_short):
+    submit = run_tab(browser, server, "dub")
+    browser.find_element(By.ID, "dub-run").click()                  # no clip chosen yet: told so, nothing sent
+    error = browser.find_element(By.ID, "dub-error")
+    WebDriverWait(browser, 10).until(lambda b: error.is_displayed())
+    assert error.text == "video: no clip chosen; choose the video to dub"
+    browser.find_element(By.ID, "dub-video").send_keys(str(carphone_short))
+    text = browser.find_element(By.ID, "dub-text")
+    text.clear()
+    text.send_keys("Bob opens a big blue map.")
+    submit()
+    w, h, duration = playing(browser, "dub-player")
+    assert (w, h) == (352, 288) and 1.0 < duration < 3.0        # the clip's frame, the new line's length
+    for link in ("dub-dl-video", "dub-dl-motion"):
+        assert "/api/jobs/" in browser.find_element(By.ID, link).get_attribute("href")
+    assert "dubbed" in browser.find_element(By.ID, "dub-summary").text
+
+
+def test_reenact_tab_animates_the_example_with_an_uploaded_driver(server, browser, carphone_short):
+    submit = run_tab(browser, server, "reenact")
+    browser.find_element(By.ID, "reenact-driving").send_keys(str(carphone_short))
+    Select(browser.find_element(By.ID, "reenact-example")).select_by_value("grace_hopper")
+    browser.execute_script("document.getElementById('reenact-size').value = 256")
+    submit()
+    w, h, duration = playing(browser, "reenact-player")
+    assert max(w, h) == 256 and abs(duration - 1.5) < 0.15       # the driver's length
+    assert "/api/jobs/" in browser.find_element(By.ID, "reenact-dl-motion").get_attribute("href")

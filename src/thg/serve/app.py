@@ -8,6 +8,7 @@ examples by their name; no request ever names a path on the server.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -18,9 +19,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from thg import __version__
+from thg.dub.fit import DEFAULT_FIT, FITS
 from thg.errors import InputError, ThgError
 from thg.serve.examples import EXAMPLES, example_jpeg
-from thg.serve.jobs import EvalOptions, JobOptions, JobStore
+from thg.serve.jobs import DubOptions, EvalOptions, JobOptions, JobStore, ReenactOptions
 from thg.serve.limits import Limits, check_audio, check_image, check_text, check_video
 from thg.serve.ratelimit import RateLimiter, RateLimitError
 
@@ -62,6 +64,21 @@ async def _checked_uploads(uploads: dict, limits: Limits) -> dict[str, tuple[byt
     return files
 
 
+def _example(files: dict, example: str | None) -> str | None:
+    """The bundled portrait a job names, None where a photo is uploaded; raises if neither is given."""
+    if "portrait" in files:
+        return None
+    if example not in EXAMPLES:
+        raise InputError(f"portrait: none given; upload a photo or pick an example ({', '.join(EXAMPLES)})"
+                         if not example else f"example {example!r} is not known; choose one of {', '.join(EXAMPLES)}")
+    return example
+
+
+def _text_unless_audio(files: dict, text: str | None, limits: Limits) -> str | None:
+    """The text to speak, checked, unless speech is uploaded (which then wins)."""
+    return None if "audio" in files else check_text(text or "", limits)
+
+
 def client_address(request: Request) -> str:
     """Whom a rate limit counts: the connecting address (a proxy in front should pass its own limits)."""
     return request.client.host if request.client else "unknown"
@@ -85,8 +102,9 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
         store.stop(timeout=0)
 
     app = FastAPIOffline(title="thg serve", version=__version__, lifespan=lifespan,
-                         description="Talking heads from one portrait: submit a job, poll it, fetch the video, "
-                                     "its motion file and its evaluation report.")
+                         description="Talking heads from one portrait: submit a job (a generation, a dub of "
+                                     "a clip, a reenactment or an evaluation), poll it, fetch the video, its motion "
+                                     "file and its evaluation report.")
     app.state.store, app.state.limits = store, limits
 
     @app.exception_handler(ThgError)
@@ -129,18 +147,50 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
         ``done`` (then fetch the downloads) or ``failed`` (then ``error`` says why)."""
         submissions.take(client_address(request))
         files = await _checked_uploads({"portrait": (portrait, check_image), "audio": (audio, check_audio)}, limits)
-        if "portrait" in files:
-            example = None
-        elif example not in EXAMPLES:
-            raise InputError("portrait: none given; upload a photo or pick an example "
-                             f"({', '.join(EXAMPLES)})" if not example else
-                             f"example {example!r} is not known; choose one of {', '.join(EXAMPLES)}")
-        text = None if "audio" in files else check_text(text or "", limits)
-        options = JobOptions(text=text, lang=lang, example=example, emotion=emotion,
-                             expression_scale=expression_scale, head_motion=head_motion, blink_rate=blink_rate,
-                             seed=seed, size=size)
-        job = store.submit(options, files)
-        return job.status() | {"queued_ahead": store.queued_ahead(job)}
+        options = JobOptions(text=_text_unless_audio(files, text, limits), lang=lang, example=_example(files, example),
+                             emotion=emotion, expression_scale=expression_scale, head_motion=head_motion,
+                             blink_rate=blink_rate, seed=seed, size=size)
+        return accepted(options, files)
+
+    @app.post("/api/dubs", status_code=202, summary="Submit a dub: a clip's lips following new speech", tags=["jobs"])
+    async def submit_dub(
+        request: Request,
+        video: Annotated[UploadFile | None, File(description="The clip to dub (MP4, MOV, MKV/WebM, AVI)")] = None,
+        text: Annotated[str | None, Form(description="The new line, spoken by espeak-ng")] = None,
+        lang: Annotated[str, Form(description="Language of the text or audio (espeak-ng code)")] = "en",
+        audio: Annotated[UploadFile | None, File(description="Or the new speech (WAV, MP3, FLAC, OGG, WebM, M4A)")] = None,
+        fit: Annotated[str, Form(description="Speech and clip of different lengths: " + ", ".join(FITS))] = DEFAULT_FIT,
+        expression_scale: Annotated[float, Form(ge=0, le=3, description="Strength of the new mouth motion")] = 1.0,
+    ) -> dict:
+        """Only the lower face is re-rendered; the clip keeps its size and frame rate and carries the new
+        speech. Poll ``GET /api/jobs/{id}``, then fetch its ``video`` and ``motion`` (the mouth motion used)."""
+        submissions.take(client_address(request))
+        options = DubOptions(text=text, lang=lang, fit=fit, expression_scale=expression_scale)
+        files = await _checked_uploads({"video": (video, check_video), "audio": (audio, check_audio)}, limits)
+        if "video" not in files:
+            raise InputError("video: none given; upload the clip to dub (MP4, MOV, MKV/WebM or AVI)")
+        return accepted(replace(options, text=_text_unless_audio(files, text, limits)), files)
+
+    @app.post("/api/reenactments", status_code=202, summary="Submit a reenactment of a portrait by a driving video",
+              tags=["jobs"])
+    async def submit_reenactment(
+        request: Request,
+        driving: Annotated[UploadFile | None, File(description="Video of the performance to transfer")] = None,
+        portrait: Annotated[UploadFile | None, File(description="Portrait photo (JPEG, PNG, WebP, BMP)")] = None,
+        example: Annotated[str | None, Form(description=f"Or a bundled portrait: {', '.join(EXAMPLES)}")] = None,
+        mode: Annotated[str, Form(description="relative: the driver's changes from its first frame; "
+                                              "absolute: the driver's own proportions")] = "relative",
+        regions: Annotated[str, Form(description="Regions to transfer: pose, mouth, eyes, brows (or all)")] = "all",
+        size: Annotated[int, Form(ge=128, le=1280, description="Long side of the video in pixels")] = 512,
+    ) -> dict:
+        """The portrait moves as the face in the driving video does, with its sound. Poll
+        ``GET /api/jobs/{id}``, then fetch its ``video`` and ``motion`` (the portrait's motion)."""
+        submissions.take(client_address(request))
+        options = ReenactOptions(mode=mode, regions=regions, size=size)
+        files = await _checked_uploads({"driving": (driving, check_video), "portrait": (portrait, check_image)}, limits)
+        if "driving" not in files:
+            raise InputError("driving: none given; upload a video of a face performing (MP4, MOV, MKV/WebM or AVI)")
+        return accepted(replace(options, example=_example(files, example)), files)
 
     @app.post("/api/evaluations", status_code=202, summary="Submit an evaluation of a video", tags=["jobs"])
     async def submit_evaluation(
@@ -159,6 +209,9 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
                                         "audio": (audio, check_audio), "source": (source, check_image)}, limits)
         if "pred" not in files:
             raise InputError("pred: no video given; upload the generated video to evaluate")
+        return accepted(options, files)
+
+    def accepted(options, files: dict) -> dict:
         job = store.submit(options, files)
         return job.status() | {"queued_ahead": store.queued_ahead(job)}
 
@@ -186,7 +239,7 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
     async def job_result(job_id: str, what: Literal["video", "motion", "report"]):
         job = job_or_404(job_id)
         if what not in job.outputs:
-            raise NotFound(f"job {job_id} is an evaluation; it has a report, not a {what}")
+            raise NotFound(f"job {job_id} is a {job.kind} job; it offers {' and '.join(job.outputs)}, not a {what}")
         if job.state != "done":
             raise NotReady(f"job {job_id} is {job.state}" + (f" ({job.error})" if job.error else "") +
                            "; fetch its results once its state is done")

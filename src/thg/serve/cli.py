@@ -35,7 +35,7 @@ def _check_address(host: str, port: int) -> None:
 @click.option("--max-pixels", default=16_000_000, show_default=True, help="Largest accepted portrait (width × height).")
 @click.option("--max-audio-seconds", default=60.0, show_default=True, help="Longest accepted speech upload.")
 @click.option("--max-text-chars", default=1000, show_default=True, help="Longest accepted text.")
-@click.option("--max-video-seconds", default=120.0, show_default=True, help="Longest accepted video to evaluate.")
+@click.option("--max-video-seconds", default=120.0, show_default=True, help="Longest accepted video (to evaluate, dub or drive a reenactment).")
 @click.option("--rate-limit", default=10, show_default=True,
               help="Jobs a client address may submit per minute (0 = no limit).")
 @click.option("--max-live-sessions", default=2, show_default=True, type=click.IntRange(0),

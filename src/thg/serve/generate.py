@@ -1,5 +1,6 @@
 """A job's work: the pipeline writes the video and motion file, the weights-free metrics the report;
-an evaluation runs the chosen metrics on an uploaded video."""
+a dub (:class:`thg.dub.Dubber`) and a reenactment (:class:`thg.reenact.Reenactor`) write their video and
+motion file; an evaluation runs the chosen metrics on an uploaded video."""
 
 from __future__ import annotations
 
@@ -44,8 +45,7 @@ def run_job(job: Job, progress: Callable[[str, float], None]) -> dict:
                   output=job.output_path("video"), overwrite=True, save_motion=job.output_path("motion"),
                   progress=lambda i, n: progress("rendering", 0.1 + 0.8 * i / n))
     progress("evaluating", 0.92)
-    summary = {"frames": result.n_frames, "fps": result.fps, "duration_s": round(result.duration, 3),
-               "seconds": {k: round(v, 3) for k, v in result.timings.items()}}
+    summary = _summary(result.n_frames, result.fps, result.timings)
     report = {"schema": "thg-serve-report/1", "provenance": PROVENANCE, "job": job.id,
               "options": job.to_json()["options"], "generation": summary, "metrics": evaluate(job)}
     with atomic_output(job.output_path("report"), overwrite=True) as tmp:
@@ -93,6 +93,42 @@ def run_evaluation(job: Job, progress: Callable[[str, float], None]) -> dict:
     return {"metrics": len(metrics), "computed": sum(m["value"] is not None for m in metrics.values())}
 
 
+def run_dub(job: Job, progress: Callable[[str, float], None]) -> dict:
+    """Dub the job's clip with its uploaded speech (or its text); writes the video and the mouth motion."""
+    from thg.dub import DubConfig, Dubber
+
+    o = job.options
+    progress("analysing", 0.02)
+    audio = job.input_path("audio")
+    result = Dubber(DubConfig(fit=o.fit, lang=o.lang, expression_scale=o.expression_scale))(
+        job.input_path("video"), audio=audio, text=None if audio else o.text, output=job.output_path("video"),
+        overwrite=True, save_motion=job.output_path("motion"), progress=lambda i, n: progress("dubbing", 0.05 + 0.95 * i / n))
+    return _summary(result.n_frames, result.fps, result.timings) | {
+        "size": list(result.size), "dubbed": result.dubbed, "passed_through": sum(map(len, result.passed.values())),
+        "summary": result.summary()}
+
+
+def run_reenact(job: Job, progress: Callable[[str, float], None]) -> dict:
+    """Animate the job's portrait with the performance in its driving video; writes the video and the motion."""
+    from thg.reenact import ReenactConfig, Reenactor
+
+    o = job.options
+    progress("tracking", 0.02)
+    reenactor = Reenactor(ReenactConfig(mode=o.mode, regions=o.regions, max_size=o.size))
+    result = reenactor(portrait_of(job), driving=job.input_path("driving"), output=job.output_path("video"),
+                       overwrite=True, save_motion=job.output_path("motion"),
+                       progress=lambda i, n: progress("rendering", 0.3 + 0.7 * i / n))
+    return _summary(result.n_frames, result.fps, result.timings) | {"frames_without_face": len(result.missing)}
+
+
+def _summary(n_frames: int, fps: float, timings: dict) -> dict:
+    return {"frames": n_frames, "fps": fps, "duration_s": round(n_frames / fps, 3),
+            "seconds": {k: round(v, 3) for k, v in timings.items()}}
+
+
+RUNNERS = {"generate": run_job, "evaluate": run_evaluation, "dub": run_dub, "reenact": run_reenact}
+
+
 def run_any(job: Job, progress: Callable[[str, float], None]) -> dict:
-    """The work of a job of either kind."""
-    return (run_job if job.kind == "generate" else run_evaluation)(job, progress)
+    """The work of a job of any kind."""
+    return RUNNERS[job.kind](job, progress)

@@ -1,4 +1,4 @@
-"""Generation jobs that survive a server restart.
+"""Jobs (generations, dubs, reenactments, evaluations) that survive a server restart.
 
 Each accepted job is a folder ``<data>/jobs/<id>/`` holding its inputs and ``job.json`` (options, state,
 error). A job folder appears complete or not at all (built under a temporary name, then renamed), and
@@ -25,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from thg.errors import InputError, ThgError
+from thg.dub.fit import DEFAULT_FIT, FITS
+from thg.errors import InputError, ThgError, UsageError
 from thg.io.output import atomic_output
 
 SCHEMA = "thg-serve-job/1"
@@ -53,13 +54,25 @@ class JobOptions:
 
         if self.emotion not in EMOTIONS:
             raise InputError(f"emotion {self.emotion!r} is not known; choose one of {', '.join(EMOTIONS)}")
-        for name, lo, hi in (("expression_scale", 0, 3), ("head_motion", 0, 3), ("blink_rate", 0, 60)):
-            if not lo <= getattr(self, name) <= hi:
-                raise InputError(f"{name} {getattr(self, name)} is out of range; use {lo} to {hi}")
-        if not 128 <= self.size <= 1280:
-            raise InputError(f"size {self.size} is out of range; use 128 to 1280 pixels (the long side)")
-        if not re.fullmatch(r"[a-z]{2,3}([-_][A-Za-z0-9]{1,8})*", self.lang):
-            raise InputError(f"lang {self.lang!r} is not a language code; use one such as en, de or pt-br")
+        _check_ranges(self, ("expression_scale", 0, 3), ("head_motion", 0, 3), ("blink_rate", 0, 60))
+        _check_size(self.size)
+        _check_lang(self.lang)
+
+
+def _check_ranges(options, *ranges: tuple[str, float, float]) -> None:
+    for name, lo, hi in ranges:
+        if not lo <= getattr(options, name) <= hi:
+            raise InputError(f"{name} {getattr(options, name)} is out of range; use {lo} to {hi}")
+
+
+def _check_size(size: int) -> None:
+    if not 128 <= size <= 1280:
+        raise InputError(f"size {size} is out of range; use 128 to 1280 pixels (the long side)")
+
+
+def _check_lang(lang: str) -> None:
+    if not re.fullmatch(r"[a-z]{2,3}([-_][A-Za-z0-9]{1,8})*", lang):
+        raise InputError(f"lang {lang!r} is not a language code; use one such as en, de or pt-br")
 
 
 @dataclass(frozen=True)
@@ -77,18 +90,58 @@ class EvalOptions:
         resolve_metric_names(tokens)     # an unknown name: "did you mean ..."
 
 
+@dataclass(frozen=True)
+class DubOptions:
+    """A dub: an uploaded clip's lips following new speech (the text, unless speech is uploaded)."""
+
+    text: str | None = None
+    lang: str = "en"
+    fit: str = DEFAULT_FIT
+    expression_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.fit not in FITS:
+            raise InputError(f"fit {self.fit!r} is not known; choose one of {', '.join(FITS)}")
+        _check_ranges(self, ("expression_scale", 0, 3))
+        _check_lang(self.lang)
+
+
+@dataclass(frozen=True)
+class ReenactOptions:
+    """A reenactment: a portrait (uploaded or bundled) performing an uploaded driving video."""
+
+    example: str | None = None
+    mode: str = "relative"
+    regions: str = "all"            # comma-separated: pose, mouth, eyes, brows (or all)
+    size: int = 512
+
+    def __post_init__(self) -> None:
+        from thg.reenact.reenact import MODES, parse_regions
+
+        if self.mode not in MODES:
+            raise InputError(f"mode {self.mode!r} is not known; choose one of {', '.join(MODES)}")
+        try:
+            parse_regions(self.regions)
+        except UsageError as e:   # its message names the CLI's flag
+            raise InputError(str(e).replace("--regions", "regions")) from None
+        _check_size(self.size)
+
+
 #: kind of job -> (its options, what it offers for download: name in the API -> file in the job folder)
 KINDS = {
     "generate": (JobOptions, {"video": "video.mp4", "motion": "motion.json", "report": "report.json"}),
     "evaluate": (EvalOptions, {"report": "report.json"}),
+    "dub": (DubOptions, {"video": "dubbed.mp4", "motion": "motion.json"}),
+    "reenact": (ReenactOptions, {"video": "reenacted.mp4", "motion": "motion.json"}),
 }
+Options = JobOptions | EvalOptions | DubOptions | ReenactOptions
 
 
 @dataclass
 class Job:
     id: str
     folder: Path
-    options: JobOptions | EvalOptions
+    options: Options
     inputs: dict[str, str]                 # role ("portrait", "audio", "pred", ...) -> file name in the folder
     state: str = "queued"
     created: float = field(default_factory=time.time)
@@ -175,7 +228,7 @@ class JobStore:
                 self._queue.put(job.id)
 
     # --- the API's side --------------------------------------------------------------------------
-    def submit(self, options: JobOptions | EvalOptions, files: dict[str, tuple[bytes, str]]) -> Job:
+    def submit(self, options: Options, files: dict[str, tuple[bytes, str]]) -> Job:
         """Accept a job: ``files`` maps a role to (content, suffix) already checked by content.
         When this returns, the job is on disk and will be finished or reported, restart or not."""
         job_id = uuid.uuid4().hex

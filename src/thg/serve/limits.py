@@ -21,7 +21,7 @@ class Limits:
     pixels: int = 16_000_000        # width x height of a portrait (4000 x 4000)
     audio_seconds: float = 60.0     # one uploaded recording
     text_chars: int = 1000          # one text to speak
-    video_seconds: float = 120.0    # one uploaded video (to evaluate)
+    video_seconds: float = 120.0    # one uploaded video (to evaluate, dub or drive)
     jobs_per_minute: int = 10       # submissions per client address (0 = no limit)
 
     def __post_init__(self) -> None:

@@ -45,15 +45,20 @@ async function loadChoices() {
     b.innerHTML = `<img src="${ex.image}" alt="${ex.name}">`;
     b.addEventListener("click", () => chooseExample(ex.name));
     $("gallery").appendChild(b);
+    $("reenact-example").appendChild(option(ex.name, ex.name === example));
   }
   const langs = await (await fetch("/api/languages")).json();
-  for (const code of langs) {
-    const o = document.createElement("option");
-    o.value = o.textContent = code;
-    o.selected = code === "en";
-    $("lang").appendChild(o);
+  for (const select of document.querySelectorAll("select.langs")) {
+    for (const code of langs) select.appendChild(option(code, code === "en"));
   }
-  $("text").maxLength = limits.text_chars;
+  $("text").maxLength = $("dub-text").maxLength = limits.text_chars;
+}
+
+function option(value, selected) {
+  const o = document.createElement("option");
+  o.value = o.textContent = value;
+  o.selected = selected;
+  return o;
 }
 
 function chooseExample(name) {
@@ -124,26 +129,29 @@ function tooBig(file, what) {
   return null;
 }
 
+// Adds the file chosen in the input ``id`` to ``form`` as ``role``; throws ``missing`` (if given) when
+// none is chosen. Returns whether a file was added.
+function appendFile(form, role, id, missing = null) {
+  const file = $(id).files[0];
+  if (!file) {
+    if (missing) throw new Error(missing);
+    return false;
+  }
+  const problem = tooBig(file, role);
+  if (problem) throw new Error(problem);
+  form.append(role, file);
+  return true;
+}
+
 function formData() {
   const form = new FormData();
-  const photo = $("portrait").files[0];
-  if (photo) {
-    const problem = tooBig(photo, "portrait");
-    if (problem) throw new Error(problem);
-    form.append("portrait", photo);
-  } else {
-    form.append("example", example || "astronaut");
-  }
+  if (!appendFile(form, "portrait", "portrait")) form.append("example", example || "astronaut");
   const d = driver();
   if (d === "text") {
     form.append("text", $("text").value);
     form.append("lang", $("lang").value || "en");
   } else if (d === "audio") {
-    const file = $("audio").files[0];
-    if (!file) throw new Error("audio: no file chosen; choose a recording, or type text instead");
-    const problem = tooBig(file, "audio");
-    if (problem) throw new Error(problem);
-    form.append("audio", file);
+    appendFile(form, "audio", "audio", "audio: no file chosen; choose a recording, or type text instead");
     form.append("lang", $("lang").value || "en");
   } else {
     if (!recorded) throw new Error("microphone: nothing recorded yet; press Record, speak, then Stop");
@@ -268,37 +276,77 @@ async function showEvaluation(job) {
   $("eval-result").hidden = false;
 }
 
-$("eval-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const error = $("eval-error");
-  error.hidden = true;
-  $("eval-result").hidden = true;
-  $("eval-run").disabled = true;
-  try {
-    const form = new FormData();
-    for (const role of ["pred", "ref", "audio", "source"]) {
-      const file = $(`eval-${role}`).files[0];
-      if (!file) continue;
-      const problem = tooBig(file, role);
-      if (problem) throw new Error(problem);
-      form.append(role, file);
+// A tab whose form (ids ``<prefix>form``, ``-run``, ``-error``, ``-result``, ``-progress-box``) submits
+// one job to ``endpoint``: ``makeForm()`` builds its FormData (throwing on what is missing), ``show(job)``
+// shows the finished job.
+function jobTab(prefix, endpoint, makeForm, show) {
+  $(`${prefix}form`).addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = $(`${prefix}error`);
+    error.hidden = true;
+    $(`${prefix}result`).hidden = true;
+    $(`${prefix}run`).disabled = true;
+    try {
+      const form = makeForm();
+      $(`${prefix}progress-box`).hidden = false;
+      setProgress({ stage: "uploading", progress: 0 }, prefix);
+      const r = await fetch(endpoint, { method: "POST", body: form });
+      if (!r.ok) throw new Error(await errorOf(r));
+      await show(await follow((await r.json()).id, prefix));
+    } catch (e) {
+      error.textContent = e.message;
+      error.hidden = false;
+    } finally {
+      $(`${prefix}progress-box`).hidden = true;
+      $(`${prefix}run`).disabled = false;
     }
-    if (!form.has("pred")) throw new Error("pred: no video chosen; choose the generated video to evaluate");
-    const chosen = [...document.querySelectorAll("#eval-metrics input:checked")].map((i) => i.value);
-    form.append("metrics", [...($("eval-suite").checked ? ["suite"] : []), ...chosen].join(","));
-    $("eval-progress-box").hidden = false;
-    setProgress({ stage: "uploading", progress: 0 }, "eval-");
-    const r = await fetch("/api/evaluations", { method: "POST", body: form });
-    if (!r.ok) throw new Error(await errorOf(r));
-    await showEvaluation(await follow((await r.json()).id, "eval-"));
-  } catch (e) {
-    error.textContent = e.message;
-    error.hidden = false;
-  } finally {
-    $("eval-progress-box").hidden = true;
-    $("eval-run").disabled = false;
-  }
-});
+  });
+}
+
+jobTab("eval-", "/api/evaluations", () => {
+  const form = new FormData();
+  appendFile(form, "pred", "eval-pred", "pred: no video chosen; choose the generated video to evaluate");
+  for (const role of ["ref", "audio", "source"]) appendFile(form, role, `eval-${role}`);
+  const chosen = [...document.querySelectorAll("#eval-metrics input:checked")].map((i) => i.value);
+  form.append("metrics", [...($("eval-suite").checked ? ["suite"] : []), ...chosen].join(","));
+  return form;
+}, showEvaluation);
+
+// --- the Dub and Reenact tabs: a video to watch and download ---------------------------------------
+function showVideo(prefix, describe) {
+  return (job) => {
+    const player = $(`${prefix}player`);
+    player.src = job.downloads.video;
+    $(`${prefix}dl-video`).href = job.downloads.video;
+    $(`${prefix}dl-motion`).href = job.downloads.motion;
+    $(`${prefix}summary`).textContent = describe(job.result);
+    $(`${prefix}result`).hidden = false;
+    player.play().catch(() => {});   // a browser may wait for a click before playing sound
+  };
+}
+
+jobTab("dub-", "/api/dubs", () => {
+  const form = new FormData();
+  appendFile(form, "video", "dub-video", "video: no clip chosen; choose the video to dub");
+  if (!appendFile(form, "audio", "dub-audio")) form.append("text", $("dub-text").value);
+  form.append("lang", $("dub-lang").value || "en");
+  form.append("fit", $("dub-fit").value);
+  form.append("expression_scale", $("dub-expression_scale").value);
+  return form;
+}, showVideo("dub-", (r) => `${r.frames} frames, ${r.size[0]}×${r.size[1]}, ${r.duration_s} s; ${r.summary}`));
+
+jobTab("reenact-", "/api/reenactments", () => {
+  const form = new FormData();
+  appendFile(form, "driving", "reenact-driving", "driving: no video chosen; choose a video of a face performing");
+  if (!appendFile(form, "portrait", "reenact-portrait")) form.append("example", $("reenact-example").value || "astronaut");
+  const regions = [...document.querySelectorAll("#reenact-regions input:checked")].map((i) => i.value);
+  if (!regions.length) throw new Error("regions: none chosen; tick at least one of head pose, mouth, eyes, brows");
+  form.append("regions", regions.join(","));
+  form.append("mode", $("reenact-mode").value);
+  form.append("size", $("reenact-size").value);
+  return form;
+}, showVideo("reenact-", (r) => `${r.frames} frames, ${r.duration_s} s` +
+  (r.frames_without_face ? `; no face in ${r.frames_without_face} driving frames (their motion is interpolated)` : "")));
 
 loadMetrics().catch(() => {});
 loadChoices().catch((e) => showError(`cannot reach the server (${e.message}); is thg serve running?`));
