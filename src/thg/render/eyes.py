@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from thg.features import landmarks as L
+from thg.render.mouth import _smoothstep
 
 LASH = 0.12      # lash band at the lid edge, fraction of the eye's width
 OVERLAP = 0.07   # a shut lid reaches this far past the lower lid's edge (fraction of the eye's width)
@@ -23,11 +24,6 @@ BROW_ROOM = 0.5  # but at most this share of the way up to the brow (glasses fra
 LINE_INK = 0.85  # how fully a faint part of the lash line is drawn in on a shut lid
 FAINT = 0.4      # a lid edge this much of the way from its darkest part to the skin counts as wholly faint
 MAX_LASH = 0.2   # a thicker dark band of the photo's own at the lid edge is kept up to this share of its width
-
-
-def _smooth(x: float) -> float:
-    x = min(max(x, 0.0), 1.0)
-    return x * x * (3 - 2 * x)
 
 
 def _dark_band(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarray, width: float) -> np.ndarray:
@@ -167,7 +163,7 @@ class Eyelids:
                 d = edge - n                                   # height above the new edge
                 w = eye["line_width"]
                 line = np.clip(1 - np.abs(d - 0.5 * w) / w, 0, 1) * np.clip(6 * eye["s"] * (1 - eye["s"]), 0, 1)
-                ink = (LINE_INK * _smooth(2 * b - 1) * eye["faint"] * line)[..., None]
+                ink = (LINE_INK * float(_smoothstep(0.0, 1.0, 2 * b - 1)) * eye["faint"] * line)[..., None]
                 patch = patch * (1 - ink) + eye["line_colour"] * ink
             # a soft (about one pixel) edge where the lid meets the eye, and at the eye's corners
             a = np.clip(edge + 0.7 - n, 0, 1) * eye["inside"]
