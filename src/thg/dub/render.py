@@ -18,6 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from thg.curves import smoothstep
 from thg.features import landmarks as L
 from thg.features.face import FaceGeometry
 from thg.render.mouth import MouthModel, fill_with_lips, interior_mask
@@ -43,11 +44,6 @@ TEETH_SHARE = 0.05
 MOUTH_MARGIN = 0.6
 
 
-def _smoothstep(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3 - 2 * x)
-
-
 def below_nose(xy: np.ndarray, face_xy: np.ndarray, down: np.ndarray) -> np.ndarray:
     """Weight 0..1 of each point of ``xy``: 0 at and above the nose tip of ``face_xy``, both along
     the face's ``down`` axis and in image rows (a tilted head), 1 from :data:`NOSE_RAMP` of the way
@@ -55,7 +51,7 @@ def below_nose(xy: np.ndarray, face_xy: np.ndarray, down: np.ndarray) -> np.ndar
     tip = face_xy[L.NOSE_TIP]
     reach = max(float((face_xy[UPPER_LIP_TOP] - tip) @ down) * NOSE_RAMP, 1.0)
     rel = xy - tip
-    return _smoothstep(np.minimum(rel @ down, rel[..., 1]) / reach)
+    return smoothstep(0.0, 1.0, np.minimum(rel @ down, rel[..., 1]) / reach)
 
 
 def lip_layer(region: np.ndarray, xy: np.ndarray, interior: np.ndarray) -> np.ndarray:

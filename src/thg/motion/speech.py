@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from thg.curves import smoothstep
 from thg.errors import UsageError
 from thg.features.speech import Phoneme, Prosody
 from thg.motion.track import CHANNEL_NAMES, MotionTrack
@@ -103,11 +104,6 @@ GATE_BLUR = 0.05          # s: Gaussian sigma of the loudness gate (activity sca
 ROUND_PER_OPEN = 15.0     # rounding <= 15 x opening: /w/ (0.9 at 0.06) is the roundest small opening
 
 
-def _smoothstep(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * (3 - 2 * x)
-
-
 def _gaps(t: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Time from each of ``t`` to the next of the sorted ``points`` (0 on one) and since the one
     before; inf where there is none."""
@@ -119,7 +115,7 @@ def _rest_envelope(t: np.ndarray, closed: np.ndarray, into: float, out_of: float
     """0 on the ``closed`` frames, 1 away from them, smoothstep ramps ``into`` s long before each closed
     run and ``out_of`` s after it."""
     ahead, since = _gaps(t, t[closed])
-    return np.minimum(_smoothstep(ahead / into), _smoothstep(since / out_of))
+    return np.minimum(smoothstep(0.0, 1.0, ahead / into), smoothstep(0.0, 1.0, since / out_of))
 
 
 def _coarticulate(segments: list[tuple[float, float, Viseme]], t: np.ndarray) -> np.ndarray:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from thg.curves import smoothstep
 from thg.features import landmarks as L
-from thg.render.mouth import _smoothstep
 
 LASH = 0.12      # lash band at the lid edge, fraction of the eye's width
 OVERLAP = 0.07   # a shut lid reaches this far past the lower lid's edge (fraction of the eye's width)
@@ -163,7 +163,7 @@ class Eyelids:
                 d = edge - n                                   # height above the new edge
                 w = eye["line_width"]
                 line = np.clip(1 - np.abs(d - 0.5 * w) / w, 0, 1) * np.clip(6 * eye["s"] * (1 - eye["s"]), 0, 1)
-                ink = (LINE_INK * float(_smoothstep(0.0, 1.0, 2 * b - 1)) * eye["faint"] * line)[..., None]
+                ink = (LINE_INK * float(smoothstep(0.0, 1.0, 2 * b - 1)) * eye["faint"] * line)[..., None]
                 patch = patch * (1 - ink) + eye["line_colour"] * ink
             # a soft (about one pixel) edge where the lid meets the eye, and at the eye's corners
             a = np.clip(edge + 0.7 - n, 0, 1) * eye["inside"]

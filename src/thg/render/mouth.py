@@ -25,16 +25,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from thg.eval.functional.dlib68 import edge_hardness
+from thg.curves import smoothstep
 from thg.features import landmarks as L
+from thg.features.edges import edge_hardness
 
 OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo counts as showing its interior
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
-
-
-def _smoothstep(e0: float, e1: float, x):
-    t = np.clip((np.asarray(x, dtype=np.float32) - e0) / (e1 - e0), 0.0, 1.0)
-    return t * t * (3 - 2 * t)
 
 
 def _poly_mask(shape: tuple[int, int], pts: np.ndarray) -> np.ndarray:
@@ -220,8 +216,8 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     dip = 1 - 0.12 * np.exp(-((np.minimum(u, 1 - u) * tooth_w) ** 2) / 1.2)
     centre = np.abs(s - 0.5) * 2
     tooth_len = length * (1 - 0.12 * (k % 2) * (centre > 0.1)) * (1 - 0.1 * np.abs(u - 0.5) ** 2)
-    cover = 1 - _smoothstep(-1.0, 1.0, d - tooth_len)
-    translucent = _smoothstep(0.6, 1.0, d / np.maximum(tooth_len, 1e-3))
+    cover = 1 - smoothstep(-1.0, 1.0, d - tooth_len)
+    translucent = smoothstep(0.6, 1.0, d / np.maximum(tooth_len, 1e-3))
     light = (0.82 + 0.18 * roundness) * dip * (1 - 0.25 * translucent)
     light *= 1 - 0.55 * centre ** 2.2                                  # the arch turns away into shadow
     rgb = base * light[..., None]
@@ -279,7 +275,7 @@ def _extend_up(image: np.ndarray, mask: np.ndarray, rows: int, gum: np.ndarray |
         up = np.arange(top - a, 0, -1, dtype=np.float32)[:, None]          # rows above the top, 1..
         tooth = colour * (1.0 - 0.12 * np.clip(up / max(teeth_rows, 1), 0, 1))
         if gum is not None:
-            g = _smoothstep(0.6 * teeth_rows, teeth_rows + 1.0, up)
+            g = smoothstep(0.6 * teeth_rows, teeth_rows + 1.0, up)
             tooth = tooth * (1 - g) + gum * g
         out[a:top, x] = tooth
         grown[a:top, x] = True
@@ -297,7 +293,7 @@ class MouthModel:
         self.width = float(np.linalg.norm(c1 - c0))
         self.photo_gap = inner_gap(xy)
         interior = interior_mask(crop, xy)
-        self.photo_open = float(_smoothstep(OPEN_PHOTO_GAP, 2 * OPEN_PHOTO_GAP, self.photo_gap))
+        self.photo_open = float(smoothstep(OPEN_PHOTO_GAP, 2 * OPEN_PHOTO_GAP, self.photo_gap))
         self.lip_layer = fill_with_lips(crop, interior) if interior.any() else crop
         lips = _poly_mask(shape, outer) & ~cv2.dilate(interior.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         self.lip = crop[lips].astype(np.float32).mean(0) if lips.sum() > 4 else np.array([170.0, 95, 90], np.float32)
@@ -343,7 +339,7 @@ class MouthModel:
                                     int(round(0.16 * mw)), gum, int(round(0.06 * mw)))
             mask = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), 0.7)
             split = self._teeth_split(own, interior[y0:y1, x0:x1], s, n, n_up, n_lo)
-            below = _smoothstep(-1.0, 1.0, n - split)
+            below = smoothstep(-1.0, 1.0, n - split)
             up_rgb, up_a, lo_rgb, lo_a = own, mask * (1 - below), own, mask * below
         else:  # synthetic ones
             inside = (s > 0) & (s < 1)
@@ -420,25 +416,25 @@ class MouthModel:
 
         # cavity: dark at the back, a little light on the mucosa next to the lips, darker at the corners
         from_lips = np.minimum(d, n_lo - n)
-        depth = _smoothstep(0.0, 0.35 * max(gap, 1.0), from_lips)
+        depth = smoothstep(0.0, 0.35 * max(gap, 1.0), from_lips)
         shade = (1.0 - 0.45 * depth) * (0.55 + 0.45 * across ** 0.8)
         img = self.cavity * (0.9 + 1.1 * (1 - depth))[..., None] * shade[..., None]
         # tongue: a dome rising from the floor of the mouth, seen on open vowels
         tongue_h = np.clip(0.45 * local - 0.05 * width, 0, None) * across ** 1.6
-        t_cover = _smoothstep(-1.0, 1.0, d - (local - tongue_h))
-        t_light = 0.6 + 0.4 * _smoothstep(0.0, 0.5 * max(gap, 1.0), (local - d))  # its tip is lit
+        t_cover = smoothstep(-1.0, 1.0, d - (local - tongue_h))
+        t_light = 0.6 + 0.4 * smoothstep(0.0, 0.5 * max(gap, 1.0), (local - d))  # its tip is lit
         tongue = self.tongue * (t_light * (0.6 + 0.4 * across))[..., None]
         img = img * (1 - t_cover[..., None]) + tongue * t_cover[..., None]
         # teeth: lower behind the upper, both in the shadow of the lips near them
         for patch, amap, lip_shadow in ((self.lower, lower_map, n_lo - n), (self.upper, upper_map, d)):
             rgb, a = self._place(patch, amap, (x0, y0, bw, bh))
-            dim = 1 - self.lip_shadow * (1 - _smoothstep(0.0, 0.12 * width, lip_shadow))
+            dim = 1 - self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
             img = img * (1 - a[..., None]) + rgb * dim[..., None] * a[..., None]
 
         # the photo's blur and grain, and a soft occlusion line along the lips
         img = cv2.GaussianBlur(img, (0, 0), 0.7)
         img += self.grain * self._noise[y0:y1, x0:x1][..., None]
-        img *= (0.9 + 0.1 * _smoothstep(0.0, 1.6, from_lips))[..., None]
+        img *= (0.9 + 0.1 * smoothstep(0.0, 1.6, from_lips))[..., None]
         a = cv2.GaussianBlur(alpha, (0, 0), self.edge_sigma)[..., None]
         region = frame[y0:y1, x0:x1].astype(np.float32)
         frame[y0:y1, x0:x1] = np.clip(region * (1 - a) + img * a, 0, 255).astype(np.uint8)
@@ -467,7 +463,7 @@ class MouthModel:
         weight = cv2.GaussianBlur(line.astype(np.float32) / 255.0, (0, 0), sigma)
         weight /= max(float(weight.max()), 1e-6)
         s = np.clip(_lip_frame(upper[0], upper[-1], upper, lower, box)[0], 0, 1)
-        weight *= _smoothstep(0.0, 0.12, np.minimum(s, 1 - s)) * 0.4 * self.photo_open
+        weight *= smoothstep(0.0, 0.12, np.minimum(s, 1 - s)) * 0.4 * self.photo_open
         region = frame[y0:y1, x0:x1].astype(np.float32)
         dark = self.lip * 0.42
         frame[y0:y1, x0:x1] = np.clip(region * (1 - weight[..., None]) + dark * weight[..., None], 0, 255).astype(np.uint8)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from thg.curves import smoothstep
 from thg.features import landmarks as L
 from thg.features.face import FaceGeometry
 from thg.motion.track import CHANNEL_NAMES
@@ -29,11 +30,6 @@ ROUND_UNSMILE = 0.7            # share of the photo's smile (corner lift) that f
 NEUTRAL_LIFT = 0.03            # corner lift (mouth widths) of an unsmiling mouth, left alone
 
 _CH = {name: i for i, name in enumerate(CHANNEL_NAMES)}
-
-
-def _smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
-    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
-    return t * t * (3 - 2 * t)
 
 
 def _strip(upper: tuple[int, ...], lower: tuple[int, ...]) -> list[tuple[int, int, int]]:
@@ -196,7 +192,7 @@ class Deformer:
         self.lower_lip = in_lips & below
         self.upper_lip = in_lips & ~below
         lateral = np.exp(-np.maximum(np.abs(self.uh) - 0.5, 0) ** 2 / (2 * 0.9 ** 2))
-        jaw = _smoothstep(0.0, 0.45, self.vh - np.interp(self.uh, self._mid_u, self._mid_v)) * lateral
+        jaw = smoothstep(0.0, 0.45, self.vh - np.interp(self.uh, self._mid_u, self._mid_v)) * lateral
         # lip-profile weight: 1 at the middle of the mouth, 0 at the corners
         self.prof = np.sqrt(np.clip(1 - np.clip(self.uh, -1, 1) ** 2, 0, 1))
         # the chin under the lower lip is carried by the jaw as far as the lip above it: a smaller

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from thg.errors import BackendMissingError, NoFaceError
+from thg.features.edges import edge_hardness, luma  # noqa: F401  (re-exported: part of the measures)
 
 SHAPE_MODEL = "shape_predictor_68_face_landmarks.dat"
 RESNET_MODEL = "dlib_face_recognition_resnet_model_v1.dat"
@@ -139,10 +140,6 @@ def cosine_similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # --- lip appearance -----------------------------------------------------------------------------
-def luma(image: np.ndarray) -> np.ndarray:
-    return image.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-
-
 def polygon_mask(shape: tuple[int, ...], polygon: np.ndarray) -> np.ndarray:
     """H×W bool: pixels whose centres lie inside ``polygon`` (N×2 x, y)."""
     from skimage.draw import polygon2mask
@@ -181,26 +178,6 @@ def high_frequency_energy(image: np.ndarray, mask: np.ndarray, sigma: float = 1.
 
     y = luma(image)
     return float(np.mean((y - gaussian_filter(y, sigma))[mask] ** 2))
-
-
-def edge_hardness(image: np.ndarray, polygon: np.ndarray, band: int = 2, q: float = 95) -> float:
-    """How hard (not how contrasty) the edge along a closed contour is, in 1/px: the ``q``-th
-    percentile of the luma gradient magnitude (3×3 Sobel / 8: grey levels per pixel) over a band of
-    pixels within ``band`` px of the contour (a closed polyline 2·band + 1 thick), divided by the
-    contrast across that band (the ``q``-th minus the (100 − ``q``)-th percentile of its luma).
-
-    A one-pixel step scores about 0.5, a step blurred over w pixels about 1/w, whatever its
-    contrast; so a dark mouth interior behind pale lips is not called hard for being dark, only
-    for being cut out with an edge sharper than the photo's own."""
-    import cv2
-
-    y = luma(image)
-    grad = np.hypot(cv2.Sobel(y, cv2.CV_64F, 1, 0), cv2.Sobel(y, cv2.CV_64F, 0, 1)) / 8
-    ring = np.zeros(y.shape, np.uint8)
-    cv2.polylines(ring, [np.round(polygon).astype(np.int32)], True, 1, thickness=2 * band + 1)
-    inside = ring > 0
-    contrast = np.percentile(y[inside], q) - np.percentile(y[inside], 100 - q)
-    return float(np.percentile(grad[inside], q) / max(contrast, 1.0))
 
 
 # --- a whole clip ---------------------------------------------------------------------------------
