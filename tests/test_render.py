@@ -222,3 +222,29 @@ def test_rounded_lips_asked_shut_stay_shut(photo, request):
     target = renderer.deformer.targets(_row(mouth_open=0.0, mouth_round=1.0, mouth_wide=-0.3))
     gap = (target[list(L.LIPS_INNER_LOWER), :2] - target[list(L.LIPS_INNER_UPPER), :2]) @ renderer.deformer.v
     assert gap.max() < 0.01 * renderer.deformer.mw, gap               # (a slight overlap is still shut)
+
+
+@pytest.mark.parametrize("photo", ["portrait", "hopper"])
+def test_skin_around_the_lips_never_folds(photo, request):
+    """However the mouth opens, rounds or smiles, the skin around it (every mesh triangle off the
+    lips' inner edges) keeps at least 30 % of its area and its orientation: squashed to nothing or
+    turned over, it shows as dark and pale dots along the lip's border (the philtrum left behind by
+    a lifting upper lip, the skin past the corners by a dropping lower lip, the neck by the jaw)."""
+    from thg.features import landmarks as L
+
+    image = request.getfixturevalue(photo)
+    renderer = MeshWarpRenderer()
+    renderer.prepare(image, find_face(image))
+    tris = renderer.rig.triangles
+
+    def area(p):
+        a, b, c = p[tris[:, 0]], p[tris[:, 1]], p[tris[:, 2]]
+        return (b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0]
+
+    source = area(renderer.source_xy)
+    skin = ~np.isin(tris, L.LIPS_INNER_UPPER + L.LIPS_INNER_LOWER).any(1) & (np.abs(source) > 5)
+    for shape in (dict(mouth_open=0.3), dict(mouth_open=0.5), dict(mouth_open=0.8), dict(mouth_open=1.1),
+                  dict(mouth_open=0.25, mouth_round=1), dict(mouth_open=0.06, mouth_round=0.9),
+                  dict(mouth_open=0.2, mouth_wide=0.3), dict(mouth_open=0.15, smile=1)):
+        ratio = area(renderer.deformer.targets(_row(**shape)))[skin] / source[skin]
+        assert ratio.min() >= 0.3, (shape, ratio.min())

@@ -25,7 +25,10 @@ IRIS_CENTRES = (L.RIGHT_IRIS[0], L.LEFT_IRIS[0])
 RING_SCALES = (1.25, 1.6)     # anchor rings around the face oval, as multiples of its radius
 RING_HEAD_WEIGHT = (1.0, 0.45)  # how much of the head motion each ring follows (hair moves with the head)
 CROP_SCALE = 2.6               # crop side / face size
-UPPER_SHARE = 0.2              # share of an opening taken by the upper lip (the jaw takes the rest)
+UPPER_SHARE = 0.2              # share of an opening taken by the upper lip (the jaw takes the rest)...
+MAX_LIFT = 0.1                 # ...up to this lift (mouth widths): a wide opening is the jaw's
+CORNER_SKIN = 1.15             # half mouth widths from the middle: where the skin stops following the lips
+LIFT_REACH = 0.45              # mouth widths above the upper lip over which the skin follows its lift
 ROUND_UNSMILE = 0.7            # share of the photo's smile (corner lift) that fully rounded lips undo
 NEUTRAL_LIFT = 0.03            # corner lift (mouth widths) of an unsmiling mouth, left alone
 
@@ -191,7 +194,7 @@ class Deformer:
                             for a, b in xy]) & face
         self.lower_lip = in_lips & below
         self.upper_lip = in_lips & ~below
-        lateral = np.exp(-np.maximum(np.abs(self.uh) - 0.5, 0) ** 2 / (2 * 0.9 ** 2))
+        lateral = np.exp(-np.maximum(np.abs(self.uh) - 0.5, 0) ** 2 / (2 * 0.6 ** 2))
         jaw = smoothstep(0.0, 0.45, self.vh - np.interp(self.uh, self._mid_u, self._mid_v)) * lateral
         # lip-profile weight: 1 at the middle of the mouth, 0 at the corners
         self.prof = np.sqrt(np.clip(1 - np.clip(self.uh, -1, 1) ** 2, 0, 1))
@@ -200,13 +203,31 @@ class Deformer:
         outer_l = np.array(L.LIPS_OUTER_LOWER)
         order = np.argsort(self.uh[outer_l])
         under_lip = self.vh > np.interp(self.uh, self.uh[outer_l][order], self.vh[outer_l][order])
-        jaw = np.where(under_lip, np.maximum(jaw, self.prof * lateral), jaw)
+        # the skin just past the corners goes with the lip's ends (a profile 0 at the corner itself
+        # would leave it behind as the lower lip drops and fold it over the lip: dark dots)
+        self.skin_prof = np.sqrt(np.clip(1 - np.clip(self.uh / CORNER_SKIN, -1, 1) ** 2, 0, 1))
+        self._under_lip = under_lip & below & face
+        self._lateral = lateral
+        jaw = np.where(under_lip, np.maximum(jaw, self.skin_prof * lateral), jaw)
         self.jaw = np.where(below & face, jaw, 0.0)
-        # the neck under the chin goes along with an opening jaw, less and less toward the crop border
+        # the skin above the upper lip follows its lift, less and less toward the nose: left in
+        # place it would be squashed into a fold along the lip's border (dark and pale dots)
+        outer_u = np.array(L.LIPS_OUTER_UPPER)
+        order = np.argsort(self.uh[outer_u])
+        above = np.interp(self.uh, self.uh[outer_u][order], self.vh[outer_u][order]) - self.vh
+        skin = (1 - smoothstep(0.0, LIFT_REACH, above)) * (above > 0) * ~below * face
+        self.lift = np.where(self.upper_lip, 1.0, skin)
+        # the neck under the chin goes along with an opening jaw, less and less toward the crop
+        # border, which stays: each ring by its share of the way from the oval to the border, so
+        # the skin between them stretches evenly (a ring left behind would fold under the chin)
         oval = np.array(L.FACE_OVAL)
-        for ring, share in enumerate((0.8, 0.3)):
-            start = N_MESH + 2 + ring * len(oval)
-            self.jaw[start: start + len(oval)] = share * self.jaw[oval]
+        n_rings = len(RING_SCALES)
+        layer = [N_MESH + 2 + ring * len(oval) + np.arange(len(oval)) for ring in range(n_rings + 1)]
+        centre = xy[oval].mean(0)
+        reach = [np.linalg.norm(xy[idx] - centre, axis=1) for idx in [oval] + layer]
+        for ring in range(n_rings):
+            share = (reach[-1] - reach[ring + 1]) / np.maximum(reach[-1] - reach[0], 1e-6)
+            self.jaw[layer[ring]] = np.clip(share, 0.0, 1.0) * self.jaw[oval]
         self.mouth_region = (np.exp(-np.maximum(np.abs(self.uh) - 1, 0) ** 2 / (2 * 0.6 ** 2))
                              * np.exp(-self.vh ** 2 / (2 * 0.55 ** 2)) * face)
         corner_dist = np.sqrt((np.abs(self.uh) - 1) ** 2 + (self.vh * 2) ** 2)
@@ -258,7 +279,12 @@ class Deformer:
 
     def jaw_drop(self, m: np.ndarray) -> float:
         """How far (pixels, along the face's down axis) the jaw moves from the photo for ``m``."""
-        return (1 - UPPER_SHARE) * (self._opening(m) - self.src_gap) * self.mw
+        delta = (self._opening(m) - self.src_gap) * self.mw
+        return (1 - self._upper_share(delta)) * delta
+
+    def _upper_share(self, delta: float) -> float:
+        """The upper lip's share of a change ``delta`` (pixels) of the opening."""
+        return UPPER_SHARE if delta <= 0 else min(UPPER_SHARE, MAX_LIFT * self.mw / delta)
 
     def teeth_transforms(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """2×3 affine maps (source -> target crop pixels) of the upper teeth, which are fixed to
@@ -278,18 +304,21 @@ class Deformer:
         wide = float(m[_CH["mouth_wide"]]) - 0.15 * rnd
         smile = float(m[_CH["smile"]])
         # the opening is shared: the jaw drops, the upper lip lifts a little
-        up_share = UPPER_SHARE
         delta = (opening - self.src_gap) * mw
+        up_share = self._upper_share(delta)
         prof = self.prof ** (1.0 - 0.5 * rnd)  # rounder opening for rounded lips
-        dv += np.where(self.lower_lip, prof * (1 - up_share) * delta, self.jaw * (1 - up_share) * delta)
-        dv -= np.where(self.upper_lip, prof * up_share * delta, 0.0)
+        skin_prof = self.skin_prof ** (1.0 - 0.5 * rnd)
+        jaw = np.where(self._under_lip, np.maximum(self.jaw, skin_prof * self._lateral), self.jaw)
+        lift = np.where(self.upper_lip, prof, self.lift * skin_prof)
+        dv += np.where(self.lower_lip, prof * (1 - up_share) * delta, jaw * (1 - up_share) * delta)
+        dv -= lift * up_share * delta
         # inner lip points: each one's own gap in the photo goes to the wanted gap, split the same way
         for idx, sign, share in ((self._inner_u, -1, up_share), (self._inner_l, 1, 1 - up_share)):
             wanted = opening * mw * np.maximum(prof[idx], 0.15)
             dv[idx] = sign * share * (wanted - self._inner_gap)
         # protrusion of rounded lips (the lips' body; their inner edges keep the gap asked for, so
         # rounded lips with mouth_open 0 stay shut)
-        dv -= self.upper_lip * self._not_inner * rnd * 0.05 * mw * self.prof
+        dv -= lift * self._not_inner * rnd * 0.05 * mw
         dv += self.lower_lip * self._not_inner * rnd * 0.05 * mw * self.prof
         du += wide * 0.35 * mw * np.clip(self.uh, -1.6, 1.6) * self.mouth_region  # pursed lips stay full
         du += smile * 0.07 * mw * np.sign(self.uh) * self.corner
