@@ -248,3 +248,19 @@ def test_skin_around_the_lips_never_folds(photo, request):
                   dict(mouth_open=0.2, mouth_wide=0.3), dict(mouth_open=0.15, smile=1)):
         ratio = area(renderer.deformer.targets(_row(**shape)))[skin] / source[skin]
         assert ratio.min() >= 0.3, (shape, ratio.min())
+
+
+def test_lid_skin_is_taken_from_under_a_glasses_frame():
+    """The skin a blink stretches over the eye comes from between the lashes and the first dark
+    edge above them (a frame, a brow): taken from the frame, it smeared dark over the shut lid."""
+    from thg.render.eyes import _skin_reach
+
+    ys, xs = np.mgrid[0:30, 0:40].astype(np.float32)
+    s, n = xs / 40, ys - 20                               # the lid's edge on row 20
+    n_up, lash = np.zeros_like(n), np.full_like(n, 2.0)
+    skin = np.full((30, 40, 3), 200, np.uint8)
+    framed = skin.copy()
+    framed[: 20 - 6] = 40                                 # a dark frame from 6 px above the edge up
+    assert np.allclose(_skin_reach(skin, s, n, n_up, lash, 10.0), 10.0)
+    reach = _skin_reach(framed, s, n, n_up, lash, 10.0)
+    assert reach.max() <= 5.0 and reach.min() >= 3.0      # under the frame, above the lashes

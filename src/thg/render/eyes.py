@@ -23,6 +23,9 @@ UNFOLD = 1.3     # the stretched lid skin spans this many eye openings above the
 BROW_ROOM = 0.5  # but at most this share of the way up to the brow (glasses frames, brows stay)
 LINE_INK = 0.85  # how fully a faint part of the lash line is drawn in on a shut lid
 FAINT = 0.4      # a lid edge this much of the way from its darkest part to the skin counts as wholly faint
+DARK_EDGE = 0.8  # above the lid skin, a row darker than this share of the skin's brightest ends it
+GRAIN_SIGMA = 1.2  # px: what is finer than this in the skin is its grain
+STREAK_BLUR = 0.5  # px of blur along a shut lid per unit of its skin's stretch
 MAX_LASH = 0.2   # a thicker dark band of the photo's own at the lid edge is kept up to this share of its width
 
 
@@ -79,15 +82,41 @@ def _lash_line(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarra
     return colour.astype(np.float32), np.interp(s, centres[ok], faint[ok]).astype(np.float32)
 
 
+def _skin_reach(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarray, lash: np.ndarray,
+                reach: float) -> np.ndarray:
+    """Per pixel, how far above the lid's edge the lid skin that a blink stretches may be taken
+    from: up to ``reach``, but below the first dark edge over the skin (a glasses frame, a brow, a
+    deep crease), read in slices across the eye; stretched down, that edge would smear over the lid."""
+    luma = pixels.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    up = n_up - n
+    bins = np.linspace(0.0, 1.0, 9)
+    out = np.full(len(bins) - 1, reach, np.float32)
+    for k, (a, b) in enumerate(zip(bins[:-1], bins[1:])):
+        col = (s >= a) & (s < b)
+        start = float(lash[col].max()) + 1.0 if col.any() else reach
+        rows = np.arange(start, reach + 1.5, 0.5)
+        level = np.array([luma[col & (np.abs(up - r) <= 0.5)].mean() if (col & (np.abs(up - r) <= 0.5)).any()
+                          else np.nan for r in rows])
+        if not np.isfinite(level).any():
+            continue
+        brightest = np.fmax.accumulate(np.nan_to_num(level, nan=0.0))
+        dark = np.flatnonzero(level < DARK_EDGE * brightest)
+        if dark.size:
+            out[k] = min(reach, rows[dark[0]] - 1.5)
+    centres = (bins[:-1] + bins[1:]) / 2
+    return np.maximum(np.interp(s, centres, out), lash + 1.0).astype(np.float32)
+
+
 class Eyelids:
     """Closing lids of one portrait; ``xy`` are face-mesh points in the crop's pixels."""
 
     def __init__(self, crop: np.ndarray, xy: np.ndarray) -> None:
+        luma = crop.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        self._fine = luma - cv2.GaussianBlur(luma, (0, 0), GRAIN_SIGMA)  # the skin's grain
         self.eyes = [self._frame(crop, xy, upper, lower, brow) for upper, lower, brow in
                      ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_BROW), (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_BROW))]
 
-    @staticmethod
-    def _frame(crop, xy, upper, lower, brow):
+    def _frame(self, crop, xy, upper, lower, brow):
         shape = crop.shape[:2]
         c0, c1 = xy[upper[0], :2].astype(np.float64), xy[upper[-1], :2].astype(np.float64)
         width = float(np.linalg.norm(c1 - c0))
@@ -123,8 +152,18 @@ class Eyelids:
         blur = max(0.25 * lash, 0.5)  # along the lid, on the stretched skin
         line_colour, faint = _lash_line(crop[y0:y1, x0:x1], s, n, n_up, lash, reach)
         lash = np.maximum(lash, _dark_band(crop[y0:y1, x0:x1], s, n, n_up, width))
-        reach = np.maximum(reach, lash + 1.0)
-        return dict(box=(x0, y0, x1, y1), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
+        reach = _skin_reach(crop[y0:y1, x0:x1], s, n, n_up, lash, reach)
+        # a thin strip of skin stretched over a whole eye streaks: blur it along the lid the more
+        skin_h = float(np.median((reach - lash)[inside > 0])) if (inside > 0).any() else 1.0
+        stretch = opening / max(skin_h, 1.0)
+        # the grain of the skin under the eye, moved up over it: a blurred lid gets its texture back
+        # (from past the lower lid's edge for the whole lid; its edges, a wrinkle, clipped to the grain)
+        below = opening + float(np.max(reach)) + 2.0
+        grain = cv2.remap(self._fine, xs + below * normal[0], ys + below * normal[1], cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REFLECT)
+        spread = 1.4826 * float(np.median(np.abs(grain))) + 1e-3
+        grain = np.clip(grain, -2.5 * spread, 2.5 * spread)
+        return dict(box=(x0, y0, x1, y1), stretch=stretch, grain=grain.astype(np.float32), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
                     n_lo=n_lo.astype(np.float32), s=s.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
                     lash=lash, reach=reach, blur=blur, line_colour=line_colour, faint=faint,
                     line_width=float(np.clip(0.06 * width, 1.0, 2.0)),
@@ -156,7 +195,9 @@ class Eyelids:
             patch = cv2.remap(source, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             # stretched skin shows the lid's fine lines as streaks across it: soften them along the lid
             skin = (lid * (n < edge - lash))[..., None]
-            along = cv2.GaussianBlur(patch, (0, 0), sigmaX=eye["blur"], sigmaY=0.3)
+            sigma = max(eye["blur"], STREAK_BLUR * b * eye["stretch"])
+            along = cv2.GaussianBlur(patch, (0, 0), sigmaX=sigma, sigmaY=0.3).astype(np.float32)
+            along += (float(np.clip(sigma - eye["blur"], 0.0, 1.0)) * eye["grain"])[..., None]
             patch = (patch * (1 - skin) + along * skin).astype(np.float32)
             # a shut lid shows its lash line all across: where the photo's is faint, it is drawn in
             if b > 0.5:
@@ -169,4 +210,4 @@ class Eyelids:
             a = np.clip(edge + 0.7 - n, 0, 1) * eye["inside"]
             a = cv2.GaussianBlur(a, (0, 0), 0.6)[..., None]
             region = source[y0:y1, x0:x1]
-            texture[y0:y1, x0:x1] = (region * (1 - a) + patch * a + 0.5).astype(np.uint8)
+            texture[y0:y1, x0:x1] = np.clip(region * (1 - a) + patch * a + 0.5, 0, 255).astype(np.uint8)
