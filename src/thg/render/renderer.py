@@ -81,7 +81,8 @@ class MeshWarpRenderer:
             self.eyelids.close(texture.image, self.crop, blinks)
             for eye in self.eyelids.eyes:
                 texture.update(eye["box"])
-        crop = self.warper.warp(texture, self.source_xy, target, sharp=self._sharp, sharpest=self._lip_box(target))
+        crop = self.warper.warp(texture, self.source_xy, target, sharp=self._sharp, sharpest=self._lip_box(target),
+                                order=self.deformer.draw_order(channels))
         self.mouth.paint(crop, target[self._inner_upper], target[self._inner_lower],
                          *self.deformer.teeth_transforms(channels))
         return crop

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from thg.curves import smoothstep
@@ -24,6 +25,8 @@ N_MESH = 468
 IRIS_CENTRES = (L.RIGHT_IRIS[0], L.LEFT_IRIS[0])
 RING_SCALES = (1.25, 1.6)     # anchor rings around the face oval, as multiples of its radius
 RING_HEAD_WEIGHT = (1.0, 0.45)  # how much of the head motion each ring follows (hair moves with the head)
+SILHOUETTE = 0.05             # face sizes inside the face oval: the rim whose depth is limited...
+MAX_DEPTH_SLOPE = 1.5          # ...to this depth per pixel across the photo (see _limit_slope)
 CROP_SCALE = 2.6               # crop side / face size
 UPPER_SHARE = 0.2              # share of an opening taken by the upper lip (the jaw takes the rest)...
 MAX_LIFT = 0.1                 # ...up to this lift (mouth widths): a wide opening is the jaw's
@@ -46,6 +49,30 @@ def _strip(upper: tuple[int, ...], lower: tuple[int, ...]) -> list[tuple[int, in
     return tris
 
 
+def _limit_slope(points: np.ndarray, triangles: np.ndarray, slope: float, movable: np.ndarray,
+                 rounds: int = 30) -> np.ndarray:
+    """The points' depth with every mesh edge at most ``slope`` deep per pixel across the image:
+    a deeper end is brought forward (``z = min(z, z_neighbour + slope·distance)``, repeated), of
+    the ``movable`` points only (those near the silhouette: the nose keeps its relief).
+
+    Near the silhouette the mesh's depth falls away steeply, over a sliver of the photo; turned
+    toward the camera, that sliver would be stretched into a streaked band (the side of the head
+    a turn reveals). With the slope limited, the photo's surface turns as one piece instead and
+    the stretch goes to the background and hair beyond the face, which the photo does show."""
+    edges = np.vstack([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [2, 0]]])
+    edges = np.vstack([edges, edges[:, ::-1]])
+    reach = slope * np.linalg.norm(points[edges[:, 0], :2] - points[edges[:, 1], :2], axis=1)
+    z = points[:, 2].astype(np.float64).copy()
+    for _ in range(rounds):
+        bound = z.copy()
+        np.minimum.at(bound, edges[:, 0], z[edges[:, 1]] + reach)
+        bound = np.where(movable, bound, z)
+        if np.array_equal(bound, z):
+            break
+        z = bound
+    return z
+
+
 def crop_box(face: FaceGeometry) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1) of the region that is animated: a square around the face, clipped to the image."""
     w, h = face.image_size
@@ -63,6 +90,7 @@ class FaceRig:
     triangles: np.ndarray      # T×3 indices; hole fills first so the mesh draws over them
     head_weight: np.ndarray    # N, 1 on the face, less on the rings, 0 on the border
     crop: tuple[int, int, int, int]
+    n_fills: int = 0           # the first triangles fill holes and rings: always drawn first
 
     @classmethod
     def from_face(cls, face: FaceGeometry) -> FaceRig:
@@ -75,6 +103,10 @@ class FaceRig:
         # head rotation moves each lip as one piece
         pts[list(L.LIPS_INNER_UPPER), 2] = pts[list(L.LIPS_OUTER_UPPER), 2]
         pts[list(L.LIPS_INNER_LOWER), 2] = pts[list(L.LIPS_OUTER_LOWER), 2]
+        oval_poly = pts[list(L.FACE_OVAL), :2].astype(np.float32)
+        rim = np.array([cv2.pointPolygonTest(oval_poly, (float(a), float(b)), True) < SILHOUETTE * face.size
+                        for a, b in pts[:N_MESH, :2]])
+        pts[:N_MESH, 2] = _limit_slope(pts[:N_MESH], L.mesh_triangles(), MAX_DEPTH_SLOPE, rim)
         pts[:, 0] -= x0
         pts[:, 1] -= y0
         width, height = x1 - x0, y1 - y0
@@ -111,7 +143,7 @@ class FaceRig:
                 k2 = (k + 1) % len(oval)
                 tris += [(inner[k], inner[k2], outer[k2]), (inner[k], outer[k2], outer[k])]
         triangles = np.vstack([np.array(tris, dtype=np.int32), L.mesh_triangles()])
-        return cls(points, triangles, head_weight, crop)
+        return cls(points, triangles, head_weight, crop, n_fills=len(tris))
 
     def detail_regions(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(points, triangles near them) of the eyes and the mouth: warped at full resolution.
@@ -188,7 +220,6 @@ class Deformer:
         # where the test above is a coin toss (and a lip edge on the wrong side pinches the mouth)
         below[inner_u], below[inner_l] = False, True
         outer_poly = np.array(list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER[::-1][1:-1]))
-        import cv2
         poly = xy[outer_poly].astype(np.float32)
         in_lips = np.array([cv2.pointPolygonTest(poly, (float(a), float(b)), True) >= -0.04 * self.mw
                             for a, b in xy]) & face
@@ -354,6 +385,15 @@ class Deformer:
         rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
         shift = np.array([m[_CH["shift_x"]], m[_CH["shift_y"]]]) * self.face_size
         return rz @ rx @ ry, self.face_centre, shift
+
+    def draw_order(self, m: np.ndarray) -> np.ndarray:
+        """The triangles back to front for the head pose of ``m`` (the hole fills and rings first),
+        so that where a turned face overlaps itself the nearer surface is drawn over the farther."""
+        rot, c, _ = self._rotation(m)
+        z = (self.src - c) @ rot[2]                             # depth after the turn, + away
+        tris = self.rig.triangles[self.rig.n_fills:]
+        back_to_front = np.argsort(-z[tris].mean(1), kind="stable")
+        return np.concatenate([np.arange(self.rig.n_fills), self.rig.n_fills + back_to_front])
 
     def _pose(self, m: np.ndarray, p: np.ndarray) -> np.ndarray:
         rot, c, shift = self._rotation(m)

@@ -176,7 +176,7 @@ class MeshWarper:
             self._orientation = np.where(in_detail, 0.0, orientation)
 
     def _coarse_fixed_point(self, source: np.ndarray, target: np.ndarray,
-                            detail_boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
+                            detail_boxes: list[tuple[int, int, int, int]], drawn: np.ndarray) -> np.ndarray:
         # Iterated in grid units (the grid of cell centres is the identity map of the coarse
         # field), so that one cv2.remap with a two-channel map is all an iteration costs.
         scale = 1.0 / self.step
@@ -219,7 +219,7 @@ class MeshWarper:
             if r1 <= r0 or c1 <= c0:
                 continue
             origin = (float(c0 * self.step), float(r0 * self.step))
-            exact, covered = _interpolate(source, target, self.triangles, origin, (r1 - r0, c1 - c0), self.step)
+            exact, covered = _interpolate(source, target, drawn, origin, (r1 - r0, c1 - c0), self.step)
             block = offsets[r0:r1, c0:c1]
             block[covered] = exact[covered]
         self.last_fallback_boxes = len(boxes)
@@ -240,8 +240,11 @@ class MeshWarper:
             boxes.append((int(x0), int(y0), int(x1), int(y1)))
         return boxes
 
-    def maps(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    def maps(self, source: np.ndarray, target: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
         """The full-resolution remap table (H×W×2 source coordinates) for ``cv2.remap``.
+
+        ``order`` is the order to draw the triangles in where the moved mesh overlaps itself
+        (back to front: a turned nose over the cheek behind it); by default their own order.
 
         The coarse table is upsampled as absolute coordinates (bilinear upsampling reproduces a
         linear ramp exactly), which is exact except within ``step`` pixels of the crop border,
@@ -250,10 +253,11 @@ class MeshWarper:
         source = source.astype(np.float32)
         target = target.astype(np.float32)
         boxes = self._detail_boxes(source, target)
+        drawn = self.triangles if order is None else self.triangles[order]
         if self._weights is not None:
-            off = self._coarse_fixed_point(source, target, boxes)
+            off = self._coarse_fixed_point(source, target, boxes, drawn)
         else:
-            off, _ = _interpolate(source, target, self.triangles, (0.0, 0.0), (self.gh, self.gw), self.step)
+            off, _ = _interpolate(source, target, drawn, (0.0, 0.0), (self.gh, self.gw), self.step)
         coarse = self._grid_xy + off
         full = cv2.resize(coarse, (self.gw * self.step, self.gh * self.step), interpolation=cv2.INTER_LINEAR)
         full = full[: self.height, : self.width]
@@ -271,11 +275,12 @@ class MeshWarper:
 
     def warp(self, image: np.ndarray | Texture, source: np.ndarray, target: np.ndarray,
              sharp: tuple[int, int, int, int] | None = None,
-             sharpest: tuple[int, int, int, int] | None = None) -> np.ndarray:
+             sharpest: tuple[int, int, int, int] | None = None, order: np.ndarray | None = None) -> np.ndarray:
         """The warped image, resampled bilinearly; given a :class:`Texture`, the box ``sharp``
         (x0, y0, x1, y1: the face) is sampled from its enlargement, which keeps fine texture, and
-        the box ``sharpest`` (the lips, inside ``sharp``) bicubically, which keeps it best."""
-        maps = self.maps(source, target)
+        the box ``sharpest`` (the lips, inside ``sharp``) bicubically, which keeps it best.
+        ``order``: the triangles' drawing order (:meth:`maps`)."""
+        maps = self.maps(source, target, order)
         plain = image.image if isinstance(image, Texture) else image
         if sharp is None or not isinstance(image, Texture):
             return cv2.remap(plain, maps, None, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
