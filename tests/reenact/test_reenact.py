@@ -207,3 +207,18 @@ def test_cli_errors(tmp_path, portrait_path, driver):
                              "-o", str(tmp_path / "o.mp4"), "--regions", "lips"])
     assert r.exit_code == 2 and "unknown region 'lips'" in r.output
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_tracking_reports_its_progress(carphone_short, portrait, tmp_path):
+    """The driver's frames are reported as they are tracked (the web app's progress bar moves
+    during tracking, not only while rendering), up to all of them."""
+    from thg.reenact import Reenactor
+
+    tracked, rendered = [], []
+    Reenactor()(portrait, driving=carphone_short, output=tmp_path / "out.mp4",
+                         track_progress=lambda i, n: tracked.append((i, n)),
+                         progress=lambda i, n: rendered.append((i, n)))
+    fractions = [(i + 1) / n for i, n in tracked]
+    assert len(tracked) == 45                                       # one call per driver frame (1.5 s at 30 fps)
+    assert fractions == sorted(fractions) and fractions[-1] > 0.9
+    assert rendered

@@ -34,10 +34,13 @@ def test_the_example_portrait_speaks_as_the_driver_does(server, carphone_short, 
     mouth = mouth_openings(frames)
     t = np.arange(len(frames)) / info.fps
     theirs = np.interp(t, np.arange(len(driver_mouth)) / driver.fps, np.nan_to_num(driver_mouth))
-    r = np.corrcoef(np.nan_to_num(mouth), theirs)[0, 1]
-    # measured 0.58-0.72 over runs: each output has a fresh watermark id, and the mesh's reading
-    # of a 1.5 s, 384 px clip moves with it
-    assert r > 0.5, r
+    # read with dlib (an eye independent of the mesh that drives the renderer): measured r 0.95-0.97;
+    # the face mesh's own reading of this 384 px output scatters (0.47-0.83) with each watermark id
+    from thg.eval.functional import dlib68
+
+    gap = [dlib68.inner_lip_gap(p) if np.isfinite(p).all() else np.nan for p in dlib68.landmarks(frames)]
+    r = np.corrcoef(np.nan_to_num(gap), theirs)[0, 1]
+    assert r > 0.85, r
     assert np.ptp(mouth) > 0.5 * np.ptp(theirs)
 
 

@@ -133,3 +133,33 @@ def test_microphone_speech_moves_the_mouth_and_is_voiced(server, speech_path, tm
         assert server.get_json(f"/api/live/{session}")[1]["mic_packets"] > 100
     finally:
         b.quit()
+
+
+def test_a_killed_server_leaves_no_speech_process_behind(start_server):
+    """The live speech worker (a process of its own) ends when its server is killed outright."""
+    import time
+    from pathlib import Path
+
+    server = start_server()
+
+    def children(pid: int) -> list[int]:
+        kids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                kids.append(int(stat.parent.name))
+        return kids
+
+    deadline = time.monotonic() + 30
+    while not (workers := children(server.proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert workers, "the live server started no speech worker"
+    time.sleep(8)              # the worker is started (imports, warm-up) before the server is killed
+    server.kill()
+    deadline = time.monotonic() + 15
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]

@@ -274,18 +274,38 @@ def detect_luma(mean_luma: np.ndarray, *, key: str = DEFAULT_KEY, n_frames: int 
     fx, fy = FRACTIONS[ix], FRACTIONS[iy]
     norm = float(np.linalg.norm(folded)) + 1e-9
     sync = np.unravel_index(int(np.argmax(_corr(folded, pats[0]))), folded.shape)
-    symbols, symbol_z = [], []
+    symbols, runners_up, symbol_z, margins = [], [], [], []
     for p in pats[1:]:
         c = _corr(folded, p)
-        peak = np.unravel_index(int(np.argmax(c)), c.shape)
-        symbols.append(((peak[0] - sync[0]) % TILE) * TILE + (peak[1] - sync[1]) % TILE)
-        symbol_z.append(float(c[peak]) / norm)
+        first, second = np.argsort(c, axis=None)[::-1][:2]
+        for k, out in ((first, symbols), (second, runners_up)):
+            peak = np.unravel_index(int(k), c.shape)
+            out.append(((peak[0] - sync[0]) % TILE) * TILE + (peak[1] - sync[1]) % TILE)
+        symbol_z.append(float(c.flat[first]) / norm)
+        margins.append(float(c.flat[first] - c.flat[second]))
     h = n_hypotheses()
     fa = false_alarm_bound(z, h)
     found = fa <= FALSE_ALARM
-    output_id, valid = _unsymbols(symbols)
+    output_id, valid = _repair(symbols, runners_up, margins)
     return Detection(found, z, fa, output_id if (found and valid) else None, found and valid,
                      tuple(symbol_z), (float(fx), float(fy)), n_frames, h)
+
+
+def _repair(symbols: list[int], runners_up: list[int], margins: list[float]) -> tuple[int | None, bool]:
+    """(id, valid) of the decoded symbols, or, if their check fails, of the first that passes with
+    one symbol replaced by its runner-up peak, least certain symbol first: a short or heavily
+    coded clip most often loses one symbol. The thg byte and the CRC are 16 check bits, so the at
+    most N_SYMBOLS extra tries accept a wrong id with probability ≤ N_SYMBOLS · 2⁻¹⁶ (6e-5) when
+    the payload is corrupted beyond one symbol."""
+    decoded = _unsymbols(symbols)
+    for i in np.argsort(margins):
+        if decoded[1]:
+            break
+        tried = list(symbols)
+        tried[i] = runners_up[i]
+        if (fixed := _unsymbols(tried))[1]:
+            decoded = fixed
+    return decoded
 
 
 def mean_luma(path: str | os.PathLike, *, max_frames: int | None = 1500) -> tuple[np.ndarray, int]:

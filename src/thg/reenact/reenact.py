@@ -132,7 +132,11 @@ class Reenactor:
 
     def __call__(self, image, *, driving: str | os.PathLike, output: str | os.PathLike, overwrite: bool = False,
                  save_motion: str | os.PathLike | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> ReenactResult:
+                 progress: Callable[[int, int], None] | None = None,
+                 track_progress: Callable[[int, int], None] | None = None) -> ReenactResult:
+        """Animate ``image`` with the performance in ``driving``; ``track_progress(i, n)`` is called
+        as the driver's frames are tracked, ``progress(i, n)`` as the output's are rendered (``n``
+        of the driver an estimate from its header)."""
         from thg.features.face import find_face
         from thg.io.image import fit_long_side, load_image, to_rgb8
         from thg.io.output import check_output_path
@@ -149,7 +153,15 @@ class Reenactor:
         portrait = fit_long_side(portrait, self.config.max_size)
         face = find_face(portrait, face_index=self.config.face_index, name=name)
         # 2. track the driver
-        meas = measure_frames(read_video_frames(driving), info.fps)
+        expected = max(int(round(info.duration * info.fps)), 1)
+
+        def frames():
+            for i, frame in enumerate(read_video_frames(driving)):
+                if track_progress is not None:
+                    track_progress(i, max(expected, i + 1))
+                yield frame
+
+        meas = measure_frames(frames(), info.fps)
         if not meas.points:
             raise InputError(f"{driving}: no frames could be decoded; check that it is a playable video")
         try:

@@ -18,7 +18,7 @@ from thg.curves import smoothstep
 from thg.features import landmarks as L
 
 LASH = 0.12      # lash band at the lid edge, fraction of the eye's width
-OVERLAP = 0.07   # a shut lid reaches this far past the lower lid's edge (fraction of the eye's width)
+OVERLAP = 0.10   # a shut lid reaches this far past the lower lid's edge (fraction of the eye's width)
 UNFOLD = 1.3     # the stretched lid skin spans this many eye openings above the lid edge,
 BROW_ROOM = 0.5  # but at most this share of the way up to the brow (glasses frames, brows stay)
 LINE_INK = 0.85  # how fully a faint part of the lash line is drawn in on a shut lid
@@ -137,7 +137,7 @@ class Eyelids:
         reach = max(min(UNFOLD * max(opening, 1.0) + lash, BROW_ROOM * brow_gap), lash + 1.0)
         pts = np.vstack([xy[list(upper), :2], xy[list(lower), :2]])
         x0, y0 = np.floor(pts.min(0) - [2, max(reach, MAX_LASH * width) + 2]).astype(int)
-        x1, y1 = np.ceil(pts.max(0) + 3).astype(int)
+        x1, y1 = np.ceil(pts.max(0) + [3, 3 + OVERLAP * width]).astype(int)   # room for the shut lid past the lower one
         x0, y0 = max(x0, 0), max(y0, 0)
         x1, y1 = min(x1, shape[1]), min(y1, shape[0])
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)

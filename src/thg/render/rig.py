@@ -234,12 +234,13 @@ class Deformer:
         outer_l = np.array(L.LIPS_OUTER_LOWER)
         order = np.argsort(self.uh[outer_l])
         under_lip = self.vh > np.interp(self.uh, self.uh[outer_l][order], self.vh[outer_l][order])
-        # the skin just past the corners goes with the lip's ends (a profile 0 at the corner itself
-        # would leave it behind as the lower lip drops and fold it over the lip: dark dots)
+        # an opening beyond the photo's: the skin just past the corners goes with the lip's ends (a
+        # profile 0 at the corner itself would leave it behind as the lower lip drops and fold it
+        # over the lip: dark dots); lips closing from the photo's opening only stretch it
         self.skin_prof = np.sqrt(np.clip(1 - np.clip(self.uh / CORNER_SKIN, -1, 1) ** 2, 0, 1))
         self._under_lip = under_lip & below & face
         self._lateral = lateral
-        jaw = np.where(under_lip, np.maximum(jaw, self.skin_prof * lateral), jaw)
+        jaw = np.where(under_lip, np.maximum(jaw, self.prof * lateral), jaw)
         self.jaw = np.where(below & face, jaw, 0.0)
         # the skin above the upper lip follows its lift, less and less toward the nose: left in
         # place it would be squashed into a fold along the lip's border (dark and pale dots)
@@ -339,10 +340,12 @@ class Deformer:
         up_share = self._upper_share(delta)
         prof = self.prof ** (1.0 - 0.5 * rnd)  # rounder opening for rounded lips
         skin_prof = self.skin_prof ** (1.0 - 0.5 * rnd)
-        jaw = np.where(self._under_lip, np.maximum(self.jaw, skin_prof * self._lateral), self.jaw)
-        lift = np.where(self.upper_lip, prof, self.lift * skin_prof)
+        lift = np.where(self.upper_lip, prof, self.lift * skin_prof)   # the skin follows a lifting lip
+        jaw = self.jaw
+        if delta > 0:
+            jaw = np.where(self._under_lip, np.maximum(jaw, skin_prof * self._lateral), jaw)
         dv += np.where(self.lower_lip, prof * (1 - up_share) * delta, jaw * (1 - up_share) * delta)
-        dv -= lift * up_share * delta
+        dv -= (lift if delta > 0 else np.where(self.upper_lip, prof, 0.0)) * up_share * delta
         # inner lip points: each one's own gap in the photo goes to the wanted gap, split the same way
         for idx, sign, share in ((self._inner_u, -1, up_share), (self._inner_l, 1, 1 - up_share)):
             wanted = opening * mw * np.maximum(prof[idx], 0.15)

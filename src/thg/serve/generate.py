@@ -117,7 +117,8 @@ def run_reenact(job: Job, progress: Callable[[str, float], None]) -> dict:
     reenactor = Reenactor(ReenactConfig(mode=o.mode, regions=o.regions, max_size=o.size))
     result = reenactor(portrait_of(job), driving=job.input_path("driving"), output=job.output_path("video"),
                        overwrite=True, save_motion=job.output_path("motion"),
-                       progress=lambda i, n: progress("rendering", 0.3 + 0.7 * i / n))
+                       progress=lambda i, n: progress("rendering", 0.3 + 0.7 * i / n),
+                       track_progress=lambda i, n: progress("tracking", 0.02 + 0.28 * i / n))
     return _summary(result.n_frames, result.fps, result.timings) | {"frames_without_face": len(result.missing)}
 
 

@@ -18,6 +18,7 @@ import asyncio
 import base64
 import binascii
 import fractions
+import os
 import time
 import uuid
 
@@ -220,6 +221,21 @@ def _config(offer: Offer):
                                       size=offer.size))
 
 
+def _exit_with_parent() -> None:
+    """In a pool worker: end when the server that started it is gone (a killed server would
+    otherwise leave its speech process behind for good)."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def _speech_pool():
     """One process that turns text into speech and motion for every session, started (and warmed up)
     with the server: in-process it would wait for the interpreter lock while frames render."""
@@ -228,7 +244,7 @@ def _speech_pool():
 
     from thg.pipeline import GenerateConfig
 
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent)
     pool.submit(prepare_speech, "Hello.", GenerateConfig())
     return pool
 
