@@ -30,6 +30,9 @@ from thg.features import landmarks as L
 from thg.features.edges import edge_hardness
 
 OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo counts as showing its interior
+TOOTH_GAP = 0.22                             # how much darker the shallow groove between two teeth is
+STOMION_INK = 0.4      # how dark the line where closed lips meet is drawn (darker reads as a line
+STOMION_COLOUR = 0.42  # drawn on, and moves the closed lips' colour off the photo's: ΔE 6.5-7 at 0.55)
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
 
 
@@ -213,7 +216,7 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     u = np.clip((s - left) / np.maximum(right - left, 1e-6), 0, 1)   # 0..1 across one tooth
     tooth_w = (right - left) * width_px
     roundness = np.sin(np.pi * u) ** 0.35                             # lit in the middle of each tooth
-    dip = 1 - 0.12 * np.exp(-((np.minimum(u, 1 - u) * tooth_w) ** 2) / 1.2)
+    dip = 1 - TOOTH_GAP * np.exp(-((np.minimum(u, 1 - u) * tooth_w) ** 2) / 2.0)
     centre = np.abs(s - 0.5) * 2
     tooth_len = length * (1 - 0.12 * (k % 2) * (centre > 0.1)) * (1 - 0.1 * np.abs(u - 0.5) ** 2)
     cover = 1 - smoothstep(-1.0, 1.0, d - tooth_len)
@@ -446,8 +449,10 @@ class MouthModel:
         m = amap.astype(np.float64).copy()
         m[:, 2] += m[:, 0] * px + m[:, 1] * py - [bx, by]
         rgba = np.dstack([patch.rgb, patch.alpha * 255.0]).astype(np.float32)
-        out = cv2.warpAffine(rgba, m, (bw, bh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-        return out[..., :3], out[..., 3] / 255.0
+        # bicubic: the teeth shift by fractions of a pixel every frame, and bilinear resampling
+        # would soften them by a different amount each time (a shimmer, and duller teeth)
+        out = cv2.warpAffine(rgba, m, (bw, bh), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)
+        return out[..., :3], np.clip(out[..., 3] / 255.0, 0.0, 1.0)
 
     def _stomion(self, frame, upper, lower, width, box) -> None:
         """Where lips that the photo shows apart are brought together: a soft dark line along their
@@ -463,7 +468,7 @@ class MouthModel:
         weight = cv2.GaussianBlur(line.astype(np.float32) / 255.0, (0, 0), sigma)
         weight /= max(float(weight.max()), 1e-6)
         s = np.clip(_lip_frame(upper[0], upper[-1], upper, lower, box)[0], 0, 1)
-        weight *= smoothstep(0.0, 0.12, np.minimum(s, 1 - s)) * 0.4 * self.photo_open
+        weight *= smoothstep(0.0, 0.12, np.minimum(s, 1 - s)) * STOMION_INK * self.photo_open
         region = frame[y0:y1, x0:x1].astype(np.float32)
-        dark = self.lip * 0.42
+        dark = self.lip * STOMION_COLOUR     # the shadow where lips meet: the lips' colour, deeper
         frame[y0:y1, x0:x1] = np.clip(region * (1 - weight[..., None]) + dark * weight[..., None], 0, 255).astype(np.uint8)
