@@ -147,9 +147,19 @@ class VideoWriter:
         elif audio_path is not None:
             cmd += ["-shortest"]
         cmd += ["-f", "mp4", ffmpeg_file(self.path)]
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        _widen_pipe(self._proc.stdin, 2 * width * height * 3)
         self.frames_written = 0
+        proc = None
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+            _widen_pipe(proc.stdin, 2 * width * height * 3)
+        except BaseException:
+            # a stop signal landing here (before the caller's ``with`` is entered) must not leave an
+            # encoder behind: at the end of its input it would write the file the caller just removed
+            if proc is not None:
+                proc.kill()
+                proc.wait()
+            raise
+        self._proc = proc
 
     def write(self, frame: np.ndarray) -> None:
         if frame.shape != (self.height, self.width, 3) or frame.dtype != np.uint8:

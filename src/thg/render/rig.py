@@ -26,7 +26,7 @@ IRIS_CENTRES = (L.RIGHT_IRIS[0], L.LEFT_IRIS[0])
 RING_SCALES = (1.25, 1.6)     # anchor rings around the face oval, as multiples of its radius
 RING_HEAD_WEIGHT = (1.0, 0.45)  # how much of the head motion each ring follows (hair moves with the head)
 SILHOUETTE = 0.05             # face sizes inside the face oval: the rim whose depth is limited...
-MAX_DEPTH_SLOPE = 1.5          # ...to this depth per pixel across the photo (see _limit_slope)
+MAX_DEPTH_SLOPE = 2.0          # ...to this depth per pixel across the photo (see _limit_slope)
 CROP_SCALE = 2.6               # crop side / face size
 UPPER_SHARE = 0.2              # share of an opening taken by the upper lip (the jaw takes the rest)...
 MAX_LIFT = 0.1                 # ...up to this lift (mouth widths): a wide opening is the jaw's
@@ -225,7 +225,7 @@ class Deformer:
                             for a, b in xy]) & face
         self.lower_lip = in_lips & below
         self.upper_lip = in_lips & ~below
-        lateral = np.exp(-np.maximum(np.abs(self.uh) - 0.5, 0) ** 2 / (2 * 0.6 ** 2))
+        lateral = np.exp(-np.maximum(np.abs(self.uh) - 0.5, 0) ** 2 / (2 * 0.9 ** 2))
         jaw = smoothstep(0.0, 0.45, self.vh - np.interp(self.uh, self._mid_u, self._mid_v)) * lateral
         # lip-profile weight: 1 at the middle of the mouth, 0 at the corners
         self.prof = np.sqrt(np.clip(1 - np.clip(self.uh, -1, 1) ** 2, 0, 1))
