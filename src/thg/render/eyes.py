@@ -156,13 +156,16 @@ class Eyelids:
         # a thin strip of skin stretched over a whole eye streaks: blur it along the lid the more
         skin_h = float(np.median((reach - lash)[inside > 0])) if (inside > 0).any() else 1.0
         stretch = opening / max(skin_h, 1.0)
-        # the grain of the skin under the eye, moved up over it: a blurred lid gets its texture back
-        # (from past the lower lid's edge for the whole lid; its edges, a wrinkle, clipped to the grain)
+        # a blurred lid gets grain back: noise as fine and as strong as the skin's under the eye
+        # (the skin's own detail moved up would carry its structure along: a wrinkle, a glasses
+        # rim, showing through the lid as a ghosted outline)
         below = opening + float(np.max(reach)) + 2.0
-        grain = cv2.remap(self._fine, xs + below * normal[0], ys + below * normal[1], cv2.INTER_LINEAR,
+        under = cv2.remap(self._fine, xs + below * normal[0], ys + below * normal[1], cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REFLECT)
-        spread = 1.4826 * float(np.median(np.abs(grain))) + 1e-3
-        grain = np.clip(grain, -2.5 * spread, 2.5 * spread)
+        spread = 1.4826 * float(np.median(np.abs(under)))
+        noise = cv2.GaussianBlur(np.random.default_rng(x0 * 7919 + y0).standard_normal(xs.shape).astype(np.float32),
+                                 (0, 0), 0.6)
+        grain = noise * (spread / max(float(noise.std()), 1e-6))
         return dict(box=(x0, y0, x1, y1), stretch=stretch, grain=grain.astype(np.float32), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
                     n_lo=n_lo.astype(np.float32), s=s.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
                     lash=lash, reach=reach, blur=blur, line_colour=line_colour, faint=faint,
