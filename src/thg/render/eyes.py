@@ -24,7 +24,8 @@ BROW_ROOM = 0.5  # but at most this share of the way up to the brow (glasses fra
 LINE_INK = 0.85  # how fully a faint part of the lash line is drawn in on a shut lid
 FAINT = 0.4      # a lid edge this much of the way from its darkest part to the skin counts as wholly faint
 DARK_EDGE = 0.8  # above the lid skin, a row darker than this share of the skin's brightest ends it
-GRAIN_SIGMA = 1.2  # px: what is finer than this in the skin is its grain
+GRAIN_SIGMA = 1.2  # px: what is finer than this in the skin is its grain...
+GRAIN_CLIP = 2.5   # ...up to this many of its robust standard deviations (1.2 read EAR 0.38-0.45)
 STREAK_BLUR = 0.5  # px of blur along a shut lid per unit of its skin's stretch
 MAX_LASH = 0.2   # a thicker dark band of the photo's own at the lid edge is kept up to this share of its width
 
@@ -156,16 +157,16 @@ class Eyelids:
         # a thin strip of skin stretched over a whole eye streaks: blur it along the lid the more
         skin_h = float(np.median((reach - lash)[inside > 0])) if (inside > 0).any() else 1.0
         stretch = opening / max(skin_h, 1.0)
-        # a blurred lid gets grain back: noise as fine and as strong as the skin's under the eye
-        # (the skin's own detail moved up would carry its structure along: a wrinkle, a glasses
-        # rim, showing through the lid as a ghosted outline)
+        # a blurred lid gets its grain back from the skin under the eye, moved up over it (from past
+        # the lower lid's edge for the whole lid), clipped to the grain's own spread: stronger detail
+        # there (a wrinkle, a glasses rim) shows through the lid as a ghosted outline. Noise of the
+        # same spread instead reads as skin too, but dlib then reads the shut lid less shut (EAR
+        # 0.35-0.45 against 0.35-0.36)
         below = opening + float(np.max(reach)) + 2.0
-        under = cv2.remap(self._fine, xs + below * normal[0], ys + below * normal[1], cv2.INTER_LINEAR,
+        grain = cv2.remap(self._fine, xs + below * normal[0], ys + below * normal[1], cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REFLECT)
-        spread = 1.4826 * float(np.median(np.abs(under)))
-        noise = cv2.GaussianBlur(np.random.default_rng(x0 * 7919 + y0).standard_normal(xs.shape).astype(np.float32),
-                                 (0, 0), 0.6)
-        grain = noise * (spread / max(float(noise.std()), 1e-6))
+        spread = 1.4826 * float(np.median(np.abs(grain))) + 1e-3
+        grain = np.clip(grain, -GRAIN_CLIP * spread, GRAIN_CLIP * spread)
         return dict(box=(x0, y0, x1, y1), stretch=stretch, grain=grain.astype(np.float32), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
                     n_lo=n_lo.astype(np.float32), s=s.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
                     lash=lash, reach=reach, blur=blur, line_colour=line_colour, faint=faint,
