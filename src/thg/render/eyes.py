@@ -25,7 +25,7 @@ LINE_INK = 0.85  # how fully a faint part of the lash line is drawn in on a shut
 FAINT = 0.4      # a lid edge this much of the way from its darkest part to the skin counts as wholly faint
 DARK_EDGE = 0.8  # above the lid skin, a row darker than this share of the skin's brightest ends it
 GRAIN_SIGMA = 1.2  # px: what is finer than this in the skin is its grain...
-GRAIN_CLIP = 2.5   # ...up to this many of its robust standard deviations (1.2 read EAR 0.38-0.45)
+GRAIN_CLIP = 2.5   # ...up to this many of its robust standard deviations
 STREAK_BLUR = 0.5  # px of blur along a shut lid per unit of its skin's stretch
 MAX_LASH = 0.2   # a thicker dark band of the photo's own at the lid edge is kept up to this share of its width
 
@@ -159,9 +159,9 @@ class Eyelids:
         stretch = opening / max(skin_h, 1.0)
         # a blurred lid gets its grain back from the skin under the eye, moved up over it (from past
         # the lower lid's edge for the whole lid), clipped to the grain's own spread: stronger detail
-        # there (a wrinkle, a glasses rim) shows through the lid as a ghosted outline. Noise of the
-        # same spread instead reads as skin too, but dlib then reads the shut lid less shut (EAR
-        # 0.35-0.45 against 0.35-0.36)
+        # there (a wrinkle, a glasses rim) shows through the lid as a ghosted outline. (Noise of the
+        # same spread, or a clip at 1.2, read as skin too, but dlib read those lids as less shut on
+        # the same clips.)
         below = opening + float(np.max(reach)) + 2.0
         grain = cv2.remap(self._fine, xs + below * normal[0], ys + below * normal[1], cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REFLECT)
