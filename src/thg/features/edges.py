@@ -12,9 +12,9 @@ import numpy as np
 LUMA = np.array([0.299, 0.587, 0.114])  # BT.601
 
 
-def luma(image: np.ndarray) -> np.ndarray:
-    """H×W float64 luma (BT.601) of an RGB image."""
-    return image.astype(np.float64) @ LUMA
+def luma(image: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """Luma (BT.601) of RGB pixels (…×3), as ``dtype``."""
+    return image.astype(dtype, copy=False) @ LUMA.astype(dtype)
 
 
 def edge_hardness(image: np.ndarray, polygon: np.ndarray, band: int = 2, q: float = 95) -> float:

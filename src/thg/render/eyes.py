@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from thg.curves import smoothstep
+from thg.features.edges import luma as luma_of
 from thg.features import landmarks as L
 
 LASH = 0.12      # lash band at the lid edge, fraction of the eye's width
@@ -34,7 +35,7 @@ def _dark_band(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarra
     """Per pixel, how far up from the upper lid's edge (``n_up``) the photo stays dark (lashes,
     liner), read in slices across the eye: the run of rows from the darkest one at the edge that
     stay darker than halfway from it to the lid skin above. Zero where the edge is not dark."""
-    luma = pixels.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = luma_of(pixels, np.float32)
     up = n_up - n                         # height above the lid edge, pixels
     cap = MAX_LASH * width
     bins = np.linspace(0.0, 1.0, 13)
@@ -65,7 +66,7 @@ def _lash_line(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarra
     eye) and, per pixel, how faint the line is at that point of the eye (0 as dark as its darkest
     part .. 1 as light as the lid skin): where the light falls on the lashes or the lid hides
     them, the photo's own edge is pale, and a shut eye would show no lash line there."""
-    luma = pixels.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = luma_of(pixels, np.float32)
     up = n_up - n
     band = (up >= 0.5) & (up <= lash + 0.5) & (s > 0.05) & (s < 0.95)   # above the edge: not the iris
     skin = (up > lash + 1) & (up < reach) & (s > 0.1) & (s < 0.9)
@@ -88,7 +89,7 @@ def _skin_reach(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarr
     """Per pixel, how far above the lid's edge the lid skin that a blink stretches may be taken
     from: up to ``reach``, but below the first dark edge over the skin (a glasses frame, a brow, a
     deep crease), read in slices across the eye; stretched down, that edge would smear over the lid."""
-    luma = pixels.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = luma_of(pixels, np.float32)
     up = n_up - n
     bins = np.linspace(0.0, 1.0, 9)
     out = np.full(len(bins) - 1, reach, np.float32)
@@ -112,7 +113,7 @@ class Eyelids:
     """Closing lids of one portrait; ``xy`` are face-mesh points in the crop's pixels."""
 
     def __init__(self, crop: np.ndarray, xy: np.ndarray) -> None:
-        luma = crop.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        luma = luma_of(crop, np.float32)
         self._fine = luma - cv2.GaussianBlur(luma, (0, 0), GRAIN_SIGMA)  # the skin's grain
         self.eyes = [self._frame(crop, xy, upper, lower, brow) for upper, lower, brow in
                      ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_BROW), (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_BROW))]

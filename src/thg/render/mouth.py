@@ -26,8 +26,9 @@ import cv2
 import numpy as np
 
 from thg.curves import smoothstep
+from thg.features.edges import edge_hardness, luma as luma_of
 from thg.features import landmarks as L
-from thg.features.edges import edge_hardness
+
 
 OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo counts as showing its interior
 TOOTH_GAP = 0.22                             # how much darker the shallow groove between two teeth is
@@ -180,7 +181,7 @@ def sclera_colour(image: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
     if mask.sum() < 6:
         return None
     px = image[mask].astype(np.float32)
-    luma = px @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = luma_of(px, np.float32)
     keep = (luma >= np.percentile(luma, 50)) & (luma <= np.percentile(luma, 95))
     if keep.sum() < 3:
         return None
@@ -267,7 +268,7 @@ def _extend_up(image: np.ndarray, mask: np.ndarray, rows: int, gum: np.ndarray |
     given a ``gum`` colour, fading into it (the gum above the teeth); returns (image, grown mask)."""
     out, grown = image.copy(), mask.copy()
     teeth_rows = rows if teeth_rows is None or gum is None else teeth_rows
-    luma = image @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = luma_of(image, np.float32)
     for x in np.flatnonzero(mask.any(0)):
         column = np.flatnonzero(mask[:, x])
         top = int(column[0])
@@ -369,7 +370,7 @@ class MouthModel:
         if mid.sum() < 6:
             return n_lo + 1e3
         t = np.clip((n - n_up) / np.maximum(n_lo - n_up, 1e-3), 0, 1)
-        luma = own @ np.array([0.299, 0.587, 0.114], np.float32)
+        luma = luma_of(own, np.float32)
         bins = np.linspace(0.0, 1.0, 21)
         level = np.array([luma[mid & (t >= a) & (t < b)].mean() if (mid & (t >= a) & (t < b)).any() else np.nan
                           for a, b in zip(bins[:-1], bins[1:])])

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from thg.features.edges import luma
+
 #: width (px) the mouth box is resampled to before its sharpness is measured
 MOUTH_BOX_WIDTH = 64
 #: the box around the lip contour: its width × 1.3, its height × 1.5 (at least half the width)
@@ -28,7 +30,7 @@ JITTER_CUTOFF_HZ = 8.0
 
 
 def _luma(frame: np.ndarray) -> np.ndarray:
-    return frame[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    return luma(frame[..., :3])
 
 
 def mouth_box(lips: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
