@@ -237,7 +237,7 @@ class Deformer:
         # an opening beyond the photo's: the skin just past the corners goes with the lip's ends (a
         # profile 0 at the corner itself would leave it behind as the lower lip drops and fold it
         # over the lip: dark dots); lips closing from the photo's opening only stretch it
-        self.skin_prof = np.sqrt(np.clip(1 - np.clip(self.uh / CORNER_SKIN, -1, 1) ** 2, 0, 1))
+        self._skin_prof = np.sqrt(np.clip(1 - np.clip(self.uh / CORNER_SKIN, -1, 1) ** 2, 0, 1))
         self._under_lip = under_lip & below & face
         self._lateral = lateral
         jaw = np.where(under_lip, np.maximum(jaw, self.prof * lateral), jaw)
@@ -339,13 +339,14 @@ class Deformer:
         delta = (opening - self.src_gap) * mw
         up_share = self._upper_share(delta)
         prof = self.prof ** (1.0 - 0.5 * rnd)  # rounder opening for rounded lips
-        skin_prof = self.skin_prof ** (1.0 - 0.5 * rnd)
+        skin_prof = self._skin_prof ** (1.0 - 0.5 * rnd)
         lift = np.where(self.upper_lip, prof, self.lift * skin_prof)   # the skin follows a lifting lip
-        jaw = self.jaw
-        if delta > 0:
-            jaw = np.where(self._under_lip, np.maximum(jaw, skin_prof * self._lateral), jaw)
+        if delta > 0:   # opening beyond the photo: the skin above and past the corners goes along
+            jaw, upper = np.where(self._under_lip, np.maximum(self.jaw, skin_prof * self._lateral), self.jaw), lift
+        else:           # closing from the photo's opening: the skin only stretches
+            jaw, upper = self.jaw, np.where(self.upper_lip, prof, 0.0)
         dv += np.where(self.lower_lip, prof * (1 - up_share) * delta, jaw * (1 - up_share) * delta)
-        dv -= (lift if delta > 0 else np.where(self.upper_lip, prof, 0.0)) * up_share * delta
+        dv -= upper * up_share * delta
         # inner lip points: each one's own gap in the photo goes to the wanted gap, split the same way
         for idx, sign, share in ((self._inner_u, -1, up_share), (self._inner_l, 1, 1 - up_share)):
             wanted = opening * mw * np.maximum(prof[idx], 0.15)
