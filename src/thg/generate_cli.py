@@ -12,7 +12,7 @@ import click
 from thg.errors import UsageError
 from thg.limits import Limits
 from thg.motion.speech import EMOTIONS, STYLE_RANGES, MotionStyle
-from thg.options import FACE_INDEX, FPS, SEED, SIZE, Bounded, limit_options
+from thg.options import FACE_INDEX, FPS, NO_WATERMARK, SEED, SIZE, Bounded, limit_options
 
 DEMO_TEXT = ("Hello! I am a talking head, made from one photo on a plain computer. "
              "Bob bought a big blue map, and we will open it together.")
@@ -80,8 +80,7 @@ def _style_options(f):
                      help="Which face to animate when the photo has several (0 = largest)."),
         click.option("--save-motion", type=click.Path(dir_okay=False), help="Also write the per-frame motion (JSON)."),
         click.option("--watermark", is_flag=True, help="Stamp a visible 'AI-generated' label into the frames."),
-        click.option("--no-watermark", is_flag=True,
-                     help="Leave out the invisible watermark (the C2PA manifest then says so)."),
+        NO_WATERMARK,
         click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary."),
     ]):

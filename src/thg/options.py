@@ -67,3 +67,8 @@ def limit_options(f):
     f = click.option("--max-megapixels", type=Bounded(1, 1000, unit="megapixels"), default=Limits.megapixels,
                      show_default=True, help="Largest photo accepted (checked before it is decoded).")(f)
     return f
+
+
+#: ``--no-watermark`` of every command that writes an MP4 of rendered frames
+NO_WATERMARK = click.option("--no-watermark", is_flag=True,
+                            help="Leave out the invisible watermark (the C2PA manifest then says so).")

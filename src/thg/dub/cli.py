@@ -6,7 +6,7 @@ import click
 
 from thg.dub.fit import DEFAULT_FIT, FITS
 from thg.generate_cli import _style
-from thg.options import FACE_INDEX, limit_options
+from thg.options import FACE_INDEX, NO_WATERMARK, limit_options
 
 
 @click.command()
@@ -25,11 +25,12 @@ from thg.options import FACE_INDEX, limit_options
                    "count from the left), tracked across frames.")
 @click.option("--expression-scale", type=_style("expression_scale"), default=1.0, show_default=True, help="Strength of the new mouth motion.")
 @click.option("--save-motion", type=click.Path(dir_okay=False), help="Also write the mouth motion used (JSON).")
+@NO_WATERMARK
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT (and the --save-motion file) if they exist.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 @limit_options
 def dub(video, audio, text, lang, motion_file, output, fit, face_index, expression_scale, save_motion,
-        overwrite, quiet, max_megapixels, max_seconds):
+        no_watermark, overwrite, quiet, max_megapixels, max_seconds):
     """Dub a clip: the same video with its lips following new speech.
 
     Only the lower face (lips, teeth, jaw, chin) is re-rendered, each frame from its own pixels;
@@ -42,7 +43,7 @@ def dub(video, audio, text, lang, motion_file, output, fit, face_index, expressi
     from thg.limits import Limits
 
     config = DubConfig(fit=fit, face_index=face_index, lang=lang, expression_scale=expression_scale,
-                       limits=Limits(megapixels=max_megapixels, seconds=max_seconds))
+                       watermark=not no_watermark, limits=Limits(megapixels=max_megapixels, seconds=max_seconds))
     bar, update = _progress(quiet, "dubbing")
     try:
         result = Dubber(config)(video, audio=audio, text=text, motion=motion_file, output=output,

@@ -39,6 +39,7 @@ from thg.limits import Limits, check_h264_frame
 from thg.motion.track import CHANNEL_NAMES, MotionTrack
 from thg.post.credentials import Claims, sign_mp4
 from thg.post.provenance import PROVENANCE
+from thg.post.watermark import InvisibleWatermark
 
 #: the channels a dub takes from the new speech; everything else is the original's own
 MOUTH = ("mouth_open", "mouth_wide", "mouth_round")
@@ -59,6 +60,7 @@ class DubConfig:
     expression_scale: float = 1.0   # scales the new mouth motion
     crf: int = 12                   # near-lossless: a dub's untouched pixels should stay as they were
     preset: str = "veryfast"
+    watermark: bool = True          # thg's invisible mark in every output frame (thg.post.watermark)
     limits: Limits = field(default_factory=Limits)   # the speech's length, the clip's frame size
 
     def __post_init__(self) -> None:
@@ -241,6 +243,7 @@ class Dubber:
         pad = (h % 2, w % 2)   # H.264 needs even sides: one row / column repeated
         notes = [f"odd size {w}×{h} padded to {w + pad[1]}×{h + pad[0]} for H.264"] if any(pad) else []
         log = _Log()
+        mark = InvisibleWatermark() if self.config.watermark else None
         with atomic_output(output, overwrite=overwrite) as tmp_path, \
                 VideoWriter(tmp_path, w + pad[1], h + pad[0], fps=info.fps, audio_path=sound,
                             duration=len(mouth) / info.fps,   # the speech cut or padded with silence
@@ -248,13 +251,14 @@ class Dubber:
             for j, frame in enumerate(self.frames(video, info, runs, mouth, log)):
                 if any(pad):
                     frame = np.pad(frame, ((0, pad[0]), (0, pad[1]), (0, 0)), mode="edge")
-                writer.write(frame)
+                writer.write(frame if mark is None else mark(frame))
                 if progress is not None:
                     progress(j + 1, len(mouth))
             if log.dubbed == 0:
                 raise self.nothing_dubbed(video, n_video, log.seen_faces)
-            writer.close()   # finished: sign it before the rename (no pixel mark: a dub keeps the original's pixels)
-            sign_mp4(tmp_path, Claims("dub", asdict(self.config), {"video": video, "audio": sound}, None))
+            writer.close()   # finished: sign it before the rename
+            sign_mp4(tmp_path, Claims("dub", asdict(self.config), {"video": video, "audio": sound},
+                                      None if mark is None else mark.output_id))
         return DubResult(Path(output), len(mouth), info.fps, (w, h), log.dubbed,
                          {r: f for r, f in log.passed.items() if f}, log.cuts, notes, mouth)
 
