@@ -42,10 +42,14 @@ def test_inner_lip_gap_follows_mouth_open(figures):
 def test_full_blinks_close_the_eyes(figures):
     assert figures["n_blink"] >= 1, "the clip needs a full blink (motion blink_l >= 0.99)"
     if figures["portrait"] == "grace_hopper":
-        pytest.skip("dlib's eye points do not follow lids behind glasses: painting her eyes shut by hand "
-                    "leaves its EAR unchanged (0.29 -> 0.27-0.40)")
+        # behind her glasses dlib follows the lids only part way: her eyes painted over by hand with
+        # the skin around them and a lash line read 0.42-0.93 (36 variants of line and blur); the
+        # rendered blink reads 0.45-0.55 over seven watermark ids (before the lid skin lost its
+        # dark specks: 0.62-0.69)
+        assert figures["ear_ratio"] <= 0.6, f"measured: {figures}"
+        return
     # the target is 0.35; dlib reads a shut 18 px wide eye, even one painted over with skin,
-    # at about 0.38 of the open eye, and the rendered blink at 0.37-0.43 (the old renderer: 0.49-0.77)
+    # at about 0.35-0.38 of the open eye, and the rendered blink at 0.32-0.40 (the old renderer: 0.49-0.77)
     assert figures["ear_ratio"] <= 0.47, f"measured: {figures}"
 
 

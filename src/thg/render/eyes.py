@@ -27,7 +27,8 @@ FAINT = 0.4      # a lid edge this much of the way from its darkest part to the 
 DARK_EDGE = 0.8  # above the lid skin, a row darker than this share of the skin's brightest ends it
 GRAIN_SIGMA = 1.2  # px: what is finer than this in the skin is its grain...
 GRAIN_CLIP = 2.5   # ...up to this many of its robust standard deviations
-STREAK_BLUR = 0.5  # px of blur along a shut lid per unit of its skin's stretch
+STREAK_BLUR = 1.2  # px of blur along a shut lid per unit of its skin's stretch
+SPECK = 0.85     # lid skin darker than this share of its strip's median is a speck, painted over before a blink
 MAX_LASH = 0.2   # a thicker dark band of the photo's own at the lid edge is kept up to this share of its width
 
 
@@ -109,6 +110,22 @@ def _skin_reach(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarr
     return np.maximum(np.interp(s, centres, out), lash + 1.0).astype(np.float32)
 
 
+def _without_dark_specks(pixels: np.ndarray, eye: dict) -> np.ndarray:
+    """The eye's box with what is much darker than the lid skin it sits in (a sliver of iris or
+    lashes above the mesh's lid line, a dark fold) painted over from the skin around it, in the
+    strip of lid skin a blink stretches: stretched over the eye, a dark speck becomes a blot."""
+    n, n_up = eye["n"], eye["n_up"]
+    strip = (n > n_up - eye["reach"]) & (n < n_up - eye["lash"]) & (eye["inside"] > 0)
+    if strip.sum() < 8:
+        return pixels
+    luma = luma_of(pixels, np.float32)
+    dark = strip & (luma < SPECK * float(np.median(luma[strip])))
+    if not dark.any():
+        return pixels
+    mask = cv2.dilate(dark.astype(np.uint8), np.ones((3, 3), np.uint8))
+    return cv2.inpaint(np.ascontiguousarray(pixels), mask, 2, cv2.INPAINT_TELEA)
+
+
 class Eyelids:
     """Closing lids of one portrait; ``xy`` are face-mesh points in the crop's pixels."""
 
@@ -117,6 +134,10 @@ class Eyelids:
         self._fine = luma - cv2.GaussianBlur(luma, (0, 0), GRAIN_SIGMA)  # the skin's grain
         self.eyes = [self._frame(crop, xy, upper, lower, brow) for upper, lower, brow in
                      ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_BROW), (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_BROW))]
+        self.skin = crop.copy()   # what the lids' skin is stretched from: the crop, dark specks taken out
+        for eye in self.eyes:
+            x0, y0, x1, y1 = eye["box"]
+            self.skin[y0:y1, x0:x1] = _without_dark_specks(crop[y0:y1, x0:x1], eye)
 
     def _frame(self, crop, xy, upper, lower, brow):
         shape = crop.shape[:2]
@@ -197,7 +218,7 @@ class Eyelids:
             shift = (src - n) * lid
             mx = eye["xs"] + shift * eye["normal"][0]
             my = eye["ys"] + shift * eye["normal"][1]
-            patch = cv2.remap(source, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            patch = cv2.remap(self.skin, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             # stretched skin shows the lid's fine lines as streaks across it: soften them along the lid
             skin = (lid * (n < edge - lash))[..., None]
             sigma = max(eye["blur"], STREAK_BLUR * b * eye["stretch"])
