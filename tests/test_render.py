@@ -281,3 +281,36 @@ def test_a_turned_head_shows_no_streaked_band(photo, request):
         maps = renderer.warper.maps(renderer.source_xy, target, renderer.deformer.draw_order(row))
         step = np.diff(maps[y0:y1, x0:x1, 0], axis=1)          # source pixels per output pixel
         assert ((step > 0) & (step < 0.25)).mean() < 0.003, (yaw, ((step > 0) & (step < 0.25)).mean())
+
+
+def test_a_smile_that_shows_only_upper_teeth_shows_lower_ones_as_the_jaw_drops(rendered, portrait):
+    """The astronaut shows her upper teeth only. Opened further, a band of pale, tooth-coloured
+    pixels stands just above the lower lip in the middle of the opening (lower incisors moving with
+    the jaw), where a dark cavity would otherwise reach the lip; at the photo's own opening nothing
+    is added."""
+    renderer, face = rendered
+
+    def pale_rows(frame, channels):
+        tgt = renderer.deformer.targets(channels)
+        x0, y0 = renderer.rig.crop[:2]
+        lower = tgt[renderer._inner_lower] + [x0, y0]
+        upper = tgt[renderer._inner_upper] + [x0, y0]
+        x, y_lo, y_up = int(round(lower[5, 0])), float(lower[5, 1]), float(upper[5, 1])
+        band = frame[int(y_up + 0.6 * (y_lo - y_up)): int(round(y_lo)), x - 3: x + 4].astype(np.float32)
+        value, low = band.max(-1), band.min(-1)
+        pale = (value > 120) & ((value - low) / value < 0.35)          # bright and greyish: not cavity, tongue or lip
+        return int(pale.any(1).sum())
+
+    def without_lower_teeth(channels):
+        mouth, lower = renderer.mouth, renderer.mouth.lower
+        mouth.lower = type(lower)(lower.rgb, np.zeros_like(lower.alpha), lower.origin)
+        try:
+            return renderer.render(channels)
+        finally:
+            mouth.lower = lower
+
+    wide = _row(mouth_open=0.5)
+    assert pale_rows(renderer.render(wide), wide) >= 1
+    assert pale_rows(without_lower_teeth(wide), wide) == 0     # only the cavity and the tongue there
+    for shut in (0.0, 0.1):                                    # closing from the photo's opening: nothing new
+        assert np.array_equal(renderer.render(_row(mouth_open=shut)), without_lower_teeth(_row(mouth_open=shut)))

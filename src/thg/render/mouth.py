@@ -34,6 +34,11 @@ OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo count
 TOOTH_GAP = 0.22                             # how much darker the shallow groove between two teeth is
 STOMION_INK = 0.4      # how dark the line where closed lips meet is drawn (darker reads as a line
 STOMION_COLOUR = 0.42  # drawn on, and moves the closed lips' colour off the photo's: ΔE 6.5-7 at 0.55)
+LOWER_EDGE = 0.04      # mouth widths: synthetic lower teeth show this far above the lower lip line;
+LOWER_FADE = 0.12       # where the photo shows its upper teeth only (a smile), over a jaw drop of this
+LIP_PULL = 0.12        # share of the jaw's drop by which the lower lip uncovers more of the lower teeth
+LOWER_SHOWN_LEN = 0.12  # mouth widths: the part of a synthetic lower tooth that can show
+LOWER_SHOWN = 0.05      # a photo whose lower teeth cover less than this share of its upper ones shows none
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
 
 
@@ -188,6 +193,16 @@ def sclera_colour(image: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
     return px[keep].mean(0)
 
 
+def _teeth_colour(pixels: np.ndarray, teeth: np.ndarray) -> np.ndarray:
+    """The colour of the photo's own teeth: the mean of the brighter half of the ``teeth`` pixels
+    (the darker half is the gaps between them and their shade)."""
+    px = pixels[teeth].astype(np.float32)
+    if len(px) < 6:
+        return np.array([220.0, 205, 185], np.float32)
+    luma = luma_of(px, np.float32)
+    return px[luma >= np.median(luma)].mean(0).astype(np.float32)
+
+
 def _grain(image: np.ndarray, mask: np.ndarray) -> float:
     """Noise level of the photo: robust std of its high frequencies over ``mask`` (skin)."""
     g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
@@ -313,6 +328,7 @@ class MouthModel:
         self.teeth_colour = np.clip(ivory * 0.92, 0, 255).astype(np.float32)
         self.cavity = (self.lip * np.array([0.30, 0.13, 0.13])).astype(np.float32)
         self.tongue = (self.lip * np.array([0.78, 0.50, 0.50]) + np.array([12.0, 0, 0])).astype(np.float32)
+        self.lower_from_jaw = False   # lower teeth drawn in only as the jaw drops (set by _teeth)
         self.upper, self.lower = self._teeth(crop, interior)
         # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
         # steepest gradient of 1 / (σ √(2π)) of its contrast, the photo's lip edge has ``hardness``
@@ -345,22 +361,35 @@ class MouthModel:
             split = self._teeth_split(own, interior[y0:y1, x0:x1], s, n, n_up, n_lo)
             below = smoothstep(-1.0, 1.0, n - split)
             up_rgb, up_a, lo_rgb, lo_a = own, mask * (1 - below), own, mask * below
+            if lo_a.sum() < LOWER_SHOWN * max(float(up_a.sum()), 1.0):
+                # only the upper teeth show (a smile): lower ones in their colour, seen as the jaw drops
+                self.teeth_colour = _teeth_colour(pixels, interior[y0:y1, x0:x1] & (up_a > 0.5))
+                self.lower_from_jaw = True
+                lo_rgb, lo_a = self._lower_row(s, n, n_lo)
         else:  # synthetic ones
             inside = (s > 0) & (s < 1)
-            edges = _arch_edges()
             centre = np.clip(np.abs(s - 0.5) * 2, 0, 1)
             arch_drop = 0.10 * mw * centre ** 2                      # the row curves up toward the corners
             # upper teeth hang from the closed-lip line; the part above it stays under the upper lip
             d_up = n - (n_up - 0.15 * mw)
             up_len = 0.15 * mw + 0.11 * mw * (1 - centre ** 2) - arch_drop
-            up_rgb, up_a = _tooth_row(mw, up_len, s, d_up, self.teeth_colour, edges)
-            # lower teeth: their biting edge just above the lower lip line, moving with the jaw
-            d_lo = n - (n_lo - 0.025 * mw + arch_drop)
-            lo_rgb, lo_a = _tooth_row(mw, np.full_like(s, 0.3 * mw), s, d_lo, self.teeth_colour * 0.9, edges)
+            up_rgb, up_a = _tooth_row(mw, up_len, s, d_up, self.teeth_colour, _arch_edges())
             up_a = up_a * inside * (d_up > -1)
-            lo_a = lo_a * inside * (d_lo > -1)
+            lo_rgb, lo_a = self._lower_row(s, n, n_lo)
         return (TeethPatch(up_rgb.astype(np.float32), up_a.astype(np.float32), (x0, y0)),
                 TeethPatch(lo_rgb.astype(np.float32), lo_a.astype(np.float32), (x0, y0)))
+
+    def _lower_row(self, s, n, n_lo) -> tuple[np.ndarray, np.ndarray]:
+        """Synthetic lower teeth: their biting edge :data:`LOWER_EDGE` above the photo's inner
+        lower lip line (curving up toward the corners), moving with the jaw."""
+        mw = self.width
+        centre = np.clip(np.abs(s - 0.5) * 2, 0, 1)
+        d_lo = n - (n_lo - LOWER_EDGE * mw + 0.10 * mw * centre ** 2)       # px below the biting edge
+        # the row is drawn upside down (its biting edge up, uneven and translucent); only its top
+        # ever shows, so the teeth are given the length of what shows, and go on under the lip
+        shown = np.full_like(s, LOWER_SHOWN_LEN * mw)
+        rgb, a = _tooth_row(mw, shown, s, shown - d_lo, self.teeth_colour * 0.9, _arch_edges())
+        return rgb, a * ((s > 0) & (s < 1))
 
     def _teeth_split(self, own, interior, s, n, n_up, n_lo) -> np.ndarray:
         """Where the photo's upper teeth end and its lower teeth begin (normal offset per pixel):
@@ -430,8 +459,14 @@ class MouthModel:
         tongue = self.tongue * (t_light * (0.6 + 0.4 * across))[..., None]
         img = img * (1 - t_cover[..., None]) + tongue * t_cover[..., None]
         # teeth: lower behind the upper, both in the shadow of the lips near them
+        drop = float((lower_map[:, 2] - upper_map[:, 2]) @ normal)   # the jaw's drop from the photo, px
+        # opening wide, the lower lip is drawn down a little past the lower teeth: more of them shows
+        lower_map = lower_map.copy()
+        lower_map[:, 2] -= LIP_PULL * max(drop, 0.0) * normal
         for patch, amap, lip_shadow in ((self.lower, lower_map, n_lo - n), (self.upper, upper_map, d)):
             rgb, a = self._place(patch, amap, (x0, y0, bw, bh))
+            if patch is self.lower and self.lower_from_jaw:
+                a = a * float(smoothstep(0.0, LOWER_FADE * width, drop))
             dim = 1 - self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
             img = img * (1 - a[..., None]) + rgb * dim[..., None] * a[..., None]
 
