@@ -63,7 +63,8 @@ def lip_layer(region: np.ndarray, xy: np.ndarray, interior: np.ndarray) -> np.nd
     outer = np.zeros(region.shape[:2], np.uint8)
     contour = xy[list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER[::-1][1:-1])]
     cv2.fillPoly(outer, [np.round(contour * 4).astype(np.int32)], 1, shift=2)
-    return fill_with_lips(region, (grown > 0) & (outer > 0))
+    lips = (outer > 0) & ~(cv2.dilate(grown, np.ones((3, 3), np.uint8)) > 0)
+    return fill_with_lips(region, (grown > 0) & (outer > 0), lips)
 
 
 def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray) -> bool:

@@ -147,9 +147,12 @@ def interior_mask(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return cv2.dilate(mask, k).astype(bool)   # one more pixel: the lip edge blends into the teeth
 
 
-def fill_with_lips(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def fill_with_lips(image: np.ndarray, mask: np.ndarray, lips: np.ndarray | None = None) -> np.ndarray:
     """``image`` with the ``mask`` pixels replaced, column by column, by the lip rows mirrored from
-    just above (upper half of the hole) and just below (lower half): real lip texture, no blur."""
+    just above (upper half of the hole) and just below (lower half): real lip texture, no blur.
+
+    The rows next to the hole are paler than the lips (the teeth's light blurs into them); given
+    the ``lips``' own pixels (a mask), the fill is shifted to their mean colour, its texture kept."""
     out = image.copy()
     h = image.shape[0]
     for x in np.flatnonzero(mask.any(0)):
@@ -166,7 +169,11 @@ def fill_with_lips(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     # the two mirrored halves meet mid-hole: soften that line a little
     soft = cv2.GaussianBlur(out, (0, 0), 0.8)
     m = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.8)[..., None]
-    return (out * (1 - 0.5 * m) + soft * 0.5 * m).astype(image.dtype)
+    filled = out * (1 - 0.5 * m) + soft * 0.5 * m
+    if lips is not None and lips.sum() >= 8 and mask.any():
+        shift = image[lips].astype(np.float32).mean(0) - filled[mask].mean(0)
+        filled = filled + m * shift
+    return np.clip(filled + 0.5 * (image.dtype == np.uint8), 0, 255).astype(image.dtype)
 
 
 def sclera_colour(image: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
@@ -218,6 +225,7 @@ class TeethPatch:
     rgb: np.ndarray
     alpha: np.ndarray
     origin: tuple[int, int]
+    own: bool = False   # the photo's own teeth: they carry its blur and grain already
 
 
 def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray, base: np.ndarray,
@@ -313,8 +321,8 @@ class MouthModel:
         self.photo_gap = inner_gap(xy)
         interior = interior_mask(crop, xy)
         self.photo_open = float(smoothstep(OPEN_PHOTO_GAP, 2 * OPEN_PHOTO_GAP, self.photo_gap))
-        self.lip_layer = fill_with_lips(crop, interior) if interior.any() else crop
         lips = _poly_mask(shape, outer) & ~cv2.dilate(interior.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        self.lip_layer = fill_with_lips(crop, interior, lips) if interior.any() else crop
         self.lip = crop[lips].astype(np.float32).mean(0) if lips.sum() > 4 else np.array([170.0, 95, 90], np.float32)
         face = _poly_mask(shape, xy[list(L.FACE_OVAL)]) & ~_poly_mask(shape, outer)
         self.grain = float(np.clip(0.6 * _grain(crop, face), 0.2, 4.0))
@@ -361,12 +369,15 @@ class MouthModel:
             split = self._teeth_split(own, interior[y0:y1, x0:x1], s, n, n_up, n_lo)
             below = smoothstep(-1.0, 1.0, n - split)
             up_rgb, up_a, lo_rgb, lo_a = own, mask * (1 - below), own, mask * below
+            owned = (True, True)
             if lo_a.sum() < LOWER_SHOWN * max(float(up_a.sum()), 1.0):
                 # only the upper teeth show (a smile): lower ones in their colour, seen as the jaw drops
                 self.teeth_colour = _teeth_colour(pixels, interior[y0:y1, x0:x1] & (up_a > 0.5))
                 self.lower_from_jaw = True
                 lo_rgb, lo_a = self._lower_row(s, n, n_lo)
+                owned = (True, False)
         else:  # synthetic ones
+            owned = (False, False)
             inside = (s > 0) & (s < 1)
             centre = np.clip(np.abs(s - 0.5) * 2, 0, 1)
             arch_drop = 0.10 * mw * centre ** 2                      # the row curves up toward the corners
@@ -376,8 +387,8 @@ class MouthModel:
             up_rgb, up_a = _tooth_row(mw, up_len, s, d_up, self.teeth_colour, _arch_edges())
             up_a = up_a * inside * (d_up > -1)
             lo_rgb, lo_a = self._lower_row(s, n, n_lo)
-        return (TeethPatch(up_rgb.astype(np.float32), up_a.astype(np.float32), (x0, y0)),
-                TeethPatch(lo_rgb.astype(np.float32), lo_a.astype(np.float32), (x0, y0)))
+        return (TeethPatch(up_rgb.astype(np.float32), up_a.astype(np.float32), (x0, y0), owned[0]),
+                TeethPatch(lo_rgb.astype(np.float32), lo_a.astype(np.float32), (x0, y0), owned[1]))
 
     def _lower_row(self, s, n, n_lo) -> tuple[np.ndarray, np.ndarray]:
         """Synthetic lower teeth: their biting edge :data:`LOWER_EDGE` above the photo's inner
@@ -463,16 +474,26 @@ class MouthModel:
         # opening wide, the lower lip is drawn down a little past the lower teeth: more of them shows
         lower_map = lower_map.copy()
         lower_map[:, 2] -= LIP_PULL * max(drop, 0.0) * normal
+        layers = []
         for patch, amap, lip_shadow in ((self.lower, lower_map, n_lo - n), (self.upper, upper_map, d)):
             rgb, a = self._place(patch, amap, (x0, y0, bw, bh))
             if patch is self.lower and self.lower_from_jaw:
                 a = a * float(smoothstep(0.0, LOWER_FADE * width, drop))
             dim = 1 - self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
-            img = img * (1 - a[..., None]) + rgb * dim[..., None] * a[..., None]
+            layers.append((patch.own, rgb * dim[..., None], a[..., None]))
 
-        # the photo's blur and grain, and a soft occlusion line along the lips
+        def over(img, layers):
+            for _, rgb, a in layers:
+                img = img * (1 - a) + rgb * a
+            return img
+
+        # what is drawn gets the photo's blur and grain; the photo's own teeth come in after (they
+        # have both already, and blurred again they would merge into a band)
+        img = over(img, [layer for layer in layers if not layer[0]])
         img = cv2.GaussianBlur(img, (0, 0), 0.7)
         img += self.grain * self._noise[y0:y1, x0:x1][..., None]
+        img = over(img, [layer for layer in layers if layer[0]])
+        # a soft occlusion line along the lips
         img *= (0.9 + 0.1 * smoothstep(0.0, 1.6, from_lips))[..., None]
         a = cv2.GaussianBlur(alpha, (0, 0), self.edge_sigma)[..., None]
         region = frame[y0:y1, x0:x1].astype(np.float32)
