@@ -52,9 +52,13 @@ def pause_frames(wav, fps: float, n: int, margin: int = 4) -> np.ndarray:
 @pytest.fixture(scope="module")
 def dubbed(carphone, new_speech, tmp_path_factory):
     from thg.dub import Dubber
+    from thg.post.watermark import InvisibleWatermark
 
     out = tmp_path_factory.mktemp("dub") / "dubbed.mp4"
-    result = Dubber()(carphone, audio=new_speech, output=out, save_motion=out.with_suffix(".json"))
+    # a fixed watermark id: the face mesh's reading of this small clip moves with the mark's pattern
+    # (a shut mouth read 0.01-0.05 open over ids), so a fresh id per run would make the figures differ
+    result = Dubber(mark=InvisibleWatermark(output_id=1))(carphone, audio=new_speech, output=out,
+                                                        save_motion=out.with_suffix(".json"))
     frames = [f.copy() for f in read_video_frames(out)]
     return result, frames
 
@@ -163,7 +167,8 @@ def test_head_motion_and_blinks_remain(meshes, dlib_points):
     assert np.median(moved) < 1.0, moved
     # blinks: the eyes' pixels are the original's; dlib and the mesh read the lids the same way
     ear = np.array([[eye_aspect_ratio(a), eye_aspect_ratio(b)] for a, b in zip(*dlib_points)])
-    assert np.abs(ear[:, 0] - ear[:, 1]).mean() < 0.02
+    # (mean difference 0.017 without the watermark, 0.017-0.020 with it over four ids)
+    assert np.abs(ear[:, 0] - ear[:, 1]).mean() < 0.025
     lids = np.array([[np.mean(a.eye_openness()), np.mean(b.eye_openness())] for a, b in zip(original, dubbed_faces)])
     assert np.corrcoef(lids[:, 0], lids[:, 1])[0, 1] > 0.9
     closing = lids < 0.75 * np.median(lids[:, 0])   # lids at least a quarter closed

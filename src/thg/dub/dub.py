@@ -124,9 +124,11 @@ class MouthWidth:
 class Dubber:
     """Clip + speech (or text, or a saved motion) -> the clip with its lips following the speech."""
 
-    def __init__(self, config: DubConfig | None = None, renderer: LowerFaceRenderer | None = None) -> None:
+    def __init__(self, config: DubConfig | None = None, renderer: LowerFaceRenderer | None = None,
+                 mark: InvisibleWatermark | None = None) -> None:
         self.config = config or DubConfig()
         self.renderer = renderer or LowerFaceRenderer()
+        self.mark = mark   # the watermark (config.watermark); None: a fresh id for every output
 
     def __call__(self, video: str | os.PathLike, *, audio: str | os.PathLike | None = None,
                  text: str | None = None, motion: str | os.PathLike | MotionTrack | None = None,
@@ -243,7 +245,7 @@ class Dubber:
         pad = (h % 2, w % 2)   # H.264 needs even sides: one row / column repeated
         notes = [f"odd size {w}×{h} padded to {w + pad[1]}×{h + pad[0]} for H.264"] if any(pad) else []
         log = _Log()
-        mark = InvisibleWatermark() if self.config.watermark else None
+        mark = (self.mark or InvisibleWatermark()) if self.config.watermark else None
         with atomic_output(output, overwrite=overwrite) as tmp_path, \
                 VideoWriter(tmp_path, w + pad[1], h + pad[0], fps=info.fps, audio_path=sound,
                             duration=len(mouth) / info.fps,   # the speech cut or padded with silence
