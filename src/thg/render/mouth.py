@@ -31,6 +31,7 @@ from thg.features import landmarks as L
 
 
 OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo counts as showing its interior
+TRANSLUCENT = 0.035   # mouth widths: the translucent band along a tooth's biting edge (about 1.5 mm)
 TOOTH_GAP = 0.22                             # how much darker the shallow groove between two teeth is
 STOMION_INK = 0.4      # how dark the line where closed lips meet is drawn (darker reads as a line
 STOMION_COLOUR = 0.42  # drawn on, and moves the closed lips' colour off the photo's: ΔE 6.5-7 at 0.55)
@@ -233,8 +234,8 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     """Colour and coverage of a row of teeth over the mouth frame (s 0..1 across, d px below its top).
 
     ``edges`` are the tooth boundaries in s; each tooth is lit like a rounded surface, its
-    boundaries darker (not lines: a smooth dip), its biting edge slightly translucent, each a
-    little shorter than its neighbour toward the corners."""
+    boundaries darker (not lines: a smooth dip), its biting edge slightly translucent, the row
+    symmetric about the midline."""
     k = np.clip(np.searchsorted(edges, s) - 1, 0, len(edges) - 2)
     left, right = edges[k], edges[k + 1]
     u = np.clip((s - left) / np.maximum(right - left, 1e-6), 0, 1)   # 0..1 across one tooth
@@ -242,9 +243,12 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     roundness = np.sin(np.pi * u) ** 0.35                             # lit in the middle of each tooth
     dip = 1 - TOOTH_GAP * np.exp(-((np.minimum(u, 1 - u) * tooth_w) ** 2) / 2.0)
     centre = np.abs(s - 0.5) * 2
-    tooth_len = length * (1 - 0.12 * (k % 2) * (centre > 0.1)) * (1 - 0.1 * np.abs(u - 0.5) ** 2)
+    # counted from the midline (0: the two central incisors), every other tooth is a little
+    # shorter: the lateral incisors beside the centrals and the canines, and so on, on both sides alike
+    rank = np.abs(k - (len(edges) - 2) / 2) - 0.5
+    tooth_len = length * (1 - 0.12 * (np.round(rank) % 2)) * (1 - 0.1 * np.abs(u - 0.5) ** 2)
     cover = 1 - smoothstep(-1.0, 1.0, d - tooth_len)
-    translucent = smoothstep(0.6, 1.0, d / np.maximum(tooth_len, 1e-3))
+    translucent = smoothstep(tooth_len - TRANSLUCENT * width_px, tooth_len, d)     # the incisal edge
     light = (0.82 + 0.18 * roundness) * dip * (1 - 0.25 * translucent)
     light *= 1 - 0.55 * centre ** 2.2                                  # the arch turns away into shadow
     rgb = base * light[..., None]
@@ -475,11 +479,13 @@ class MouthModel:
         lower_map = lower_map.copy()
         lower_map[:, 2] -= LIP_PULL * max(drop, 0.0) * normal
         layers = []
-        for patch, amap, lip_shadow in ((self.lower, lower_map, n_lo - n), (self.upper, upper_map, d)):
+        # (the light comes from above: the lower lip shades the lower teeth half as much as the
+        # upper lip shades the upper ones)
+        for patch, amap, lip_shadow, shade in ((self.lower, lower_map, n_lo - n, 0.5), (self.upper, upper_map, d, 1.0)):
             rgb, a = self._place(patch, amap, (x0, y0, bw, bh))
             if patch is self.lower and self.lower_from_jaw:
                 a = a * float(smoothstep(0.0, LOWER_FADE * width, drop))
-            dim = 1 - self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
+            dim = 1 - shade * self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
             layers.append((patch.own, rgb * dim[..., None], a[..., None]))
 
         def over(img, layers):
