@@ -29,6 +29,7 @@ GRAIN_SIGMA = 1.2  # px: what is finer than this in the skin is its grain...
 GRAIN_CLIP = 2.5   # ...up to this many of its robust standard deviations
 STREAK_BLUR = 1.2  # px of blur along a shut lid per unit of its skin's stretch
 SPECK = 0.85     # lid skin darker than this share of its strip's median is a speck, painted over before a blink
+BULGE = 0.08     # a shut lid is this much lighter on the eyeball's bulge, and darker by 0.8 of it at the lashes
 MAX_LASH = 0.2   # a thicker dark band of the photo's own at the lid edge is kept up to this share of its width
 
 
@@ -224,6 +225,11 @@ class Eyelids:
             sigma = max(eye["blur"], STREAK_BLUR * b * eye["stretch"])
             along = cv2.GaussianBlur(patch, (0, 0), sigmaX=sigma, sigmaY=0.3).astype(np.float32)
             along += (float(np.clip(sigma - eye["blur"], 0.0, 1.0)) * eye["grain"])[..., None]
+            # a shut lid is the skin over the eyeball: lit on the bulge, shaded toward the lash line
+            t = np.clip((n - top) / np.maximum(edge - lash - top, 1e-3), 0, 1)     # 0 lid top .. 1 lash line
+            bulge = np.sin(np.pi * np.clip(eye["s"], 0, 1))
+            shade = 1 + b * BULGE * (bulge * np.sin(np.pi * t) - 0.8 * t ** 3)
+            along *= shade[..., None]
             patch = (patch * (1 - skin) + along * skin).astype(np.float32)
             # a shut lid shows its lash line all across: where the photo's is faint, it is drawn in
             if b > 0.5:
