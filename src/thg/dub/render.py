@@ -36,9 +36,6 @@ UPPER_LIP_TOP = 0
 #: it: in a video frame (blurred, compressed) the pale edge of the teeth and the inner lip is wider
 #: than the mesh contour, and a closing mouth would squeeze it into a pale outline
 EDGE_BAND = 0.04
-#: share of a frame's visible interior that must look like teeth for its pixels to be reused as
-#: the teeth; otherwise (a dark cavity, a tongue) the renderer's shaded cavity and tongue are drawn
-TEETH_SHARE = 0.05
 #: mouth widths around the lips that the mouth model analyses and paints in (a jaw opening to
 #: 0.5 moves the lower lip by 0.4 mouth widths at most)
 MOUTH_MARGIN = 0.6
@@ -65,20 +62,6 @@ def lip_layer(region: np.ndarray, xy: np.ndarray, interior: np.ndarray) -> np.nd
     cv2.fillPoly(outer, [np.round(contour * 4).astype(np.int32)], 1, shift=2)
     lips = (outer > 0) & ~(cv2.dilate(grown, np.ones((3, 3), np.uint8)) > 0)
     return fill_with_lips(region, (grown > 0) & (outer > 0), lips)
-
-
-def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray) -> bool:
-    """Whether the frame's visible ``interior`` shows teeth: at least :data:`TEETH_SHARE` of it is
-    pale and grey beside the ``lip`` colour (a cavity and tongue alone are no teeth to reuse)."""
-    if interior.sum() < 8:
-        return False
-    px = region[interior].astype(np.float32)
-    value, low = px.max(1), px.min(1)
-    sat = (value - low) / np.maximum(value, 1.0)
-    lip_value = float(lip.max())
-    lip_sat = float((lip.max() - lip.min()) / max(lip_value, 1.0))
-    teeth = (sat < 0.6 * lip_sat) & (value > 0.85 * lip_value)
-    return float(teeth.mean()) >= TEETH_SHARE
 
 
 def _calm_neck(deformer: Deformer) -> None:
@@ -144,14 +127,11 @@ class LowerFaceRenderer:
     @staticmethod
     def mouth_model(region: np.ndarray, xy: np.ndarray) -> MouthModel:
         """The renderer's mouth model of the frame's region, its interior filled with lips more
-        widely (:func:`lip_layer`), and its interior reused as teeth only where it shows teeth."""
+        widely (:func:`lip_layer`)."""
         mouth = MouthModel(region, xy)
         interior = interior_mask(region, xy)
         if interior.any():
             mouth.lip_layer = lip_layer(region, xy, interior)
-            if not shows_teeth(region, interior, mouth.lip):
-                mouth.upper.alpha[:] = 0.0   # nothing of the frame's dark interior pasted back
-                mouth.lower.alpha[:] = 0.0
         return mouth
 
 

@@ -64,19 +64,13 @@ class FaceGeometry:
         return float(np.linalg.norm(self.points[a, :2] - self.points[b, :2]))
 
     def mouth_opening(self) -> float:
-        """Inner-lip gap divided by mouth width (0 = closed)."""
-        up = self.points[list(L.LIPS_INNER_UPPER[3:8]), 1].mean()
-        lo = self.points[list(L.LIPS_INNER_LOWER[3:8]), 1].mean()
-        return float(max(0.0, lo - up) / max(self.mouth_width, 1e-6))
+        """Inner-lip gap divided by mouth width (0 = closed): :func:`thg.features.landmarks.mouth_opening`."""
+        return float(L.mouth_opening(self.points))
 
     def eye_openness(self) -> tuple[float, float]:
-        """Lid gap divided by eye width, (right, left); about 0.25-0.35 open, under 0.1 closed."""
-        def one(upper, lower, corners):
-            gap = np.abs(self.points[list(upper[3:6]), 1] - self.points[list(lower[3:6]), 1]).mean()
-            width = np.linalg.norm(self.points[corners[0], :2] - self.points[corners[1], :2])
-            return float(gap / max(width, 1e-6))
-        return (one(L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_EYE_CORNERS),
-                one(L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_EYE_CORNERS))
+        """Lid gap divided by eye width, (right, left): :func:`thg.features.landmarks.eye_openness`."""
+        right, left = L.eye_openness(self.points)
+        return float(right), float(left)
 
     def scaled(self, factor: float) -> FaceGeometry:
         w, h = self.image_size

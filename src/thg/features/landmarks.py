@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 # Lip contours, ordered from the right mouth corner (61 outer, 78 inner) to the left (291 / 308).
 LIPS_OUTER_UPPER = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291)
 LIPS_OUTER_LOWER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291)
@@ -117,3 +119,30 @@ def mesh_triangles():
     triangles = np.array(sorted(faces), dtype=np.int32)
     triangles.setflags(write=False)
     return triangles
+
+
+# --- the one definition of how open the mouth and the eyes are --------------------------------
+def mouth_opening(points: np.ndarray) -> np.ndarray:
+    """Inner-lip gap over mouth width (0 = closed) of mesh points (...×478×2 or 3), in the
+    coordinates given (image pixels, or a pose-free face frame): the five middle inner-lip
+    pairs' mean vertical gap, never below 0."""
+    points = np.asarray(points, np.float64)
+    up = points[..., list(LIPS_INNER_UPPER[3:8]), 1].mean(-1)
+    lo = points[..., list(LIPS_INNER_LOWER[3:8]), 1].mean(-1)
+    a, b = MOUTH_CORNERS
+    width = np.linalg.norm(points[..., a, :2] - points[..., b, :2], axis=-1)
+    return np.maximum(lo - up, 0.0) / np.maximum(width, 1e-6)
+
+
+def eye_openness(points: np.ndarray) -> np.ndarray:
+    """Lid gap over eye width of each eye, (...×2: right, left), in the coordinates given: the
+    three middle lid pairs' mean vertical gap; about 0.25-0.35 open, under 0.1 closed."""
+    points = np.asarray(points, np.float64)
+
+    def one(upper, lower, corners):
+        gap = np.abs(points[..., list(upper[3:6]), 1] - points[..., list(lower[3:6]), 1]).mean(-1)
+        width = np.linalg.norm(points[..., corners[0], :2] - points[..., corners[1], :2], axis=-1)
+        return gap / np.maximum(width, 1e-6)
+
+    return np.stack([one(RIGHT_EYE_UPPER, RIGHT_EYE_LOWER, RIGHT_EYE_CORNERS),
+                     one(LEFT_EYE_UPPER, LEFT_EYE_LOWER, LEFT_EYE_CORNERS)], -1)

@@ -35,6 +35,9 @@ TRANSLUCENT = 0.035   # mouth widths: the translucent band along a tooth's bitin
 TOOTH_GAP = 0.22                             # how much darker the shallow groove between two teeth is
 STOMION_INK = 0.4      # how dark the line where closed lips meet is drawn (darker reads as a line
 STOMION_COLOUR = 0.42  # drawn on, and moves the closed lips' colour off the photo's: ΔE 6.5-7 at 0.55)
+TEETH_LIGHT = 0.95      # synthetic teeth are this bright beside the photo's lit skin (its 90th percentile)
+TEETH_SHARE = 0.05      # share of a photo's visible interior that must look like teeth for it to be reused as
+                        # the teeth; otherwise (a dark cavity, a tongue) synthetic teeth are drawn
 LOWER_EDGE = 0.04      # mouth widths: synthetic lower teeth show this far above the lower lip line;
 LOWER_FADE = 0.12       # where the photo shows its upper teeth only (a smile), over a jaw drop of this
 LIP_PULL = 0.12        # share of the jaw's drop by which the lower lip uncovers more of the lower teeth
@@ -55,14 +58,6 @@ def _contours(xy: np.ndarray):
     return outer, inner
 
 
-def inner_gap(xy: np.ndarray) -> float:
-    """Centre inner-lip gap of a face-mesh point set, as a fraction of mouth width."""
-    up = xy[list(L.LIPS_INNER_UPPER[4:7]), 1].mean()
-    lo = xy[list(L.LIPS_INNER_LOWER[4:7]), 1].mean()
-    width = np.linalg.norm(xy[L.MOUTH_CORNERS[0], :2] - xy[L.MOUTH_CORNERS[1], :2])
-    return float(max(lo - up, 0.0) / max(width, 1e-6))
-
-
 def seat_closed_lips(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     """The face points with the inner lip contours of a closed mouth moved onto the lips' seam.
 
@@ -74,7 +69,7 @@ def seat_closed_lips(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     is returned as is.
     """
     xy = points[:, :2]
-    if inner_gap(xy) >= OPEN_PHOTO_GAP:
+    if L.mouth_opening(xy) >= OPEN_PHOTO_GAP:
         return points
     c0, c1 = xy[L.MOUTH_CORNERS[0]], xy[L.MOUTH_CORNERS[1]]
     width = float(np.linalg.norm(c1 - c0))
@@ -123,7 +118,7 @@ def interior_mask(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
     (paler and greyer than the lips) or cavity-like (much darker), never past the outer contour.
     """
     shape = image.shape[:2]
-    if inner_gap(xy) < OPEN_PHOTO_GAP:
+    if L.mouth_opening(xy) < OPEN_PHOTO_GAP:
         return np.zeros(shape, bool)
     outer, inner = _contours(xy)
     width = float(np.linalg.norm(xy[L.MOUTH_CORNERS[0], :2] - xy[L.MOUTH_CORNERS[1], :2]))
@@ -146,6 +141,21 @@ def interior_mask(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
     k = np.ones((3, 3), np.uint8)
     mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, k)
     return cv2.dilate(mask, k).astype(bool)   # one more pixel: the lip edge blends into the teeth
+
+
+def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray) -> bool:
+    """Whether the visible ``interior`` of a photo (or a video frame) shows teeth: at least
+    :data:`TEETH_SHARE` of it is pale and grey beside the ``lip`` colour (a cavity and tongue alone
+    are no teeth to reuse)."""
+    if interior.sum() < 8:
+        return False
+    px = region[interior].astype(np.float32)
+    value, low = px.max(1), px.min(1)
+    sat = (value - low) / np.maximum(value, 1.0)
+    lip_value = float(lip.max())
+    lip_sat = float((lip.max() - lip.min()) / max(lip_value, 1.0))
+    teeth = (sat < 0.6 * lip_sat) & (value > 0.85 * lip_value)
+    return float(teeth.mean()) >= TEETH_SHARE
 
 
 def fill_with_lips(image: np.ndarray, mask: np.ndarray, lips: np.ndarray | None = None) -> np.ndarray:
@@ -310,6 +320,10 @@ def _extend_up(image: np.ndarray, mask: np.ndarray, rows: int, gum: np.ndarray |
             tooth = tooth * (1 - g) + gum * g
         out[a:top, x] = tooth
         grown[a:top, x] = True
+    # each column's colour comes from a pixel or two of the photo (a tooth, the gap beside it):
+    # soften what was added across the columns, or it reads as a row of specks
+    added = grown & ~mask
+    out[added] = cv2.GaussianBlur(out, (5, 1), sigmaX=1.0)[added]   # across the columns only
     return out, grown
 
 
@@ -322,7 +336,7 @@ class MouthModel:
         shape = crop.shape[:2]
         c0, c1 = xy[L.MOUTH_CORNERS[0], :2], xy[L.MOUTH_CORNERS[1], :2]
         self.width = float(np.linalg.norm(c1 - c0))
-        self.photo_gap = inner_gap(xy)
+        self.photo_gap = float(L.mouth_opening(xy))
         interior = interior_mask(crop, xy)
         self.photo_open = float(smoothstep(OPEN_PHOTO_GAP, 2 * OPEN_PHOTO_GAP, self.photo_gap))
         lips = _poly_mask(shape, outer) & ~cv2.dilate(interior.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
@@ -332,11 +346,14 @@ class MouthModel:
         self.grain = float(np.clip(0.6 * _grain(crop, face), 0.2, 4.0))
         skin = crop[face].astype(np.float32).mean(0) if face.any() else np.array([180.0, 150, 130], np.float32)
         # teeth: ivory in the photo's white balance (the skin's cast, and the sclera's where it is
-        # seen clearly), about as bright as the sclera, in the mouth's shade
-        ivory = 235.0 * (skin / max(float(skin.max()), 1.0)) ** 0.35 * np.array([1.0, 0.98, 0.93])
+        # seen clearly), in its exposure (about as bright as the lit skin: a dim photo has dim
+        # teeth), in the mouth's shade
+        lit = float(np.percentile(crop[face].max(-1), 90)) if face.any() else 235.0
+        bright = float(np.clip(TEETH_LIGHT * lit, 60.0, 235.0))
+        ivory = bright * (skin / max(float(skin.max()), 1.0)) ** 0.35 * np.array([1.0, 0.98, 0.93])
         white = sclera_colour(crop, xy)
         if white is not None and white.mean() > 0.8 * skin.mean() and white.max() - white.min() < 0.25 * white.max():
-            ivory = 0.5 * ivory + 0.5 * white * np.array([1.0, 0.97, 0.9]) * (235.0 / max(float(white.max()), 1.0))
+            ivory = 0.5 * ivory + 0.5 * white * np.array([1.0, 0.97, 0.9]) * (bright / max(float(white.max()), 1.0))
         self.teeth_colour = np.clip(ivory * 0.92, 0, 255).astype(np.float32)
         self.cavity = (self.lip * np.array([0.30, 0.13, 0.13])).astype(np.float32)
         self.tongue = (self.lip * np.array([0.78, 0.50, 0.50]) + np.array([12.0, 0, 0])).astype(np.float32)
@@ -347,7 +364,7 @@ class MouthModel:
         hardness = edge_hardness(crop, outer)
         self.edge_sigma = float(np.clip(1 / (np.sqrt(2 * np.pi) * max(hardness, 1e-3)), 0.9, 2.0))
         # how much darker teeth are right under the lips: the photo's own teeth carry their shade already
-        self.lip_shadow = 0.1 if interior.any() else 0.3
+        self.lip_shadow = 0.1 if self.upper.own else 0.3
         rng = np.random.default_rng(0)
         self._noise = rng.standard_normal((shape[0], shape[1])).astype(np.float32)
 
@@ -363,7 +380,7 @@ class MouthModel:
         s, n, n_up, n_lo = _lip_frame(xy[L.MOUTH_CORNERS[0], :2], xy[L.MOUTH_CORNERS[1], :2],
                                       xy[list(L.LIPS_INNER_UPPER), :2], xy[list(L.LIPS_INNER_LOWER), :2],
                                       (x0, y0, x1, y1))
-        if interior.any():  # the photo's own teeth, where it shows them
+        if interior.any() and shows_teeth(crop, interior, self.lip):  # the photo's own teeth
             # the upper lip lifts off more than the photo shows: the teeth go on a little, then the gum
             gum = np.clip(self.lip * np.array([1.0, 0.72, 0.76]), 0, 255).astype(np.float32)
             pixels = crop[y0:y1, x0:x1].astype(np.float32)

@@ -207,8 +207,8 @@ class Deformer:
         mid_v = (self.vh[inner_u] + self.vh[inner_l]) / 2
         order = np.argsort(self.uh[inner_u])
         self._mid_u, self._mid_v = self.uh[inner_u][order], mid_v[order]
-        gap = np.maximum(self.vh[inner_l] - self.vh[inner_u], 0)[order]
-        self.src_gap = float(gap[len(gap) // 2 - 1: len(gap) // 2 + 2].mean())  # centre gap / mw
+        # the photo's opening measured across the mouth's own axes (a tilted head reads the same)
+        self.src_gap = float(L.mouth_opening(np.stack([rel @ u, rel @ self.v], -1)))
         self._inner_u, self._inner_l = inner_u, inner_l
         self._not_inner = np.ones(len(p))
         self._not_inner[np.r_[inner_u, inner_l]] = 0.0

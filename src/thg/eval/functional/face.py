@@ -89,26 +89,15 @@ def face_frame(points: np.ndarray) -> np.ndarray:
 
 
 def mouth_opening(points: np.ndarray) -> np.ndarray:
-    """Inner-lip gap / mouth width in face-frame coordinates (0 = closed); ...×478×3 -> ...."""
-    f = face_frame(points)
-    up = f[..., list(L.LIPS_INNER_UPPER[3:8]), 1].mean(-1)
-    lo = f[..., list(L.LIPS_INNER_LOWER[3:8]), 1].mean(-1)
-    a, b = L.MOUTH_CORNERS
-    width = np.linalg.norm(f[..., a, :2] - f[..., b, :2], axis=-1)
-    return np.maximum(lo - up, 0.0) / np.maximum(width, 1e-6)
+    """Inner-lip gap / mouth width in face-frame coordinates (0 = closed); ...×478×3 -> ....
+    (:func:`thg.features.landmarks.mouth_opening` on the pose-free face frame)."""
+    return L.mouth_opening(face_frame(points))
 
 
 def eye_openness(points: np.ndarray) -> np.ndarray:
-    """Mean lid gap / eye width of both eyes in face-frame coordinates; about 0.25-0.35 open, < 0.1 closed."""
-    f = face_frame(points)
-
-    def one(upper, lower, corners):
-        gap = np.abs(f[..., list(upper[3:6]), 1] - f[..., list(lower[3:6]), 1]).mean(-1)
-        width = np.linalg.norm(f[..., corners[0], :2] - f[..., corners[1], :2], axis=-1)
-        return gap / np.maximum(width, 1e-6)
-
-    return 0.5 * (one(L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_EYE_CORNERS)
-                  + one(L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_EYE_CORNERS))
+    """Mean lid gap / eye width of both eyes in face-frame coordinates; about 0.25-0.35 open, < 0.1
+    closed (:func:`thg.features.landmarks.eye_openness` on the pose-free face frame)."""
+    return L.eye_openness(face_frame(points)).mean(-1)
 
 
 def landmark_distance(pred: np.ndarray, ref: np.ndarray, idx: np.ndarray | None = None, *,
