@@ -30,6 +30,8 @@ GRAIN_CLIP = 2.5   # ...up to this many of its robust standard deviations
 STREAK_BLUR = 1.2  # px of blur along a shut lid per unit of its skin's stretch
 SPECK = 0.85     # lid skin darker than this share of its strip's median is a speck, painted over before a blink
 BULGE = 0.08     # a shut lid is this much lighter on the eyeball's bulge, and darker by 0.8 of it at the lashes
+FRINGE = 0.06    # the lashes of a shut lid hang this share of the eye's width below its edge...
+FRINGE_INK = 0.55  # ...darkening it this much where they start
 MAX_LASH = 0.2   # a thicker dark band of the photo's own at the lid edge is kept up to this share of its width
 
 
@@ -193,7 +195,7 @@ class Eyelids:
         return dict(box=(x0, y0, x1, y1), stretch=stretch, grain=grain.astype(np.float32), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
                     n_lo=n_lo.astype(np.float32), s=s.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
                     lash=lash, reach=reach, blur=blur, line_colour=line_colour, faint=faint,
-                    line_width=float(np.clip(0.06 * width, 1.0, 2.0)),
+                    line_width=float(np.clip(0.06 * width, 1.0, 2.0)), width=width,
                     # the shut lid's overlap tapers off toward the corners, where the lids meet anyway
                     overlap=(OVERLAP * width * np.sqrt(np.clip(4 * s * (1 - s), 0, 1))).astype(np.float32))
 
@@ -242,4 +244,11 @@ class Eyelids:
             a = np.clip(edge + 0.7 - n, 0, 1) * eye["inside"]
             a = cv2.GaussianBlur(a, (0, 0), 0.6)[..., None]
             region = source[y0:y1, x0:x1]
-            texture[y0:y1, x0:x1] = np.clip(region * (1 - a) + patch * a + 0.5, 0, 255).astype(np.uint8)
+            out = region * (1 - a) + patch * a
+            if b > 0.5:
+                # the lashes of a shut lid hang below its edge: a dark fringe that thins out
+                below = (n - edge) / max(FRINGE * eye["width"], 1.0)
+                hang = np.clip(1 - below, 0, 1) * (below > -0.3) * np.clip(6 * eye["s"] * (1 - eye["s"]), 0, 1)
+                ink = (FRINGE_INK * float(smoothstep(0.0, 1.0, 2 * b - 1)) * hang * eye["inside"])[..., None]
+                out = out * (1 - ink) + eye["line_colour"] * ink
+            texture[y0:y1, x0:x1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)

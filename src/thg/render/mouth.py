@@ -32,6 +32,7 @@ from thg.features import landmarks as L
 
 OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo counts as showing its interior
 TRANSLUCENT = 0.035   # mouth widths: the translucent band along a tooth's biting edge (about 1.5 mm)
+TOOTH_SHADES = (0.03, -0.02, 0.04, 0.0, -0.04, 0.02, 0.01, -0.03, 0.03, -0.01, 0.02, -0.02)  # per tooth
 TOOTH_GAP = 0.22                             # how much darker the shallow groove between two teeth is
 STOMION_INK = 0.4      # how dark the line where closed lips meet is drawn (darker reads as a line
 STOMION_COLOUR = 0.42  # drawn on, and moves the closed lips' colour off the photo's: ΔE 6.5-7 at 0.55)
@@ -259,7 +260,11 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     tooth_len = length * (1 - 0.12 * (np.round(rank) % 2)) * (1 - 0.1 * np.abs(u - 0.5) ** 2)
     cover = 1 - smoothstep(-1.0, 1.0, d - tooth_len)
     translucent = smoothstep(tooth_len - TRANSLUCENT * width_px, tooth_len, d)     # the incisal edge
-    light = (0.82 + 0.18 * roundness) * dip * (1 - 0.25 * translucent)
+    # no two teeth quite alike: each a little lighter or darker (fixed, so a tooth keeps its shade),
+    # and darker toward the gum, where the crown narrows into shadow
+    shade = 1 + np.asarray(TOOTH_SHADES)[k % len(TOOTH_SHADES)]
+    toward_gum = 1 - 0.08 * np.clip(1 - d / np.maximum(tooth_len, 1e-3), 0, 1)
+    light = (0.82 + 0.18 * roundness) * dip * (1 - 0.25 * translucent) * shade * toward_gum
     light *= 1 - 0.55 * centre ** 2.2                                  # the arch turns away into shadow
     rgb = base * light[..., None]
     rgb = rgb * (1 - 0.2 * translucent[..., None]) + (base.mean() * np.array([0.8, 0.82, 0.86]) * light[..., None]) * 0.2 * translucent[..., None]
