@@ -32,6 +32,7 @@ from thg.features import landmarks as L
 
 OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo counts as showing its interior
 TRANSLUCENT = 0.035   # mouth widths: the translucent band along a tooth's biting edge (about 1.5 mm)
+SPECULAR = 0.2        # how far toward white the wet enamel's highlight on a front tooth goes
 TOOTH_SHADES = (0.03, -0.02, 0.04, 0.0, -0.04, 0.02, 0.01, -0.03, 0.03, -0.01, 0.02, -0.02)  # per tooth
 TOOTH_GAP = 0.22                             # how much darker the shallow groove between two teeth is
 STOMION_INK = 0.4      # how dark the line where closed lips meet is drawn (darker reads as a line
@@ -267,6 +268,10 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     light = (0.82 + 0.18 * roundness) * dip * (1 - 0.25 * translucent) * shade * toward_gum
     light *= 1 - 0.55 * centre ** 2.2                                  # the arch turns away into shadow
     rgb = base * light[..., None]
+    # wet enamel: a soft highlight on each tooth's face, brightest on the front teeth
+    v = d / np.maximum(tooth_len, 1e-3)
+    glint = SPECULAR * np.exp(-((u - 0.4) ** 2) / 0.03 - ((v - 0.75) ** 2) / 0.02) * (1 - centre ** 2) * cover
+    rgb = rgb + (255.0 - rgb) * glint[..., None]
     rgb = rgb * (1 - 0.2 * translucent[..., None]) + (base.mean() * np.array([0.8, 0.82, 0.86]) * light[..., None]) * 0.2 * translucent[..., None]
     return rgb, cover
 
