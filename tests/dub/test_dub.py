@@ -242,7 +242,8 @@ def test_face_index_dubs_the_chosen_face_only(carphone_frames, tmp_path):
     left = min(psnr(a[:, :264], b[:, :264]) for a, b in zip(frames, inputs))
     right = min(psnr(a[108:, 264:], b[108:, 264:]) for a, b in zip(frames, inputs))
     # the left half differs by the encoder's loss only (this small, sharp clip loses most: 38-42 dB)
-    assert left > 38 and right < 35, (left, right)
+    # the left man is untouched but for the watermark (42.7 dB) and the encoder: 38-39 dB measured
+    assert left > 36.5 and right < 34, (left, right)
     with pytest.raises(NoFaceError, match="--face-index 2 asked for, but at most 2 face"):
         Dubber(DubConfig(fit="trim", face_index=2))(clip, text="Map.", output=tmp_path / "none.mp4")
     assert not (tmp_path / "none.mp4").exists()
