@@ -21,7 +21,7 @@ import numpy as np
 from thg.curves import smoothstep
 from thg.features import landmarks as L
 from thg.features.face import FaceGeometry
-from thg.render.mouth import MouthModel, fill_with_lips, interior_mask
+from thg.render.mouth import MouthModel, fill_with_lips
 from thg.render.rig import N_MESH, Deformer, FaceRig
 from thg.render.warp import MeshWarper
 
@@ -129,9 +129,8 @@ class LowerFaceRenderer:
         """The renderer's mouth model of the frame's region, its interior filled with lips more
         widely (:func:`lip_layer`)."""
         mouth = MouthModel(region, xy)
-        interior = interior_mask(region, xy)
-        if interior.any():
-            mouth.lip_layer = lip_layer(region, xy, interior)
+        if mouth.interior.any():
+            mouth.lip_layer = lip_layer(region, xy, mouth.interior)
         return mouth
 
 

@@ -367,7 +367,7 @@ class MouthModel:
         self.teeth_colour = np.clip(ivory * 0.92, 0, 255).astype(np.float32)
         self.cavity = (self.lip * np.array([0.30, 0.13, 0.13])).astype(np.float32)
         self.tongue = (self.lip * np.array([0.78, 0.50, 0.50]) + np.array([12.0, 0, 0])).astype(np.float32)
-        self.lower_from_jaw = False   # lower teeth drawn in only as the jaw drops (set by _teeth)
+        self.interior = interior
         self.upper, self.lower = self._teeth(crop, interior)
         # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
         # steepest gradient of 1 / (σ √(2π)) of its contrast, the photo's lip edge has ``hardness``
@@ -404,7 +404,6 @@ class MouthModel:
             if lo_a.sum() < LOWER_SHOWN * max(float(up_a.sum()), 1.0):
                 # only the upper teeth show (a smile): lower ones in their colour, seen as the jaw drops
                 self.teeth_colour = _teeth_colour(pixels, interior[y0:y1, x0:x1] & (up_a > 0.5))
-                self.lower_from_jaw = True
                 lo_rgb, lo_a = self._lower_row(s, n, n_lo)
                 owned = (True, False)
         else:  # synthetic ones
@@ -420,6 +419,12 @@ class MouthModel:
             lo_rgb, lo_a = self._lower_row(s, n, n_lo)
         return (TeethPatch(up_rgb.astype(np.float32), up_a.astype(np.float32), (x0, y0), owned[0]),
                 TeethPatch(lo_rgb.astype(np.float32), lo_a.astype(np.float32), (x0, y0), owned[1]))
+
+    @property
+    def lower_from_jaw(self) -> bool:
+        """Whether the lower teeth are synthetic below the photo's own upper ones (a smile): they are
+        drawn in only as the jaw drops below the photo's opening."""
+        return self.upper.own and not self.lower.own
 
     def _lower_row(self, s, n, n_lo) -> tuple[np.ndarray, np.ndarray]:
         """Synthetic lower teeth: their biting edge :data:`LOWER_EDGE` above the photo's inner
