@@ -45,6 +45,7 @@ LOWER_FADE = 0.12       # where the photo shows its upper teeth only (a smile), 
 LIP_PULL = 0.12        # share of the jaw's drop by which the lower lip uncovers more of the lower teeth
 LOWER_SHOWN_LEN = 0.12  # mouth widths: the part of a synthetic lower tooth that can show
 LOWER_SHOWN = 0.05      # a photo whose lower teeth cover less than this share of its upper ones shows none
+TONGUE_HEIGHT = 0.5   # share of the opening the tongue's back fills at the middle (it sits behind the lower teeth)
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
 
 
@@ -276,11 +277,15 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     return rgb, cover
 
 
-def _arch_edges(n_visible: float = 0.5) -> np.ndarray:
+UPPER_WIDTHS = (8.5, 6.6, 7.6, 7.0, 6.6, 8.0)   # mm from the midline outward: incisors, canine, premolars
+LOWER_WIDTHS = (5.4, 5.9, 6.9, 7.0, 7.1, 8.0)   # the lower incisors are much narrower than the upper
+
+
+def _arch_edges(widths: tuple[float, ...] = UPPER_WIDTHS, n_visible: float = 0.5) -> np.ndarray:
     """Tooth boundaries across the mouth (s, 0..1) for the front teeth of a dental arch seen from
     the front: central and lateral incisors, canines, premolars; widths along the arch (mm) are
     projected onto a circle, so the teeth narrow toward the corners."""
-    widths = np.array([8.5, 6.6, 7.6, 7.0, 6.6, 8.0])                   # from the midline outward
+    widths = np.asarray(widths, np.float64)
     arc = np.concatenate([[0], np.cumsum(widths)])
     radius = 26.0
     x = radius * np.sin(np.minimum(arc / radius, np.pi / 2))           # projected half-positions
@@ -435,7 +440,7 @@ class MouthModel:
         # the row is drawn upside down (its biting edge up, uneven and translucent); only its top
         # ever shows, so the teeth are given the length of what shows, and go on under the lip
         shown = np.full_like(s, LOWER_SHOWN_LEN * mw)
-        rgb, a = _tooth_row(mw, shown, s, shown - d_lo, self.teeth_colour * 0.9, _arch_edges())
+        rgb, a = _tooth_row(mw, shown, s, shown - d_lo, self.teeth_colour * 0.9, _arch_edges(LOWER_WIDTHS))
         return rgb, a * ((s > 0) & (s < 1))
 
     def _teeth_split(self, own, interior, s, n, n_up, n_lo) -> np.ndarray:
@@ -500,9 +505,11 @@ class MouthModel:
         shade = (1.0 - 0.45 * depth) * (0.55 + 0.45 * across ** 0.8)
         img = self.cavity * (0.9 + 1.1 * (1 - depth))[..., None] * shade[..., None]
         # tongue: a dome rising from the floor of the mouth, seen on open vowels
-        tongue_h = np.clip(0.45 * local - 0.05 * width, 0, None) * across ** 1.6
-        t_cover = smoothstep(-1.0, 1.0, d - (local - tongue_h))
-        t_light = 0.6 + 0.4 * smoothstep(0.0, 0.5 * max(gap, 1.0), (local - d))  # its tip is lit
+        tongue_h = TONGUE_HEIGHT * local * across ** 0.9
+        below_top = d - (local - tongue_h)
+        t_cover = smoothstep(-1.5, 1.5, below_top)
+        # lit at the front, behind the lower teeth; its back curves away into the mouth's shadow
+        t_light = 0.35 + 0.65 * smoothstep(0.0, 1.0, below_top / np.maximum(tongue_h, 1.0)) ** 0.7
         tongue = self.tongue * (t_light * (0.6 + 0.4 * across))[..., None]
         img = img * (1 - t_cover[..., None]) + tongue * t_cover[..., None]
         # teeth: lower behind the upper, both in the shadow of the lips near them
