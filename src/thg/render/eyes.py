@@ -32,6 +32,7 @@ SPECK = 0.85     # lid skin darker than this share of its strip's median is a sp
 BULGE = 0.08     # a shut lid is this much lighter on the eyeball's bulge, and darker by 0.8 of it at the lashes
 FRINGE = 0.06    # the lashes of a shut lid hang this share of the eye's width below its edge...
 FRINGE_INK = 0.55  # ...darkening it this much where they start
+LID_TONE = 0.5  # how far a shut lid's colour goes toward the skin's under the eye
 MAX_LASH = 0.2   # a thicker dark band of the photo's own at the lid edge is kept up to this share of its width
 
 
@@ -129,6 +130,28 @@ def _without_dark_specks(pixels: np.ndarray, eye: dict) -> np.ndarray:
     return cv2.inpaint(np.ascontiguousarray(pixels), mask, 2, cv2.INPAINT_TELEA)
 
 
+def _lid_tone(crop, c0, axis, normal, width, su, nu, sl, nl, reach, lash) -> np.ndarray:
+    """The colour of the skin below the eye (a band from 0.08 to 0.25 eye widths under the lower
+    lid, across its middle) less that of the lid skin a blink stretches (medians per channel: a
+    wrinkle or a glasses rim does not move them); zero where either is not seen."""
+    x0, y0 = np.floor(c0 - [0.1 * width, reach + 2]).astype(int)
+    x1, y1 = np.ceil(c0 + [1.1 * width, np.max(nl) + 0.3 * width]).astype(int)
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, crop.shape[1]), min(y1, crop.shape[0])
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return np.zeros(3, np.float32)
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    rel = np.stack([xs - c0[0], ys - c0[1]], -1)
+    s, n = rel @ axis / max(width, 1e-6), rel @ normal
+    n_up, n_lo = np.interp(s, su, nu), np.interp(s, sl, nl)
+    middle = (s > 0.15) & (s < 0.85)
+    strip = middle & (n > n_up - reach) & (n < n_up - lash)
+    under = middle & (n > n_lo + 0.08 * width) & (n < n_lo + 0.25 * width)
+    if strip.sum() < 6 or under.sum() < 6:
+        return np.zeros(3, np.float32)
+    pixels = crop[y0:y1, x0:x1].astype(np.float32)
+    return (np.median(pixels[under], 0) - np.median(pixels[strip], 0)).astype(np.float32)
+
+
 class Eyelids:
     """Closing lids of one portrait; ``xy`` are face-mesh points in the crop's pixels."""
 
@@ -192,7 +215,8 @@ class Eyelids:
                           borderMode=cv2.BORDER_REFLECT)
         spread = 1.4826 * float(np.median(np.abs(grain))) + 1e-3
         grain = np.clip(grain, -GRAIN_CLIP * spread, GRAIN_CLIP * spread)
-        return dict(box=(x0, y0, x1, y1), stretch=stretch, grain=grain.astype(np.float32), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
+        tone = _lid_tone(crop, c0, axis, normal, width, su, nu, sl, nl, float(np.median(reach)), float(np.median(lash)))
+        return dict(box=(x0, y0, x1, y1), stretch=stretch, tone=tone, grain=grain.astype(np.float32), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
                     n_lo=n_lo.astype(np.float32), s=s.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
                     lash=lash, reach=reach, blur=blur, line_colour=line_colour, faint=faint,
                     line_width=float(np.clip(0.06 * width, 1.0, 2.0)), width=width,
@@ -232,6 +256,9 @@ class Eyelids:
             bulge = np.sin(np.pi * np.clip(eye["s"], 0, 1))
             shade = 1 + b * BULGE * (bulge * np.sin(np.pi * t) - 0.8 * t ** 3)
             along *= shade[..., None]
+            # shut, the lid faces forward like the skin around the eye, not up like its fold: its
+            # colour goes part of the way to that skin's, the more toward the lash line
+            along += (b * LID_TONE * smoothstep(0.0, 0.6, t))[..., None] * eye["tone"]
             patch = (patch * (1 - skin) + along * skin).astype(np.float32)
             # a shut lid shows its lash line all across: where the photo's is faint, it is drawn in
             if b > 0.5:
