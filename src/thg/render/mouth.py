@@ -36,7 +36,9 @@ SPECULAR = 0.2        # how far toward white the wet enamel's highlight on a fro
 TOOTH_SHADES = (0.03, -0.02, 0.04, 0.0, -0.04, 0.02, 0.01, -0.03, 0.03, -0.01, 0.02, -0.02)  # per tooth
 TOOTH_GAP = 0.22                             # how much darker the shallow groove between two teeth is
 STOMION_INK = 0.4      # how dark the line where closed lips meet is drawn (darker reads as a line
-STOMION_COLOUR = 0.42  # drawn on, and moves the closed lips' colour off the photo's: ΔE 6.5-7 at 0.55)
+STOMION_COLOUR = (0.5, 0.36, 0.36)  # drawn on, and moves the closed lips' colour off the photo's: ΔE 6.5-7 at 0.55);
+# its colour is the lips' own, deeper and redder (light that enters the lips comes back red): a
+# uniform 0.42 of it read as a grey-lilac line on pink lips
 TEETH_LIGHT = 0.95      # synthetic teeth are this bright beside the photo's lit skin (its 90th percentile)
 TEETH_SHARE = 0.05      # share of a photo's visible interior that must look like teeth for it to be reused as
                         # the teeth; otherwise (a dark cavity, a tongue) synthetic teeth are drawn
@@ -46,6 +48,7 @@ LIP_PULL = 0.12        # share of the jaw's drop by which the lower lip uncovers
 LOWER_SHOWN_LEN = 0.12  # mouth widths: the part of a synthetic lower tooth that can show
 LOWER_SHOWN = 0.05      # a photo whose lower teeth cover less than this share of its upper ones shows none
 TONGUE_HEIGHT = 0.5   # share of the opening the tongue's back fills at the middle (it sits behind the lower teeth)
+PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
 
 
@@ -187,7 +190,25 @@ def fill_with_lips(image: np.ndarray, mask: np.ndarray, lips: np.ndarray | None 
     if lips is not None and lips.sum() >= 8 and mask.any():
         shift = image[lips].astype(np.float32).mean(0) - filled[mask].mean(0)
         filled = filled + m * shift
-    return np.clip(filled + 0.5 * (image.dtype == np.uint8), 0, 255).astype(image.dtype)
+    out = np.clip(filled + 0.5 * (image.dtype == np.uint8), 0, 255).astype(image.dtype)
+    return _without_pale_specks(out, mask, lips) if lips is not None and lips.sum() >= 8 else out
+
+
+def _without_pale_specks(image: np.ndarray, mask: np.ndarray, lips: np.ndarray) -> np.ndarray:
+    """``image`` with the teeth-like pixels (paler and greyer than the ``lips``) in and within two
+    pixels of the filled ``mask`` painted over from the lip around them: where the mask stops short of
+    the teeth at a corner, the mirrored rows carry their light in, and closed lips show it as pale
+    specks along their seam."""
+    rgb = image.astype(np.float32)
+    value = rgb.max(-1)
+    sat = (value - rgb.min(-1)) / np.maximum(value, 1.0)
+    lip_val, lip_sat = float(np.median(value[lips])), float(np.median(sat[lips]))
+    near = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    pale = near & (sat < PALE_SAT * lip_sat) & (value > PALE_VALUE * lip_val)
+    if not pale.any():
+        return image
+    speck = cv2.dilate(pale.astype(np.uint8), np.ones((3, 3), np.uint8))
+    return cv2.inpaint(np.ascontiguousarray(image), speck, 2, cv2.INPAINT_TELEA)
 
 
 def sclera_colour(image: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
@@ -572,5 +593,5 @@ class MouthModel:
         s = np.clip(_lip_frame(upper[0], upper[-1], upper, lower, box)[0], 0, 1)
         weight *= smoothstep(0.0, 0.12, np.minimum(s, 1 - s)) * STOMION_INK * self.photo_open
         region = frame[y0:y1, x0:x1].astype(np.float32)
-        dark = self.lip * STOMION_COLOUR     # the shadow where lips meet: the lips' colour, deeper
+        dark = self.lip * np.asarray(STOMION_COLOUR, np.float32)    # the shadow where lips meet: the lips' colour, deeper
         frame[y0:y1, x0:x1] = np.clip(region * (1 - weight[..., None]) + dark * weight[..., None], 0, 255).astype(np.uint8)
