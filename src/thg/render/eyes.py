@@ -6,7 +6,9 @@ photo's own texture, before the face is warped (so head motion applies to the li
 frame that follows each eye (``s`` along it, ``n`` down across it) the strip between a line above
 the eye and the lid's new edge is re-sampled from the strip between that line and the lid's own
 edge in the photo. The lash band keeps its width, the lid skin above it stretches (as it unfolds),
-and below the new edge the eye shows unchanged.
+and below the new edge the eye shows unchanged. The lower lid rises a little to meet it
+(:data:`MEET`): shut eyes close along a line a little above the lower lid, as a filmed blink shows
+(the upper lid alone, drawn down to the lower lid's curve, made a bowl-shaped balloon of the eye).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from thg.features.edges import luma as luma_of
 from thg.features import landmarks as L
 
 LASH = 0.12      # lash band at the lid edge, fraction of the eye's width
-OVERLAP = 0.10   # a shut lid reaches this far past the lower lid's edge (fraction of the eye's width)
+MEET = 0.85      # a shut eye's lids meet this far down its opening: the lower lid rises the rest
+LOWER_SKIN = 0.12  # eye widths of skin under the lower lid's edge that rise with it
+OVERLAP = 0.03   # a shut upper lid reaches this far past the meeting line (fraction of the eye's width)
 UNFOLD = 1.3     # the stretched lid skin spans this many eye openings above the lid edge,
 BROW_ROOM = 0.5  # but at most this share of the way up to the brow (glasses frames, brows stay)
 LINE_INK = 0.85  # how fully a faint part of the lash line is drawn in on a shut lid
@@ -27,12 +31,13 @@ FAINT = 0.4      # a lid edge this much of the way from its darkest part to the 
 DARK_EDGE = 0.8  # above the lid skin, a row darker than this share of the skin's brightest ends it
 GRAIN_SIGMA = 1.2  # px: what is finer than this in the skin is its grain...
 GRAIN_CLIP = 2.5   # ...up to this many of its robust standard deviations
+LASH_BLUR = 1.0    # px of blur along a shut lid's lash band
 STREAK_BLUR = 1.2  # px of blur along a shut lid per unit of its skin's stretch
 SPECK = 0.85     # lid skin darker than this share of its strip's median is a speck, painted over before a blink
 BULGE = 0.08     # a shut lid is this much lighter on the eyeball's bulge, and darker by 0.8 of it at the lashes
 FRINGE = 0.06    # the lashes of a shut lid hang this share of the eye's width below its edge...
 FRINGE_INK = 0.55  # ...darkening it this much where they start
-LID_TONE = 0.5  # how far a shut lid's colour goes toward the skin's under the eye
+LID_TONE = 0.6  # how far a shut lid's colour goes toward the skin's under the eye
 MAX_LASH = 0.2   # a thicker dark band of the photo's own at the lid edge is kept up to this share of its width
 
 
@@ -114,19 +119,25 @@ def _skin_reach(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarr
     return np.maximum(np.interp(s, centres, out), lash + 1.0).astype(np.float32)
 
 
-def _without_dark_specks(pixels: np.ndarray, eye: dict) -> np.ndarray:
+def _without_specks(pixels: np.ndarray, eye: dict) -> np.ndarray:
     """The eye's box with what is much darker than the lid skin it sits in (a sliver of iris or
     lashes above the mesh's lid line, a dark fold) painted over from the skin around it, in the
-    strip of lid skin a blink stretches: stretched over the eye, a dark speck becomes a blot."""
+    strip of lid skin a blink stretches: stretched over the eye, a dark speck becomes a blot; and
+    what is paler than that skin in the lash band (a catchlight) likewise."""
     n, n_up = eye["n"], eye["n_up"]
     strip = (n > n_up - eye["reach"]) & (n < n_up - eye["lash"]) & (eye["inside"] > 0)
     if strip.sum() < 8:
         return pixels
     luma = luma_of(pixels, np.float32)
-    dark = strip & (luma < SPECK * float(np.median(luma[strip])))
-    if not dark.any():
+    skin = float(np.median(luma[strip]))
+    dark = strip & (luma < SPECK * skin)
+    # the lash band that moves down with the lid: a catchlight or the white of the eye caught in it
+    # (the mesh's lid line a pixel high) would be a pale speck along a shut eye's lash line
+    band = (n >= n_up - eye["lash"]) & (n <= n_up + 1.5) & (eye["inside"] > 0)
+    pale = band & (luma > skin)
+    if not (dark.any() or pale.any()):
         return pixels
-    mask = cv2.dilate(dark.astype(np.uint8), np.ones((3, 3), np.uint8))
+    mask = cv2.dilate((dark | pale).astype(np.uint8), np.ones((3, 3), np.uint8))
     return cv2.inpaint(np.ascontiguousarray(pixels), mask, 2, cv2.INPAINT_TELEA)
 
 
@@ -134,8 +145,9 @@ def _lid_tone(crop, c0, axis, normal, width, su, nu, sl, nl, reach, lash) -> np.
     """The colour of the skin below the eye (a band from 0.08 to 0.25 eye widths under the lower
     lid, across its middle) less that of the lid skin a blink stretches (medians per channel: a
     wrinkle or a glasses rim does not move them); zero where either is not seen."""
-    x0, y0 = np.floor(c0 - [0.1 * width, reach + 2]).astype(int)
-    x1, y1 = np.ceil(c0 + [1.1 * width, np.max(nl) + 0.3 * width]).astype(int)
+    c1 = c0 + axis * width
+    x0, y0 = np.floor(np.minimum(c0, c1) - 0.1 * width - [0, reach + 2]).astype(int)
+    x1, y1 = np.ceil(np.maximum(c0, c1) + 0.1 * width + [0, np.max(nl) + 0.3 * width]).astype(int)
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, crop.shape[1]), min(y1, crop.shape[0])
     if x1 - x0 < 3 or y1 - y0 < 3:
         return np.zeros(3, np.float32)
@@ -152,6 +164,12 @@ def _lid_tone(crop, c0, axis, normal, width, su, nu, sl, nl, reach, lash) -> np.
     return (np.median(pixels[under], 0) - np.median(pixels[strip], 0)).astype(np.float32)
 
 
+def _over(base: np.ndarray, layer: np.ndarray, cover: np.ndarray) -> np.ndarray:
+    """``layer`` over ``base`` where ``cover`` (0..1, softened by about a pixel) says."""
+    a = cv2.GaussianBlur(cover.astype(np.float32), (0, 0), 0.6)[..., None]
+    return base * (1 - a) + layer * a
+
+
 class Eyelids:
     """Closing lids of one portrait; ``xy`` are face-mesh points in the crop's pixels."""
 
@@ -160,10 +178,10 @@ class Eyelids:
         self._fine = luma - cv2.GaussianBlur(luma, (0, 0), GRAIN_SIGMA)  # the skin's grain
         self.eyes = [self._frame(crop, xy, upper, lower, brow) for upper, lower, brow in
                      ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_BROW), (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_BROW))]
-        self.skin = crop.copy()   # what the lids' skin is stretched from: the crop, dark specks taken out
+        self.skin = crop.copy()   # what the lids' skin is stretched from: the crop, specks taken out
         for eye in self.eyes:
             x0, y0, x1, y1 = eye["box"]
-            self.skin[y0:y1, x0:x1] = _without_dark_specks(crop[y0:y1, x0:x1], eye)
+            self.skin[y0:y1, x0:x1] = _without_specks(crop[y0:y1, x0:x1], eye)
 
     def _frame(self, crop, xy, upper, lower, brow):
         shape = crop.shape[:2]
@@ -186,7 +204,7 @@ class Eyelids:
         reach = max(min(UNFOLD * max(opening, 1.0) + lash, BROW_ROOM * brow_gap), lash + 1.0)
         pts = np.vstack([xy[list(upper), :2], xy[list(lower), :2]])
         x0, y0 = np.floor(pts.min(0) - [2, max(reach, MAX_LASH * width) + 2]).astype(int)
-        x1, y1 = np.ceil(pts.max(0) + [3, 3 + OVERLAP * width]).astype(int)   # room for the shut lid past the lower one
+        x1, y1 = np.ceil(pts.max(0) + [3, 3 + LOWER_SKIN * width]).astype(int)   # room for the lower lid's skin
         x0, y0 = max(x0, 0), max(y0, 0)
         x1, y1 = min(x1, shape[1]), min(y1, shape[0])
         ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
@@ -223,6 +241,16 @@ class Eyelids:
                     # the shut lid's overlap tapers off toward the corners, where the lids meet anyway
                     overlap=(OVERLAP * width * np.sqrt(np.clip(4 * s * (1 - s), 0, 1))).astype(np.float32))
 
+    def _lower_lid(self, eye: dict, low_edge: np.ndarray) -> np.ndarray:
+        """The eye's box with the lower lid raised to ``low_edge``: the skin under its edge (down to
+        :data:`LOWER_SKIN` eye widths) stretched up with it, its rim at the new edge."""
+        n, n_lo = eye["n"], eye["n_lo"]
+        bottom = n_lo + LOWER_SKIN * eye["width"]
+        src = n_lo + (n - low_edge) * (bottom - n_lo) / np.maximum(bottom - low_edge, 1e-3)
+        shift = (src - n) * ((n >= low_edge - 1.0) & (n <= bottom)) * eye["inside"]
+        return cv2.remap(self.skin, eye["xs"] + shift * eye["normal"][0], eye["ys"] + shift * eye["normal"][1],
+                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+
     def close(self, texture: np.ndarray, source: np.ndarray, amounts: tuple[float, float]) -> None:
         """Paint lids closed by ``amounts`` (right, left; 0 open .. 1 shut) into ``texture``, in
         place: each eye's box is made anew from ``source`` (the photo's crop, of which ``texture``
@@ -235,8 +263,11 @@ class Eyelids:
                 continue
             n, n_up, n_lo = eye["n"], eye["n_up"], eye["n_lo"]
             lash, reach = eye["lash"], eye["reach"]
-            # the new lid edge; at b = 1 a little past the lower lid so the eye is shut
-            edge = n_up + b * (n_lo - n_up) + b ** 4 * eye["overlap"]
+            # the new lid edges: the upper comes down to the line where the lids meet (and at b = 1 a
+            # little past it, so the eye is shut), the lower rises to it
+            meet = n_up + MEET * (n_lo - n_up)
+            edge = n_up + b * (meet - n_up) + b ** 4 * eye["overlap"]
+            low_edge = n_lo - b * (n_lo - meet)
             top = n_up - reach
             # source row for each target row: lash band kept, the skin above stretched
             src = np.where(n > edge - lash, n - (edge - n_up),
@@ -258,8 +289,15 @@ class Eyelids:
             along *= shade[..., None]
             # shut, the lid faces forward like the skin around the eye, not up like its fold: its
             # colour goes part of the way to that skin's, the more toward the lash line
-            along += (b * LID_TONE * smoothstep(0.0, 0.6, t))[..., None] * eye["tone"]
+            toward = smoothstep(0.0, 0.5, t) * np.sqrt(np.clip(np.sin(np.pi * eye["s"]), 0, 1))
+            along += (b * LID_TONE * toward)[..., None] * eye["tone"]
             patch = (patch * (1 - skin) + along * skin).astype(np.float32)
+            # the lash band's top is uneven from column to column: lowered over a shut eye, the lid
+            # skin it lets through would be pale specks along the lash line; they are taken down to
+            # the band's level along the lid (and the lashes kept as dark as they are)
+            band = (lid * (n >= edge - lash))[..., None] * b
+            level = np.minimum(patch, cv2.GaussianBlur(patch, (0, 0), sigmaX=LASH_BLUR, sigmaY=0.3))
+            patch = patch * (1 - band) + level * band
             # a shut lid shows its lash line all across: where the photo's is faint, it is drawn in
             if b > 0.5:
                 d = edge - n                                   # height above the new edge
@@ -268,10 +306,9 @@ class Eyelids:
                 ink = (LINE_INK * float(smoothstep(0.0, 1.0, 2 * b - 1)) * eye["faint"] * line)[..., None]
                 patch = patch * (1 - ink) + eye["line_colour"] * ink
             # a soft (about one pixel) edge where the lid meets the eye, and at the eye's corners
-            a = np.clip(edge + 0.7 - n, 0, 1) * eye["inside"]
-            a = cv2.GaussianBlur(a, (0, 0), 0.6)[..., None]
-            region = source[y0:y1, x0:x1]
-            out = region * (1 - a) + patch * a
+            region = source[y0:y1, x0:x1].astype(np.float32)
+            out = _over(region, self._lower_lid(eye, low_edge), np.clip(n - low_edge + 0.7, 0, 1) * eye["inside"])
+            out = _over(out, patch, np.clip(edge + 0.7 - n, 0, 1) * eye["inside"])
             if b > 0.5:
                 # the lashes of a shut lid hang below its edge: a dark fringe that thins out
                 below = (n - edge) / max(FRINGE * eye["width"], 1.0)
