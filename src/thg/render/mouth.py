@@ -49,6 +49,8 @@ LOWER_SHOWN_LEN = 0.12  # mouth widths: the part of a synthetic lower tooth that
 LOWER_SHOWN = 0.05      # a photo whose lower teeth cover less than this share of its upper ones shows none
 TONGUE_HEIGHT = 0.5   # share of the opening the tongue's back fills at the middle (it sits behind the lower teeth)
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
+REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
+OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
 
 
@@ -261,6 +263,9 @@ class TeethPatch:
     alpha: np.ndarray
     origin: tuple[int, int]
     own: bool = False   # the photo's own teeth: they carry its blur and grain already
+    #: the photo's own teeth at rest: where ``rgb`` continues the teeth up under the lip's edge
+    #: (see :func:`_trim_lip_rows`), what the photo shows there, drawn while the lip has not lifted
+    rest: np.ndarray | None = None
 
 
 def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray, base: np.ndarray,
@@ -400,7 +405,7 @@ class MouthModel:
         hardness = edge_hardness(crop, outer)
         self.edge_sigma = float(np.clip(1 / (np.sqrt(2 * np.pi) * max(hardness, 1e-3)), 0.9, 2.0))
         # how much darker teeth are right under the lips: the photo's own teeth carry their shade already
-        self.lip_shadow = 0.1 if self.upper.own else 0.3
+        self.lip_shadow = 0.05 if self.upper.own else 0.3
         rng = np.random.default_rng(0)
         self._noise = rng.standard_normal((shape[0], shape[1])).astype(np.float32)
 
@@ -420,8 +425,10 @@ class MouthModel:
             # the upper lip lifts off more than the photo shows: the teeth go on a little, then the gum
             gum = np.clip(self.lip * np.array([1.0, 0.72, 0.76]), 0, 255).astype(np.float32)
             pixels = crop[y0:y1, x0:x1].astype(np.float32)
-            own, grown = _extend_up(pixels, _trim_lip_rows(pixels, interior[y0:y1, x0:x1], self.lip),
-                                    int(round(0.16 * mw)), gum, int(round(0.06 * mw)))
+            trimmed = _trim_lip_rows(pixels, interior[y0:y1, x0:x1], self.lip)
+            own, grown = _extend_up(pixels, trimmed, int(round(0.16 * mw)), gum, int(round(0.06 * mw)))
+            edge_rows = interior[y0:y1, x0:x1] & ~trimmed
+            rest = np.where(edge_rows[..., None], pixels, own).astype(np.float32)
             mask = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), 0.7)
             split = self._teeth_split(own, interior[y0:y1, x0:x1], s, n, n_up, n_lo)
             below = smoothstep(-1.0, 1.0, n - split)
@@ -443,7 +450,8 @@ class MouthModel:
             up_rgb, up_a = _tooth_row(mw, up_len, s, d_up, self.teeth_colour, _arch_edges())
             up_a = up_a * inside * (d_up > -1)
             lo_rgb, lo_a = self._lower_row(s, n, n_lo)
-        return (TeethPatch(up_rgb.astype(np.float32), up_a.astype(np.float32), (x0, y0), owned[0]),
+        return (TeethPatch(up_rgb.astype(np.float32), up_a.astype(np.float32), (x0, y0), owned[0],
+                           rest if owned[0] else None),
                 TeethPatch(lo_rgb.astype(np.float32), lo_a.astype(np.float32), (x0, y0), owned[1]))
 
     @property
@@ -542,7 +550,7 @@ class MouthModel:
         # (the light comes from above: the lower lip shades the lower teeth half as much as the
         # upper lip shades the upper ones)
         for patch, amap, lip_shadow, shade in ((self.lower, lower_map, n_lo - n, 0.5), (self.upper, upper_map, d, 1.0)):
-            rgb, a = self._place(patch, amap, (x0, y0, bw, bh))
+            rgb, a = self._place(patch, amap, (x0, y0, bw, bh), self._at_rest(patch, amap, upper, normal))
             if patch is self.lower and self.lower_from_jaw:
                 a = a * float(smoothstep(0.0, LOWER_FADE * width, drop))
             dim = 1 - shade * self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
@@ -559,19 +567,41 @@ class MouthModel:
         img = cv2.GaussianBlur(img, (0, 0), 0.7)
         img += self.grain * self._noise[y0:y1, x0:x1][..., None]
         img = over(img, [layer for layer in layers if layer[0]])
-        # a soft occlusion line along the lips
-        img *= (0.9 + 0.1 * smoothstep(0.0, 1.6, from_lips))[..., None]
-        a = cv2.GaussianBlur(alpha, (0, 0), self.edge_sigma)[..., None]
+        # a soft occlusion line along the lips, and the opening's edge as soft as the photo's lip
+        # edge; along the photo's own upper teeth neither (their top row is the photo's own edge,
+        # shade and all, where the upper lip meets them)
+        line = 0.9 + 0.1 * smoothstep(0.0, 1.6, from_lips)
+        a = cv2.GaussianBlur(alpha, (0, 0), self.edge_sigma)
+        if self.upper.own:
+            toward_upper = 1 - smoothstep(0.0, 0.5, d / local)
+            line += (1 - line) * toward_upper
+            a += (cv2.GaussianBlur(alpha, (0, 0), OWN_EDGE_SIGMA) - a) * toward_upper
+        img *= line[..., None]
+        a = a[..., None]
         region = frame[y0:y1, x0:x1].astype(np.float32)
         frame[y0:y1, x0:x1] = np.clip(region * (1 - a) + img * a, 0, 255).astype(np.uint8)
 
-    def _place(self, patch: TeethPatch, amap: np.ndarray, box: tuple[int, int, int, int]):
-        """The patch moved by ``amap`` (source -> target crop coordinates) into ``box`` (x, y, w, h)."""
+    def _at_rest(self, patch: TeethPatch, amap: np.ndarray, upper: np.ndarray, normal: np.ndarray) -> np.ndarray:
+        """The colours of ``patch`` for this frame: where it has a :attr:`TeethPatch.rest`, the
+        photo's own pixels under the lip's edge while the upper lip (``upper``, its target inner
+        contour) sits where it does in the photo relative to the teeth, the teeth continued up
+        once it has lifted by a pixel or so."""
+        if patch.rest is None:
+            return patch.rgb
+        src = self.xy[list(L.LIPS_INNER_UPPER), :2] @ amap[:, :2].T + amap[:, 2]   # the photo's lip, moved with the teeth
+        lift = float(((src - upper) @ normal)[4:7].mean())
+        keep = 1.0 - float(smoothstep(REST_LIFT[0], REST_LIFT[1], lift))
+        return patch.rgb + keep * (patch.rest - patch.rgb) if keep > 0 else patch.rgb
+
+    def _place(self, patch: TeethPatch, amap: np.ndarray, box: tuple[int, int, int, int],
+               rgb: np.ndarray | None = None):
+        """The patch (its colours ``rgb`` if given) moved by ``amap`` (source -> target crop
+        coordinates) into ``box`` (x, y, w, h)."""
         bx, by, bw, bh = box
         px, py = patch.origin
         m = amap.astype(np.float64).copy()
         m[:, 2] += m[:, 0] * px + m[:, 1] * py - [bx, by]
-        rgba = np.dstack([patch.rgb, patch.alpha * 255.0]).astype(np.float32)
+        rgba = np.dstack([patch.rgb if rgb is None else rgb, patch.alpha * 255.0]).astype(np.float32)
         # bicubic: the teeth shift by fractions of a pixel every frame, and bilinear resampling
         # would soften them by a different amount each time (a shimmer, and duller teeth)
         out = cv2.warpAffine(rgba, m, (bw, bh), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)

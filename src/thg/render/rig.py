@@ -348,8 +348,12 @@ class Deformer:
         dv += np.where(self.lower_lip, prof * (1 - up_share) * delta, jaw * (1 - up_share) * delta)
         dv -= upper * up_share * delta
         # inner lip points: each one's own gap in the photo goes to the wanted gap, split the same way
+        # (the photo's own departure from that shape is kept near the photo's opening, and gone by
+        # half of it: at the photo's opening its lips are drawn as they are)
+        keep = float(smoothstep(0.5, 1.0, opening / max(self.src_gap, 1e-6)))
         for idx, sign, share in ((self._inner_u, -1, up_share), (self._inner_l, 1, 1 - up_share)):
-            wanted = opening * mw * np.maximum(prof[idx], 0.15)
+            shape = np.maximum(prof[idx], 0.15) * mw
+            wanted = opening * shape + keep * (self._inner_gap - self.src_gap * shape)
             dv[idx] = sign * share * (wanted - self._inner_gap)
         # protrusion of rounded lips (the lips' body; their inner edges keep the gap asked for, so
         # rounded lips with mouth_open 0 stay shut)
