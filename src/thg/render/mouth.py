@@ -34,7 +34,7 @@ OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo count
 TRANSLUCENT = 0.035   # mouth widths: the translucent band along a tooth's biting edge (about 1.5 mm)
 SPECULAR = 0.2        # how far toward white the wet enamel's highlight on a front tooth goes
 TOOTH_SHADES = (0.03, -0.02, 0.04, 0.0, -0.04, 0.02, 0.01, -0.03, 0.03, -0.01, 0.02, -0.02)  # per tooth
-TOOTH_GAP = 0.22                             # how much darker the shallow groove between two teeth is
+TOOTH_GAP = 0.32                             # how much darker the shallow groove between two teeth is
 STOMION_INK = 0.4      # how dark the line where closed lips meet is drawn (darker reads as a line
 STOMION_COLOUR = (0.5, 0.36, 0.36)  # drawn on, and moves the closed lips' colour off the photo's: ΔE 6.5-7 at 0.55);
 # its colour is the lips' own, deeper and redder (light that enters the lips comes back red): a
@@ -397,13 +397,16 @@ class MouthModel:
             ivory = 0.5 * ivory + 0.5 * white * np.array([1.0, 0.97, 0.9]) * (bright / max(float(white.max()), 1.0))
         self.teeth_colour = np.clip(ivory * 0.92, 0, 255).astype(np.float32)
         self.cavity = (self.lip * np.array([0.30, 0.13, 0.13])).astype(np.float32)
-        self.tongue = (self.lip * np.array([0.78, 0.50, 0.50]) + np.array([12.0, 0, 0])).astype(np.float32)
+        self.tongue = (self.lip * np.array([0.74, 0.52, 0.54]) + np.array([10.0, 4.0, 4.0])).astype(np.float32)
         self.interior = interior
         self.upper, self.lower = self._teeth(crop, interior)
         # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
         # steepest gradient of 1 / (σ √(2π)) of its contrast, the photo's lip edge has ``hardness``
         hardness = edge_hardness(crop, outer)
         self.edge_sigma = float(np.clip(1 / (np.sqrt(2 * np.pi) * max(hardness, 1e-3)), 0.9, 2.0))
+        # what is drawn inside is as soft as the photo: its lip edge's blur less 0.7 px, at least
+        # 0.6 px (the astronaut 0.6, Grace Hopper 0.7, a video frame enlarged 3× 1.2)
+        self.interior_blur = float(np.clip(self.edge_sigma - 0.7, 0.6, 1.2))
         # how much darker teeth are right under the lips: the photo's own teeth carry their shade already
         self.lip_shadow = 0.05 if self.upper.own else 0.3
         rng = np.random.default_rng(0)
@@ -564,7 +567,7 @@ class MouthModel:
         # what is drawn gets the photo's blur and grain; the photo's own teeth come in after (they
         # have both already, and blurred again they would merge into a band)
         img = over(img, [layer for layer in layers if not layer[0]])
-        img = cv2.GaussianBlur(img, (0, 0), 0.7)
+        img = cv2.GaussianBlur(img, (0, 0), self.interior_blur)
         img += self.grain * self._noise[y0:y1, x0:x1][..., None]
         img = over(img, [layer for layer in layers if layer[0]])
         # a soft occlusion line along the lips, and the opening's edge as soft as the photo's lip
