@@ -331,8 +331,8 @@ def curate_cmd(corpus, output, min_stars, top_venues_only, decisions, overwrite)
 
 @survey.command("extract")
 @click.option("--input", "source", required=True, type=click.Path(path_type=Path),
-              help="A .tex file, an arXiv e-print archive (.tar.gz or gzipped .tex), or a folder of them "
-                   "(<id>.tex, <id>.tar.gz, <id>/).")
+              help="A .tex file, an arXiv e-print archive (.tar.gz or gzipped .tex), a .zip of the source "
+                   "(as Overleaf exports it), or a folder of them (<id>.tex, <id>.tar.gz, <id>.zip, <id>/).")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Folder for extractions.jsonl (and corpus.jsonl with --corpus).")
 @click.option("--corpus", type=click.Path(path_type=Path),
