@@ -156,7 +156,7 @@ def methods_cmd(cluster, year, code, new_metrics, sort, fmt) -> None:
     from thg.survey.methods import table_one_corpus
 
     rows = table_one_corpus()
-    known = sorted({p.cluster for p in rows})
+    known = sorted({p.cluster for p in rows if p.cluster is not None})    # every Table 1 paper has one
     bad = [c for c in cluster if c not in known]
     if bad:
         raise UsageError(f"--cluster {bad[0]} is not a cluster of the survey; use {known[0]} to {known[-1]}")

@@ -13,6 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from thg.errors import InputError
 
@@ -113,13 +114,13 @@ def _split(value) -> list[str]:
 
 def _parse_datasets(value, where: str) -> dict[str, list[str]]:
     """``{"HDTF": ["test"]}`` as is, or the CSV form ``"VoxCeleb2:train;HDTF:test+train"``."""
+    items: list[tuple[Any, Any]] = []
     if isinstance(value, dict):
-        items = value.items()
+        items = list(value.items())
     else:
-        items = []
         for part in _split(value):
-            name, _, roles = part.partition(":")
-            items.append((name.strip(), [r for r in roles.split("+") if r] or ["used"]))
+            name, _, role_text = part.partition(":")
+            items.append((name.strip(), [r for r in role_text.split("+") if r] or ["used"]))
     out: dict[str, list[str]] = {}
     for name, given in items:
         if given is None or given == []:          # no role given: used, role not known
@@ -270,7 +271,7 @@ def parse_atom(data: bytes | str, where: str) -> list[Paper]:
         url = text("id")
         if "/api/errors" in url:        # the API reports a bad query as an entry
             raise InputError(f"{where}: the arXiv API refused the query: {text('summary')}")
-        record = {
+        record: dict[str, Any] = {
             "id": url.rstrip("/").split("/abs/")[-1],
             "title": text("title"),
             "abstract": text("summary"),
@@ -307,7 +308,8 @@ _BIB_ENTRY = re.compile(r"@(\w+)\s*\{\s*([^,\s]+)\s*,", re.IGNORECASE)
 
 def _bib_fields(body: str) -> dict[str, str]:
     """``key = {value}`` / ``key = "value"`` / ``key = 2021`` pairs of one entry; braces may nest."""
-    out, i = {}, 0
+    out: dict[str, str] = {}
+    i = 0
     while True:
         m = re.compile(r"\s*,?\s*([A-Za-z_\-]+)\s*=\s*").match(body, i)
         if not m:
