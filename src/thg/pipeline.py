@@ -24,7 +24,7 @@ import queue
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -472,7 +472,7 @@ def _render_thread(stages: _Stages, renderer: Renderer, post: list[FrameFilter],
     stages.put(out, _END)
 
 
-def _yield_frames(stages: _Stages, inp: queue.Queue, timings: dict, t0: float) -> Iterator[StreamFrame]:
+def _yield_frames(stages: _Stages, inp: queue.Queue, timings: dict, t0: float) -> Generator[StreamFrame, None, None]:
     try:
         while (frame := stages.get(inp)) is not _END:
             if frame.index == 0:

@@ -83,3 +83,59 @@ def test_bibtex_without_entries_is_refused(tmp_path):
     (tmp_path / "empty.bib").write_text("% nothing here\n")
     with pytest.raises(InputError, match="no BibTeX entry"):
         load_corpus(tmp_path / "empty.bib")
+
+
+# -- found by the fuzz suite (tests/survey/test_corpus_fuzz.py): each was a traceback or a hang before --------
+
+@pytest.mark.parametrize("name, content, message", [
+    ("c.jsonl", '{"id": "a", "title": "t", "stars": ' + "9" * 5000 + "}\n",
+     r"c.jsonl:1: not valid JSON \(a number too long to read, over 4300 digits\)"),
+    ("c.json", '[{"id": "a", "title": "t"}, null]', r"c.json: item 2 is null; give a list of paper objects"),
+    ("c.json", '{"id": "a", "title": "t", "n": ' + "1" * 4400 + "}", "a number too long to read"),
+    ("c.csv", "id,title\na," + "x" * 140_000 + "\n", r"c.csv:2: not readable as CSV \(field larger than field limit"),
+    ("c.jsonl", '{"id": "a", "title": "\\ud83d smile"}\n', r"c.jsonl:1: 'title' holds '\\ud83d', half of a surrogate"),
+    ("c.jsonl", '{"id": "a", "title": "t", "datasets": {"HDTF": 5}}\n', "dataset 'HDTF' has a number for its roles"),
+    ("c.jsonl", '{"id": "a", "title": "t", "year": 1e15}\n', "year 1000000000000000 is not a publication year"),
+    ("c.jsonl", '{"id": "a", "title": "t", "extra": ' + "[" * 500 + "]" * 500 + "}\n",
+     "'extra' is nested more than 32 deep"),
+])
+def test_hostile_records_are_one_clean_error(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        load_corpus(path)
+
+
+def test_odd_but_readable_records_load_and_write_back(tmp_path):
+    """A byte order mark, dataset roles left empty and new metrics with odd fields all read; what is
+    read is written and read back unchanged."""
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"id": "a", "title": "t", "year": 2021, "datasets": {"HDTF": null, "LRS3": []},'
+                     b' "new_metrics": [{"name": ["X"], "family": {"f": 1}}, 5]}\n')
+    (paper,) = load_corpus(path)
+    assert paper.datasets == {"HDTF": ["used"], "LRS3": ["used"]}
+    assert paper.new_metrics == [{"name": "['X']", "family": "{'f': 1}", "evidence": ""},
+                                 {"name": "5", "family": "", "evidence": ""}]
+    write_corpus([paper], tmp_path / "again.jsonl")
+    assert load_corpus(tmp_path / "again.jsonl")[0].to_dict() == paper.to_dict()
+
+
+def test_an_unreadable_corpus_is_one_clean_error(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "a", "title": "t"}\n')
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refuse)        # as a file without read permission does (tests run as root)
+    with pytest.raises(InputError, match=r"c.jsonl: cannot read the corpus file \(Permission denied\)"):
+        load_corpus(path)
+
+
+def test_bibtex_errors_name_the_line_of_their_entry(tmp_path):
+    path = tmp_path / "r.bib"
+    path.write_text("@article{a, title = {One}}\n\n@article{b,\n  title = {Two}}\n@misc{c, year = {2021}}\n")
+    with pytest.raises(InputError, match=r"r.bib:5: the record has no 'title'"):
+        load_corpus(path)

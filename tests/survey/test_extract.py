@@ -146,3 +146,76 @@ def test_records_give_one_role_and_the_evidence_sentence():
     assert rec["datasets"] == [{"name": "HDTF", "role": "both", "group": "audiovisual",
                                 "evidence": "We conduct experiments on HDTF."}]
     assert rec["metrics"] == [{"name": "PSNR", "family": "visual", "evidence": "We report PSNR."}]
+
+
+# -- found by the fuzz suite (tests/survey/test_extract_fuzz.py) ------------------------------------------
+
+def test_a_zip_reads_like_the_unpacked_folder(data_dir, tmp_path):
+    """Overleaf exports a .zip; it was read as if its bytes were LaTeX."""
+    import zipfile
+
+    folder = data_dir / "tex" / "2301.10001"
+    with zipfile.ZipFile(tmp_path / "2301.10001.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(folder.rglob("*.tex")):
+            z.write(f, f.relative_to(folder).as_posix())
+    assert read_tex_source(tmp_path / "2301.10001.zip") == read_tex_source(folder)
+    assert [pid for pid, _ in list_sources(tmp_path)] == ["2301.10001"]
+
+
+def test_inputs_that_include_each_other_are_pasted_once(tmp_path):
+    """main.tex and a.tex each \\input the other 50 times: 50 copies a level, 8 levels deep: a hang."""
+    src = tmp_path / "paper"
+    src.mkdir()
+    (src / "main.tex").write_text("\\documentclass{article}<main>" + "\\input{a}" * 50)
+    (src / "a.tex").write_text("<a>" + "\\input{main}\\input{a}" * 50)
+    assert read_tex_source(src) == "\\documentclass{article}<main><a>"
+
+
+def test_a_tar_that_unpacks_past_the_cap_is_refused(tmp_path, monkeypatch):
+    import gzip
+    import io
+    import tarfile
+
+    from thg.survey import extract
+
+    monkeypatch.setattr(extract, "_MAX_UNPACKED_BYTES", 1 << 20)
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        info = tarfile.TarInfo("data.bin")
+        info.size = 2 << 20
+        tar.addfile(info, io.BytesIO(bytes(info.size)))
+    (tmp_path / "bomb.tar.gz").write_bytes(gzip.compress(raw.getvalue()))    # 2 MiB of zeros: a few kB
+    with pytest.raises(InputError, match="bomb.tar.gz: unpacks to more than 1 MiB"):
+        read_tex_source(tmp_path / "bomb.tar.gz")
+
+
+def test_a_member_that_declares_more_than_the_archive_holds_is_refused(tmp_path):
+    """It read as "holds no .tex file" (the declared 8 GiB counted against the cap, not what was there)."""
+    import tarfile
+
+    info = tarfile.TarInfo("main.tex")
+    info.size = 2**33
+    (tmp_path / "p.tar").write_bytes(info.tobuf(tarfile.GNU_FORMAT) + b"\\documentclass{article}".ljust(512, b"\0"))
+    with pytest.raises(InputError, match=r"p.tar: not a readable arXiv e-print archive \(unexpected end of data\)"):
+        read_tex_source(tmp_path / "p.tar")
+
+
+def test_too_much_latex_and_unreadable_sources_are_one_clean_error(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from thg.survey import extract
+
+    (tmp_path / "p.tex").write_text("\\documentclass{article}" + "x" * 2000)
+    (tmp_path / "empty.tar.gz").write_bytes(b"")
+    monkeypatch.setattr(extract, "_MAX_SOURCE_BYTES", 1000)
+    with pytest.raises(InputError, match=r"p.tex: holds more than \d+ MiB of .tex files"):
+        read_tex_source(tmp_path / "p.tex")
+    with pytest.raises(InputError, match=r"empty.tar.gz: is empty \(0 bytes\)"):
+        read_tex_source(tmp_path / "empty.tar.gz")
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refuse)       # as a file without read permission does (tests run as root)
+    with pytest.raises(InputError, match=r"p.tex: cannot be read \(Permission denied\)"):
+        read_tex_source(tmp_path / "p.tex")

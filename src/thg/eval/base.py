@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from thg.errors import UsageError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 FAMILIES = ("visual", "sync", "geometry", "expression", "driving")
 NEEDS = ("ref", "audio", "source", "weights")
@@ -62,14 +65,15 @@ class Param:
 
     def check(self, metric: str, value):
         """The value as this parameter's type, or a UsageError that says what is allowed."""
-        ok = value
+        ok: Any = value
         if self.kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
             ok = float(value)
         elif self.kind is int and isinstance(value, float) and value.is_integer():
             ok = int(value)
         if value is None and self.default is None:
             return None
-        if not isinstance(ok, self.kind) or (self.kind is int and isinstance(ok, bool)):
+        fits = isinstance(ok, self.kind) and not (self.kind is int and isinstance(ok, bool))
+        if not fits:
             raise UsageError(f"--param {metric}.{self.name}={value!r}: expected {self.describe()}")
         if (self.choices and ok not in self.choices) or (self.low is not None and ok < self.low) or \
                 (self.high is not None and ok > self.high):
@@ -110,7 +114,7 @@ class Metric:
     """Base class. Subclasses set ``info`` and implement ``update``, ``compute`` and, when they keep
     array state pooled across videos, ``state`` / ``load_state`` / ``merge``."""
 
-    info: ClassVar[MetricInfo]
+    info: MetricInfo        # set on the class; an instance may refine it (e.g. what it needs)
     #: every parameter the metric takes; anything else is refused by :func:`check_params`
     PARAMS: ClassVar[tuple[Param, ...]] = ()
 
@@ -134,7 +138,7 @@ class Metric:
         raise NotImplementedError
 
     def reset(self) -> None:
-        self.__init__(**self.params)
+        type(self).__init__(self, **self.params)
 
     def state(self) -> dict[str, np.ndarray]:
         """Array state for set-level pooling and resuming (saved as .npz by the runner)."""
@@ -143,6 +147,6 @@ class Metric:
     def load_state(self, state: dict[str, np.ndarray]) -> None:
         pass
 
-    def merge(self, other: "Metric") -> None:
+    def merge(self, other: Self) -> None:
         """Fold another instance's state into this one (for scope "set")."""
         raise NotImplementedError(f"{self.info.name} does not pool across videos")

@@ -37,6 +37,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -231,7 +232,7 @@ def make_study(methods: Mapping[str, str | os.PathLike], output: str | os.PathLi
     output.parent.mkdir(parents=True, exist_ok=True)
     items = collect_items(methods, seed=seed)
     rng = np.random.default_rng(seed + 1)
-    checks = [{"item": f"check{k + 1}", "source": int(rng.integers(len(items))),
+    checks: list[dict[str, Any]] = [{"item": f"check{k + 1}", "source": int(rng.integers(len(items))),
                "expected": int(rng.integers(SCALE[0], SCALE[1] + 1))} for k in range(attention_checks)]
     study_id = hashlib.sha256(json.dumps([asdict(i) for i in items] + [seed]).encode()).hexdigest()[:10]
     page_items = [{"item": i.item, "src": _video_src(Path(i.path), embed, output.parent)} for i in items]

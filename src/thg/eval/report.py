@@ -45,7 +45,7 @@ def environment() -> dict:
     """Versions of Python, the packages that make the numbers, and the ffmpeg binary."""
     from importlib import metadata
 
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in PACKAGES:
         try:
             versions[pkg] = metadata.version(pkg)

@@ -164,7 +164,7 @@ def paired_comparison(a: Mapping[str, float] | Iterable[float], b: Mapping[str, 
 
     if isinstance(a, Mapping) != isinstance(b, Mapping):
         raise InputError("paired_comparison: give both methods as mappings video -> value or both as sequences")
-    if isinstance(a, Mapping):
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
         common = sorted(set(a) & set(b))
         if not common:
             raise InputError(f"{metric or 'metric'}: the two methods share no video names; "

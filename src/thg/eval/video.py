@@ -148,7 +148,7 @@ def evaluate_video(pred: str | os.PathLike, *, ref: str | os.PathLike | None = N
     decoders = {"pred": decode(pred)}
     pred_frames = iter(decoders["pred"])
     ref_frames = None
-    if ref_info is not None and any("ref" in m.info.needs for m in active.values()):
+    if ref is not None and ref_info is not None and any("ref" in m.info.needs for m in active.values()):
         size = (info.width, info.height) if alignment["ref_resized_to_pred_size"] else None
         fps = info.fps if alignment["ref_resampled_to_pred_fps"] else None
         decoders["ref"] = decode(ref, fps=fps, size=size)

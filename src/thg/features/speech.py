@@ -220,6 +220,8 @@ class _PhoneProcess:
 
         self._proc = subprocess.Popen([sys.executable, "-I", _phones.__file__], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert self._proc.stdin is not None and self._proc.stdout is not None    # both are pipes (PIPE above)
+        self._stdin, self._stdout = self._proc.stdin, self._proc.stdout
         self._ready = False
 
     def __call__(self, pcm: bytes, last: bool):
@@ -227,14 +229,14 @@ class _PhoneProcess:
             self._reply()
             self._ready = True
         try:
-            self._proc.stdin.write(struct.pack("<IB", len(pcm), last) + pcm)
-            self._proc.stdin.flush()
+            self._stdin.write(struct.pack("<IB", len(pcm), last) + pcm)
+            self._stdin.flush()
         except (BrokenPipeError, OSError):
             self._failed()
         return self._reply()
 
     def _reply(self):
-        line = self._proc.stdout.readline()
+        line = self._stdout.readline()
         if not line:
             self._failed()
         settled, phonemes = json.loads(line)
@@ -249,7 +251,7 @@ class _PhoneProcess:
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
-        for pipe in (self._proc.stdin, self._proc.stdout):
+        for pipe in (self._stdin, self._stdout):
             with contextlib.suppress(OSError):
                 pipe.close()
 

@@ -138,6 +138,8 @@ class SpeechSource:
         if self._samples is not None:
             for k in range(0, len(self._samples), size):
                 yield self._samples[k: k + size]
+        elif self.path is None:
+            raise ValueError("a SpeechSource needs samples or a path")
         elif self.n_samples is not None:   # libsndfile reads it
             yield from _soundfile_blocks(self.path, size)
         else:

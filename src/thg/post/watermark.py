@@ -274,13 +274,16 @@ def detect_luma(mean_luma: np.ndarray, *, key: str = DEFAULT_KEY, n_frames: int 
     fx, fy = FRACTIONS[ix], FRACTIONS[iy]
     norm = float(np.linalg.norm(folded)) + 1e-9
     sync = np.unravel_index(int(np.argmax(_corr(folded, pats[0]))), folded.shape)
-    symbols, runners_up, symbol_z, margins = [], [], [], []
+    symbols: list[int] = []
+    runners_up: list[int] = []
+    symbol_z: list[float] = []
+    margins: list[float] = []
     for p in pats[1:]:
         c = _corr(folded, p)
         first, second = np.argsort(c, axis=None)[::-1][:2]
         for k, out in ((first, symbols), (second, runners_up)):
             peak = np.unravel_index(int(k), c.shape)
-            out.append(((peak[0] - sync[0]) % TILE) * TILE + (peak[1] - sync[1]) % TILE)
+            out.append(int(((peak[0] - sync[0]) % TILE) * TILE + (peak[1] - sync[1]) % TILE))
         symbol_z.append(float(c.flat[first]) / norm)
         margins.append(float(c.flat[first] - c.flat[second]))
     h = n_hypotheses()

@@ -98,8 +98,8 @@ def resample(track: MotionTrack, fps: float) -> MotionTrack:
 
 def driving_track(meas: Measurements, portrait_points: np.ndarray, config: ReenactConfig) -> MotionTrack:
     """The portrait's motion from a driving video's measurements (see the module docstring)."""
-    first = meas.first_face()
-    driver = Neutral.of(meas.points[first])
+    first, first_points = meas.first_face()
+    driver = Neutral.of(first_points)
     portrait = Neutral.of(portrait_points)
     eye_levels = meas.open_eye_levels()
     relative = channels(meas, ChannelMapper(driver, portrait), smooth=config.smooth, eye_levels=eye_levels)

@@ -159,17 +159,18 @@ class Measurements:
     def missing(self) -> list[int]:
         return [i for i, p in enumerate(self.points) if p is None]
 
-    def first_face(self) -> int:
+    def first_face(self) -> tuple[int, np.ndarray]:
+        """The first frame with a face, and its points."""
         for i, p in enumerate(self.points):
             if p is not None:
-                return i
+                return i, p
         raise NoFaceError("no face found in any frame")
 
     def open_eye_levels(self, window_s: float = EYE_WINDOW_S) -> np.ndarray:
         """Per frame, the open-eye lid gap of each eye (n×2): a high percentile of the pose-free lid
         gap over the frames around it, so blinks do not count and slow drifts (head turns, a
         changing distance to the camera) do not read as blinks."""
-        ref = self.points[self.first_face()]
+        _, ref = self.first_face()
         eyes = np.array([[np.nan, np.nan] if p is None else
                          [(f := measure(ref, p).features).eye_r, f.eye_l] for p in self.points])
         half = max(1, int(round(window_s * self.fps / 2)))
@@ -243,11 +244,11 @@ def track_video(video: str | os.PathLike | Iterable[np.ndarray], *, fps: float |
     if not meas.points:
         raise NoFaceError(f"{name}: no frames could be read; check that it is a playable video")
     try:
-        first = meas.first_face()
+        first, first_points = meas.first_face()
     except NoFaceError:
         raise NoFaceError(f"{name}: no face found in any of its {len(meas.points)} frames; "
                           f"use a video with one clearly visible face") from None
-    neutral = Neutral.of(meas.points[first])
+    neutral = Neutral.of(first_points)
     rows = channels(meas, ChannelMapper(neutral), smooth=smooth, eye_levels=meas.open_eye_levels())
     missing = meas.missing
     meta = {"driver": "video", "source": os.path.basename(str(name)), "reference_frame": first,

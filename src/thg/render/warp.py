@@ -11,6 +11,8 @@ full-resolution patches: ``detail`` regions are re-rasterised at step 1 around t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -89,8 +91,8 @@ def _source_weights(source: np.ndarray, triangles: np.ndarray, shape: tuple[int,
     ids = np.full((gh, gw), -1, np.int32)
     grid_pts = (source + 0.5) / step - 0.5
     corners = np.round(grid_pts * (1 << SHIFT)).astype(np.int32)[triangles]
-    for k in range(len(triangles)):
-        cv2.fillConvexPoly(ids, corners[k], k, lineType=cv2.LINE_8, shift=SHIFT)
+    for t in range(len(triangles)):
+        cv2.fillConvexPoly(ids, corners[t], t, lineType=cv2.LINE_8, shift=SHIFT)
     flat = ids.reshape(-1)
     cells = np.flatnonzero(flat >= 0)
     k = flat[cells]
@@ -152,7 +154,7 @@ class MeshWarper:
         self.step = step
         self.detail = detail or []
         self._detail_corners = [np.unique(tris) for _, tris in self.detail]
-        self._affine_tests = ([_AffineTest(source[c]) for c in self._detail_corners]
+        self._affine_tests: list[Callable[[np.ndarray], bool]] = ([_AffineTest(source[c]) for c in self._detail_corners]
                               if source is not None else [lambda _: False] * len(self.detail))
         self.gw, self.gh = -(-self.width // step), -(-self.height // step)
         gx = (np.arange(self.gw, dtype=np.float32) + 0.5) * step - 0.5

@@ -24,11 +24,10 @@ def example_portrait(name: str) -> np.ndarray:
         return data.astronaut()
     if name == "grace_hopper":
         import matplotlib.cbook
+        from PIL import Image
 
-        with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as f:
-            from PIL import Image
-
-            return np.asarray(Image.open(f).convert("RGB"))
+        with Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as image:
+            return np.asarray(image.convert("RGB"))
     raise InputError(f"example {name!r} is not known; choose one of {', '.join(EXAMPLES)}")
 
 

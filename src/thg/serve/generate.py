@@ -7,9 +7,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from typing import TypeVar
 
 from thg.io.output import atomic_output
-from thg.serve.jobs import Job, JobOptions
+from thg.serve.jobs import DubOptions, EvalOptions, Job, JobOptions, ReenactOptions
+
+_Options = TypeVar("_Options", JobOptions, EvalOptions, DubOptions, ReenactOptions)
 
 #: the report's metrics: weights-free, so a fresh install evaluates every video it makes
 REPORT_METRICS = ("mouth-sync", "mouth-av-offset", "blink-rate")
@@ -25,12 +28,21 @@ def pipeline_config(o: JobOptions):
     return GenerateConfig(max_size=o.size, lang=o.lang, style=style)
 
 
+def options_of(job: Job, kind: type[_Options]) -> _Options:
+    """The job's options, of the kind its runner handles (each runner is given jobs of its own kind)."""
+    if not isinstance(job.options, kind):
+        raise TypeError(f"job {job.id} is a {job.kind} job; its options are not {kind.__name__}")
+    return job.options
+
+
 def portrait_of(job: Job):
     """The photo to animate: the uploaded file, or the bundled example it names."""
     from thg.serve.examples import example_portrait
 
     path = job.input_path("portrait")
-    return path if path is not None else example_portrait(job.options.example or "astronaut")
+    options = job.options
+    example = options.example if isinstance(options, (JobOptions, ReenactOptions)) else None
+    return path if path is not None else example_portrait(example or "astronaut")
 
 
 def run_job(job: Job, progress: Callable[[str, float], None]) -> dict:
@@ -38,10 +50,11 @@ def run_job(job: Job, progress: Callable[[str, float], None]) -> dict:
     from thg.pipeline import TalkingHeadPipeline
     from thg.post.provenance import PROVENANCE
 
+    o = options_of(job, JobOptions)
     progress("analysing", 0.02)
-    pipe = TalkingHeadPipeline(config=pipeline_config(job.options))
+    pipe = TalkingHeadPipeline(config=pipeline_config(o))
     audio = job.input_path("audio")
-    result = pipe(portrait_of(job), text=None if audio else job.options.text, audio=audio,
+    result = pipe(portrait_of(job), text=None if audio else o.text, audio=audio,
                   output=job.output_path("video"), overwrite=True, save_motion=job.output_path("motion"),
                   progress=lambda i, n: progress("rendering", 0.1 + 0.8 * i / n))
     progress("evaluating", 0.92)
@@ -81,12 +94,13 @@ def run_evaluation(job: Job, progress: Callable[[str, float], None]) -> dict:
     """Run the job's metrics on its uploaded video (with the reference, audio and source it was given)."""
     from thg.eval.video import evaluate_video
 
+    o = options_of(job, EvalOptions)
     progress("evaluating", 0.05)
-    tokens = [t.strip().lower() for t in job.options.metrics.split(",") if t.strip()]
-    results = evaluate_video(job.input_path("pred"), ref=job.input_path("ref"), audio=job.input_path("audio"),
+    tokens = [t.strip().lower() for t in o.metrics.split(",") if t.strip()]
+    results = evaluate_video(job.required_input("pred"), ref=job.input_path("ref"), audio=job.input_path("audio"),
                              source=job.input_path("source"), metrics=tokens)
     metrics = metric_entries(results, per_frame=True)
-    report = {"schema": "thg-serve-evaluation/1", "job": job.id, "metrics_asked": job.options.metrics,
+    report = {"schema": "thg-serve-evaluation/1", "job": job.id, "metrics_asked": o.metrics,
               "inputs": sorted(job.inputs), "metrics": metrics}
     with atomic_output(job.output_path("report"), overwrite=True) as tmp:
         tmp.write_text(json.dumps(report, indent=1))
@@ -97,11 +111,11 @@ def run_dub(job: Job, progress: Callable[[str, float], None]) -> dict:
     """Dub the job's clip with its uploaded speech (or its text); writes the video and the mouth motion."""
     from thg.dub import DubConfig, Dubber
 
-    o = job.options
+    o = options_of(job, DubOptions)
     progress("analysing", 0.02)
     audio = job.input_path("audio")
     result = Dubber(DubConfig(fit=o.fit, lang=o.lang, expression_scale=o.expression_scale))(
-        job.input_path("video"), audio=audio, text=None if audio else o.text, output=job.output_path("video"),
+        job.required_input("video"), audio=audio, text=None if audio else o.text, output=job.output_path("video"),
         overwrite=True, save_motion=job.output_path("motion"), progress=lambda i, n: progress("dubbing", 0.05 + 0.95 * i / n))
     return _summary(result.n_frames, result.fps, result.timings) | {
         "size": list(result.size), "dubbed": result.dubbed, "passed_through": sum(map(len, result.passed.values())),
@@ -111,11 +125,12 @@ def run_dub(job: Job, progress: Callable[[str, float], None]) -> dict:
 def run_reenact(job: Job, progress: Callable[[str, float], None]) -> dict:
     """Animate the job's portrait with the performance in its driving video; writes the video and the motion."""
     from thg.reenact import ReenactConfig, Reenactor
+    from thg.reenact.reenact import parse_regions
 
-    o = job.options
+    o = options_of(job, ReenactOptions)
     progress("tracking", 0.02)
-    reenactor = Reenactor(ReenactConfig(mode=o.mode, regions=o.regions, max_size=o.size))
-    result = reenactor(portrait_of(job), driving=job.input_path("driving"), output=job.output_path("video"),
+    reenactor = Reenactor(ReenactConfig(mode=o.mode, regions=parse_regions(o.regions), max_size=o.size))
+    result = reenactor(portrait_of(job), driving=job.required_input("driving"), output=job.output_path("video"),
                        overwrite=True, save_motion=job.output_path("motion"),
                        progress=lambda i, n: progress("rendering", 0.3 + 0.7 * i / n),
                        track_progress=lambda i, n: progress("tracking", 0.02 + 0.28 * i / n))

@@ -176,6 +176,13 @@ class Job:
         name = self.inputs.get(role)
         return self.folder / name if name else None
 
+    def required_input(self, role: str) -> Path:
+        """The path of an input that the job's kind needs (the server accepts no job without it)."""
+        path = self.input_path(role)
+        if path is None:
+            raise InputError(f"job {self.id}: no {role} file was given; submit the job again with it")
+        return path
+
     def output_path(self, what: str) -> Path:
         return self.folder / self.outputs[what]
 

@@ -21,6 +21,7 @@ import fractions
 import os
 import time
 import uuid
+from typing import Any
 
 import numpy as np
 from fastapi import FastAPI, Request
@@ -113,7 +114,7 @@ class LiveSession:
         self.talker, self.pc, self.speech_pool = talker, pc, speech_pool
         self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"live-{self.id[:6]}")   # one renderer, one thread
         self.t0: float | None = None
-        self.stats = {"frames": 0, "dropped": 0, "audio_packets": 0, "audio_s": 0.0, "video_s": 0.0,
+        self.stats: dict[str, Any] = {"frames": 0, "dropped": 0, "audio_packets": 0, "audio_s": 0.0, "video_s": 0.0,
                       "utterances": 0, "last_latency_ms": None, "mic_packets": 0}
         self._said_at: tuple[int, float] | None = None           # (first frame of the utterance, when asked)
         self.watchdog: asyncio.Task | None = None

@@ -156,7 +156,7 @@ def methods_cmd(cluster, year, code, new_metrics, sort, fmt) -> None:
     from thg.survey.methods import table_one_corpus
 
     rows = table_one_corpus()
-    known = sorted({p.cluster for p in rows})
+    known = sorted({p.cluster for p in rows if p.cluster is not None})    # every Table 1 paper has one
     bad = [c for c in cluster if c not in known]
     if bad:
         raise UsageError(f"--cluster {bad[0]} is not a cluster of the survey; use {known[0]} to {known[-1]}")
@@ -331,8 +331,8 @@ def curate_cmd(corpus, output, min_stars, top_venues_only, decisions, overwrite)
 
 @survey.command("extract")
 @click.option("--input", "source", required=True, type=click.Path(path_type=Path),
-              help="A .tex file, an arXiv e-print archive (.tar.gz or gzipped .tex), or a folder of them "
-                   "(<id>.tex, <id>.tar.gz, <id>/).")
+              help="A .tex file, an arXiv e-print archive (.tar.gz or gzipped .tex), a .zip of the source "
+                   "(as Overleaf exports it), or a folder of them (<id>.tex, <id>.tar.gz, <id>.zip, <id>/).")
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Folder for extractions.jsonl (and corpus.jsonl with --corpus).")
 @click.option("--corpus", type=click.Path(path_type=Path),

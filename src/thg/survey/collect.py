@@ -241,6 +241,7 @@ class ArxivClient:
                 # the API sometimes answers a page inside the results with no entries: ask again later
                 self.fetcher.cache.forget(url)
                 self.fetcher.sleep(self.fetcher.backoff * 2 ** attempt)
+            assert total is not None            # every answer above set it
             if not page:
                 if offset < total:
                     raise PipelineError(f"arXiv API kept answering no entries at result {offset} of {total}; "

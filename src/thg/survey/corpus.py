@@ -13,11 +13,16 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from thg.errors import InputError
 
 ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5})(v\d+)?$|([a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?$")
 ROLES = ("train", "test", "both", "used")   # "both" is read as train + test; "used": role not known
+#: the publication years a corpus may hold (a year far outside would make the trend figures' year axis endless)
+YEARS = (1900, 2100)
+#: how deep a record's values may nest (an ``extra`` column is data, not a document)
+MAX_DEPTH = 32
 
 
 @dataclass
@@ -69,7 +74,36 @@ def _int_or_none(value, where: str, name: str) -> int | None:
     try:
         return int(float(value))
     except (TypeError, ValueError, OverflowError):     # OverflowError: 1e400 reads as infinity
-        raise InputError(f"{where}: {name} {value!r} is not a whole number; give a number or leave it empty") from None
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise InputError(f"{where}: {name} {shown} is not a whole number; give a number or leave it empty") from None
+
+
+def _json_kind(value) -> str:
+    """What a JSON value is, in JSON's words: "an object", "a list", "a string", "a number", ..."""
+    if value is None:
+        return "null"
+    kinds = ((bool, "a boolean"), (dict, "an object"), (list, "a list"), (str, "a string"), ((int, float), "a number"))
+    return next((kind for types, kind in kinds if isinstance(value, types)), type(value).__name__)
+
+
+def _check_values(record: dict, where: str) -> None:
+    """Refuse values that could not be written back: text holding half of a UTF-16 surrogate pair (a
+    JSON ``\\ud83d`` escape without its partner) and values nested more than :data:`MAX_DEPTH` deep."""
+    stack: list[tuple[object, int, str]] = [(v, 1, str(k)) for k, v in record.items()]
+    while stack:
+        value, depth, key = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as e:
+                raise InputError(f"{where}: {key!r} holds {ascii(value[e.start])}, half of a surrogate pair, which "
+                                 "is not text; write the whole pair (e.g. \\ud83d\\ude00) or remove it") from None
+        elif isinstance(value, (dict, list)):
+            if depth >= MAX_DEPTH:
+                raise InputError(f"{where}: {key!r} is nested more than {MAX_DEPTH} deep; "
+                                 "each paper must be a flat JSON object")
+            items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            stack.extend((v, depth + 1, key) for v in items)
 
 
 def _split(value) -> list[str]:
@@ -80,29 +114,44 @@ def _split(value) -> list[str]:
 
 def _parse_datasets(value, where: str) -> dict[str, list[str]]:
     """``{"HDTF": ["test"]}`` as is, or the CSV form ``"VoxCeleb2:train;HDTF:test+train"``."""
+    items: list[tuple[Any, Any]] = []
     if isinstance(value, dict):
-        items = value.items()
+        items = list(value.items())
     else:
-        items = []
         for part in _split(value):
-            name, _, roles = part.partition(":")
-            items.append((name.strip(), [r for r in roles.split("+") if r] or ["used"]))
+            name, _, role_text = part.partition(":")
+            items.append((name.strip(), [r for r in role_text.split("+") if r] or ["used"]))
     out: dict[str, list[str]] = {}
-    for name, roles in items:
-        roles = [roles] if isinstance(roles, str) else list(roles)
+    for name, given in items:
+        if given is None or given == []:          # no role given: used, role not known
+            given = ["used"]
+        if not isinstance(given, (str, list)):
+            raise InputError(f"{where}: dataset {name!r} has {_json_kind(given)} for its roles; give a role or a "
+                             f"list of roles ({', '.join(ROLES)})")
+        roles = [given] if isinstance(given, str) else given
         bad = [r for r in roles if r not in ROLES]
         if bad:
             raise InputError(f"{where}: dataset {name!r} has role {bad[0]!r}; roles are {', '.join(ROLES)}")
-        roles = set(roles)
-        if "both" in roles:
-            roles = (roles - {"both"}) | {"train", "test"}
-        out[str(name)] = sorted(roles)
+        kept = set(roles)
+        if "both" in kept:
+            kept = (kept - {"both"}) | {"train", "test"}
+        out[str(name)] = sorted(kept)
     return out
+
+
+def _new_metric(value) -> dict:
+    """One proposed metric: ``name``, ``family`` and ``evidence`` as text (any other keys kept as read)."""
+    entry = dict(value) if isinstance(value, dict) else {"name": value}
+    for key in ("name", "family", "evidence"):
+        v = entry.get(key)
+        entry[key] = "" if v is None else v.strip() if isinstance(v, str) else str(v)
+    return entry
 
 
 def paper_from_dict(record: dict, where: str) -> Paper:
     """Build a Paper from one record; ``where`` (file:line) prefixes any error."""
     record = {str(k).strip(): v for k, v in record.items() if k is not None}
+    _check_values(record, where)
     for key in ("id", "title"):
         if not str(record.get(key) or "").strip():
             raise InputError(f"{where}: the record has no {key!r}; every paper needs an id and a title")
@@ -116,7 +165,11 @@ def paper_from_dict(record: dict, where: str) -> Paper:
         pid = pid[: m.start()] + (m.group(1) or m.group(3))
     paper = Paper(id=pid, title=" ".join(str(known.pop("title")).split()))
     paper.abstract = " ".join(str(known.pop("abstract", "") or "").split())
-    paper.year = _int_or_none(known.pop("year", None), where, "year") or arxiv_year(pid)
+    year = _int_or_none(known.pop("year", None), where, "year")
+    if year and not YEARS[0] <= year <= YEARS[1]:
+        raise InputError(f"{where}: year {year} is not a publication year; give a year from {YEARS[0]} to {YEARS[1]} "
+                         "or leave it empty")
+    paper.year = year or arxiv_year(pid)
     paper.stars = _int_or_none(known.pop("stars", None), where, "stars")
     paper.cluster = _int_or_none(known.pop("cluster", None), where, "cluster")
     paper.datasets = _parse_datasets(known.pop("datasets", None) or {}, where)
@@ -125,48 +178,66 @@ def paper_from_dict(record: dict, where: str) -> Paper:
             setattr(paper, key, _split(known.pop(key)))
     nm = known.pop("new_metrics", None)
     if nm:
-        paper.new_metrics = [x if isinstance(x, dict) else {"name": x, "family": "", "evidence": ""}
-                             for x in (nm if isinstance(nm, list) else _split(nm))]
+        paper.new_metrics = [_new_metric(x) for x in (nm if isinstance(nm, list) else [nm] if isinstance(nm, dict)
+                                                      else _split(nm))]
     for key, value in known.items():
         setattr(paper, key, "" if value is None else str(value).strip())
     paper.extra = extra
     return paper
 
 
+def _json_error(e: ValueError) -> str:
+    if isinstance(e, json.JSONDecodeError):
+        return e.msg
+    return "a number too long to read, over 4300 digits" if "digits" in str(e) else str(e)[:200]
+
+
 def _read_jsonl(path: Path) -> list[Paper]:
     papers = []
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8-sig") as f:       # -sig: a byte order mark (Windows editors) is read past
         for n, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InputError(f"{path}:{n}: not valid JSON ({e.msg}); each line must be one JSON object") from None
+            except ValueError as e:     # JSONDecodeError, or a number of more digits than Python reads (4300)
+                raise InputError(f"{path}:{n}: not valid JSON ({_json_error(e)}); "
+                                 "each line must be one JSON object") from None
             if not isinstance(record, dict):
-                raise InputError(f"{path}:{n}: a line holds {type(record).__name__}; each line must be one JSON object")
+                raise InputError(f"{path}:{n}: a line holds {_json_kind(record)}; each line must be one JSON object")
             papers.append(paper_from_dict(record, f"{path}:{n}"))
     return papers
 
 
 def _read_json(path: Path) -> list[Paper]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as e:
         raise InputError(f"{path}: not valid JSON ({e.msg} at line {e.lineno}); give a list of paper objects") from None
+    except ValueError as e:             # a number of more digits than Python reads
+        raise InputError(f"{path}: not valid JSON ({_json_error(e)}); give a list of paper objects") from None
     if isinstance(data, dict) and isinstance(data.get("papers"), list):
         data = data["papers"]
     if not isinstance(data, list):
-        raise InputError(f"{path}: holds a JSON {type(data).__name__}; give a list of paper objects")
-    return [paper_from_dict(r, f"{path}: item {i}") for i, r in enumerate(data, 1)]
+        raise InputError(f"{path}: holds {_json_kind(data)}; give a list of paper objects")
+    papers = []
+    for i, record in enumerate(data, 1):
+        if not isinstance(record, dict):
+            raise InputError(f"{path}: item {i} is {_json_kind(record)}; give a list of paper objects")
+        papers.append(paper_from_dict(record, f"{path}: item {i}"))
+    return papers
 
 
 def _read_csv(path: Path) -> list[Paper]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.DictReader(f)
-        if not reader.fieldnames or not {"id", "title"} <= set(reader.fieldnames):
-            raise InputError(f"{path}: the CSV header needs columns 'id' and 'title' (found {reader.fieldnames})")
-        return [paper_from_dict(row, f"{path}:{n}") for n, row in enumerate(reader, 2)]
+        try:
+            if not reader.fieldnames or not {"id", "title"} <= set(reader.fieldnames):
+                raise InputError(f"{path}: the CSV header needs columns 'id' and 'title' (found {reader.fieldnames})")
+            return [paper_from_dict(row, f"{path}:{reader.line_num}") for row in reader]
+        except csv.Error as e:          # e.g. a field over csv's limit: a quote left open swallows the rest
+            raise InputError(f"{path}:{reader.line_num + 1}: not readable as CSV ({e}); check the quotes around "
+                             "that line") from None
 
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -200,7 +271,7 @@ def parse_atom(data: bytes | str, where: str) -> list[Paper]:
         url = text("id")
         if "/api/errors" in url:        # the API reports a bad query as an entry
             raise InputError(f"{where}: the arXiv API refused the query: {text('summary')}")
-        record = {
+        record: dict[str, Any] = {
             "id": url.rstrip("/").split("/abs/")[-1],
             "title": text("title"),
             "abstract": text("summary"),
@@ -237,7 +308,8 @@ _BIB_ENTRY = re.compile(r"@(\w+)\s*\{\s*([^,\s]+)\s*,", re.IGNORECASE)
 
 def _bib_fields(body: str) -> dict[str, str]:
     """``key = {value}`` / ``key = "value"`` / ``key = 2021`` pairs of one entry; braces may nest."""
-    out, i = {}, 0
+    out: dict[str, str] = {}
+    i = 0
     while True:
         m = re.compile(r"\s*,?\s*([A-Za-z_\-]+)\s*=\s*").match(body, i)
         if not m:
@@ -266,10 +338,11 @@ def _read_bibtex(path: Path) -> list[Paper]:
     text = path.read_text(encoding="utf-8", errors="replace")
     starts = [m for m in _BIB_ENTRY.finditer(text) if m.group(1).lower() not in ("comment", "string", "preamble")]
     papers = []
+    line, counted = 1, 0                  # the line of the entry, counted on from the previous one
     for n, m in enumerate(starts):
         end = starts[n + 1].start() if n + 1 < len(starts) else len(text)
         f = _bib_fields(text[m.end():end])
-        line = text.count("\n", 0, m.start()) + 1
+        line, counted = line + text.count("\n", counted, m.start()), m.start()
         eprint = f.get("eprint", "")
         venue = f.get("booktitle") or f.get("journal") or ""
         if venue.lower().startswith("arxiv") or (not venue and eprint):
@@ -304,6 +377,8 @@ def load_corpus(path: str | Path) -> list[Paper]:
                          "give a text corpus file saved as UTF-8") from None
     except RecursionError:
         raise InputError(f"{path}: JSON nested too deeply to read; each paper must be one flat JSON object") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the corpus file ({e.strerror or e}); check its permissions") from None
     seen: dict[str, int] = {}
     for i, p in enumerate(papers):
         if p.id in seen:

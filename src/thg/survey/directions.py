@@ -52,7 +52,7 @@ def table_one_clusters() -> dict[str, int]:
     """arXiv id -> Table 1 cluster, for the 117 methods."""
     from thg.survey.methods import survey_methods
 
-    return {p.id: p.cluster for p in survey_methods()}
+    return {p.id: p.cluster for p in survey_methods() if p.cluster is not None}   # all 117 have one
 
 
 @dataclass
@@ -94,9 +94,10 @@ def compare(ids: list[str], assignment: list[int], reference: dict[str, int] | N
         if table[r, c] > 0:
             matched[ours[r]] = theirs[c]
     for r, c in enumerate(ours):
-        if matched[c] is not None:
-            names[c] = direction_name(matched[c])
-            overlap[c] = int(table[r, theirs.index(matched[c])])
+        paired = matched[c]
+        if paired is not None:
+            names[c] = direction_name(paired)
+            overlap[c] = int(table[r, theirs.index(paired)])
         else:
             counts = Counter(t for t, a in pairs if a == c)
             if counts:

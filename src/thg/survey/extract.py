@@ -20,6 +20,7 @@ new metric is proposed. Here the same questions are answered by rules over the c
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,60 +241,206 @@ def extract_tex(tex: str) -> Extraction:
     return extract_text(clean_latex(section), section_found=found)
 
 
-_ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".gz")
-_MAX_SOURCE_BYTES = 64 * 1024 * 1024     # a paper's LaTeX beyond this is not read (archives may hold data)
+_ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".gz", ".zip")
+_MIB = 1024 * 1024
+_MAX_SOURCE_BYTES = 64 * _MIB      # one paper's .tex files together; more is not one paper's LaTeX
+_MAX_UNPACKED_BYTES = 1024 * _MIB  # an archive is read this far at most (its figures and data included)
+_MAX_MEMBERS = 100_000             # files in one archive
+_INPUT_DEPTH = 8                   # \input files within \input files
 
 
 def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def _too_much_latex(where: Path) -> InputError:
+    return InputError(f"{where}: holds more than {_MAX_SOURCE_BYTES // _MIB} MiB of .tex files, more than one "
+                      "paper's LaTeX; give the source of one paper")
+
+
 def _is_archive(path: Path) -> bool:
-    """An arXiv e-print: a (gzipped) tar of the source, or one gzipped .tex. arXiv serves them without an
-    extension, so the first bytes decide as well as the name."""
+    """An arXiv e-print: a (gzipped) tar of the source, or one gzipped .tex; or a .zip of the source (as
+    Overleaf exports it). arXiv serves e-prints without an extension, so the first bytes decide as well
+    as the name."""
     if path.name.lower().endswith(_ARCHIVE_SUFFIXES):
         return True
     if path.suffix.lower() in (".tex", ".bib", ".bbl", ".sty", ".cls", ".pdf", ".png", ".jpg", ".txt", ".md"):
         return False
+    try:
+        with path.open("rb") as f:
+            head = f.read(512)
+    except OSError:             # read_tex_source says why it cannot be read
+        return False
+    return head[:2] == b"\x1f\x8b" or head[257:262] == b"ustar" or head[:4] == b"PK\x03\x04"
+
+
+class _Capped(io.RawIOBase):
+    """A decompressed stream that stops with an InputError once more than ``_MAX_UNPACKED_BYTES`` came
+    out of it: a small archive that unpacks to gigabytes (a "zip bomb") costs a second, not the disk."""
+
+    def __init__(self, raw: io.BufferedIOBase, where: Path):
+        self.raw, self.where, self.done = raw, where, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer)
+        self.done += n
+        if self.done > _MAX_UNPACKED_BYTES:
+            raise InputError(f"{self.where}: unpacks to more than {_MAX_UNPACKED_BYTES // _MIB} MiB, more than "
+                             "one paper's source; give the paper's .tex files (unpacked, or in a smaller archive)")
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def _compression(path: Path) -> str | None:
+    """"gzip", "bzip2" or "xz" by the file's first bytes; None when it is not compressed."""
     with path.open("rb") as f:
-        head = f.read(512)
-    return head[:2] == b"\x1f\x8b" or head[257:262] == b"ustar"
+        magic = f.read(6)
+    return ("gzip" if magic[:2] == b"\x1f\x8b" else "bzip2" if magic[:3] == b"BZh" else
+            "xz" if magic == b"\xfd7zXZ\x00" else None)
+
+
+def _unpacked(path: Path) -> io.BufferedReader:
+    """The file's bytes, decompressed when it is gzip, bzip2 or xz, read through :class:`_Capped`."""
+    import bz2
+    import gzip
+    import lzma
+
+    kind = _compression(path)
+    raw: io.BufferedIOBase
+    if kind == "gzip":
+        raw = gzip.GzipFile(path, "rb")
+    elif kind == "bzip2":
+        raw = bz2.BZ2File(path, "rb")
+    elif kind == "xz":
+        raw = lzma.LZMAFile(path, "rb")
+    else:
+        raw = path.open("rb")
+    return io.BufferedReader(_Capped(raw, path))
+
+
+def _is_tar_header(block: bytes) -> bool:
+    import tarfile
+
+    try:
+        tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return False
+    return True
+
+
+def _name_inside(name: str) -> str:
+    """A member's path as the \\input commands name it: ``./sec/a.tex`` and ``/sec/a.tex`` -> ``sec/a.tex``.
+    Names are only keys here (nothing is written), so ``../x.tex`` cannot reach outside anything."""
+    return name.lstrip("./")
+
+
+def _tar_files(path: Path) -> dict[str, str]:
+    import tarfile
+
+    files: dict[str, str] = {}
+    total = 0
+    with _unpacked(path) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+        for n, member in enumerate(tar, 1):     # "r|": one pass, members read as they come (no seeking back)
+            if n > _MAX_MEMBERS:
+                raise InputError(f"{path}: holds more than {_MAX_MEMBERS} files, more than one paper's source; "
+                                 "give the source of one paper")
+            if not member.isfile() or not member.name.lower().endswith(".tex"):   # links and devices: skipped
+                continue
+            handle = tar.extractfile(member)
+            if handle is not None:
+                data = handle.read(min(member.size, _MAX_SOURCE_BYTES - total + 1))
+                total += len(data)
+                if total > _MAX_SOURCE_BYTES:
+                    raise _too_much_latex(path)
+                files[_name_inside(member.name)] = _decode(data)
+    return files
+
+
+def _zip_files(path: Path) -> dict[str, str]:
+    import stat
+    import zipfile
+
+    files: dict[str, str] = {}
+    total = 0
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        if len(members) > _MAX_MEMBERS:
+            raise InputError(f"{path}: holds more than {_MAX_MEMBERS} files, more than one paper's source; "
+                             "give the source of one paper")
+        for info in members:
+            if info.is_dir() or stat.S_ISLNK(info.external_attr >> 16) or not info.filename.lower().endswith(".tex"):
+                continue
+            if info.flag_bits & 0x1:
+                raise InputError(f"{path}: {info.filename!r} is encrypted; give the archive without a password")
+            with archive.open(info) as f:
+                data = f.read(_MAX_SOURCE_BYTES - total + 1)
+            total += len(data)
+            if total > _MAX_SOURCE_BYTES:
+                raise _too_much_latex(path)
+            files[_name_inside(info.filename)] = _decode(data)
+    return files
 
 
 def _archive_files(path: Path) -> dict[str, str]:
-    """The .tex files of an e-print archive, by their path inside it (nothing is unpacked to disk)."""
-    import gzip
+    """The .tex files of an archive (a tar, compressed or not; a zip; or one gzipped .tex), by their path
+    inside it. Nothing is unpacked to disk; links, devices and folders in it are skipped."""
+    import lzma
     import tarfile
+    import zipfile
     import zlib
 
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: is empty (0 bytes); download the paper's source again")
+    kind = "arXiv e-print archive"
     try:
-        if tarfile.is_tarfile(path):
-            files: dict[str, str] = {}
-            total = 0
-            with tarfile.open(path) as tar:
-                for member in tar:
-                    if not member.isfile() or not member.name.lower().endswith(".tex"):
-                        continue
-                    total += member.size
-                    if total > _MAX_SOURCE_BYTES:
-                        break
-                    handle = tar.extractfile(member)
-                    if handle is not None:
-                        files[member.name.lstrip("./")] = _decode(handle.read())
-            return files
-        with gzip.open(path, "rb") as f:           # a single-file submission: one gzipped .tex
-            data = f.read(_MAX_SOURCE_BYTES)
-    except (OSError, EOFError, tarfile.TarError, zlib.error) as e:
-        raise InputError(f"{path}: not a readable arXiv e-print archive ({e}); "
-                         "give a .tar.gz, a gzipped .tex or an unpacked folder") from None
+        with _unpacked(path) as stream:
+            head = stream.read(512)
+        if _is_tar_header(head):
+            return _tar_files(path)
+        if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+            kind = ".zip archive"
+            return _zip_files(path)
+        if _compression(path) is None:
+            raise tarfile.ReadError("neither a tar, a zip nor a compressed file")
+        with _unpacked(path) as stream:             # a single-file submission: one gzipped .tex
+            data = stream.read(_MAX_SOURCE_BYTES + 1)
+    except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error,
+            lzma.LZMAError, NotImplementedError) as e:  # NotImplementedError: a zip's unknown compression
+        raise InputError(f"{path}: not a readable {kind} ({e}); give a .tar.gz, a gzipped .tex, a .zip or an "
+                         "unpacked folder") from None
+    if len(data) > _MAX_SOURCE_BYTES:
+        raise _too_much_latex(path)
+    if not data.strip():
+        raise InputError(f"{path}: is empty; download the paper's source again")
     if data[:5] == b"%PDF-":
         raise InputError(f"{path}: the e-print is a PDF, not LaTeX; this paper has no LaTeX source on arXiv")
     return {path.name.split(".")[0] + ".tex": _decode(data)}
 
 
+def _read_tex(path: Path, budget: int, where: Path) -> bytes:
+    """The file's bytes, or an InputError naming ``where`` when it holds more than ``budget``."""
+    with path.open("rb") as f:
+        data = f.read(budget + 1)
+    if len(data) > budget:
+        raise _too_much_latex(where)
+    return data
+
+
 def _folder_files(path: Path) -> dict[str, str]:
-    return {f.relative_to(path).as_posix(): f.read_text(encoding="utf-8", errors="replace")
-            for f in sorted(path.rglob("*.tex")) if f.is_file()}
+    files: dict[str, str] = {}
+    budget = _MAX_SOURCE_BYTES
+    for f in sorted(path.rglob("*.tex")):
+        if f.is_file():
+            data = _read_tex(f, budget, path)
+            budget -= len(data)
+            files[f.relative_to(path).as_posix()] = _decode(data)
+    return files
 
 
 def _assemble(files: dict[str, str], where: Path) -> str:
@@ -304,30 +451,35 @@ def _assemble(files: dict[str, str], where: Path) -> str:
     mains = sorted((n for n, t in files.items() if "\\documentclass" in t), key=lambda n: (n.count("/"), n))
     if not mains:
         return "\n".join(files.values())
-    return _resolve_inputs(mains[0], files, depth=0)
+    return _resolve_inputs(mains[0], files, depth=0, pasted={mains[0]})
 
 
 def read_tex_source(path: str | Path) -> str:
-    """A paper's LaTeX: one .tex file, an arXiv e-print archive (.tar.gz or a gzipped .tex), or a folder
-    holding one paper's unpacked source (main file first, inputs pasted in)."""
+    """A paper's LaTeX: one .tex file, an archive of its source (an arXiv e-print: .tar.gz or a gzipped
+    .tex; or a .tar, .zip) or a folder holding one paper's unpacked source (main file first, inputs
+    pasted in). At most 64 MiB of LaTeX is read, and an archive is unpacked (in memory) to 1 GiB at most."""
     path = Path(path)
-    if path.is_file():
-        if _is_archive(path):
-            return _assemble(_archive_files(path), path)
-        return path.read_text(encoding="utf-8", errors="replace")
-    if path.is_dir():
-        return _assemble(_folder_files(path), path)
+    try:
+        if path.is_file():
+            if _is_archive(path):
+                return _assemble(_archive_files(path), path)
+            return _decode(_read_tex(path, _MAX_SOURCE_BYTES, path))
+        if path.is_dir():
+            return _assemble(_folder_files(path), path)
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e.strerror or e}); check its permissions") from None
     raise InputError(f"{path}: LaTeX source not found; give a .tex file, an arXiv e-print archive or a folder of them")
 
 
 _INPUT = re.compile(r"\\(?:input|include|subfile)\s*\{([^{}]+)\}")
 
 
-def _resolve_inputs(name: str, files: dict[str, str], depth: int) -> str:
+def _resolve_inputs(name: str, files: dict[str, str], depth: int, pasted: set[str]) -> str:
     """A .tex file with its ``\\input`` / ``\\include`` files pasted in (paths relative to the source root
-    or to the including file)."""
+    or to the including file). Each file is pasted once, where it is first named: a file that includes
+    itself, or one named a thousand times, cannot make the text grow without end."""
     text = strip_comments(files[name])
-    if depth > 8:
+    if depth > _INPUT_DEPTH:
         return text
     folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
 
@@ -335,7 +487,10 @@ def _resolve_inputs(name: str, files: dict[str, str], depth: int) -> str:
         wanted = m.group(1).strip().lstrip("./")
         for candidate in (wanted, f"{wanted}.tex", folder + wanted, f"{folder}{wanted}.tex"):
             if candidate in files and candidate != name:
-                return _resolve_inputs(candidate, files, depth + 1)
+                if candidate in pasted:
+                    return ""
+                pasted.add(candidate)
+                return _resolve_inputs(candidate, files, depth + 1, pasted)
         return ""
 
     return _INPUT.sub(paste, text)
@@ -360,15 +515,23 @@ def _single_paper_folder(path: Path) -> bool:
     top = [f for f in path.iterdir() if f.is_file()]
     if any(_is_archive(f) for f in top):
         return False
-    mains = [f for f in top if f.suffix.lower() == ".tex"
-             and "\\documentclass" in f.read_text(encoding="utf-8", errors="replace")]
+    mains = [f for f in top if f.suffix.lower() == ".tex" and _is_main(f)]
     return len(mains) == 1
+
+
+def _is_main(path: Path) -> bool:
+    """A main file: one with ``\\documentclass`` (one that cannot be read is not; reading it says why)."""
+    try:
+        with path.open("rb") as f:
+            return b"\\documentclass" in f.read(_MAX_SOURCE_BYTES)
+    except OSError:
+        return False
 
 
 def list_sources(path: str | Path) -> list[tuple[str, Path]]:
     """The papers under ``path`` as ``(id, source)``: a .tex file or archive is one paper; a folder is
     one paper's unpacked source (see :func:`_single_paper_folder`) or a folder of papers, each a
-    ``<id>.tex``, an e-print archive ``<id>[.tar.gz|.gz]`` or an unpacked folder ``<id>/``."""
+    ``<id>.tex``, an e-print archive ``<id>[.tar.gz|.gz]``, a ``<id>.zip`` or an unpacked folder ``<id>/``."""
     path = Path(path)
     if path.is_file():
         return [(paper_id_from_name(path.name), path)]

@@ -25,6 +25,7 @@ import io
 import json
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from thg.errors import InputError
 from thg.survey.corpus import Paper
@@ -106,5 +107,8 @@ def survey_datasets(group: str | None = None) -> list[DatasetInfo]:
     if group is not None and group not in DATASET_GROUPS:
         raise InputError(f"dataset group {group!r} is not known; use one of {', '.join(DATASET_GROUPS)}")
     text = resources.files("thg.survey").joinpath("data/datasets.csv").read_text(encoding="utf-8")
-    rows = [DatasetInfo(**{**row, "year": int(row["year"])}) for row in csv.DictReader(io.StringIO(text))]
+    rows = []
+    for row in csv.DictReader(io.StringIO(text)):
+        fields: dict[str, Any] = {**row, "year": int(row["year"])}
+        rows.append(DatasetInfo(**fields))
     return [r for r in rows if group is None or r.group == group]

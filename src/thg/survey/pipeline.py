@@ -25,6 +25,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from thg.errors import InputError, OutputExistsError
 
@@ -292,7 +293,7 @@ def report_parts(folder: Path, state: dict) -> list:
     stages = state["stages"]
     query = " / ".join(state.get("query", []))
     counts = f"Collected {stages['collect']['papers']} papers; curation kept {stages['curate']['papers']}."
-    parts = [("p", "", f"Query: {query}. {counts}")]
+    parts: list[tuple[str, str, Any]] = [("p", "", f"Query: {query}. {counts}")]
     tax = stages["taxonomy"]
     with (folder / "taxonomy" / "clusters.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -308,7 +309,7 @@ def report_parts(folder: Path, state: dict) -> list:
     ext = stages["extract"]
     parts.append(("p", "Datasets and metrics", f"Read from the {ext['from']} of {ext['papers']} papers."))
     papers = _load(folder / "extracted.jsonl")
-    tables = {"families": trends.family_usage(papers), "new_metrics": trends.new_metric_usage(papers),
+    tables: dict[str, list] = {"families": trends.family_usage(papers), "new_metrics": trends.new_metric_usage(papers),
               "code": trends.code_stats(papers)}
     figures = {k: f"trends/{k}.png" for k in ("datasets", "metrics", "radar")}
     for s in trends.trend_sections(papers, tables, figures):

@@ -155,6 +155,7 @@ def build_taxonomy(papers: list[Paper], config: TaxonomyConfig = TaxonomyConfig(
         low = float(heights[k - 1]) if k - 1 < len(heights) else 0.0
         cut = (low + float(heights[k - 2])) / 2 if k >= 2 else float(heights[0]) * 1.05
     else:
+        assert config.threshold is not None         # TaxonomyConfig requires one when clusters is not given
         raw = fcluster(z, t=config.threshold, criterion="distance")
         cut = float(config.threshold)
     order = [int(i) for i in leaves_list(z)]
@@ -162,13 +163,13 @@ def build_taxonomy(papers: list[Paper], config: TaxonomyConfig = TaxonomyConfig(
     renumber: dict[int, int] = {}
     for i in order:
         renumber.setdefault(int(raw[i]), len(renumber) + 1)
-    assignment = np.array([renumber[int(c)] for c in raw])
+    numbers = np.array([renumber[int(c)] for c in raw])
     total = np.asarray(matrix.sum(axis=0)).ravel()
     position = np.empty(len(order), dtype=int)
     position[order] = np.arange(len(order))
     clusters = []
     for number in range(1, len(renumber) + 1):
-        rows = np.flatnonzero(assignment == number)
+        rows = np.flatnonzero(numbers == number)
         rows = rows[np.argsort(position[rows])]          # dendrogram order
         inside_sum = np.asarray(matrix[rows].sum(axis=0)).ravel()
         inside = inside_sum / len(rows)
@@ -177,7 +178,7 @@ def build_taxonomy(papers: list[Paper], config: TaxonomyConfig = TaxonomyConfig(
         score = inside - outside
         top = [str(vocab[j]) for j in np.argsort(-score, kind="stable")[: config.label_terms] if score[j] > 0]
         clusters.append(Cluster(number, " / ".join(top), top, [papers[i].id for i in rows]))
-    assignment = [int(a) for a in assignment]
+    assignment = [int(a) for a in numbers]
     names = [p.method or p.title for p in papers]
     return Taxonomy([p.id for p in papers], names, assignment, clusters, z, order, config, cut, len(vocab),
                     extra={"ward_space": space})
@@ -270,7 +271,7 @@ def write_taxonomy(tax: Taxonomy, papers: list[Paper], out: dict, *, overwrite: 
         w = csv.writer(f)
         w.writerow(["cluster", "label", "direction", "size", "terms", "years", "examples"])
         for c in tax.clusters:
-            years = sorted(by_id[m].year for m in c.members if by_id[m].year is not None)
+            years = sorted(y for y in (by_id[m].year for m in c.members) if y is not None)
             span = f"{years[0]}-{years[-1]}" if years else ""
             examples = "; ".join((by_id[m].method or by_id[m].title)[:60] for m in c.members[:5])
             w.writerow([c.number, c.label, c.direction, len(c.members), " ".join(c.terms), span, examples])

@@ -33,19 +33,20 @@ def _canon(name: str, kind: str) -> tuple[str, str]:
     return (term.name, term.group) if term else (name, "other")
 
 
-def _dated(papers: list[Paper]) -> list[Paper]:
-    return [p for p in papers if p.year is not None]
+def _dated(papers: list[Paper]) -> list[tuple[int, Paper]]:
+    """The papers that have a year, each with it."""
+    return [(p.year, p) for p in papers if p.year is not None]
 
 
 def dataset_usage(papers: list[Paper]) -> list[Row]:
     """Papers per (year, dataset, role)."""
     counts: Counter[tuple[int, str, str, str]] = Counter()
-    for p in _dated(papers):
+    for year, p in _dated(papers):
         seen = set()
         for name, roles in p.datasets.items():
             canon, group = _canon(name, "dataset")
             for role in roles:
-                seen.add((p.year, canon, group, role))
+                seen.add((year, canon, group, role))
         counts.update(seen)
     return [Row(y, n, g, r, c) for (y, n, g, r), c in sorted(counts.items())]
 
@@ -53,31 +54,31 @@ def dataset_usage(papers: list[Paper]) -> list[Row]:
 def metric_usage(papers: list[Paper]) -> list[Row]:
     """Papers per (year, metric)."""
     counts: Counter[tuple[int, str, str]] = Counter()
-    for p in _dated(papers):
-        counts.update({(p.year, *_canon(m, "metric")) for m in p.metrics})
+    for year, p in _dated(papers):
+        counts.update({(year, *_canon(m, "metric")) for m in p.metrics})
     return [Row(y, n, g, "", c) for (y, n, g), c in sorted(counts.items())]
 
 
 def family_usage(papers: list[Paper]) -> list[Row]:
     """Papers per (year, metric family) that report at least one metric of the family."""
     counts: Counter[tuple[int, str]] = Counter()
-    for p in _dated(papers):
-        counts.update({(p.year, _canon(m, "metric")[1]) for m in p.metrics})
+    for year, p in _dated(papers):
+        counts.update({(year, _canon(m, "metric")[1]) for m in p.metrics})
     return [Row(y, g, g, "", c) for (y, g), c in sorted(counts.items())]
 
 
 def new_metric_usage(papers: list[Paper]) -> list[Row]:
     """Newly proposed metrics per (year, family); a family left empty by extraction is "other"."""
     counts: Counter[tuple[int, str]] = Counter()
-    for p in _dated(papers):
+    for year, p in _dated(papers):
         for nm in p.new_metrics:
-            counts[(p.year, nm.get("family") or "other")] += 1
+            counts[(year, nm.get("family") or "other")] += 1
     return [Row(y, g, g, "", c) for (y, g), c in sorted(counts.items())]
 
 
 def unknown_names(papers: list[Paper]) -> dict[str, list[str]]:
     """Dataset and metric names in the corpus that the vocabulary does not know."""
-    out = {"dataset": set(), "metric": set()}
+    out: dict[str, set[str]] = {"dataset": set(), "metric": set()}
     for p in papers:
         out["dataset"] |= {n for n in p.datasets if lookup(n, "dataset") is None}
         out["metric"] |= {n for n in p.metrics if lookup(n, "metric") is None}
@@ -133,7 +134,7 @@ def plot_dataset_trends(rows: list[Row], path: str | Path, *, top: int = 5) -> N
 
 def _plot_top_lines(ax, rows: list[Row], years: list[int], top: int) -> None:
     """One line of papers per year for each of the ``top`` most used names in ``rows``."""
-    totals = Counter()
+    totals: Counter[str] = Counter()
     for r in rows:
         totals[r.name] += r.papers
     for name, _ in totals.most_common(top):
@@ -219,16 +220,16 @@ class CodeRow:
 def code_stats(papers: list[Paper]) -> list[CodeRow]:
     """Per year: papers, papers with public code, median GitHub stars and the most-starred paper."""
     by_year: dict[int, list[Paper]] = defaultdict(list)
-    for p in _dated(papers):
-        by_year[p.year].append(p)
+    for year, p in _dated(papers):
+        by_year[year].append(p)
     out = []
     for year, ps in sorted(by_year.items()):
-        starred = [p for p in ps if p.stars is not None]
-        top = max(starred, key=lambda p: p.stars, default=None)
+        starred = [(p.stars, p) for p in ps if p.stars is not None]
+        top = max(starred, key=lambda sp: sp[0], default=None)
         out.append(CodeRow(year, len(ps), sum(bool(p.code_url or p.stars is not None or p.extra.get("code"))
                                               for p in ps),
-                           float(np.median([p.stars for p in starred])) if starred else None,
-                           (top.method or top.title) if top else "", top.stars if top else None))
+                           float(np.median([stars for stars, _ in starred])) if starred else None,
+                           (top[1].method or top[1].title) if top else "", top[0] if top else None))
     return out
 
 
@@ -253,7 +254,7 @@ def trend_sections(papers: list[Paper], tables: dict[str, list], figures: dict[s
                    top: int = 8) -> list[dict]:
     """The trend report's sections: heading, level, figure (relative link, or ""), table header and
     rows, and what to say when there are no rows."""
-    dated = _dated(papers)
+    dated = [p for _, p in _dated(papers)]
     datasets: Counter[tuple[str, str]] = Counter()
     for p in dated:
         for name in p.datasets:
@@ -292,7 +293,7 @@ def trend_sections(papers: list[Paper], tables: dict[str, list], figures: dict[s
 def markdown_report(papers: list[Paper], tables: dict[str, list], figures: dict[str, str], *, top: int = 8) -> str:
     """The trend report as Markdown: figures (relative links) and the tables behind them."""
     dated = _dated(papers)
-    years = sorted({p.year for p in dated})
+    years = sorted({year for year, _ in dated})
     lines = ["# Talking-head literature: datasets and metrics over time", "",
              f"{len(dated)} papers, {years[0]}-{years[-1]}." if years else "No dated papers.", ""]
     for s in trend_sections(papers, tables, figures, top=top):

@@ -21,6 +21,8 @@ Conventions (each is a parameter and is recorded in every result):
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 import numpy as np
 
 CHANNELS = ("rgb", "y", "gray")
@@ -111,6 +113,16 @@ def _single(img: np.ndarray) -> np.ndarray:
     return (img[..., None] if img.ndim == 2 else img)[None]
 
 
+@overload
+def _ssim_maps(x: np.ndarray, y: np.ndarray, data_range: float, win: int, sigma: float,
+               k1: float, k2: float, *, want_ssim: Literal[True] = ...) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@overload
+def _ssim_maps(x: np.ndarray, y: np.ndarray, data_range: float, win: int, sigma: float,
+               k1: float, k2: float, *, want_ssim: Literal[False]) -> tuple[None, np.ndarray]: ...
+
+
 def _ssim_maps(x: np.ndarray, y: np.ndarray, data_range: float, win: int, sigma: float,
                k1: float, k2: float, *, want_ssim: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
     """SSIM and contrast-structure maps of centred float32 H×W×K planes (full size, per plane).
@@ -169,6 +181,16 @@ def ssim_batch(a: np.ndarray, b: np.ndarray, *, data_range: float = 255.0, chann
     return out
 
 
+@overload
+def ssim(a: np.ndarray, b: np.ndarray, *, data_range: float = ..., channels: str = ..., win_size: int = ...,
+         sigma: float = ..., k1: float = ..., k2: float = ..., full: Literal[False] = ...) -> float: ...
+
+
+@overload
+def ssim(a: np.ndarray, b: np.ndarray, *, data_range: float = ..., channels: str = ..., win_size: int = ...,
+         sigma: float = ..., k1: float = ..., k2: float = ..., full: Literal[True]) -> tuple[float, np.ndarray]: ...
+
+
 def ssim(a: np.ndarray, b: np.ndarray, *, data_range: float = 255.0, channels: str = "rgb",
          win_size: int = 11, sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03,
          full: bool = False) -> float | tuple[float, np.ndarray]:
@@ -209,8 +231,10 @@ def ms_ssim_batch(a: np.ndarray, b: np.ndarray, *, data_range: float = 255.0, ch
         terms = []
         for s in range(scales):
             last = s == scales - 1
-            s_map, cs_map = _ssim_maps(x, y, data_range, win_size, sigma, k1, k2, want_ssim=last)
-            m = s_map if last else cs_map
+            if last:
+                m = _ssim_maps(x, y, data_range, win_size, sigma, k1, k2)[0]
+            else:
+                m = _ssim_maps(x, y, data_range, win_size, sigma, k1, k2, want_ssim=False)[1]
             h, wd = m.shape[:2]
             terms.append(m[pad:h - pad, pad:wd - pad].mean(axis=(0, 1), dtype=np.float64))  # per channel
             if not last:

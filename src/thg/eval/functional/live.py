@@ -48,7 +48,8 @@ class StreamLog:
 
 def read_stream_log(path: str | os.PathLike) -> StreamLog:
     """Read a CSV stream log (columns ``stream, pts, time_base, wall``); errors name the file and row."""
-    request, rows = None, {"audio": [], "video": []}
+    request: float | None = None
+    rows: dict[str, list[tuple[float, float]]] = {"audio": [], "video": []}
     try:
         with open(path, newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)

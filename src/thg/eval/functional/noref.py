@@ -277,7 +277,7 @@ def nss_features(mscn: np.ndarray, *, spread: str, products: str) -> list[float]
     return feats
 
 
-def mscn(gray: np.ndarray, c: float, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
+def mscn(gray: np.ndarray, c: float | np.floating, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
     """Mean-subtracted contrast-normalised coefficients and the local sigma (7×7 Gaussian σ 7/6,
     replicated border)."""
     import cv2

@@ -13,7 +13,7 @@ from thg.eval.metrics._common import MESH_PARAM
 from thg.eval.metrics.face import FaceMetric, FrameSignal
 
 INF = float("inf")
-_NONE = frozenset()
+_NONE: frozenset[str] = frozenset()
 LIP_CONTOUR = "mesh outer and inner lip contours (40 points)"
 
 

@@ -11,6 +11,8 @@ in ``coverage``. Conventions (landmark mapping, units, head pose) are those of
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from thg.errors import InputError
@@ -70,7 +72,7 @@ class FaceTracker:
 class FaceMetric(Metric):
     """Base of the mesh metrics: subclasses implement :meth:`consume` on tracked points."""
 
-    PARAMS = (MESH_PARAM,)
+    PARAMS: ClassVar[tuple[Param, ...]] = (MESH_PARAM,)
 
     def __init__(self, *, mesh: str = "static", **params) -> None:
         if mesh not in MESH_MODES:
@@ -85,9 +87,8 @@ class FaceMetric(Metric):
     # -- streaming -------------------------------------------------------------------------
     def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
         pred, ref = check_pair(self.info, pred, ref)
-        needs_ref = ref is not None
         pred_pts = self._tracker("pred").track(pred)
-        ref_pts = self._tracker("ref").track(ref) if needs_ref else None
+        ref_pts = self._tracker("ref").track(ref) if ref is not None else None
         self.update_faces(pred, ref, pred_pts, ref_pts)
 
     def update_faces(self, pred: np.ndarray, ref: np.ndarray | None, pred_pts: np.ndarray,
@@ -358,7 +359,8 @@ class PRMSE(_PerFrameFace):
 
     def compute(self) -> MetricResult:
         r = super().compute()
-        r.per_frame = np.sqrt(r.per_frame)
+        if r.per_frame is not None:
+            r.per_frame = np.sqrt(r.per_frame)
         return r
 
     def convention(self) -> dict:

@@ -86,12 +86,13 @@ class BRISQUE(PerFrameMetric):
         super().__init__(model=model, range_file=range_file, **params)
         from thg.eval.weights import weights_path
 
-        model = model or weights_path(N.BRISQUE_MODEL_FILE, "brisque", N.BRISQUE_URL, self.weights_dir)
-        range_file = range_file or weights_path(N.BRISQUE_RANGE_FILE, "brisque", N.BRISQUE_URL, self.weights_dir)
+        model_path = model or weights_path(N.BRISQUE_MODEL_FILE, "brisque", N.BRISQUE_URL, self.weights_dir)
+        range_path = range_file or weights_path(N.BRISQUE_RANGE_FILE, "brisque", N.BRISQUE_URL, self.weights_dir)
         try:
-            self.model = N.BrisqueModel(model, range_file)
+            self.model = N.BrisqueModel(model_path, range_path)
         except Exception as e:  # OpenCV raises cv2.error on unreadable files
-            raise InputError(f"{model} / {range_file}: cannot load the BRISQUE model ({str(e).strip().splitlines()[-1]}); "
+            raise InputError(f"{model_path} / {range_path}: cannot load the BRISQUE model "
+                             f"({str(e).strip().splitlines()[-1]}); "
                              f"use OpenCV's brisque_model_live.yml and brisque_range_live.yml") from None
         self.model_names = [str(model).rsplit("/", 1)[-1], str(range_file).rsplit("/", 1)[-1]]
 

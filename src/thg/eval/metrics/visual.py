@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from thg.eval import functional as F
@@ -24,8 +26,9 @@ def _diff(pred: np.ndarray, ref: np.ndarray, channels: str) -> np.ndarray:
 class _FullRef(PerFrameMetric):
     """Shared parameters: ``data_range`` (255), ``channels`` ("rgb" | "y" | "gray")."""
 
-    PARAMS = (Param("data_range", float, 255.0, low=1e-6, help="value range of the frames (255 for 8-bit)"),
-              Param("channels", str, "rgb", choices=F.CHANNELS, help="rgb, y (BT.601 Y with +16) or gray"))
+    PARAMS: ClassVar[tuple[Param, ...]] = (
+        Param("data_range", float, 255.0, low=1e-6, help="value range of the frames (255 for 8-bit)"),
+        Param("channels", str, "rgb", choices=F.CHANNELS, help="rgb, y (BT.601 Y with +16) or gray"))
 
     def __init__(self, *, data_range: float = 255.0, channels: str = "rgb", **params) -> None:
         if channels not in F.CHANNELS:

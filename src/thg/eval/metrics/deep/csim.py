@@ -53,7 +53,7 @@ class CSIM(SharedMesh, Metric):
         self.stride = int(params.get("stride", 1))
         self._values: list[float] = []
         self._frames = 0
-        self._source_emb = None
+        self._source_emb: np.ndarray | None = None
         self._init_mesh(params)
 
     def _source_embedding(self, net) -> np.ndarray:
@@ -71,7 +71,9 @@ class CSIM(SharedMesh, Metric):
         if self.against == "ref" and (ref is None or ref_pts is None):
             raise InputError(f"metric {self.info.name!r} needs reference frames; pass --ref")
         target = self._source_embedding(net) if self.against == "source" else None
-        slots, crops, targets = [], [], []      # slots: crop index per sampled frame, None without a face
+        slots: list[int | None] = []           # crop index per sampled frame, None without a face
+        crops: list[np.ndarray] = []
+        targets: list[np.ndarray] = []
         for i, frame in enumerate(pred):
             if (self._frames + i) % self.stride:
                 continue

@@ -81,7 +81,8 @@ class EmotionAcc(SharedMesh, Metric):
     def _classify(self, net, frames, points) -> list:
         import torch
 
-        crops, slots = [], []
+        crops: list[np.ndarray] = []
+        slots: list[int | None] = []          # crop index per frame, None without a face
         for frame, pts in zip(frames, points):
             ok = has_face(pts)
             slots.append(len(crops) if ok else None)

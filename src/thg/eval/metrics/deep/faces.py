@@ -11,7 +11,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeGuard
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from thg.eval.base import MetricInfo
 
 #: insightface's 5-point template for 112×112 crops (image-left eye first)
 ARCFACE_TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
@@ -76,6 +81,7 @@ class SharedMesh:
     the tracker by ``mesh_mode``. Called directly, ``update`` tracks the frames itself.
     """
 
+    info: MetricInfo                    # the Metric it is mixed into has one
     mesh_mode: str
     uses_ref_faces = False
 
@@ -110,7 +116,7 @@ class SharedMesh:
         raise NotImplementedError
 
 
-def has_face(points: np.ndarray | None) -> bool:
+def has_face(points: np.ndarray | None) -> TypeGuard[np.ndarray]:
     return points is not None and bool(np.isfinite(points).all())
 
 

@@ -17,6 +17,7 @@ Two input variants, named apart: ``lse-c`` / ``lse-d`` / ``av-offset`` on syncne
 from __future__ import annotations
 
 from collections import deque
+from typing import ClassVar
 
 import numpy as np
 
@@ -70,10 +71,10 @@ class _SyncNetMetric(SharedMesh, Metric):
 
     crop = "face"
     report = "lse_c"
-    info = None  # set by subclasses
 
-    PARAMS = (Param("vshift", int, 15, low=1, high=100, help="offsets searched each way (frames)"), BATCH(16),
-              Param("crop_scale", float, 0.4, low=0.0, high=2.0, help="syncnet_python's crop margin"), MESH_PARAM)
+    PARAMS: ClassVar[tuple[Param, ...]] = (
+        Param("vshift", int, 15, low=1, high=100, help="offsets searched each way (frames)"), BATCH(16),
+        Param("crop_scale", float, 0.4, low=0.0, high=2.0, help="syncnet_python's crop margin"), MESH_PARAM)
 
     def __init__(self, **params) -> None:
         super().__init__(**params)
@@ -189,10 +190,10 @@ class _SyncNetMetric(SharedMesh, Metric):
         self._crops = self._crops[n_windows:]
 
     # -- output ------------------------------------------------------------------------------
-    def _audio_features(self, n_windows: int) -> np.ndarray:
+    def _audio_features(self, audio: np.ndarray, n_windows: int) -> np.ndarray:
         import torch
 
-        cc = mfcc(self.audio, 16000).T.astype(np.float32)              # 13×steps
+        cc = mfcc(audio, 16000).T.astype(np.float32)              # 13×steps
         blocks = np.stack([cc[:, 4 * i:4 * i + 20] for i in range(n_windows)])[:, None]
         out = []
         with torch.inference_mode():
@@ -236,7 +237,7 @@ class _SyncNetMetric(SharedMesh, Metric):
         if n_windows < 1:
             return MetricResult(name, float("nan"), convention=conv, coverage=coverage,
                                 notes=[f"too short: {frames} frames at 25 fps; at least 6 frames with audio needed"])
-        aud = self._audio_features(n_windows)
+        aud = self._audio_features(self.audio, n_windows)
         s = sync_scores(lip[:n_windows], aud, self.vshift)
         extra = {"lse_c": s["lse_c"], "lse_d": s["lse_d"], "av_offset": s["offset"], "windows": n_windows,
                  "distance_curve": s["curve"].tolist()}

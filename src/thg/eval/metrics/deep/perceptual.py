@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from thg.errors import InputError
@@ -10,11 +12,14 @@ from thg.eval.metrics._common import BATCH
 from thg.eval.metrics.deep import _common
 from thg.eval.metrics.deep.preprocess import to_minus1_1
 
+if TYPE_CHECKING:
+    from thg.eval.metrics.deep.nets.lpips import LPIPS
+
 ALEXNET = "alexnet-owt-7be5be79.pth"
 HEADS = "alex.pth"
 
 
-def load_lpips(metric: str, weights_dir):
+def load_lpips(metric: str, weights_dir) -> LPIPS:
     _common.require_torch(metric)
     from thg.eval.metrics.deep.nets.lpips import LPIPS, load_alexnet, load_heads
 
@@ -36,7 +41,7 @@ class LPIPSMetric(Metric):
         super().__init__(**params)
         self.batch = int(params.get("batch", 8))
         self._values: list[float] = []
-        self._net = None
+        self._net: LPIPS | None = None
 
     def update(self, pred: np.ndarray, ref: np.ndarray | None = None) -> None:
         _common.require_torch(self.info.name)

@@ -41,5 +41,5 @@ def pil_bicubic(image: np.ndarray, size: int) -> np.ndarray:
     from PIL import Image
 
     chans = [np.asarray(Image.fromarray(image[:, :, c].astype(np.float32), mode="F")
-                        .resize((size, size), resample=Image.BICUBIC)) for c in range(image.shape[2])]
+                        .resize((size, size), resample=Image.Resampling.BICUBIC)) for c in range(image.shape[2])]
     return np.clip(np.stack(chans, axis=2), 0, 255).astype(np.float32)

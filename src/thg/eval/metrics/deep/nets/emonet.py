@@ -49,10 +49,10 @@ class HourGlass(nn.Module):
         self.add_module("b2_plus_1", ConvBlock(features, features))
 
     def _level(self, level: int, x):
-        up = self._modules[f"b1_{level}"](x)
-        low = self._modules[f"b2_{level}"](F.max_pool2d(x, 2, stride=2))
-        low = self._level(level - 1, low) if level > 1 else self._modules["b2_plus_1"](low)
-        low = self._modules[f"b3_{level}"](low)
+        up = self.get_submodule(f"b1_{level}")(x)
+        low = self.get_submodule(f"b2_{level}")(F.max_pool2d(x, 2, stride=2))
+        low = self._level(level - 1, low) if level > 1 else self.get_submodule("b2_plus_1")(low)
+        low = self.get_submodule(f"b3_{level}")(low)
         return up + F.interpolate(low, scale_factor=2, mode="nearest")
 
     def forward(self, x):
@@ -89,16 +89,16 @@ class EmoNet(nn.Module):
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         x = F.relu(self.bn1(self.conv1(x)), True)
         x = self.conv4(self.conv3(F.max_pool2d(self.conv2(x), 2, stride=2)))
-        previous, feats, heat = x, [], None
+        previous, feats, heats = x, [], []
         for i in range(self.stacks):
-            ll = self._modules[f"top_m_{i}"](self._modules[f"m{i}"](previous))
-            ll = F.relu(self._modules[f"bn_end{i}"](self._modules[f"conv_last{i}"](ll)), True)
-            heat = self._modules[f"l{i}"](ll)
+            ll = self.get_submodule(f"top_m_{i}")(self.get_submodule(f"m{i}")(previous))
+            ll = F.relu(self.get_submodule(f"bn_end{i}")(self.get_submodule(f"conv_last{i}")(ll)), True)
+            heats.append(self.get_submodule(f"l{i}")(ll))
             if i < self.stacks - 1:
-                ll = self._modules[f"bl{i}"](ll)
-                previous = previous + ll + self._modules[f"al{i}"](heat)
+                ll = self.get_submodule(f"bl{i}")(ll)
+                previous = previous + ll + self.get_submodule(f"al{i}")(heats[-1])
             feats.append(ll)
-        attended = torch.cat(feats, 1) * heat.sum(1, keepdim=True)
+        attended = torch.cat(feats, 1) * heats[-1].sum(1, keepdim=True)     # the last stack's heatmaps
         out = self.emo_net_2(self.conv1x1_input_emo_2(torch.cat((x, attended), 1)))
         out = self.emo_fc_2(self.avg_pool_2(out).flatten(1))
         return {"expression": out[:, :-2], "valence": out[:, -2], "arousal": out[:, -1]}

@@ -9,6 +9,9 @@ differences weighted by the heads, averaged over space and summed over the five 
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import torch
 from torch import nn
 
@@ -38,7 +41,7 @@ class AlexNet(nn.Module):
     def taps(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Activations after relu1..relu5 (lpips' slices 0-2, 2-5, 5-8, 8-10, 10-12)."""
         out = []
-        for i, layer in enumerate(self.features[:12]):
+        for i, layer in enumerate(list(self.features)[:12]):
             x = layer(x)
             if i in (1, 4, 7, 9, 11):
                 out.append(x)
@@ -64,6 +67,9 @@ class LinearHeads(nn.Module):
 
 
 class LPIPS(nn.Module):
+    shift: torch.Tensor         # buffers (register_buffer below)
+    scale: torch.Tensor
+
     def __init__(self, alexnet: AlexNet, heads: LinearHeads) -> None:
         super().__init__()
         self.net, self.heads = alexnet, heads
@@ -77,12 +83,12 @@ class LPIPS(nn.Module):
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """Per-image distance of two N×3×H×W RGB batches in [-1, 1]."""
         fa, fb = self.net.taps(self.scaled(a)), self.net.taps(self.scaled(b))
-        total = 0
+        terms = []
         for i, (x, y) in enumerate(zip(fa, fb)):
             x = x / (torch.sqrt((x ** 2).sum(1, keepdim=True)) + 1e-10)
             y = y / (torch.sqrt((y ** 2).sum(1, keepdim=True)) + 1e-10)
-            total = total + self.heads[i].model((x - y) ** 2).mean((2, 3), keepdim=True)
-        return total.flatten()
+            terms.append(self.heads[i].model((x - y) ** 2).mean((2, 3), keepdim=True))
+        return functools.reduce(operator.add, terms).flatten()     # summed in layer order
 
 
 def load_alexnet(path) -> AlexNet:
