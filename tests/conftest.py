@@ -82,3 +82,22 @@ def carphone(tmp_path_factory) -> Path:
 def carphone_short(tmp_path_factory) -> Path:
     """The first 1.5 s of the carphone clip at 352×288 (45 frames), for tests that run whole jobs."""
     return _carphone_at_2x(tmp_path_factory.mktemp("clip") / "carphone-1.5s.mp4", seconds=1.5)
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A Ray cluster on this machine (a head node with 2 CPUs and an 80 MiB object store), started
+    for the tests that need one and stopped at the end (its own processes, by pid); yields its address."""
+    try:
+        from ray.cluster_utils import Cluster
+    except ImportError:
+        pytest.fail("ray is not installed (the `test` extra holds it); run scripts/setup.sh --test")
+    import os
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "object_store_memory": 80 * 1024**2,
+                                                            "include_dashboard": False})
+    try:
+        yield cluster.address
+    finally:
+        cluster.shutdown()
