@@ -29,7 +29,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -113,18 +113,20 @@ def check_engine(engine: Engine) -> None:
             _check_reachable(engine.address)
 
 
-def run_tasks(fn: Callable, items: Sequence[tuple], engine: Engine, *,
-              what: Callable[[tuple], str] = str) -> Iterator[tuple[tuple, Any]]:
+def run_tasks(fn: Callable, items: Sequence[tuple], engine: Engine, *, what: Callable[[tuple], str] = str,
+              keep_going: bool = False) -> Generator[tuple[tuple, Any], None, None]:
     """Yield ``(item, fn(*item))`` for each item, in the order they finish.
 
-    ``what(item)`` names an item in the error raised when its worker dies. Closing the generator
-    early (an exception in the caller's loop, Ctrl-C) drops the jobs that have not finished.
+    ``what(item)`` names an item in the :class:`WorkerLost` raised when its worker dies; with
+    ``keep_going`` a Ray task that died yields that error as its result and the others go on (a
+    dead local worker process takes its pool with it, so that still raises). Closing the
+    generator early (an exception in the caller's loop, Ctrl-C) drops the jobs not finished.
     """
     items = list(items)
     if not items:
         return
     if engine.name == "ray":
-        yield from _ray_tasks(fn, items, engine, what)
+        yield from _ray_tasks(fn, items, engine, what, keep_going)
     elif (engine.workers or 1) <= 1 or len(items) == 1:
         for item in items:
             yield item, fn(*item)
@@ -222,7 +224,7 @@ def ray_session(engine: Engine):
         ray.shutdown()
 
 
-def _ray_tasks(fn, items, engine: Engine, what) -> Iterator[tuple[tuple, Any]]:
+def _ray_tasks(fn, items, engine: Engine, what, keep_going: bool) -> Iterator[tuple[tuple, Any]]:
     with ray_session(engine) as ray:
         from ray.exceptions import RayError, RayTaskError
 
@@ -256,7 +258,10 @@ def _ray_tasks(fn, items, engine: Engine, what) -> Iterator[tuple[tuple, Any]]:
                                             f"({str(e).splitlines()[0][:200]})") from None
                     raise cause from None
                 except RayError as e:  # the worker or its node died
-                    raise WorkerLost(f"a Ray worker died while {what(item)} ({type(e).__name__})", item) from None
+                    lost = WorkerLost(f"a Ray worker died while {what(item)} ({type(e).__name__})", item)
+                    if not keep_going:
+                        raise lost from None
+                    result = lost
                 top_up()
                 yield item, result
 
