@@ -86,18 +86,27 @@ def carphone_short(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def ray_cluster():
-    """A Ray cluster on this machine (a head node with 2 CPUs and an 80 MiB object store), started
-    for the tests that need one and stopped at the end (its own processes, by pid); yields its address."""
-    try:
-        from ray.cluster_utils import Cluster
-    except ImportError:
-        pytest.fail("ray is not installed (the `test` extra holds it); run scripts/setup.sh --test")
-    import os
+    """A Ray cluster on this machine (a head node with 2 CPUs and an 80 MiB object store), started for
+    the tests that need one and stopped at the end; yields its address. It runs in a helper process
+    (tests/_ray_cluster.py), and the tests drive Ray only through `thg` subprocesses: Ray never runs
+    inside the test process, whose later forks would hang in Ray's threads and signal handlers."""
+    import importlib.util
+    import sys
 
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "object_store_memory": 80 * 1024**2,
-                                                            "include_dashboard": False})
+    if importlib.util.find_spec("ray") is None:
+        pytest.fail("ray is not installed (the `test` extra holds it); run scripts/setup.sh --test")
+    helper = subprocess.Popen([sys.executable, str(Path(__file__).parent / "_ray_cluster.py")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    address = helper.stdout.readline().strip()
+    if not address:
+        helper.wait(timeout=60)
+        pytest.fail(f"the test Ray cluster did not start (exit status {helper.returncode})")
     try:
-        yield cluster.address
+        yield address
     finally:
-        cluster.shutdown()
+        helper.stdin.close()   # the helper stops its cluster and exits
+        try:
+            helper.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            helper.kill()
+            helper.wait()

@@ -30,11 +30,12 @@ def test_local_engines_run_every_item():
     assert sorted(r for _, r in run_tasks(square, items, Engine(workers=2, mp_context="fork"))) == [0, 1, 4, 9, 16]
 
 
-def test_a_dead_worker_names_its_item():
-    with pytest.raises(WorkerLost, match="died while job 2") as err:
+def test_a_dead_worker_names_a_job_it_took_with_it():
+    """A dead process breaks the whole pool: the error names one of the jobs not finished."""
+    with pytest.raises(WorkerLost, match="a worker process died while job [0-3]") as err:
         list(run_tasks(die_on, [(i, 2) for i in range(4)], Engine(workers=2, mp_context="fork"),
                        what=lambda item: f"job {item[0]}"))
-    assert err.value.item == (2, 2)
+    assert f"job {err.value.item[0]}" in str(err.value)
 
 
 def test_engine_options_are_checked():

@@ -389,10 +389,10 @@ def run_batch(csv_path: str | os.PathLike, output_dir: str | os.PathLike | None 
     try:
         with open(paths["jsonl"], "a", encoding="utf-8") as log:
             def save(rec: dict) -> None:
-                settled[rec["row"]] = rec
                 log.write(json.dumps(rec) + "\n")
                 log.flush()
                 os.fsync(log.fileno())
+                settled[rec["row"]] = rec
                 if progress:
                     progress("done", rec)
 

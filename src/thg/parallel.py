@@ -48,7 +48,8 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class WorkerLost(PipelineError):
-    """A worker process (or Ray worker or node) died while running ``item``."""
+    """A worker process (or Ray worker or node) died while running ``item``. (A dead local process
+    breaks its whole pool: ``item`` is then one of the jobs that had not finished.)"""
 
     def __init__(self, message: str, item: Any = None) -> None:
         super().__init__(message)
