@@ -88,3 +88,31 @@ def carphone(tmp_path_factory) -> Path:
 def carphone_short(tmp_path_factory) -> Path:
     """The first 1.5 s of the carphone clip at 352×288 (45 frames), for tests that run whole jobs."""
     return _carphone_at_2x(tmp_path_factory.mktemp("clip") / "carphone-1.5s.mp4", seconds=1.5)
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A Ray cluster on this machine (a head node with 2 CPUs and an 80 MiB object store), started for
+    the tests that need one and stopped at the end; yields its address. It runs in a helper process
+    (tests/_ray_cluster.py), and the tests drive Ray only through `thg` subprocesses: Ray never runs
+    inside the test process, whose later forks would hang in Ray's threads and signal handlers."""
+    import importlib.util
+    import sys
+
+    if importlib.util.find_spec("ray") is None:
+        pytest.fail("ray is not installed (the `test` extra holds it); run scripts/setup.sh --test")
+    helper = subprocess.Popen([sys.executable, str(Path(__file__).parent / "_ray_cluster.py")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    address = helper.stdout.readline().strip()
+    if not address:
+        helper.wait(timeout=60)
+        pytest.fail(f"the test Ray cluster did not start (exit status {helper.returncode})")
+    try:
+        yield address
+    finally:
+        helper.stdin.close()   # the helper stops its cluster and exits
+        try:
+            helper.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            helper.kill()
+            helper.wait()

@@ -28,6 +28,7 @@ from thg.errors import ThgError
 COMMANDS: dict[str, str] = {
     "generate": "thg.generate_cli:generate",
     "demo": "thg.generate_cli:demo",
+    "batch": "thg.batch:batch",
     "survey": "thg.survey.cli:survey",
     "eval": "thg.eval.cli:eval_group",
     "track": "thg.reenact.cli:track",

@@ -7,12 +7,18 @@ which options apply together.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import click
 
 from thg.errors import UsageError
 from thg.limits import Limits
 from thg.motion.speech import EMOTIONS, STYLE_RANGES, MotionStyle
 from thg.options import FACE_INDEX, FPS, NO_WATERMARK, SEED, SIZE, Bounded, limit_options
+
+if TYPE_CHECKING:
+    from thg.pipeline import GenerateConfig
 
 DEMO_TEXT = ("Hello! I am a talking head, made from one photo on a plain computer. "
              "Bob bought a big blue map, and we will open it together.")
@@ -178,23 +184,62 @@ def generate(ctx, image, audio, text, lang, motion_file, fit, output, fps, size,
              blink, emotion, seed, face_index, save_motion, watermark, no_watermark, overwrite, quiet,
              max_megapixels, max_seconds):
     """Make a talking-head video from a portrait and speech, text or a motion file."""
-    from thg.io.output import check_outputs
+    run_generate(plan_generate(ctx), quiet=quiet)
 
-    limits = Limits(megapixels=max_megapixels, seconds=max_seconds)
-    check_text(text, limits)
-    check_motion_options(ctx, motion_file, audio, fit)
-    check_outputs({"--output": output, "--save-motion": save_motion}, overwrite=overwrite,
-                  inputs=[image, audio, motion_file], kinds={"--output": "video", "--save-motion": "motion"})
-    if motion_file is None:
-        lang = check_lang(lang)
-    config = _config(fps, size, expression_scale, head_motion, blink, emotion, seed, face_index, lang, limits)
-    motion = motion_file
-    if motion_file is not None and text is None:
-        motion = fit_motion(motion_file, audio, fit, limits)
-        config = _config(motion.fps, size, 1.0, 1.0, 17.0, "neutral", 0, face_index, lang, limits)
-    _run(image, audio=audio, text=text, motion=motion, output=output, overwrite=overwrite,
-         save_motion=save_motion, quiet=quiet, config=config, watermark=watermark,
-         no_watermark=no_watermark)
+
+@dataclass(frozen=True)
+class GenerateJob:
+    """One `thg generate` run, its options checked (:func:`plan_generate`); picklable, so that it can
+    run in another process or on another machine (:func:`run_generate`)."""
+
+    image: str
+    output: str
+    config: GenerateConfig
+    audio: str | None = None
+    text: str | None = None
+    motion_file: str | None = None
+    fit: str | None = None
+    save_motion: str | None = None
+    watermark: bool = False
+    no_watermark: bool = False
+    overwrite: bool = False
+
+
+def plan_generate(ctx: click.Context, *, outputs: bool = True) -> GenerateJob:
+    """Every check of `thg generate`'s options that needs no decoding, on ``ctx.params`` (the
+    command line as click parsed it: ranges and choices are checked by then); the checked job.
+    ``outputs=False`` leaves out the checks of the output paths (for a table checked before its
+    output folder exists)."""
+    from thg.io.output import check_outputs
+    from thg.pipeline import check_drivers
+
+    p = ctx.params
+    limits = Limits(megapixels=p["max_megapixels"], seconds=p["max_seconds"])
+    check_text(p["text"], limits)
+    check_motion_options(ctx, p["motion_file"], p["audio"], p["fit"])
+    if outputs:
+        check_outputs({"--output": p["output"], "--save-motion": p["save_motion"]}, overwrite=p["overwrite"],
+                      inputs=[p["image"], p["audio"], p["motion_file"]],
+                      kinds={"--output": "video", "--save-motion": "motion"})
+    lang = p["lang"] if p["motion_file"] is not None else check_lang(p["lang"])
+    config = _config(p["fps"], p["size"], p["expression_scale"], p["head_motion"], p["blink"], p["emotion"],
+                     p["seed"], p["face_index"], lang, limits)
+    check_drivers(p["audio"], p["text"], p["motion_file"])
+    return GenerateJob(image=p["image"], output=p["output"], config=config, audio=p["audio"], text=p["text"],
+                       motion_file=p["motion_file"], fit=p["fit"], save_motion=p["save_motion"],
+                       watermark=p["watermark"], no_watermark=p["no_watermark"], overwrite=p["overwrite"])
+
+
+def run_generate(job: GenerateJob, *, quiet: bool = True):
+    """Render a planned job into its output; returns the :class:`thg.pipeline.GenerateResult`."""
+    config, motion = job.config, job.motion_file
+    if job.motion_file is not None and job.text is None:
+        motion = fit_motion(job.motion_file, job.audio, job.fit, config.limits)
+        config = _config(motion.fps, config.max_size or 0, 1.0, 1.0, 17.0, "neutral", 0, config.face_index,
+                         config.lang, config.limits)
+    return _run(job.image, audio=job.audio, text=job.text, motion=motion, output=job.output,
+                overwrite=job.overwrite, save_motion=job.save_motion, quiet=quiet, config=config,
+                watermark=job.watermark, no_watermark=job.no_watermark)
 
 
 @click.command()

@@ -111,6 +111,16 @@ class StreamFrame:
     motion: np.ndarray      # the frame's motion channels (a row of MotionTrack.values)
 
 
+def check_drivers(audio, text, motion) -> None:
+    """What drives the face: speech (--audio) or text, optionally with a motion file (--motion)."""
+    if audio is not None and text is not None:
+        raise UsageError("give either --audio or --text, not both")
+    if audio is None and text is None and motion is None:
+        raise UsageError("nothing drives the face; give --audio SPEECH, --text \"...\" or --motion FILE")
+    if text is not None and motion is not None:
+        raise UsageError("--motion replaces the speech-driven motion; give --audio with it, not --text")
+
+
 class TalkingHeadPipeline:
     """One pipeline renders one stream at a time (its renderer holds the prepared portrait)."""
 
@@ -189,12 +199,7 @@ class TalkingHeadPipeline:
 
     # 1. inputs ----------------------------------------------------------------------------------
     def check_inputs(self, audio, text, motion) -> None:
-        if audio is not None and text is not None:
-            raise UsageError("give either --audio or --text, not both")
-        if audio is None and text is None and motion is None:
-            raise UsageError("nothing drives the face; give --audio SPEECH, --text \"...\" or --motion FILE")
-        if text is not None and motion is not None:
-            raise UsageError("--motion replaces the speech-driven motion; give --audio with it, not --text")
+        check_drivers(audio, text, motion)
 
     def load_portrait(self, image) -> np.ndarray:
         """Read and size the photo, find the face and prepare the renderer (skipped when the renderer

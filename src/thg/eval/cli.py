@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from thg.errors import InputError, PipelineError, ThgError, UsageError
+from thg.parallel import Engine, check_engine, engine_options
 
 
 class Interrupted(PipelineError):
@@ -65,8 +66,6 @@ def _parse_params(items: tuple[str, ...]) -> dict[str, dict]:
 @click.option("--weights-dir", type=click.Path(path_type=Path), default=None,
               help="Folder with pretrained weight files (else $THG_WEIGHTS_DIR).")
 @click.option("--param", "param_items", multiple=True, help="Metric parameter METRIC.NAME=VALUE (repeatable).")
-@click.option("--workers", "-j", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Videos evaluated in parallel processes.")
 @click.option("--metadata", type=click.Path(path_type=Path), default=None,
               help="CSV with a 'video' column and condition columns (gender, age, lighting, language).")
 @click.option("--method", default=None, help="Name of the evaluated method, shown in the report.")
@@ -76,13 +75,16 @@ def _parse_params(items: tuple[str, ...]) -> dict[str, dict]:
 @click.option("--no-resume", is_flag=True, help="Start over instead of skipping videos already in --output.")
 @click.option("--skip-unmatched", is_flag=True, help="Skip PRED videos without a REF namesake instead of failing.")
 @click.option("--per-frame-csv", is_flag=True, help="Also write per_frame.csv (video, metric, frame, value).")
+@engine_options
 @click.pass_context
 def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, output, weights_dir, param_items,
-               workers, metadata, method, seed, n_boot, no_resume, skip_unmatched, per_frame_csv) -> None:
+               metadata, method, seed, n_boot, no_resume, skip_unmatched, per_frame_csv, engine, address,
+               workers) -> None:
     """Evaluate generated talking-head videos with the survey's metric suite.
 
     PRED/REF are videos or folders of videos matched by name. OUTPUT receives results.json, a CSV
     per video, report.html / report.md with plots, and per-video records so a crashed run resumes.
+    --engine ray runs each video as a Ray task (a local Ray, or the cluster at --address).
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -96,6 +98,8 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
     from thg.eval import runner, stats
     from thg.eval.registry import check_param_table
 
+    run_engine = Engine(engine, workers=workers, address=address)
+    check_engine(run_engine)  # before any work: a missing Ray or a dead --address is one line
     tokens, metrics = _parse_metrics(metrics_text)
     params = check_param_table(_parse_params(param_items), metrics)
     meta = stats.load_metadata(metadata) if metadata else None
@@ -114,20 +118,20 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
             click.echo(f"  {info['video']}: failed: {info.get('error')}", err=True)
 
     try:
-        records = runner.run_jobs(matching.jobs, output, settings, workers=workers, resume=not no_resume,
+        records = runner.run_jobs(matching.jobs, output, settings, engine=run_engine, resume=not no_resume,
                                   progress=progress)
     except KeyboardInterrupt:
         done = sum(1 for r in runner.read_records(output).values() if r.get("status") == "ok")
         raise Interrupted(f"interrupted; the {done} videos finished so far are saved in {output}; run the same "
                           f"command again to resume") from None
     _finish(output, records, settings.to_dict(), metadata=meta, seed=seed, n_boot=n_boot, method=method,
-            command=_command_line(ctx), per_frame=per_frame_csv,
+            command=_command_line(ctx), per_frame=per_frame_csv, engine=run_engine.describe(),
             matching={"unmatched_pred": matching.unmatched_pred, "unused_ref": matching.unused_ref,
                       "missing_audio": matching.missing_audio, "missing_source": matching.missing_source})
 
 
 def _finish(output: Path, records: dict, settings: dict, *, metadata, seed: int, n_boot: int, method: str | None,
-            command: str | None, matching: dict, per_frame: bool) -> None:
+            command: str | None, matching: dict, per_frame: bool, engine: dict | None = None) -> None:
     """Aggregate the per-video records into results.json, the CSVs and the report; print the summary."""
     from thg.eval import report
 
@@ -140,7 +144,7 @@ def _finish(output: Path, records: dict, settings: dict, *, metadata, seed: int,
         raise (cls if isinstance(cls, type) and issubclass(cls, ThgError) else InputError)(
             first.get("error") or "no video could be evaluated")
     results = report.build_results(output, records, settings=settings, metadata=metadata, seed=seed, n_boot=n_boot,
-                                   method=method, command=command, matching=matching)
+                                   method=method, command=command, matching=matching, engine=engine)
     paths = report.write_report(output, results, title=f"thg evaluation: {method}" if method else "thg evaluation")
     if per_frame:
         paths["per_frame"] = report.write_per_frame_csv(output, records)
@@ -189,7 +193,8 @@ def report_command(run_dir, metadata, method, seed, n_boot, per_frame_csv) -> No
     old = json.loads(previous.read_text()) if previous.is_file() else {}
     _finish(run_dir, records, settings, metadata=stats.load_metadata(metadata) if metadata else None, seed=seed,
             n_boot=n_boot, method=method or old.get("method"), command=(old.get("reproducibility") or {}).get("command"),
-            matching=old.get("matching") or {}, per_frame=per_frame_csv)
+            matching=old.get("matching") or {}, per_frame=per_frame_csv,
+            engine=(old.get("reproducibility") or {}).get("engine"))
 
 
 def _command_line(ctx: click.Context) -> str:

@@ -88,8 +88,12 @@ def _pool_set_metric(name: str, pool) -> tuple[float, dict, list]:
 def build_results(out_dir: str | os.PathLike, records: Mapping[str, dict], *, settings: Mapping,
                   matching: Mapping | None = None, metadata: Mapping[str, Mapping[str, str]] | None = None,
                   confidence: float = 0.95, n_boot: int = stats.DEFAULT_BOOTSTRAP, seed: int = stats.DEFAULT_SEED,
-                  command: str | None = None, method: str | None = None) -> dict:
-    """The machine-readable results: per metric its per-video values, aggregates and convention."""
+                  command: str | None = None, method: str | None = None, engine: Mapping | None = None) -> dict:
+    """The machine-readable results: per metric its per-video values, aggregates and convention.
+
+    ``engine`` (:meth:`thg.parallel.Engine.describe`) says what ran the videos; it, ``created``,
+    ``command`` and each video's ``seconds`` are the only values that differ between two runs of
+    the same videos and settings on different engines."""
     out_dir = Path(out_dir)
     ok = [r for r in records.values() if r.get("status") == "ok"]
     names: list[str] = []
@@ -141,6 +145,7 @@ def build_results(out_dir: str | os.PathLike, records: Mapping[str, dict], *, se
         "metrics": metrics,
         "reproducibility": {
             "command": command,
+            "engine": dict(engine) if engine else None,
             "environment": environment(),
             "settings": dict(settings),
             "statistics": {"confidence": confidence, "bootstrap_resamples": n_boot, "bootstrap_seed": seed,

@@ -16,6 +16,11 @@ A run directory holds
 Rerunning the same command skips every video whose line is in ``per_video.jsonl`` with unchanged
 input hashes, so a crash or Ctrl-C loses at most the videos that were being evaluated.
 
+Where the videos are evaluated is the engine's business (:mod:`thg.parallel`): here, in worker
+processes, or as Ray tasks on this machine or a cluster (``--engine ray``). Ray tasks return their
+record and arrays, and this process writes them, so the folder (and results.json) is the same
+whichever engine ran it, and a run started on one engine resumes on another.
+
 Names: PRED and REF (and AUDIO / SOURCE when they are folders) are matched by their path relative to
 the folder without extension (``spk1/clip3.mp4`` matches ``spk1/clip3.mov``). Videos in PRED without
 a REF of the same name are an error that lists them, unless ``skip_unmatched`` is set.
@@ -29,8 +34,6 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +42,7 @@ import numpy as np
 from thg.errors import InputError, PipelineError, ThgError, UsageError
 from thg.eval.records import AUDIO_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES, as_float, jsonable
 from thg.io.output import atomic_output, write_text
+from thg.parallel import Engine, WorkerLost, run_tasks
 
 JSONL = "per_video.jsonl"
 RUN_FILE = "run.json"
@@ -177,8 +181,9 @@ def _default_evaluate():
     return evaluate_video
 
 
-def evaluate_job(job: Job, settings: RunSettings, out_dir: str, evaluate: Callable | None = None) -> dict:
-    """Evaluate one video (in a worker process); save its arrays; return its JSON record."""
+def compute_job(job: Job, settings: RunSettings, evaluate: Callable | None = None) -> tuple[dict, dict, dict]:
+    """Evaluate one video (anywhere: here, a worker process, a Ray node); return its JSON record
+    and its arrays (per-frame values, the state of set-level metrics) for :func:`persist_job`."""
     start = time.perf_counter()
     record: dict = {"video": job.name, **{k: str(v) for k, v in job.inputs().items()},
                     "hashes": {k: file_sha256(v) for k, v in job.inputs().items()}}
@@ -192,7 +197,7 @@ def evaluate_job(job: Job, settings: RunSettings, out_dir: str, evaluate: Callab
     except ThgError as e:
         record.update(status="error", error=str(e), error_type=type(e).__name__,
                       seconds=time.perf_counter() - start)
-        return record
+        return record, {}, {}
     arrays: dict[str, np.ndarray] = {}
     states: dict[str, np.ndarray] = {}
     metrics: dict[str, dict] = {}
@@ -206,20 +211,31 @@ def evaluate_job(job: Job, settings: RunSettings, out_dir: str, evaluate: Callab
             arrays[f"{name}/per_frame"] = np.asarray(res.per_frame, dtype=np.float64)
         metrics[name] = jsonable({"value": res.value, "convention": res.convention, "coverage": res.coverage,
                                   "notes": list(res.notes), "extra": extra, "has_state": bool(state)})
+    record.update(status="ok", metrics=metrics, seconds=time.perf_counter() - start)
+    return record, arrays, states
+
+
+def persist_job(out_dir: str | os.PathLike, record: dict, arrays: dict[str, np.ndarray],
+                states: dict[str, np.ndarray]) -> dict:
+    """Save a video's arrays into the run folder; return its record, naming the files."""
     if arrays:
-        target = Path(out_dir) / ARRAYS_DIR / _array_file(job.name)
+        target = Path(out_dir) / ARRAYS_DIR / _array_file(record["video"])
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_output(target, overwrite=True) as tmp:
             np.savez_compressed(tmp, **arrays)
         record["arrays"] = f"{ARRAYS_DIR}/{target.name}"
     if states:
-        target = Path(out_dir) / ARRAYS_DIR / _array_file(job.name).replace(".npz", ".state.npz")
+        target = Path(out_dir) / ARRAYS_DIR / _array_file(record["video"]).replace(".npz", ".state.npz")
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_output(target, overwrite=True) as tmp:
             np.savez(tmp, **states)
         record["state_file"] = f"{ARRAYS_DIR}/{target.name}"
-    record.update(status="ok", metrics=metrics, seconds=time.perf_counter() - start)
     return record
+
+
+def evaluate_job(job: Job, settings: RunSettings, out_dir: str, evaluate: Callable | None = None) -> dict:
+    """Evaluate one video (in a worker process); save its arrays; return its JSON record."""
+    return persist_job(out_dir, *compute_job(job, settings, evaluate))
 
 
 def read_records(out_dir: str | os.PathLike) -> dict[str, dict]:
@@ -346,34 +362,18 @@ def _check_settings(out_dir: Path, settings: RunSettings, resume: bool) -> None:
     write_text(run_file, json.dumps({"settings": wanted}, indent=2), overwrite=True)
 
 
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-@contextlib.contextmanager
-def _threads_per_worker(n: int):
-    """Share the cores between worker processes: numeric libraries read these variables at import.
-
-    Variables the user set are left alone."""
-    saved = {k: os.environ.get(k) for k in THREAD_VARS}
-    for k in THREAD_VARS:
-        if saved[k] is None:
-            os.environ[k] = str(n)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-
-
 def run_jobs(jobs: Sequence[Job], out_dir: str | os.PathLike, settings: RunSettings, *, workers: int = 1,
              resume: bool = True, mp_context: str = "spawn", evaluate: Callable | None = None,
-             progress: Callable[[str, dict], None] | None = None) -> dict[str, dict]:
+             progress: Callable[[str, dict], None] | None = None, engine: Engine | None = None) -> dict[str, dict]:
     """Evaluate ``jobs``, appending one line per video to ``per_video.jsonl``; return all records.
 
     ``workers`` > 1 runs videos in that many processes (``mp_context``: "spawn", "fork" or
-    "forkserver"). ``evaluate`` replaces :func:`thg.eval.video.evaluate_video` (it must be picklable).
+    "forkserver"). ``engine`` (:class:`thg.parallel.Engine`) runs them elsewhere, e.g. as Ray tasks;
+    it replaces ``workers`` and ``mp_context``. Whatever runs them, this process writes the run
+    folder, so the records, arrays and pooled state are the same. ``evaluate`` replaces
+    :func:`thg.eval.video.evaluate_video` (it must be picklable).
     """
+    engine = engine or Engine("local", workers=workers, mp_context=mp_context)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _check_settings(out_dir, settings, resume)
@@ -402,34 +402,25 @@ def run_jobs(jobs: Sequence[Job], out_dir: str | os.PathLike, settings: RunSetti
             if progress:
                 progress("done", rec)
 
-        if workers <= 1 or len(todo) <= 1:
+        if engine.name == "local" and ((engine.workers or 1) <= 1 or len(todo) <= 1):
             for job in todo:
                 save(evaluate_job(job, settings, str(out_dir), evaluate))
         else:
-            import multiprocessing as mp
-
-            ctx = mp.get_context(mp_context)
-            n_workers = min(workers, len(todo))
-            with _threads_per_worker(max(1, (os.cpu_count() or 1) // n_workers)):
-                executor = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx)
-                try:
-                    pending = {executor.submit(evaluate_job, j, settings, str(out_dir), evaluate): j for j in todo}
-                    while pending:
-                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                        for fut in done:
-                            job = pending.pop(fut)
-                            try:
-                                save(fut.result())
-                            except BrokenProcessPool:
-                                raise PipelineError(f"a worker process died while evaluating {job.name}; finished "
-                                                    f"videos are saved in {out_dir / JSONL}; run the same command "
-                                                    f"again to resume") from None
-                except BaseException:  # Ctrl-C or a dead worker: drop the queue instead of finishing it
-                    executor.shutdown(wait=False, cancel_futures=True)
-                    raise
-                executor.shutdown(wait=True)
+            # local processes write their own arrays; elsewhere (Ray) the arrays come back to be written here
+            local = engine.name == "local"
+            fn, items = ((evaluate_job, [(j, settings, str(out_dir), evaluate) for j in todo]) if local
+                         else (compute_job, [(j, settings, evaluate) for j in todo]))
+            try:
+                with contextlib.closing(run_tasks(fn, items, engine, what=lambda item: f"evaluating {item[0].name}")) \
+                        as finished:
+                    for _, result in finished:
+                        save(result if local else persist_job(out_dir, *result))
+            except WorkerLost as e:
+                raise PipelineError(f"{e}; finished videos are saved in {out_dir / JSONL}; run the same command "
+                                    f"again to resume") from None
     return {j.name: records[j.name] for j in jobs if j.name in records}
 
 
-__all__ = ["Job", "Matching", "RunSettings", "match_inputs", "run_jobs", "evaluate_job", "read_records",
+__all__ = ["Job", "Matching", "RunSettings", "match_inputs", "run_jobs", "evaluate_job", "compute_job",
+           "persist_job", "read_records",
            "load_arrays", "load_pooled", "SetPool", "file_sha256", "jsonable", "as_float", "VIDEO_SUFFIXES"]

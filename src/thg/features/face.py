@@ -77,9 +77,11 @@ class FaceGeometry:
         return FaceGeometry(self.points * factor, (int(round(w * factor)), int(round(h * factor))))
 
 
-#: what mediapipe's C++ code (absl, TensorFlow Lite) and OpenCV (its own log, libpng) write to stderr: not for users
+#: what mediapipe's C++ code (absl, TensorFlow Lite), OpenCV (its own log, libpng) and Ray's core write to
+#: stderr: not for users
 _NATIVE_LOG = re.compile(rb"^([IWEF]\d{4} \d\d:\d\d:\d\d|INFO: |WARNING: All log messages before absl|libpng (error|warning): "
-                         rb"|\[ ?(WARN|ERROR|INFO):\d+@)")
+                         rb"|\[ ?(WARN|ERROR|INFO):\d+@"
+                         rb"|\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [IWE] \d+ \d+\] )")  # Ray's core (--engine ray)
 _filter_started = False
 _filter_lock = threading.Lock()
 

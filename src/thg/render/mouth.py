@@ -54,7 +54,7 @@ OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teet
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
 
 
-def _poly_mask(shape: tuple[int, int], pts: np.ndarray) -> np.ndarray:
+def _poly_mask(shape: tuple[int, ...], pts: np.ndarray) -> np.ndarray:
     mask = np.zeros(shape, np.uint8)
     cv2.fillPoly(mask, [np.round(pts * 4).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=2)
     return mask.astype(bool)
@@ -311,8 +311,7 @@ def _arch_edges(widths: tuple[float, ...] = UPPER_WIDTHS, n_visible: float = 0.5
     """Tooth boundaries across the mouth (s, 0..1) for the front teeth of a dental arch seen from
     the front: central and lateral incisors, canines, premolars; widths along the arch (mm) are
     projected onto a circle, so the teeth narrow toward the corners."""
-    widths = np.asarray(widths, np.float64)
-    arc = np.concatenate([[0], np.cumsum(widths)])
+    arc = np.concatenate([[0], np.cumsum(np.asarray(widths, np.float64))])
     radius = 26.0
     x = radius * np.sin(np.minimum(arc / radius, np.pi / 2))           # projected half-positions
     x = x / 25.0 * n_visible                                           # mouth half-width ~ 25 mm
@@ -520,9 +519,9 @@ class MouthModel:
             self._stomion(frame, upper, lower, width, (x0, y0, x1, y1))
             return
         bw, bh = x1 - x0, y1 - y0
-        alpha = np.zeros((bh, bw), np.uint8)
-        cv2.fillPoly(alpha, [np.round((poly - [x0, y0]) * 8).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=3)
-        alpha = alpha.astype(np.float32) / 255.0
+        cover = np.zeros((bh, bw), np.uint8)
+        cv2.fillPoly(cover, [np.round((poly - [x0, y0]) * 8).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=3)
+        alpha = cover.astype(np.float32) / 255.0
         if not alpha.any():
             return
 
