@@ -119,20 +119,22 @@ def strip_comments(tex: str) -> str:
 
 def clean_latex(tex: str) -> str:
     """Plain sentences from LaTeX: citations and labels dropped, formatting unwrapped, table cells
-    separated by commas and table rows ended as sentences."""
+    separated by commas and table rows ended as sentences. Optional arguments (``[...]``) are read
+    up to 200 characters: unbounded, an unclosed one made every later match scan to the end (20,000
+    copies of ``\\cite[`` took 9.5 s)."""
     t = strip_comments(tex)
     t = re.sub(r"\n[ \t]*\n\s*", "\0", t).replace("\n", " ")  # source lines join; paragraphs stay apart
     t = re.sub(r"\\(?:cite\w*|ref|eqref|autoref|cref|Cref|label|url|href|footnote|includegraphics)"
-               r"\s*(?:\[[^\]]*\])*\s*\{[^{}]*\}", " ", t)
+               r"\s*(?:\[[^\]\n]{0,200}\])*\s*\{[^{}]*\}", " ", t)
     t = re.sub(r"\\(?:uparrow|Uparrow)", "↑", t)
     t = re.sub(r"\\(?:downarrow|Downarrow)", "↓", t)
     t = t.replace("\\&", "and").replace("\\%", "%").replace("\\_", "_").replace("~", " ")
-    t = re.sub(r"\\\\(?:\[[^\]]*\])?", ".\0", t)                   # table row / line break ends a sentence
+    t = re.sub(r"\\\\(?:\[[^\]\n]{0,200}\])?", ".\0", t)                   # table row / line break ends a sentence
     t = t.replace("&", ", ")
     t = re.sub(r"\\(?:begin|end)\s*\{[^{}]*\}(?:\{[^{}]*\})*", "\0", t)
     t = re.sub(r"\\(?:sub)*section\*?\s*\{([^{}]*)\}", "\0\\1.\0", t)   # headings stand alone
     for _ in range(3):                                               # unwrap nested \textbf{\emph{x}}
-        t = re.sub(r"\\[A-Za-z]+\*?\s*(?:\[[^\]]*\])?\s*\{([^{}]*)\}", r"\1", t)
+        t = re.sub(r"\\[A-Za-z]+\*?\s*(?:\[[^\]\n]{0,200}\])?\s*\{([^{}]*)\}", r"\1", t)
     t = re.sub(r"\\[A-Za-z]+\*?", " ", t)                             # remaining bare commands
     t = re.sub(r"[{}$^]", "", t)
     t = re.sub(r"[ \t]+", " ", t).replace("\0", "\n")
