@@ -269,7 +269,7 @@ class TeethPatch:
 
 
 def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray, base: np.ndarray,
-               edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+               edges: np.ndarray, translucency: float = 1.0, gap: float = TOOTH_GAP) -> tuple[np.ndarray, np.ndarray]:
     """Colour and coverage of a row of teeth over the mouth frame (s 0..1 across, d px below its top).
 
     ``edges`` are the tooth boundaries in s; each tooth is lit like a rounded surface, its
@@ -280,14 +280,17 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     u = np.clip((s - left) / np.maximum(right - left, 1e-6), 0, 1)   # 0..1 across one tooth
     tooth_w = (right - left) * width_px
     roundness = np.sin(np.pi * u) ** 0.35                             # lit in the middle of each tooth
-    dip = 1 - TOOTH_GAP * np.exp(-((np.minimum(u, 1 - u) * tooth_w) ** 2) / 2.0)
+    # the groove is about a pixel wide on teeth of normal size, narrower on small ones (or small
+    # teeth would be half groove: a row of grey stripes)
+    groove = np.clip(0.12 * tooth_w, 0.5, 1.0)
+    dip = 1 - gap * np.exp(-((np.minimum(u, 1 - u) * tooth_w / groove) ** 2) / 2.0)
     centre = np.abs(s - 0.5) * 2
     # counted from the midline (0: the two central incisors), every other tooth is a little
     # shorter: the lateral incisors beside the centrals and the canines, and so on, on both sides alike
     rank = np.abs(k - (len(edges) - 2) / 2) - 0.5
     tooth_len = length * (1 - 0.12 * (np.round(rank) % 2)) * (1 - 0.1 * np.abs(u - 0.5) ** 2)
     cover = 1 - smoothstep(-1.0, 1.0, d - tooth_len)
-    translucent = smoothstep(tooth_len - TRANSLUCENT * width_px, tooth_len, d)     # the incisal edge
+    translucent = translucency * smoothstep(tooth_len - TRANSLUCENT * width_px, tooth_len, d)   # the incisal edge
     # no two teeth quite alike: each a little lighter or darker (fixed, so a tooth keeps its shade),
     # and darker toward the gum, where the crown narrows into shadow
     shade = 1 + np.asarray(TOOTH_SHADES)[k % len(TOOTH_SHADES)]
@@ -471,7 +474,10 @@ class MouthModel:
         # the row is drawn upside down (its biting edge up, uneven and translucent); only its top
         # ever shows, so the teeth are given the length of what shows, and go on under the lip
         shown = np.full_like(s, LOWER_SHOWN_LEN * mw)
-        rgb, a = _tooth_row(mw, shown, s, shown - d_lo, self.teeth_colour * 0.9, _arch_edges(LOWER_WIDTHS))
+        # (what shows of them is a few pixels: translucent all through, or with grooves as deep as
+        # the upper teeth's, they read as a grey smear or a row of stripes)
+        rgb, a = _tooth_row(mw, shown, s, shown - d_lo, self.teeth_colour * 0.95, _arch_edges(LOWER_WIDTHS),
+                            translucency=0.35, gap=0.5 * TOOTH_GAP)
         return rgb, a * ((s > 0) & (s < 1))
 
     def _teeth_split(self, own, interior, s, n, n_up, n_lo) -> np.ndarray:
@@ -556,19 +562,23 @@ class MouthModel:
             if patch is self.lower and self.lower_from_jaw:
                 a = a * float(smoothstep(0.0, LOWER_FADE * width, drop))
             dim = 1 - shade * self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
-            layers.append((patch.own, rgb * dim[..., None], a[..., None]))
+            # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur, 2 the photo's own
+            stage = 2 if patch.own else 1 if patch is self.lower and self.lower_from_jaw else 0
+            layers.append((stage, rgb * dim[..., None], a[..., None]))
 
-        def over(img, layers):
-            for _, rgb, a in layers:
-                img = img * (1 - a) + rgb * a
+        def over(img, stage):
+            for at, rgb, a in layers:
+                if at == stage:
+                    img = img * (1 - a) + rgb * a
             return img
 
         # what is drawn gets the photo's blur and grain; the photo's own teeth come in after (they
-        # have both already, and blurred again they would merge into a band)
-        img = over(img, [layer for layer in layers if not layer[0]])
-        img = cv2.GaussianBlur(img, (0, 0), self.interior_blur)
-        img += self.grain * self._noise[y0:y1, x0:x1][..., None]
-        img = over(img, [layer for layer in layers if layer[0]])
+        # have both already, and blurred again they would merge into a band), and so do the lower
+        # teeth drawn under them (a few pixels of them show, and blurred into the dark behind them
+        # they read as a grey smear on the lip)
+        img = cv2.GaussianBlur(over(img, 0), (0, 0), self.interior_blur)
+        img = over(img, 1) + self.grain * self._noise[y0:y1, x0:x1][..., None]
+        img = over(img, 2)
         # a soft occlusion line along the lips, and the opening's edge as soft as the photo's lip
         # edge; along the photo's own upper teeth neither (their top row is the photo's own edge,
         # shade and all, where the upper lip meets them)

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from thg.curves import smoothstep
+from thg.render.mouth import OPEN_PHOTO_GAP
 from thg.features import landmarks as L
 from thg.features.face import FaceGeometry
 from thg.motion.track import CHANNEL_NAMES
@@ -209,6 +210,7 @@ class Deformer:
         self._mid_u, self._mid_v = self.uh[inner_u][order], mid_v[order]
         # the photo's opening measured across the mouth's own axes (a tilted head reads the same)
         self.src_gap = float(L.mouth_opening(np.stack([rel @ u, rel @ self.v], -1)))
+        self._photo_open = float(smoothstep(OPEN_PHOTO_GAP, 2 * OPEN_PHOTO_GAP, self.src_gap))
         self._inner_u, self._inner_l = inner_u, inner_l
         self._not_inner = np.ones(len(p))
         self._not_inner[np.r_[inner_u, inner_l]] = 0.0
@@ -315,8 +317,12 @@ class Deformer:
         return (1 - self._upper_share(delta)) * delta
 
     def _upper_share(self, delta: float) -> float:
-        """The upper lip's share of a change ``delta`` (pixels) of the opening."""
-        return UPPER_SHARE if delta <= 0 else min(UPPER_SHARE, MAX_LIFT * self.mw / delta)
+        """The upper lip's share of a change ``delta`` (pixels) of the opening. Opening beyond a
+        photo that shows its mouth open (a smile showing teeth), the jaw does it all: that upper
+        lip is raised already, and lifting it further bared the gum."""
+        if delta <= 0:
+            return UPPER_SHARE
+        return min(UPPER_SHARE, MAX_LIFT * self.mw / delta) * (1.0 - self._photo_open)
 
     def teeth_transforms(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """2×3 affine maps (source -> target crop pixels) of the upper teeth, which are fixed to
