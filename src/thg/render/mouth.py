@@ -51,6 +51,7 @@ TONGUE_HEIGHT = 0.5   # share of the opening the tongue's back fills at the midd
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
 OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
+MUCOSA = 0.4          # the inside of the lips next to the opening: the lips' colour this dark
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
 
 
@@ -540,7 +541,10 @@ class MouthModel:
         from_lips = np.minimum(d, n_lo - n)
         depth = smoothstep(0.0, 0.35 * max(gap, 1.0), from_lips)
         shade = (1.0 - 0.45 * depth) * (0.55 + 0.45 * across ** 0.8)
-        img = self.cavity * (0.9 + 1.1 * (1 - depth))[..., None] * shade[..., None]
+        # (next to the lips the mucosa is the lips' own colour in shadow: a rim of the cavity's deep
+        # red, twice as bright, read as an outline drawn round the opening)
+        rim = (1 - depth)[..., None]
+        img = (self.cavity * 0.9 * (1 - rim) + self.lip * MUCOSA * rim) * shade[..., None]
         # tongue: a dome rising from the floor of the mouth, seen on open vowels
         tongue_h = TONGUE_HEIGHT * local * across ** 0.9
         below_top = d - (local - tongue_h)
