@@ -568,7 +568,11 @@ class MouthModel:
             dim = 1 - shade * self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
             # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur, 2 the photo's own
             stage = 2 if patch.own else 1 if patch is self.lower and self.lower_from_jaw else 0
-            layers.append((stage, rgb * dim[..., None], a[..., None]))
+            rgb = rgb * dim[..., None]
+            if stage == 1:   # softened on their own, half as much as the rest
+                rgb = cv2.GaussianBlur(rgb, (0, 0), 0.5 * self.interior_blur)
+                a = cv2.GaussianBlur(a, (0, 0), 0.5 * self.interior_blur)
+            layers.append((stage, rgb, a[..., None]))
 
         def over(img, stage):
             for at, rgb, a in layers:
