@@ -211,7 +211,7 @@ def plan_generate(ctx: click.Context, *, outputs: bool = True) -> GenerateJob:
     ``outputs=False`` leaves out the checks of the output paths (for a table checked before its
     output folder exists)."""
     from thg.io.output import check_outputs
-    from thg.pipeline import check_drivers
+    from thg.options import check_drivers
 
     p = ctx.params
     limits = Limits(megapixels=p["max_megapixels"], seconds=p["max_seconds"])

@@ -15,6 +15,19 @@ import click
 from thg.limits import Limits
 
 
+def check_drivers(audio, text, motion, *, nothing: str = "nothing drives the face") -> None:
+    """What drives the face: speech (--audio) or text, optionally with a motion file (--motion);
+    ``nothing`` begins the error when none is given."""
+    from thg.errors import UsageError
+
+    if audio is not None and text is not None:
+        raise UsageError("give either --audio or --text, not both")
+    if audio is None and text is None and motion is None:
+        raise UsageError(f"{nothing}; give --audio SPEECH, --text \"...\" or --motion FILE")
+    if text is not None and motion is not None:
+        raise UsageError("--motion replaces the speech-driven motion; give --audio with it, not --text")
+
+
 class Bounded(click.ParamType):
     """A finite int or float in ``[lo, hi]`` (or one of ``also``, e.g. 0 for "off")."""
 

@@ -41,6 +41,7 @@ from thg.io.video import VideoWriter
 from thg.limits import Limits, check_h264_frame
 from thg.motion.speech import MotionStyle, SpeechMotion
 from thg.motion.track import MotionTrack
+from thg.options import check_drivers
 from thg.post.credentials import pipeline_claims, sign_mp4
 from thg.post.provenance import PROVENANCE
 from thg.post.watermark import InvisibleWatermark
@@ -111,14 +112,6 @@ class StreamFrame:
     motion: np.ndarray      # the frame's motion channels (a row of MotionTrack.values)
 
 
-def check_drivers(audio, text, motion) -> None:
-    """What drives the face: speech (--audio) or text, optionally with a motion file (--motion)."""
-    if audio is not None and text is not None:
-        raise UsageError("give either --audio or --text, not both")
-    if audio is None and text is None and motion is None:
-        raise UsageError("nothing drives the face; give --audio SPEECH, --text \"...\" or --motion FILE")
-    if text is not None and motion is not None:
-        raise UsageError("--motion replaces the speech-driven motion; give --audio with it, not --text")
 
 
 class TalkingHeadPipeline:

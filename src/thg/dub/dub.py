@@ -37,6 +37,7 @@ from thg.io.output import atomic_output, check_output_path
 from thg.io.video import VideoWriter, probe_video
 from thg.limits import Limits, check_h264_frame
 from thg.motion.track import CHANNEL_NAMES, MotionTrack
+from thg.options import check_drivers
 from thg.post.credentials import Claims, sign_mp4
 from thg.post.provenance import PROVENANCE
 from thg.post.watermark import InvisibleWatermark
@@ -160,12 +161,7 @@ class Dubber:
 
     # 1. inputs ----------------------------------------------------------------------------------
     def check_inputs(self, video, audio, text, motion, output, overwrite, save_motion) -> None:
-        if audio is not None and text is not None:
-            raise UsageError("give either --audio or --text, not both")
-        if audio is None and text is None and motion is None:
-            raise UsageError("nothing to dub with; give --audio SPEECH, --text \"...\" or --motion FILE")
-        if text is not None and motion is not None:
-            raise UsageError("--motion replaces the speech-driven motion; give --audio with it, not --text")
+        check_drivers(audio, text, motion, nothing="nothing to dub with")
         if not Path(video).is_file():
             raise InputError(f"{video}: video not found; check the path")
         check_output_path(output, overwrite=overwrite, inputs=(video, audio), kind="video")
