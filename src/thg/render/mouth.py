@@ -47,6 +47,7 @@ LOWER_FADE = 0.12       # where the photo shows its upper teeth only (a smile), 
 LIP_PULL = 0.12        # share of the jaw's drop by which the lower lip uncovers more of the lower teeth
 LOWER_SHOWN_LEN = 0.12  # mouth widths: the part of a synthetic lower tooth that can show
 LOWER_SHOWN = 0.05      # a photo whose lower teeth cover less than this share of its upper ones shows none
+TONGUE_HIDDEN = 0.06  # mouth widths of opening the tongue stays hidden behind the lower teeth in
 TONGUE_HEIGHT = 0.5   # share of the opening the tongue's back fills at the middle (it sits behind the lower teeth)
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
@@ -546,11 +547,16 @@ class MouthModel:
         rim = (1 - depth)[..., None]
         img = (self.cavity * 0.9 * (1 - rim) + self.lip * MUCOSA * rim) * shade[..., None]
         # tongue: a dome rising from the floor of the mouth, seen on open vowels
-        tongue_h = TONGUE_HEIGHT * local * across ** 0.9
+        # (it rises above the lower teeth only once the mouth is open wider than TONGUE_HIDDEN: in
+        # a small opening it stays behind them, and a band of it between the teeth read as pink
+        # tissue that the lower teeth showed through)
+        tongue_h = TONGUE_HEIGHT * np.maximum(local - TONGUE_HIDDEN * width, 0.0) * across ** 0.9
         below_top = d - (local - tongue_h)
         t_cover = smoothstep(-1.5, 1.5, below_top)
         # lit at the front, behind the lower teeth; its back curves away into the mouth's shadow
         t_light = 0.35 + 0.65 * smoothstep(0.0, 1.0, below_top / np.maximum(tongue_h, 1.0)) ** 0.7
+        # and a small opening lets little light in: the tongue is darker the smaller it is
+        t_light = t_light * (0.45 + 0.55 * float(smoothstep(0.1 * width, 0.4 * width, gap)))
         tongue = self.tongue * (t_light * (0.6 + 0.4 * across))[..., None]
         img = img * (1 - t_cover[..., None]) + tongue * t_cover[..., None]
         # teeth: lower behind the upper, both in the shadow of the lips near them
