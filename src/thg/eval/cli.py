@@ -395,9 +395,10 @@ def mos_command(ratings, key_path, output, max_attention_failures, min_correlati
     result = mos.analyse(mos.load_ratings(ratings, key), key, max_attention_failures=max_attention_failures,
                          min_correlation=min_correlation, seed=seed)
     paths = mos.write_mos_report(result, output)
-    for method, e in result["methods"].items():
-        click.echo(f"{method:>14}: MOS {e['mos']:.3f} [{e['ci'][0]:.3f}, {e['ci'][1]:.3f}] "
-                   f"({e['n_raters']} raters, {e['n_ratings']} ratings)")
+    for method, entry in result["methods"].items():
+        e = mos.MosScore.from_json(entry)
+        click.echo(f"{method:>14}: MOS {e.mos:.3f} [{e.ci.low:.3f}, {e.ci.high:.3f}] "
+                   f"({e.n_raters} raters, {e.n_ratings} ratings)")
     a = result["alpha"]
     click.echo(f"Krippendorff's alpha: interval {a['interval']:.3f}, ordinal {a['ordinal']:.3f}; "
                f"raters kept {result['raters']['kept']} of {result['raters']['total']}")
