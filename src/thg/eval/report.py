@@ -136,9 +136,7 @@ def build_results(out_dir: str | os.PathLike, records: Mapping[str, dict], *, se
         set_notes: list[str] = []
         if info["scope"] == "set":
             if pool is None:
-                pool = load_pooled(out_dir, RunSettings(metrics=run_settings.metrics,
-                                                        weights_dir=run_settings.weights_dir,
-                                                        params=run_settings.params))
+                pool = load_pooled(out_dir, run_settings)
             set_value, set_convention, set_notes = _pool_set_metric(name, pool)
             set_value = _number(set_value)
         breakdowns = None
