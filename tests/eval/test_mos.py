@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from thg.cli import main
 from thg.errors import InputError
 from thg.eval import mos
+from thg.eval.results import Interval
 
 NAN = math.nan
 
@@ -178,6 +179,10 @@ def test_cli_mos_page_and_mos(methods, tmp_path):
     assert "warning: method 'baseline' has 12 raters" in res.stderr
     data = json.loads((tmp_path / "mos" / "mos.json").read_text())
     assert data["methods"]["ours"]["mos"] > data["methods"]["baseline"]["mos"]
+    ours = mos.MosScore.from_json(data["methods"]["ours"])   # typed, with the metrics' interval type
+    assert isinstance(ours.ci, Interval) and ours.ci.low < ours.mos < ours.ci.high and ours.n_raters == 12
+    assert ours.to_json() == data["methods"]["ours"]
+    assert f"MOS {ours.mos:.3f} [{ours.ci.low:.3f}, {ours.ci.high:.3f}]" in res.output
     assert "Krippendorff's alpha" in (tmp_path / "mos" / "mos.md").read_text()
     res = runner.invoke(main, ["eval", "mos-page", "ours", "-o", str(tmp_path / "p.html")])
     assert res.exit_code == 2 and "write METHOD=FOLDER" in res.output

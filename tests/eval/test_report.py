@@ -13,8 +13,9 @@ from test_runner import astronaut_frames, pooling_evaluate, write_video
 from test_runner import tiny_metrics  # noqa: F401  (fixture: registers the test-only metrics)
 from thg.cli import main
 from thg.errors import InputError
-from thg.eval import report, runner
+from thg.eval import report, runner, stats
 from thg.eval.base import Metric, MetricInfo, MetricResult
+from thg.eval.results import MetricResults
 from thg.io import read_video_frames
 
 
@@ -31,21 +32,23 @@ class TinySync(Metric):
 
 
 def entry(family, hib, lo, hi, median, scope="video"):
-    return {"family": family, "higher_is_better": hib, "score_range": [lo, hi], "scope": scope,
-            "summary": {"median": median}}
+    return MetricResults(family=family, higher_is_better=hib, score_range=(lo, hi), scope=scope,
+                         summary=stats.summarize([median], n_boot=100))
 
 
 def test_family_scores_normalise_bounded_metrics_and_compare_unbounded_ones():
-    a = {"metrics": {"ssim": entry("visual", True, -1, 1, 0.5), "l1": entry("visual", False, 0, 1, 0.2),
-                     "psnr": entry("visual", True, 0, None, 30.0), "lse-d": entry("sync", False, 0, None, 8.0)}}
+    a = {"ssim": entry("visual", True, -1, 1, 0.5), "l1": entry("visual", False, 0, 1, 0.2),
+         "psnr": entry("visual", True, 0, None, 30.0), "lse-d": entry("sync", False, 0, None, 8.0)}
     scores, left_out = report.family_scores({"a": a})
     assert scores["a"]["visual"] == pytest.approx((0.75 + 0.8) / 2)
     assert math.isnan(scores["a"]["sync"]) and sorted(left_out) == ["lse-d", "psnr"]
+    as_dict = {"metrics": {k: m.to_json() for k, m in a.items()}}   # the dict of a results.json works too
+    assert report.family_scores({"a": as_dict}) == (scores, left_out)
     for offset in (-6.0, 6.0):  # a signed offset scores by its size
-        c = {"metrics": {"av-offset": entry("sync", False, -15, 15, offset)}}
+        c = {"av-offset": entry("sync", False, -15, 15, offset)}
         assert report.family_scores({"c": c})[0]["c"]["sync"] == pytest.approx(1 - 6 / 15)
-    b = {"metrics": {"ssim": entry("visual", True, -1, 1, 0.9), "psnr": entry("visual", True, 0, None, 20.0),
-                     "lse-d": entry("sync", False, 0, None, 6.0)}}
+    b = {"ssim": entry("visual", True, -1, 1, 0.9), "psnr": entry("visual", True, 0, None, 20.0),
+         "lse-d": entry("sync", False, 0, None, 6.0)}
     scores, left_out = report.family_scores({"a": a, "b": b})
     assert left_out == []
     assert scores["a"]["sync"] == 0.0 and scores["b"]["sync"] == 1.0   # lower LSE-D is better
@@ -63,10 +66,10 @@ def test_set_metric_pooled_over_videos_and_nan_kept_out(tmp_path):
     records = runner.run_jobs(jobs, tmp_path / "out", settings, evaluate=pooling_evaluate)
     records["dark"]["metrics"]["tiny-brightness"]["value"] = None   # as a metric that could not run
     results = report.build_results(tmp_path / "out", records, settings=settings.to_dict(), n_boot=200)
-    e = results["metrics"]["tiny-brightness"]
+    e = results.metrics["tiny-brightness"]
     frames = [f for p in ("bright", "dark") for f in read_video_frames(tmp_path / "in" / f"{p}.mp4")]
-    assert e["set_value"] == pytest.approx(np.mean([f.astype(np.float64).mean() for f in frames]), rel=1e-9)
-    assert e["summary"]["n"] == 1 and e["summary"]["n_missing"] == 1
+    assert e.set_value == pytest.approx(np.mean([f.astype(np.float64).mean() for f in frames]), rel=1e-9)
+    assert e.summary.n == 1 and e.summary.n_missing == 1 and math.isnan(e.per_video["dark"])
     paths = report.write_report(tmp_path / "out", results)
     text = paths["json"].read_text()
     strict = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))

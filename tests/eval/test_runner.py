@@ -296,9 +296,9 @@ def test_python_api_evaluate_folder(dataset, tmp_path):
 
     results = evaluate_folder(dataset / "pred", tmp_path / "out", ref=dataset / "ref", metrics="psnr,l1",
                                      n_boot=200, method="noisy")
-    psnr = results["metrics"]["psnr"]["per_video"]
+    psnr = results.metrics["psnr"].per_video
     assert psnr["a"] > psnr["b"] > psnr["spk2/c"]
-    assert results["matching"]["unused_ref"] == ["extra"]
+    assert results.matching["unused_ref"] == ["extra"]
     assert (tmp_path / "out" / "report.html").is_file() and (tmp_path / "out" / "plots" / "dist_l1.png").is_file()
     with pytest.raises(InputError, match="did you mean psnr"):
         evaluate_folder(dataset / "pred", tmp_path / "o2", ref=dataset / "ref", metrics=["pnsr"])

@@ -12,11 +12,15 @@ from __future__ import annotations
 import json
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from thg.errors import InputError, PipelineError, ThgError, UsageError
 from thg.parallel import Engine, check_engine, engine_options
+
+if TYPE_CHECKING:
+    from thg.eval.results import RunSettings
 
 
 class Interrupted(PipelineError):
@@ -124,13 +128,13 @@ def eval_group(ctx: click.Context, pred, ref, audio, source, metrics_text, outpu
         done = sum(1 for r in runner.read_records(output).values() if r.get("status") == "ok")
         raise Interrupted(f"interrupted; the {done} videos finished so far are saved in {output}; run the same "
                           f"command again to resume") from None
-    _finish(output, records, settings.to_dict(), metadata=meta, seed=seed, n_boot=n_boot, method=method,
+    _finish(output, records, settings, metadata=meta, seed=seed, n_boot=n_boot, method=method,
             command=_command_line(ctx), per_frame=per_frame_csv, engine=run_engine.describe(),
             matching={"unmatched_pred": matching.unmatched_pred, "unused_ref": matching.unused_ref,
                       "missing_audio": matching.missing_audio, "missing_source": matching.missing_source})
 
 
-def _finish(output: Path, records: dict, settings: dict, *, metadata, seed: int, n_boot: int, method: str | None,
+def _finish(output: Path, records: dict, settings: RunSettings, *, metadata, seed: int, n_boot: int, method: str | None,
             command: str | None, matching: dict, per_frame: bool, engine: dict | None = None) -> None:
     """Aggregate the per-video records into results.json, the CSVs and the report; print the summary."""
     from thg.eval import report
@@ -149,22 +153,22 @@ def _finish(output: Path, records: dict, settings: dict, *, metadata, seed: int,
     if per_frame:
         paths["per_frame"] = report.write_per_frame_csv(output, records)
     missing = report.not_computed(results)
-    computed = [n for n in results["metrics"] if not any(n in names for names in missing.values())]
+    computed = [n for n in results.metrics if not any(n in names for names in missing.values())]
     width = max(map(len, computed), default=0)
     for name in computed:
-        entry = results["metrics"][name]
-        s = entry["summary"]
-        if entry["scope"] == "set":
-            click.echo(f"{name:>{width}}: {report._fmt(entry.get('set_value'))}  (pooled over the set)")
+        entry = results.metrics[name]
+        s = entry.summary
+        if entry.is_set:
+            click.echo(f"{name:>{width}}: {report._fmt(entry.set_value)}  (pooled over the set)")
             continue
-        click.echo(f"{name:>{width}}: {report._fmt(s['median'])}  (IQR {report._fmt(s['q1'])}–{report._fmt(s['q3'])}, "
-                   f"n={s['n']})")
+        click.echo(f"{name:>{width}}: {report._fmt(s.median)}  (IQR {report._fmt(s.q1)}–{report._fmt(s.q3)}, "
+                   f"n={s.n})")
     if missing:
         click.echo(f"not computed ({sum(map(len, missing.values()))} metrics):")
         for reason, names in missing.items():   # each reason once, in full (download links included)
             click.echo(f"  {', '.join(names)}: {reason}")
     click.echo(f"report: {paths['html']}")
-    failed = results["failed"]
+    failed = results.failed
     if failed:
         raise PipelineError(f"{len(failed)} of {len(records)} videos failed ({', '.join(list(failed)[:5])}); "
                             f"see {paths['csv']}; fix them and run the same command again to finish")
@@ -181,20 +185,20 @@ def _finish(output: Path, records: dict, settings: dict, *, metadata, seed: int,
 def report_command(run_dir, metadata, method, seed, n_boot, per_frame_csv) -> None:
     """Rebuild results.json and the report of an evaluation folder from its per-video records (no recomputing)."""
     from thg.eval import runner, stats
+    from thg.eval.results import Results, RunSettings
 
     run_file = run_dir / runner.RUN_FILE
     if not run_file.is_file():
         raise InputError(f"{run_dir}: not an evaluation folder (no {runner.RUN_FILE}); give the --output of `thg eval`")
-    settings = json.loads(run_file.read_text())["settings"]
+    settings = RunSettings.from_json(json.loads(run_file.read_text())["settings"])
     records = runner.read_records(run_dir)
     if not records:
         raise InputError(f"{run_dir}: no finished video yet; run `thg eval` first")
     previous = run_dir / "results.json"
-    old = json.loads(previous.read_text()) if previous.is_file() else {}
+    old = Results.from_json(json.loads(previous.read_text()) if previous.is_file() else {})
     _finish(run_dir, records, settings, metadata=stats.load_metadata(metadata) if metadata else None, seed=seed,
-            n_boot=n_boot, method=method or old.get("method"), command=(old.get("reproducibility") or {}).get("command"),
-            matching=old.get("matching") or {}, per_frame=per_frame_csv,
-            engine=(old.get("reproducibility") or {}).get("engine"))
+            n_boot=n_boot, method=method or old.method, command=old.reproducibility.command,
+            matching=old.matching, per_frame=per_frame_csv, engine=old.reproducibility.engine)
 
 
 def _command_line(ctx: click.Context) -> str:
@@ -247,21 +251,20 @@ def compare_command(results_a, results_b, output, label_a, label_b, alpha, seed)
     from thg.eval import report
 
     a, b = report.load_results(results_a), report.load_results(results_b)
-    label_a = label_a or a.get("method") or "A"
-    label_b = label_b or b.get("method") or "B"
+    label_a = label_a or a.method or "A"
+    label_b = label_b or b.method or "B"
     if label_a == label_b:
         label_b += " (B)"
     comp = report.compare_results(a, b, label_a=label_a, label_b=label_b, alpha=alpha, seed=seed)
     output.mkdir(parents=True, exist_ok=True)
-    a = dict(a, method=label_a)
-    paths = report.write_report(output, a, title=f"thg comparison: {label_a} vs {label_b}", comparisons=[comp],
-                                others={label_b: b})
+    paths = report.write_report(output, report.with_method(a, label_a), title=f"thg comparison: {label_a} vs {label_b}",
+                                comparisons=[comp], others={label_b: b})
     report.write_json(output / "comparison.json", comp)
-    for row in comp["metrics"]:
-        click.echo(f"{row['metric']:>14}: median {report._fmt(row['median_a'])} vs {report._fmt(row['median_b'])}, "
-                   f"p={report._fmt(row['p_value'], 3)}, r={report._fmt(row['effect_size'], 3)}, better: "
-                   f"{ {'a': label_a, 'b': label_b}.get(row['better'], 'no significant difference') }")
-    for note in dict.fromkeys(row["note"] for row in comp["metrics"] if row.get("note")):
+    for row in comp.metrics:
+        click.echo(f"{row.metric:>14}: median {report._fmt(row.median_a)} vs {report._fmt(row.median_b)}, "
+                   f"p={report._fmt(row.p_value, 3)}, r={report._fmt(row.effect_size, 3)}, better: "
+                   f"{ {'a': label_a, 'b': label_b}.get(row.better, 'no significant difference') }")
+    for note in dict.fromkeys(row.note for row in comp.metrics if row.note):
         click.echo(f"note: {note}")
     click.echo(f"report: {paths['html']}")
 
@@ -392,9 +395,10 @@ def mos_command(ratings, key_path, output, max_attention_failures, min_correlati
     result = mos.analyse(mos.load_ratings(ratings, key), key, max_attention_failures=max_attention_failures,
                          min_correlation=min_correlation, seed=seed)
     paths = mos.write_mos_report(result, output)
-    for method, e in result["methods"].items():
-        click.echo(f"{method:>14}: MOS {e['mos']:.3f} [{e['ci'][0]:.3f}, {e['ci'][1]:.3f}] "
-                   f"({e['n_raters']} raters, {e['n_ratings']} ratings)")
+    for method, entry in result["methods"].items():
+        e = mos.MosScore.from_json(entry)
+        click.echo(f"{method:>14}: MOS {e.mos:.3f} [{e.ci.low:.3f}, {e.ci.high:.3f}] "
+                   f"({e.n_raters} raters, {e.n_ratings} ratings)")
     a = result["alpha"]
     click.echo(f"Krippendorff's alpha: interval {a['interval']:.3f}, ordinal {a['ordinal']:.3f}; "
                f"raters kept {result['raters']['kept']} of {result['raters']['total']}")

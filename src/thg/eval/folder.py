@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from thg.eval import report, stats
 from thg.eval.registry import check_param_table
+from thg.eval.results import Results
 from thg.eval.runner import RunSettings, match_inputs, run_jobs
 from thg.eval.video import resolve_metric_names
 
@@ -21,11 +22,12 @@ def evaluate_folder(pred: str | os.PathLike, output: str | os.PathLike, *, ref: 
                     params: dict[str, dict] | None = None, workers: int = 1, resume: bool = True,
                     skip_unmatched: bool = False, metadata: str | os.PathLike | None = None,
                     method: str | None = None, seed: int = 0, n_boot: int = 10_000,
-                    progress: Callable[[str, dict], None] | None = None) -> dict:
-    """The Python twin of ``thg eval``: evaluate, aggregate, write the report; return the results.
+                    progress: Callable[[str, dict], None] | None = None) -> Results:
+    """The Python twin of ``thg eval``: evaluate, aggregate, write the report; return the results
+    (:class:`thg.eval.results.Results`; ``.to_json()`` is the content of results.json).
 
     >>> results = evaluate_folder("out/ours", "eval/ours", ref="data/test", metrics=["psnr", "ssim"])
-    >>> results["metrics"]["ssim"]["summary"]["median"]
+    >>> results.metrics["ssim"].summary.median
     """
     tokens = tuple(m.strip().lower() for m in (metrics.split(",") if isinstance(metrics, str) else metrics)
                    if m.strip())
@@ -37,7 +39,7 @@ def evaluate_folder(pred: str | os.PathLike, output: str | os.PathLike, *, ref: 
                            params=params or None)
     records = run_jobs(matching.jobs, output, settings, workers=workers, resume=resume, progress=progress)
     results = report.build_results(
-        output, records, settings=settings.to_dict(), metadata=meta, seed=seed, n_boot=n_boot, method=method,
+        output, records, settings=settings, metadata=meta, seed=seed, n_boot=n_boot, method=method,
         matching={"unmatched_pred": matching.unmatched_pred, "unused_ref": matching.unused_ref,
                   "missing_audio": matching.missing_audio, "missing_source": matching.missing_source})
     report.write_report(output, results, title=f"thg evaluation: {method}" if method else "thg evaluation")

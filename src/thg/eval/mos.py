@@ -22,6 +22,14 @@ as mean MOS with 95% confidence intervals. The workflow:
 Krippendorff's alpha follows Krippendorff (2011), "Computing Krippendorff's alpha-reliability":
 coincidence matrix over pairable values, alpha = 1 - D_o / D_e with the interval metric (c-k)^2 or
 the ordinal metric (sum of n_g from c to k minus (n_c + n_k)/2)^2.
+
+What MOS shares with the metric results (:mod:`thg.eval.results`): the confidence-interval type
+:class:`~thg.eval.results.Interval` (both intervals of a :class:`MosScore` are one, as are a
+metric :class:`~thg.eval.results.Summary`'s) and the JSON conventions (an interval is written as
+``[low, high]``, a value that cannot be computed as ``null``). It does not use ``Summary``: a
+MOS is a mean over ratings with a Student-t interval and a bootstrap over raters, not a median
+over videos with a bootstrap over videos. Each method's figures are a :class:`MosScore`; the rest
+of the analysis (rater screening, alpha, warnings) is the plain dict of mos.json.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from thg.errors import InputError
+from thg.eval.results import NO_INTERVAL, Interval
 
 MIN_RATERS = 30
 SCALE = (1, 5)
@@ -352,6 +361,38 @@ def screen_raters(ratings: Sequence[Rating], *, max_attention_failures: int = 0,
     return out
 
 
+@dataclass(frozen=True)
+class MosScore:
+    """One method's MOS over the kept ratings, with its Student-t and rater-bootstrap intervals."""
+
+    mos: float
+    ci: Interval                  # Student t over the kept ratings
+    ci_rater_bootstrap: Interval  # percentile bootstrap over raters
+    n_ratings: int
+    n_raters: int
+    std: float
+
+    def to_dict(self) -> dict:
+        """The method's entry in :func:`analyse`'s result (intervals as lists; NaN kept)."""
+        return {"mos": self.mos, "ci": list(self.ci), "ci_rater_bootstrap": list(self.ci_rater_bootstrap),
+                "n_ratings": self.n_ratings, "n_raters": self.n_raters, "std": self.std}
+
+    def to_json(self) -> dict:
+        """The method's entry in mos.json (NaN as null)."""
+        from thg.eval.records import jsonable
+
+        return jsonable(self.to_dict())
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> MosScore:
+        from thg.eval.records import as_float
+
+        return cls(mos=as_float(d.get("mos")), ci=Interval.from_json(d.get("ci")),
+                   ci_rater_bootstrap=Interval.from_json(d.get("ci_rater_bootstrap")),
+                   n_ratings=int(d.get("n_ratings") or 0), n_raters=int(d.get("n_raters") or 0),
+                   std=as_float(d.get("std")))
+
+
 def mos_ci(scores: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
     """(mean, low, high) with the Student-t interval mean ± t·s/√N."""
     from scipy.stats import t as student_t
@@ -368,7 +409,9 @@ def mos_ci(scores: Sequence[float], confidence: float = 0.95) -> tuple[float, fl
 
 def analyse(ratings: Sequence[Rating], key: Mapping, *, max_attention_failures: int = 0,
             min_correlation: float = 0.3, confidence: float = 0.95, n_boot: int = 5000, seed: int = 0) -> dict:
-    """MOS per method with CIs, Krippendorff's alpha, rater screening and warnings."""
+    """MOS per method with CIs, Krippendorff's alpha, rater screening and warnings: the content of
+    mos.json (NaN kept as nan; :func:`write_mos_report` writes it as null). ``result["methods"]``
+    maps each method to :meth:`MosScore.to_dict`; read one back with :meth:`MosScore.from_json`."""
     items = {i["item"]: i for i in key["items"]}
     screening = screen_raters(ratings, max_attention_failures=max_attention_failures,
                               min_correlation=min_correlation)
@@ -390,11 +433,11 @@ def analyse(ratings: Sequence[Rating], key: Mapping, *, max_attention_failures: 
             counts = np.array([len(v) for v in by_rater.values()])
             idx = rng.integers(0, len(raters), size=(n_boot, len(raters)))
             boot = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
-        b_lo, b_hi = (np.quantile(boot, [(1 - confidence) / 2, (1 + confidence) / 2]).tolist()
-                      if len(boot) else (math.nan, math.nan))
-        per_method[method] = {"mos": mean, "ci": [lo, hi], "ci_rater_bootstrap": [b_lo, b_hi],
-                              "n_ratings": len(rs), "n_raters": len(raters),
-                              "std": float(np.std([r.score for r in rs], ddof=1)) if len(rs) > 1 else math.nan}
+        b_ci = (Interval(*np.quantile(boot, [(1 - confidence) / 2, (1 + confidence) / 2]).tolist())
+                if len(boot) else NO_INTERVAL)
+        per_method[method] = MosScore(
+            mos=mean, ci=Interval(lo, hi), ci_rater_bootstrap=b_ci, n_ratings=len(rs), n_raters=len(raters),
+            std=float(np.std([r.score for r in rs], ddof=1)) if len(rs) > 1 else math.nan).to_dict()
         if len(raters) < MIN_RATERS:
             warnings.append(f"method {method!r} has {len(raters)} raters after screening; the survey asks for "
                             f"at least {MIN_RATERS} independent raters per method")
@@ -437,10 +480,11 @@ def write_mos_report(result: Mapping, out_dir: str | os.PathLike) -> dict[str, P
 
     lines = ["# MOS study", "", "| method | MOS | 95% CI (t) | 95% CI (rater bootstrap) | ratings | raters |",
              "|---|---|---|---|---|---|"]
-    for m, e in result["methods"].items():
-        lines.append(f"| {m} | {f(e['mos'])} | [{f(e['ci'][0])}, {f(e['ci'][1])}] | "
-                     f"[{f(e['ci_rater_bootstrap'][0])}, {f(e['ci_rater_bootstrap'][1])}] | {e['n_ratings']} | "
-                     f"{e['n_raters']} |")
+    for m, entry in result["methods"].items():
+        e = MosScore.from_json(entry)
+        lines.append(f"| {m} | {f(e.mos)} | [{f(e.ci.low)}, {f(e.ci.high)}] | "
+                     f"[{f(e.ci_rater_bootstrap.low)}, {f(e.ci_rater_bootstrap.high)}] | {e.n_ratings} | "
+                     f"{e.n_raters} |")
     lines += ["", f"Krippendorff's alpha: interval {f(result['alpha']['interval'])}, ordinal "
                   f"{f(result['alpha']['ordinal'])}.", "",
               f"Raters: {result['raters']['kept']} of {result['raters']['total']} kept."]
@@ -453,4 +497,4 @@ def write_mos_report(result: Mapping, out_dir: str | os.PathLike) -> dict[str, P
 
 
 __all__ = ["krippendorff_alpha", "make_study", "collect_items", "load_key", "load_ratings", "screen_raters",
-           "analyse", "mos_ci", "write_mos_report", "Rating", "RaterCheck", "MIN_RATERS"]
+           "analyse", "mos_ci", "write_mos_report", "Rating", "RaterCheck", "MosScore", "MIN_RATERS"]

@@ -41,6 +41,7 @@ import numpy as np
 
 from thg.errors import InputError, PipelineError, ThgError, UsageError
 from thg.eval.records import AUDIO_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES, as_float, jsonable
+from thg.eval.results import RunSettings
 from thg.io.output import atomic_output, write_text
 from thg.parallel import Engine, WorkerLost, run_tasks
 
@@ -161,18 +162,6 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
 
 def _array_file(name: str) -> str:
     return name.replace("/", "__") + ".npz"
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    metrics: tuple[str, ...]
-    weights_dir: str | None = None
-    params: dict | None = None
-    chunk: int = 32
-
-    def to_dict(self) -> dict:
-        return jsonable({"metrics": list(self.metrics), "weights_dir": self.weights_dir,
-                         "params": self.params or {}, "chunk": self.chunk})
 
 
 def _default_evaluate():

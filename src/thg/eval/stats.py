@@ -12,6 +12,9 @@ per-condition breakdowns (gender, age, lighting, language). Everything here igno
   differences dropped as in Wilcoxon's original method, two-sided) and the matched-pairs
   rank-biserial correlation r = (R+ - R-) / (R+ + R-) (Kerby 2014) as its effect size.
 - :func:`load_metadata` / :func:`breakdown`: per-condition summaries from a metadata CSV.
+
+:class:`Summary` and :class:`PairedComparison` are defined with the other result types in
+:mod:`thg.eval.results` and re-exported here.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ import csv
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from thg.errors import InputError
+from thg.eval.results import NO_INTERVAL, Interval, PairedComparison, Summary
 
 DEFAULT_BOOTSTRAP = 10_000
 DEFAULT_SEED = 0
@@ -39,7 +42,7 @@ def _clean(values: Iterable[float]) -> tuple[np.ndarray, int]:
 
 def bootstrap_ci(values: Iterable[float], statistic: Callable[..., np.ndarray] = np.mean, *,
                  confidence: float = 0.95, n_boot: int = DEFAULT_BOOTSTRAP,
-                 seed: int = DEFAULT_SEED) -> tuple[float, float]:
+                 seed: int = DEFAULT_SEED) -> Interval:
     """Percentile-bootstrap confidence interval of ``statistic`` (which must take ``axis=``).
 
     Resamples the finite values with replacement ``n_boot`` times using ``numpy.random.default_rng(seed)``;
@@ -50,7 +53,7 @@ def bootstrap_ci(values: Iterable[float], statistic: Callable[..., np.ndarray] =
         raise InputError(f"confidence {confidence} must lie strictly between 0 and 1, e.g. 0.95")
     arr, _ = _clean(values)
     if arr.size < 2:
-        return math.nan, math.nan
+        return NO_INTERVAL
     rng = np.random.default_rng(seed)
     stats = np.empty(n_boot)
     block = max(1, 2_000_000 // arr.size)  # bounded memory for long inputs
@@ -60,33 +63,7 @@ def bootstrap_ci(values: Iterable[float], statistic: Callable[..., np.ndarray] =
         stats[start:stop] = statistic(arr[idx], axis=1)
     alpha = (1 - confidence) / 2
     low, high = np.quantile(stats, [alpha, 1 - alpha])
-    return float(low), float(high)
-
-
-@dataclass(frozen=True)
-class Summary:
-    """Aggregates of one metric over videos (NaN values are counted in ``n_missing`` and left out)."""
-
-    n: int
-    n_missing: int
-    mean: float
-    std: float
-    median: float
-    q1: float
-    q3: float
-    iqr: float
-    min: float
-    max: float
-    mean_ci: tuple[float, float]
-    median_ci: tuple[float, float]
-    confidence: float
-    n_boot: int
-    seed: int
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["mean_ci"], d["median_ci"] = list(self.mean_ci), list(self.median_ci)
-        return d
+    return Interval(float(low), float(high))
 
 
 def summarize(values: Iterable[float], *, confidence: float = 0.95, n_boot: int = DEFAULT_BOOTSTRAP,
@@ -95,7 +72,7 @@ def summarize(values: Iterable[float], *, confidence: float = 0.95, n_boot: int 
     arr, missing = _clean(values)
     nan = math.nan
     if arr.size == 0:
-        return Summary(0, missing, nan, nan, nan, nan, nan, nan, nan, nan, (nan, nan), (nan, nan),
+        return Summary(0, missing, nan, nan, nan, nan, nan, nan, nan, nan, NO_INTERVAL, NO_INTERVAL,
                        confidence, n_boot, seed)
     q1, med, q3 = (float(v) for v in np.quantile(arr, [0.25, 0.5, 0.75]))
     return Summary(
@@ -122,34 +99,6 @@ def rank_biserial(diff: Iterable[float]) -> float:
     ranks = rankdata(np.abs(d))
     r_plus, r_minus = ranks[d > 0].sum(), ranks[d < 0].sum()
     return float((r_plus - r_minus) / (r_plus + r_minus))
-
-
-@dataclass(frozen=True)
-class PairedComparison:
-    """Method A against method B on the same clips; differences are A - B."""
-
-    metric: str
-    n_pairs: int            # pairs where both values are finite
-    n_ties: int             # pairs with zero difference (dropped by the test)
-    median_a: float
-    median_b: float
-    median_diff: float
-    mean_diff: float
-    diff_ci: tuple[float, float]   # bootstrap CI of the median difference
-    statistic: float        # Wilcoxon W = min(R+, R-)
-    p_value: float
-    effect_size: float      # matched-pairs rank-biserial r, sign as A - B
-    better: str             # "a", "b" or "none" (p >= alpha or no pairs), given higher_is_better
-    alpha: float
-    higher_is_better: bool
-    min_p: float = math.nan  # the smallest p any outcome could give with these pairs (exact test: 2 / 2^n)
-    note: str = ""           # why no difference can be significant here, if so
-    test: str = "Wilcoxon signed-rank, two-sided, zero differences dropped (zero_method='wilcox')"
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["diff_ci"] = list(self.diff_ci)
-        return d
 
 
 def paired_comparison(a: Mapping[str, float] | Iterable[float], b: Mapping[str, float] | Iterable[float], *,
