@@ -40,6 +40,7 @@ from typing import Any
 import click
 
 from thg.errors import InputError, PipelineError, ThgError, UsageError
+from thg.io.digest import file_sha256
 from thg.parallel import Engine, WorkerLost, check_engine, engine_options, run_tasks
 
 STATUS_SCHEMA = "thg-batch-status/1"
@@ -93,14 +94,6 @@ class Row:
 
 def _where(csv_path: Path, number: int, column: str | None = None) -> str:
     return f"{csv_path.name} row {number}" + (f", column {column}" if column else "")
-
-
-def _file_hash(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_jobs(csv_path: str | os.PathLike, output_dir: str | os.PathLike) -> list[Row]:
@@ -245,7 +238,7 @@ def _job_key(params: dict) -> str:
     data = {k: v for k, v in sorted(params.items()) if k not in skip}
     for name in ("image", "audio", "motion_file"):
         if data.get(name):
-            data[name] = _file_hash(data[name])
+            data[name] = file_sha256(data[name])
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

@@ -1,7 +1,7 @@
 """Plain records shared by the evaluation modules: file kinds, JSON-safe values.
 
-A leaf module: it imports nothing from ``thg.eval``, so the runner, the report, the statistics and
-the MOS tools can all use it without importing one another.
+A leaf module: it imports nothing from ``thg.eval`` (only the suffix lists of ``thg.io.formats``), so
+the runner, the report, the statistics and the MOS tools can all use it without importing one another.
 """
 
 from __future__ import annotations
@@ -11,9 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v")
-AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".m4a", ".aac", ".opus")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+from thg.io.formats import READ
+
+# the suffixes of thg.io.formats (the one list); in a folder an .mp4 is a video, never speech
+VIDEO_SUFFIXES = READ["video"]
+AUDIO_SUFFIXES = tuple(s for s in READ["audio"] if s not in READ["video"])
+IMAGE_SUFFIXES = READ["image"]
 
 
 def jsonable(obj):

@@ -29,7 +29,6 @@ a REF of the same name are an error that lists them, unless ``skip_unmatched`` i
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
@@ -42,6 +41,7 @@ import numpy as np
 from thg.errors import InputError, PipelineError, ThgError, UsageError
 from thg.eval.records import AUDIO_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES, as_float, jsonable
 from thg.eval.results import RunSettings
+from thg.io.digest import file_sha256
 from thg.io.output import atomic_output, write_text
 from thg.parallel import Engine, WorkerLost, run_tasks
 
@@ -151,14 +151,6 @@ def match_inputs(pred: str | os.PathLike, *, ref: str | os.PathLike | None = Non
 
 
 # --------------------------------------------------------------------------- records
-
-def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
 
 def _array_file(name: str) -> str:
     return name.replace("/", "__") + ".npz"
