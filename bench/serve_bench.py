@@ -12,7 +12,9 @@ It starts `thg serve` on 127.0.0.1 and measures, on the astronaut example at 512
 3. drift: the change over the hold of chromium's estimated playout time of video minus audio
    (WebRTC stats estimatedPlayoutTimestamp), and how far the server's video sender was behind its audio
    sender when the hold ended (rendering time plus a late frame; both are stamped from one clock);
-4. sessions: 1..--max-sessions concurrent sessions received by aiortc clients in this process for
+4. microphone: an aiortc client sends espeak-ng speech as its microphone; the time from its first
+   voiced audio frame leaving the client to the first received frame whose mouth the mesh reads open;
+5. sessions: 1..--max-sessions concurrent sessions received by aiortc clients in this process for
    --session-seconds each: frames sent per second and the share dropped, per session.
 
 Everything runs on this machine, so the browser's decoding and the clients' decoding share its cores
@@ -213,6 +215,92 @@ async def sessions(url: str, n: int, seconds: float) -> dict:
     return {"sessions": n, "sent_fps": fps, "dropped_share": drop}
 
 
+def _voice(seconds_silent: float = 2.0, rate: int = 48000) -> tuple[np.ndarray, int]:
+    """Speech for a microphone: espeak-ng's voice at ``rate`` after ``seconds_silent`` of silence (int16 mono)
+    and the sample where it starts."""
+    from thg.features.speech import synthesize
+    from thg.io.audio import Resampler
+
+    audio, _ = synthesize(SAY)
+    resample = Resampler(audio.sample_rate, rate)
+    speech = np.concatenate([resample(audio.samples), resample.finish()])
+    speech = speech / max(float(np.abs(speech).max()), 1e-6) * 0.8
+    onset = int(seconds_silent * rate)
+    samples = np.concatenate([np.zeros(onset, np.float32), speech, np.zeros(rate, np.float32)])
+    return (samples * 32767).astype(np.int16), onset
+
+
+async def microphone(url: str, runs: int = 3) -> dict:
+    """Microphone speech -> mouth: an aiortc client sends espeak-ng speech as its microphone (after
+    2 s of silence) and receives the portrait; the latency is from the moment the first voiced audio
+    frame leaves the client to the arrival of the first video frame whose mouth the face mesh reads
+    as open (> 0.1). Both ends are in this process, on one clock."""
+    import fractions
+
+    from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+    from av import AudioFrame
+
+    from thg.features import FaceMesher
+
+    samples, onset = _voice()
+    out = []
+    for _ in range(runs):
+        class Voice(MediaStreamTrack):
+            kind = "audio"
+
+            def __init__(self):
+                super().__init__()
+                self.pos, self.sent_onset, self.t0 = 0, None, None
+
+            async def recv(self):
+                n = 960                                     # 20 ms at 48 kHz
+                if self.t0 is None:
+                    self.t0 = time.monotonic()
+                await asyncio.sleep(max(0.0, self.t0 + self.pos / 48000 - time.monotonic()))
+                chunk = samples[self.pos:self.pos + n]
+                chunk = np.pad(chunk, (0, n - len(chunk)))
+                if self.sent_onset is None and self.pos + n > onset:
+                    self.sent_onset = time.monotonic()
+                frame = AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+                frame.sample_rate, frame.pts, frame.time_base = 48000, self.pos, fractions.Fraction(1, 48000)
+                self.pos += n
+                return frame
+
+        voice, frames = Voice(), []
+
+        async def consume(track, frames=frames):
+            while True:
+                try:
+                    f = await track.recv()
+                except Exception:
+                    return
+                frames.append((time.monotonic(), f.to_ndarray(format="rgb24")))
+
+        pc = RTCPeerConnection()
+        pc.addTrack(voice)
+        pc.addTransceiver("video", direction="recvonly")
+        pc.on("track", lambda track: asyncio.ensure_future(consume(track)) if track.kind == "video" else None)
+        await pc.setLocalDescription(await pc.createOffer())
+        answer = await asyncio.to_thread(post_json, f"{url}/api/live", {"sdp": pc.localDescription.sdp, "type": "offer",
+                                                                      "example": "astronaut", "size": 512})
+        await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
+        await asyncio.sleep(len(samples) / 48000 + 1.0)
+        await pc.close()
+        req = urllib.request.Request(f"{url}/api/live/{answer['session']}", method="DELETE")
+        urllib.request.urlopen(req, timeout=30).close()
+        if voice.sent_onset is None:
+            continue
+        with FaceMesher(static=False) as mesher:
+            for t, img in frames:
+                if t < voice.sent_onset - 0.5:
+                    continue
+                faces = mesher.detect(np.ascontiguousarray(img))
+                if t >= voice.sent_onset and faces and faces[0].mouth_opening() > 0.1:
+                    out.append(round((t - voice.sent_onset) * 1000, 1))
+                    break
+    return {"speech_to_open_mouth_received_ms": out}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--hold-seconds", type=float, default=60)
@@ -235,6 +323,7 @@ def main() -> None:
             finally:
                 b.quit()
             time.sleep(2)
+            result["microphone"] = asyncio.run(microphone(url))
             result["concurrent"] = [asyncio.run(sessions(url, n, args.session_seconds))
                                     for n in range(1, args.max_sessions + 1)]
         finally:
