@@ -62,6 +62,19 @@ def _poly_mask(shape: tuple[int, ...], pts: np.ndarray) -> np.ndarray:
     return mask.astype(bool)
 
 
+def _value_saturation(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """HSV value and saturation of RGB ``pixels`` (last axis), as floats: how teeth (pale, grey)
+    are told from lips (saturated) and from the cavity (dark)."""
+    rgb = np.asarray(pixels, np.float32)
+    value = rgb.max(-1)
+    return value, (value - rgb.min(-1)) / np.maximum(value, 1.0)
+
+
+def open_share(gap: float) -> float:
+    """How fully a photo's mouth counts as open, 0..1, from its inner-lip gap (mouth widths)."""
+    return float(smoothstep(OPEN_PHOTO_GAP, 2 * OPEN_PHOTO_GAP, gap))
+
+
 def _contours(xy: np.ndarray):
     outer = xy[list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER[::-1][1:-1])]
     inner = xy[list(L.LIPS_INNER_UPPER) + list(L.LIPS_INNER_LOWER[::-1][1:-1])]
@@ -136,9 +149,7 @@ def interior_mask(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
     grow = max(1, int(round(0.07 * width)))
     near = cv2.dilate(opening.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1,) * 2)) > 0
     lips_only = _poly_mask(shape, outer) & ~near
-    rgb = image.astype(np.float32)
-    value = rgb.max(-1)
-    sat = (value - rgb.min(-1)) / np.maximum(value, 1.0)
+    value, sat = _value_saturation(image)
     if lips_only.sum() < 8:
         return opening
     lip_sat, lip_val = float(np.median(sat[lips_only])), float(np.median(value[lips_only]))
@@ -159,11 +170,8 @@ def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray) -> bo
     are no teeth to reuse)."""
     if interior.sum() < 8:
         return False
-    px = region[interior].astype(np.float32)
-    value, low = px.max(1), px.min(1)
-    sat = (value - low) / np.maximum(value, 1.0)
-    lip_value = float(lip.max())
-    lip_sat = float((lip.max() - lip.min()) / max(lip_value, 1.0))
+    value, sat = _value_saturation(region[interior])
+    lip_value, lip_sat = (float(v) for v in _value_saturation(lip))
     teeth = (sat < 0.6 * lip_sat) & (value > 0.85 * lip_value)
     return float(teeth.mean()) >= TEETH_SHARE
 
@@ -203,9 +211,7 @@ def _without_pale_specks(image: np.ndarray, mask: np.ndarray, lips: np.ndarray) 
     pixels of the filled ``mask`` painted over from the lip around them: where the mask stops short of
     the teeth at a corner, the mirrored rows carry their light in, and closed lips show it as pale
     specks along their seam."""
-    rgb = image.astype(np.float32)
-    value = rgb.max(-1)
-    sat = (value - rgb.min(-1)) / np.maximum(value, 1.0)
+    value, sat = _value_saturation(image)
     lip_val, lip_sat = float(np.median(value[lips])), float(np.median(sat[lips]))
     near = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     pale = near & (sat < PALE_SAT * lip_sat) & (value > PALE_VALUE * lip_val)
@@ -383,7 +389,7 @@ class MouthModel:
         self.width = float(np.linalg.norm(c1 - c0))
         self.photo_gap = float(L.mouth_opening(xy))
         interior = interior_mask(crop, xy)
-        self.photo_open = float(smoothstep(OPEN_PHOTO_GAP, 2 * OPEN_PHOTO_GAP, self.photo_gap))
+        self.photo_open = open_share(self.photo_gap)
         lips = _poly_mask(shape, outer) & ~cv2.dilate(interior.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         self.lip_layer = fill_with_lips(crop, interior, lips) if interior.any() else crop
         self.lip = crop[lips].astype(np.float32).mean(0) if lips.sum() > 4 else np.array([170.0, 95, 90], np.float32)

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from thg.curves import smoothstep
-from thg.render.mouth import OPEN_PHOTO_GAP
+from thg.render.mouth import open_share
 from thg.features import landmarks as L
 from thg.features.face import FaceGeometry
 from thg.motion.track import CHANNEL_NAMES
@@ -210,7 +210,7 @@ class Deformer:
         self._mid_u, self._mid_v = self.uh[inner_u][order], mid_v[order]
         # the photo's opening measured across the mouth's own axes (a tilted head reads the same)
         self.src_gap = float(L.mouth_opening(np.stack([rel @ u, rel @ self.v], -1)))
-        self._photo_open = float(smoothstep(OPEN_PHOTO_GAP, 2 * OPEN_PHOTO_GAP, self.src_gap))
+        self._photo_open = open_share(self.src_gap)
         self._inner_u, self._inner_l = inner_u, inner_l
         self._not_inner = np.ones(len(p))
         self._not_inner[np.r_[inner_u, inner_l]] = 0.0
