@@ -53,6 +53,10 @@ PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright 
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
 OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
 MUCOSA = 0.4          # the inside of the lips next to the opening: the lips' colour this dark
+CAVITY = (0.2, 0.15, 0.17)   # the back of the mouth: the lips' colour this dark, nearly grey
+TONGUE = (0.80, 0.58, 0.62)  # a lit tongue: the skin's colour this much (of the skin, not the lips, which may be
+                             # pale or painted; a real clip's wide-open mouths measure 0.78/0.62/0.70, in a
+                             # video whose colour is washed out by its chroma subsampling)
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
 
 
@@ -406,8 +410,8 @@ class MouthModel:
         if white is not None and white.mean() > 0.8 * skin.mean() and white.max() - white.min() < 0.25 * white.max():
             ivory = 0.5 * ivory + 0.5 * white * np.array([1.0, 0.97, 0.9]) * (bright / max(float(white.max()), 1.0))
         self.teeth_colour = np.clip(ivory * 0.92, 0, 255).astype(np.float32)
-        self.cavity = (self.lip * np.array([0.30, 0.13, 0.13])).astype(np.float32)
-        self.tongue = (self.lip * np.array([0.74, 0.52, 0.54]) + np.array([10.0, 4.0, 4.0])).astype(np.float32)
+        self.cavity = (self.lip * CAVITY).astype(np.float32)
+        self.tongue = (skin * TONGUE).astype(np.float32)
         self.interior = interior
         self.upper, self.lower = self._teeth(crop, interior)
         # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
@@ -556,14 +560,16 @@ class MouthModel:
         # (it rises above the lower teeth only once the mouth is open wider than TONGUE_HIDDEN: in
         # a small opening it stays behind them, and a band of it between the teeth read as pink
         # tissue that the lower teeth showed through)
-        tongue_h = TONGUE_HEIGHT * np.maximum(local - TONGUE_HIDDEN * width, 0.0) * across ** 0.9
+        # (a dome: its top is a curve over the floor of the mouth, highest in the middle, never more
+        # than most of the opening where the opening narrows toward the corners)
+        tongue_h = np.minimum(TONGUE_HEIGHT * max(gap - TONGUE_HIDDEN * width, 0.0) * across ** 0.6, 0.8 * local)
         below_top = d - (local - tongue_h)
-        t_cover = smoothstep(-1.5, 1.5, below_top)
+        t_cover = smoothstep(-1.5, 1.5 + 0.1 * tongue_h, below_top)
         # lit at the front, behind the lower teeth; its back curves away into the mouth's shadow
-        t_light = 0.35 + 0.65 * smoothstep(0.0, 1.0, below_top / np.maximum(tongue_h, 1.0)) ** 0.7
+        t_light = 0.3 + 0.7 * smoothstep(0.0, 1.0, below_top / np.maximum(0.6 * tongue_h, 1.0)) ** 0.7
         # and a small opening lets little light in: the tongue is darker the smaller it is
-        t_light = t_light * (0.45 + 0.55 * float(smoothstep(0.1 * width, 0.4 * width, gap)))
-        tongue = self.tongue * (t_light * (0.6 + 0.4 * across))[..., None]
+        t_light = t_light * (0.6 + 0.4 * float(smoothstep(0.1 * width, 0.4 * width, gap)))
+        tongue = self.tongue * (t_light * (0.7 + 0.3 * across))[..., None]
         img = img * (1 - t_cover[..., None]) + tongue * t_cover[..., None]
         # teeth: lower behind the upper, both in the shadow of the lips near them
         drop = float((lower_map[:, 2] - upper_map[:, 2]) @ normal)   # the jaw's drop from the photo, px
