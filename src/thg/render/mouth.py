@@ -486,10 +486,10 @@ class MouthModel:
         # the row is drawn upside down (its biting edge up, uneven and translucent); only its top
         # ever shows, so the teeth are given the length of what shows, and go on under the lip
         shown = np.full_like(s, LOWER_SHOWN_LEN * mw)
-        # (what shows of them is a few pixels: translucent all through, or with grooves as deep as
-        # the upper teeth's, they read as a grey smear or a row of stripes)
-        rgb, a = _tooth_row(mw, shown, s, shown - d_lo, self.teeth_colour * 0.95, _arch_edges(LOWER_WIDTHS),
-                            translucency=0.35, gap=0.5 * TOOTH_GAP)
+        # (what shows of them is a few pixels: translucent, or with grooves even half as deep as the
+        # upper teeth's, raters read them as grey ghost stripes printed on the lower lip)
+        rgb, a = _tooth_row(mw, shown, s, shown - d_lo, self.teeth_colour * 1.0, _arch_edges(LOWER_WIDTHS),
+                            translucency=0.1, gap=0.2 * TOOTH_GAP)
         return rgb, a * ((s > 0) & (s < 1))
 
     def _teeth_split(self, own, interior, s, n, n_up, n_lo) -> np.ndarray:
@@ -584,8 +584,9 @@ class MouthModel:
             if patch is self.lower and self.lower_from_jaw:
                 a = a * float(smoothstep(0.0, LOWER_FADE * width, drop))
             dim = 1 - shade * self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
-            # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur, 2 the photo's own
-            stage = 2 if patch.own else 1 if patch is self.lower and self.lower_from_jaw else 0
+            # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur (synthetic lower
+            # teeth: blurred into the tongue behind them they turn grey), 2 the photo's own
+            stage = 2 if patch.own else 1 if patch is self.lower else 0
             rgb = rgb * dim[..., None]
             if stage == 1:   # softened on their own, half as much as the rest
                 rgb = cv2.GaussianBlur(rgb, (0, 0), 0.5 * self.interior_blur)
@@ -599,9 +600,9 @@ class MouthModel:
             return img
 
         # what is drawn gets the photo's blur and grain; the photo's own teeth come in after (they
-        # have both already, and blurred again they would merge into a band), and so do the lower
-        # teeth drawn under them (a few pixels of them show, and blurred into the dark behind them
-        # they read as a grey smear on the lip)
+        # have both already, and blurred again they would merge into a band), and so do synthetic
+        # lower teeth (a few pixels of them show, and blurred into what is behind them they read
+        # as a grey smear on the lip)
         img = cv2.GaussianBlur(over(img, 0), (0, 0), self.interior_blur)
         img = over(img, 1) + self.grain * self._noise[y0:y1, x0:x1][..., None]
         img = over(img, 2)
