@@ -43,7 +43,9 @@ TEETH_LIGHT = 0.95      # synthetic teeth are this bright beside the photo's lit
 TEETH_SHARE = 0.05      # share of a photo's visible interior that must look like teeth for it to be reused as
                         # the teeth; otherwise (a dark cavity, a tongue) synthetic teeth are drawn
 LOWER_EDGE = 0.04      # mouth widths: synthetic lower teeth show this far above the lower lip line;
-LOWER_FADE = 0.12       # where the photo shows its upper teeth only (a smile), over a jaw drop of this
+LOWER_FADE = 0.12       # where the photo shows its upper teeth only (a smile), they rise into view from
+                        # behind the lower lip over a jaw drop of this (faded in instead, raters saw them as a
+                        # ghostly tooth texture on the lip)
 LIP_PULL = 0.12        # share of the jaw's drop by which the lower lip uncovers more of the lower teeth
 LOWER_SHOWN_LEN = 0.12  # mouth widths: the part of a synthetic lower tooth that can show
 LOWER_SHOWN = 0.05      # a photo whose lower teeth cover less than this share of its upper ones shows none
@@ -576,13 +578,14 @@ class MouthModel:
         # opening wide, the lower lip is drawn down a little past the lower teeth: more of them shows
         lower_map = lower_map.copy()
         lower_map[:, 2] -= LIP_PULL * max(drop, 0.0) * normal
+        if self.lower_from_jaw:   # they rise into view from behind the lower lip as the jaw drops
+            hidden = 1 - float(smoothstep(0.0, LOWER_FADE * width, drop))
+            lower_map[:, 2] += hidden * (LOWER_EDGE + 0.01) * width * normal
         layers = []
         # (the light comes from above: the lower lip shades the lower teeth half as much as the
         # upper lip shades the upper ones)
         for patch, amap, lip_shadow, shade in ((self.lower, lower_map, n_lo - n, 0.5), (self.upper, upper_map, d, 1.0)):
             rgb, a = self._place(patch, amap, (x0, y0, bw, bh), self._at_rest(patch, amap, upper, normal))
-            if patch is self.lower and self.lower_from_jaw:
-                a = a * float(smoothstep(0.0, LOWER_FADE * width, drop))
             dim = 1 - shade * self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
             # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur (synthetic lower
             # teeth: blurred into the tongue behind them they turn grey), 2 the photo's own
