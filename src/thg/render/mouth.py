@@ -586,6 +586,8 @@ class MouthModel:
         # upper lip shades the upper ones)
         for patch, amap, lip_shadow, shade in ((self.lower, lower_map, n_lo - n, 0.5), (self.upper, upper_map, d, 1.0)):
             rgb, a = self._place(patch, amap, (x0, y0, bw, bh), self._at_rest(patch, amap, upper, normal))
+            if patch is self.lower and self.lower_from_jaw and drop <= 0:
+                a = np.zeros_like(a)   # at the photo's own opening or closer: nothing added
             dim = 1 - shade * self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
             # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur (synthetic lower
             # teeth: blurred into the tongue behind them they turn grey), 2 the photo's own
