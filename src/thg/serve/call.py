@@ -57,13 +57,16 @@ class BytePipe:
         self._closed = False
         self._ready = threading.Condition()
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes) -> bool:
+        """Add ``data``; False (and the pipe closes) past ``limit`` bytes unread: a reader that cannot
+        keep up, or a flood."""
         with self._ready:
-            if len(self._data) + len(data) > self.limit:   # a reader that cannot keep up, or a flood
+            if len(self._data) + len(data) > self.limit:
                 self._closed = True
             if not self._closed:
                 self._data += data
             self._ready.notify_all()
+            return not self._closed
 
     def read(self, n: int) -> bytes:
         with self._ready:
@@ -115,24 +118,27 @@ class Watcher:
         self.pipe = BytePipe()
         self.frames: asyncio.Queue = asyncio.Queue()
         self.stats: dict[str, Any] = {"records": 0, "bytes": 0, "forwarded": 0, "rendered": 0, "error": None}
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"call-watch-{self.id[:6]}")
         self.video = _decoded_track()(self)
-        self.decoding: asyncio.Future | None = None
+        self.decoding: threading.Thread | None = None
         self.watchdog: asyncio.Task | None = None
         self.closing = False
 
     def open(self, channel) -> None:
         """A data channel the page opened; the decoder starts with the ``decode`` channel."""
         self.channels[channel.label] = channel
-        if channel.label == "decode":
+        if channel.label == "decode" and self.decoding is None:
             channel.on("message", self.forwarded)
-            loop = asyncio.get_running_loop()
-            self.decoding = loop.run_in_executor(self.executor, self.decode, loop)
+            # a daemon thread: blocked on the pipe, it must not hold up the server's exit
+            self.decoding = threading.Thread(target=self.decode, args=(asyncio.get_running_loop(),), daemon=True,
+                                             name=f"call-decode-{self.id[:6]}")
+            self.decoding.start()
 
     def forwarded(self, message) -> None:
         if isinstance(message, bytes):
             self.stats["forwarded"] += len(message)
-            self.pipe.write(message)
+            if not self.pipe.write(message) and self.stats["error"] is None:
+                self.stats["error"] = (f"the page forwarded more than {MAX_PENDING >> 20} MB that the decoder had "
+                                       f"not read yet; it stopped")
 
     def send(self, header: bytes, rows: list[np.ndarray], quantiser) -> None:
         """The header (before the first record) and a record per row, numbered for this watcher."""
@@ -163,7 +169,7 @@ class Watcher:
                 self.stats["rendered"] = k + 1
                 put((k, frame))
         except StreamError as e:
-            if not self.closing:
+            if not self.closing and self.stats["error"] is None:
                 self.stats["error"] = str(e)
         finally:
             put(None)
@@ -171,8 +177,8 @@ class Watcher:
     async def close(self) -> None:
         self.closing = True
         self.pipe.close()
-        await self.pc.close()
-        self.executor.shutdown(wait=False)
+        if self.pc is not None:
+            await self.pc.close()
 
 
 class Call:
@@ -187,6 +193,7 @@ class Call:
         self._latest = None
         self._arrived = asyncio.Event()
         self._t0: float | None = None
+        self._sampled = -1                      # the slot of the last frame tracked
         self._last_slot: int | None = None      # the slot of the last record (None before the first face)
         self._last_row: np.ndarray | None = None
         self._header = b""
@@ -221,8 +228,9 @@ class Call:
             self._arrived.clear()
             frame = self._latest
             slot = self._slot(frame)
-            if self._last_slot is not None and slot <= self._last_slot:
+            if slot <= self._sampled:
                 continue                                   # a second frame in the same slot
+            self._sampled = slot
             row = await loop.run_in_executor(self.executor, self._track_frame, frame)
             self.stats["frames_tracked"] += 1
             if row is None:
@@ -230,7 +238,8 @@ class Call:
             if not self._header:
                 self._header = self.encoder.header.pack()
             held = 0 if self._last_slot is None else min(slot - self._last_slot, MAX_HOLD) - 1
-            rows = [self._last_row] * held + [row]          # the slots no frame was tracked for hold the motion
+            previous = row if self._last_row is None else self._last_row
+            rows = [previous] * held + [row]                # the slots no frame was tracked for hold the motion
             self._last_slot, self._last_row = slot, row
             self.stats["records"] += len(rows)
             self.stats["held"] += held
@@ -240,8 +249,13 @@ class Call:
     def _track_frame(self, frame) -> np.ndarray | None:
         return self.encoder.track(frame.to_ndarray(format="rgb24"))
 
+    @property
+    def face(self) -> bool:
+        """Whether a face has been seen (the stream's header exists)."""
+        return bool(self._header)
+
     def status(self) -> dict:
-        return self.stats | {"face": bool(self._header), "frames_without_face": self.encoder.missing,
+        return self.stats | {"face": self.face, "frames_without_face": self.encoder.missing,
                              "key_frame_bytes": len(self._header), "record_bytes": self.encoder.quantiser.payload_bytes + 1,
                              "fps": FPS, "watchers": [w.stats for w in self.watchers.values()]}
 
@@ -335,7 +349,7 @@ def mount_call(app: FastAPI, limits: Limits, max_calls: int = 1) -> None:
         call = get(call_id)
         if watcher_id not in call.watchers:
             raise NotFound(f"watcher {watcher_id!r} of call {call_id!r} is not watching (it left or never began)")
-        return call.watchers[watcher_id].stats | {"face": call.status()["face"]}
+        return call.watchers[watcher_id].stats | {"face": call.face}
 
     @app.delete("/api/call/{call_id}", summary="End a call (and its watchers)", tags=["call"])
     async def close(call_id: str) -> dict:
