@@ -1,10 +1,12 @@
 """Calls: a fake webcam playing the carphone clip (a man talking) is tracked into the .thm motion stream,
 and a second chromium watches it: the face arrives and talks, the bitrate shown is the bytes received,
-leaving and hanging up free the call, an unknown call id says so. And the per-watcher packing: a late
-watcher's stream decodes from its start."""
+leaving and hanging up free the call, a camera without a face and an unknown call id say so. Without a
+browser: the per-watcher packing (a late watcher's stream decodes from its start), the sampling at 25
+frames/s by frame time, and the pipe that feeds a watcher's decoder."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import subprocess
@@ -18,7 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from thg.codec import MotionDecoder, MotionEncoder, StreamError
-from thg.serve.call import BytePipe, Watcher
+from thg.serve.call import BytePipe, Call, Watcher
 
 NO_MDNS = "--disable-features=WebRtcHideLocalIpsWithMdns"    # aiortc resolves no .local candidates
 
@@ -238,6 +240,68 @@ def test_a_late_watcher_gets_a_stream_that_decodes_from_its_start(carphone_prist
         np.testing.assert_array_equal(np.array(got), np.array(want))
         assert w.stats == {"records": len(rows) - first, "bytes": len(stream), "forwarded": 0, "rendered": 0,
                            "error": None}
+
+
+def test_the_camera_is_sampled_at_25fps_by_frame_time_and_late_frames_hold_the_motion():
+    """A 30 fps camera whose frames arrive at once (the frame time counts, not the arrival), with a
+    0.8 s stall after 2 s; tracking is instant, so only the stall holds the motion."""
+    from fractions import Fraction
+
+    from thg.codec.format import DEFAULT_QUANTISER, Header
+
+    class Frame:
+        def __init__(self, t: float) -> None:
+            self.time = t
+
+        def to_ndarray(self, format: str) -> float:
+            return self.time
+
+    class Encoder:           # the row is the frame's time; the face is seen from 0.5 s on
+        quantiser, missing = DEFAULT_QUANTISER, 0
+        header = Header(25.0, 64, 64, np.zeros((478, 3), np.float32), b"", quantiser=DEFAULT_QUANTISER)
+
+        def track(self, t: float):
+            return None if t < 0.5 else np.full(16, t, np.float32)
+
+    class Camera:
+        def __init__(self, times) -> None:
+            self.times = list(times)
+
+        async def recv(self):
+            await asyncio.sleep(0.02)     # the next frame, long before its time, after the last was tracked
+            if not self.times:
+                raise EOFError
+            return Frame(self.times.pop(0))
+
+    times = [float(Fraction(k, 30)) for k in range(60)] + [float(Fraction(k, 30)) for k in range(84, 120)]
+    sent: list[np.ndarray] = []
+
+    class Probe:
+        def send(self, header, rows, quantiser) -> None:
+            sent.extend(rows)
+
+    async def run() -> dict:
+        call = Call(None, Encoder())
+        call.watchers["probe"] = Probe()
+        camera = Camera(times)
+        call.receive(camera)
+        while camera.times:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        for task in call.tasks:
+            task.cancel()
+        return call.stats
+
+    stats = asyncio.run(run())
+    assert stats["frames_received"] == 96
+    # slots 12 (0.5 s: the first face) to 99 (3.97 s) give 88 records, whatever the 30 fps source; the
+    # 20 slots of the stall (50 to 69) hold the row of the last frame before it
+    assert (stats["records"], len(sent), stats["held"]) == (88, 88, 20)
+    got = np.array([r[0] for r in sent])
+    assert np.all(np.diff(got) >= 0) and got[0] >= 0.5
+    stall = np.isclose(got, 59 / 30)
+    assert stall.sum() == 21             # the last frame before the stall: once for its slot, 20 times held
+    assert got[-1] == pytest.approx(119 / 30)
 
 
 def test_a_byte_pipe_feeds_a_decoder_in_its_thread(carphone_pristine):

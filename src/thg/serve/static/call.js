@@ -127,7 +127,6 @@ window.thgCall = function (showTab) {
     $("call-watch-state").textContent = "connecting…";
     try {
       const pc = new RTCPeerConnection();
-      window.thgCallPc = pc;   // for programs driving the page (its stats)
       pc.addTransceiver("video", { direction: "recvonly" });
       const motion = pc.createDataChannel("thm");
       const decode = pc.createDataChannel("decode");
