@@ -136,7 +136,14 @@ class MotionEncoder:
         self.audio_bytes += len(rec) - motion
         return rec
 
-    def _audio(self, pcm: np.ndarray | None, last: bool) -> list[bytes]:
+    @property
+    def audio(self) -> bool:
+        """Whether the stream carries speech (made with ``audio_kbps``)."""
+        return self._opus is not None
+
+    def encode_audio(self, pcm: np.ndarray | None, last: bool = False) -> list[bytes]:
+        """The packing step's speech: the Opus packets completed by ``pcm`` (16 kHz mono, -1..1), and
+        with ``last`` the rest; [] for a stream without speech."""
         if self._opus is None:
             return []
         packets = self._opus.push(pcm) if pcm is not None and len(pcm) else []
@@ -164,7 +171,7 @@ class MotionEncoder:
         """Track the frame, then pack it: the header with the first face, then the frame's record."""
         first = self.header is None
         row = self.track(frame)
-        packets = self._audio(pcm, last)
+        packets = self.encode_audio(pcm, last)
         if row is None:
             self._pending.append(packets)
             return b""
