@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from thg.errors import InputError
 from thg.serve.limits import Limits, check_image, check_text
 from thg.serve.ratelimit import RateLimiter
-from thg.serve.rtc import SdpOffer, answer, end_with_connection
+from thg.serve.rtc import SdpOffer, answer, end_with_connection, mono
 from thg.serve.talker import RATE, Talker, prepare_speech
 
 PACKET = RATE // 50              # 20 ms of audio
@@ -162,7 +162,7 @@ class LiveSession:
                 frame = await track.recv()
             except Exception:   # the track ended (aiortc raises MediaStreamError)
                 return
-            pcm = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).mean(axis=1)
+            pcm = mono(frame)
             if frame.sample_rate != RATE:
                 from thg.io.audio import resample
 

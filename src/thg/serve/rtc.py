@@ -1,11 +1,12 @@
-"""WebRTC plumbing shared by the live sessions and the calls: answering a browser's offer, and ending a
-peer that fails, closes or never connects."""
+"""WebRTC plumbing shared by the live sessions and the calls: answering a browser's offer, ending a
+peer that fails, closes or never connects, and a received audio frame's samples."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from thg.errors import InputError
@@ -48,3 +49,8 @@ def end_with_connection(pc, end: Callable[[], Awaitable[None]], timeout: float =
             await end()
 
     return asyncio.create_task(unless_connected())
+
+
+def mono(frame) -> np.ndarray:
+    """A received audio frame's samples, its channels averaged (float32, on the int16 scale)."""
+    return frame.to_ndarray().reshape(-1, len(frame.layout.channels)).mean(axis=1).astype(np.float32)
