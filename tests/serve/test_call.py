@@ -59,15 +59,19 @@ def open_tab(browser, url: str) -> None:
 
 
 class Sender:
-    """A chromium whose camera plays ``y4m``, sending it into a call from the Call tab."""
+    """A chromium whose camera plays ``y4m`` (and its microphone ``microphone``, if given), sending
+    them into a call from the Call tab."""
 
-    def __init__(self, server, y4m) -> None:
-        self.server = server
+    def __init__(self, server, y4m, microphone=None) -> None:
+        self.server, self.microphone = server, microphone
+        mic = [f"--use-file-for-fake-audio-capture={microphone}"] if microphone else []
         self.browser = chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                                f"--use-file-for-fake-video-capture={y4m}", NO_MDNS)
+                                f"--use-file-for-fake-video-capture={y4m}", *mic, NO_MDNS)
 
     def __enter__(self) -> Sender:
         open_tab(self.browser, self.server.url)
+        if self.microphone:
+            self.browser.find_element(By.ID, "call-mic").click()
         self.browser.find_element(By.ID, "call-send").click()
         self.state("sending", "no face found yet")
         self.call = self.browser.find_element(By.ID, "call-number").text
@@ -116,6 +120,26 @@ def shown(browser) -> dict:
     return {k: browser.find_element(By.ID, f"call-{k}").text for k in ("kbps", "motion-bytes", "records", "key-bytes")}
 
 
+ENERGY_JS = """
+const done = arguments[0];
+window.thgCallPc.getStats().then((stats) => {
+  let e = 0;
+  stats.forEach((r) => { if (r.type === "inbound-rtp" && r.kind === "audio") e = r.totalAudioEnergy || 0; });
+  done(e);
+});
+"""
+
+
+def energy(browser) -> float:
+    """The audio energy the watcher's page has received so far (WebRTC stats)."""
+    return browser.execute_async_script(ENERGY_JS)
+
+
+@pytest.fixture(scope="module")
+def talking(carphone_pristine, tmp_path_factory):
+    return webcam(carphone_pristine, tmp_path_factory.mktemp("cam") / "talking.y4m")
+
+
 @pytest.fixture(scope="module")
 def still_noise(call_server, watcher, carphone_pristine, tmp_path_factory):
     """The mouth opening's range in the watched face while the sender's face keeps still (one frame of
@@ -130,14 +154,14 @@ def still_noise(call_server, watcher, carphone_pristine, tmp_path_factory):
     return float(np.nanmax(mouth) - np.nanmin(mouth))
 
 
-def test_the_watcher_sees_the_sender_talk_at_under_4_kbits(call_server, watcher, carphone_pristine, tmp_path, still_noise):
-    y4m = webcam(carphone_pristine, tmp_path / "talking.y4m")
-    with Sender(call_server, y4m) as sender:
+def test_the_watcher_sees_the_sender_talk_at_under_4_kbits(call_server, watcher, talking, still_noise):
+    with Sender(call_server, talking) as sender:
         sender.state("sending")
         time.sleep(1.5)                                   # records go out before the watcher joins: it joins late
         before = call_server.get_json(f"/api/call/{sender.call}")[1]["records"]
         assert before > 10
         watch(watcher, sender.link)
+        silence = energy(watcher)
         frames = capture(watcher, 50)                     # 4 s: the whole clip, once
         assert frames[0].shape[:2] == (288, 352)          # the key frame's size
         mouth = mouth_openings(frames)
@@ -158,6 +182,8 @@ def test_the_watcher_sees_the_sender_talk_at_under_4_kbits(call_server, watcher,
         sent = mine["bytes"] - status["key_frame_bytes"]
         assert 0 <= sent - received <= 2 * 25 * status["record_bytes"]          # what is on the way
         assert int(page["records"]) == received // status["record_bytes"]
+        assert watcher.find_element(By.ID, "call-what").text == "motion"
+        assert energy(watcher) - silence < 1e-4                                  # no microphone: silence
         assert mine["records"] < status["records"] - before + 25                 # numbered from its joining
         # the decoder got what the page received (and forwarded since it was shown), and rendered it
         assert mine["forwarded"] >= int(page["key-bytes"]) + received
@@ -168,6 +194,25 @@ def test_the_watcher_sees_the_sender_talk_at_under_4_kbits(call_server, watcher,
         watcher.find_element(By.ID, "call-leave").click()                       # leaving frees the watcher
         WebDriverWait(watcher, 10).until(lambda b: not call_server.get_json(f"/api/call/{sender.call}")[1]["watchers"])
         sender.hang_up()                                                         # hanging up ends the call
+
+
+def test_the_senders_speech_is_heard_at_about_8_kbits(call_server, watcher, talking, speech_path):
+    """With its microphone (espeak-ng speech with a pause, looped), the stream carries Opus: the
+    watcher hears it, and the bitrate shown is motion and speech together."""
+    with Sender(call_server, talking, microphone=speech_path) as sender:
+        sender.state("sending")
+        watch(watcher, sender.link)
+        before = energy(watcher)
+        time.sleep(5.5)
+        heard, page = energy(watcher) - before, shown(watcher)
+        status = call_server.get_json(f"/api/call/{sender.call}")[1]
+        print(f"speech: shown {page}, audio energy received {heard:.4f}, {status['speech_packets']} Opus packets")
+        assert watcher.find_element(By.ID, "call-what").text == "motion and speech"
+        assert 5.0 <= float(page["kbps"]) <= 12.0          # 1.8 of motion, about 6 of Opus and its framing
+        assert heard > 0.01                                 # a spoken second adds several hundredths
+        (mine,) = status["watchers"]
+        assert mine["error"] is None and mine["rendered"] > 50
+    watcher.get("about:blank")
 
 
 def test_a_camera_without_a_face_says_so_in_both_pages(call_server, watcher, faceless, tmp_path):
@@ -257,7 +302,7 @@ def test_the_camera_is_sampled_at_25fps_by_frame_time_and_late_frames_hold_the_m
             return self.time
 
     class Encoder:           # the row is the frame's time; the face is seen from 0.5 s on
-        quantiser, missing = DEFAULT_QUANTISER, 0
+        quantiser, missing, audio = DEFAULT_QUANTISER, 0, False
         header = Header(25.0, 64, 64, np.zeros((478, 3), np.float32), b"", quantiser=DEFAULT_QUANTISER)
 
         def track(self, t: float):
@@ -277,7 +322,8 @@ def test_the_camera_is_sampled_at_25fps_by_frame_time_and_late_frames_hold_the_m
     sent: list[np.ndarray] = []
 
     class Probe:
-        def send(self, header, rows, quantiser) -> None:
+        def send(self, header, rows, quantiser, speech) -> None:
+            assert speech is None
             sent.extend(rows)
 
     async def run() -> dict:

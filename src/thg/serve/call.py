@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import fractions
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -37,7 +38,7 @@ from thg.codec.format import pack_record
 from thg.errors import InputError
 from thg.serve.limits import Limits
 from thg.serve.ratelimit import RateLimiter
-from thg.serve.rtc import SdpOffer, answer, end_with_connection
+from thg.serve.rtc import SdpOffer, answer, end_with_connection, mono
 
 FPS = 25.0
 VIDEO_CLOCK = 90000              # RTP's video clock
@@ -45,6 +46,11 @@ WATCHERS_PER_CALL = 2
 CHUNK = 16384                    # bytes of a data-channel message at most (the header goes in several)
 MAX_PENDING = 1 << 20            # bytes a watcher's decoder may have waiting before it is cut off
 MAX_HOLD = int(FPS)              # records a late frame may hold the motion for (a stalled camera)
+SPEECH_KBPS = 6.0                # Opus, for a sender that also sends its microphone
+SOUND_RATE = 48000               # what a watcher's audio track sends (Opus decodes to it)
+SOUND_PACKET = SOUND_RATE // 50  # 20 ms
+SOUND_PRIME = SOUND_RATE // 10   # decoded speech held back before it plays (100 ms against jitter)
+SOUND_MAX = SOUND_RATE // 2      # and the most held (older speech is dropped rather than delayed)
 
 
 class BytePipe:
@@ -82,11 +88,35 @@ class BytePipe:
             self._ready.notify_all()
 
 
-def _decoded_track():
-    """The aiortc track class of a watcher's rendered frames (aiortc is imported only when needed)."""
+class SoundBuffer:
+    """Decoded speech between a decoder's thread (``add``) and an audio track (``take``): it plays once
+    :data:`SOUND_PRIME` samples are held, pauses (silence) when it runs dry, and holds at most
+    :data:`SOUND_MAX`."""
+
+    def __init__(self) -> None:
+        self._samples = np.zeros(0, np.float32)
+        self._playing = False
+        self._lock = threading.Lock()
+
+    def add(self, samples: np.ndarray) -> None:
+        with self._lock:
+            self._samples = np.concatenate([self._samples, samples.astype(np.float32)])[-SOUND_MAX:]
+
+    def take(self, n: int) -> np.ndarray:
+        with self._lock:
+            self._playing = len(self._samples) >= (n if self._playing else SOUND_PRIME)
+            if not self._playing:
+                return np.zeros(n, np.float32)
+            out, self._samples = self._samples[:n], self._samples[n:]
+            return out
+
+
+def _decoded_tracks():
+    """The aiortc track classes of a watcher's rendered frames and decoded speech (aiortc is imported
+    only when needed)."""
     from aiortc import MediaStreamTrack
     from aiortc.mediastreams import MediaStreamError
-    from av import VideoFrame
+    from av import AudioFrame, VideoFrame
 
     class DecodedVideo(MediaStreamTrack):
         kind = "video"
@@ -105,7 +135,24 @@ def _decoded_track():
             frame.pts, frame.time_base = round(k * VIDEO_CLOCK / FPS), fractions.Fraction(1, VIDEO_CLOCK)
             return frame
 
-    return DecodedVideo
+    class DecodedSpeech(MediaStreamTrack):
+        kind = "audio"
+
+        def __init__(self, watcher: Watcher) -> None:
+            super().__init__()
+            self.watcher, self.sent, self.t0 = watcher, 0, time.monotonic()
+
+        async def recv(self):
+            delay = self.sent / SOUND_RATE - (time.monotonic() - self.t0)     # 20 ms a packet, in real time
+            if delay > 0:
+                await asyncio.sleep(delay)
+            pcm = np.clip(self.watcher.sound.take(SOUND_PACKET) * 32767, -32768, 32767).astype(np.int16)
+            frame = AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate, frame.pts, frame.time_base = SOUND_RATE, self.sent, fractions.Fraction(1, SOUND_RATE)
+            self.sent += SOUND_PACKET
+            return frame
+
+    return DecodedVideo, DecodedSpeech
 
 
 class Watcher:
@@ -118,7 +165,9 @@ class Watcher:
         self.pipe = BytePipe()
         self.frames: asyncio.Queue = asyncio.Queue()
         self.stats: dict[str, Any] = {"records": 0, "bytes": 0, "forwarded": 0, "rendered": 0, "error": None}
-        self.video = _decoded_track()(self)
+        self.sound = SoundBuffer()
+        video, speech = _decoded_tracks()
+        self.video, self.speech = video(self), speech(self)
         self.decoding: threading.Thread | None = None
         self.watchdog: asyncio.Task | None = None
         self.closing = False
@@ -140,14 +189,16 @@ class Watcher:
                 self.stats["error"] = (f"the page forwarded more than {MAX_PENDING >> 20} MB that the decoder had "
                                        f"not read yet; it stopped")
 
-    def send(self, header: bytes, rows: list[np.ndarray], quantiser) -> None:
-        """The header (before the first record) and a record per row, numbered for this watcher."""
+    def send(self, header: bytes, rows: list[np.ndarray], quantiser, speech: list[bytes] | None = None) -> None:
+        """The header (before the first record) and a record per row, numbered for this watcher; in a
+        stream with audio the last record carries ``speech`` (Opus packets), the others none."""
         channel = self.channels.get("thm")
         if channel is None or channel.readyState != "open" or "decode" not in self.channels:
             return
         messages = [header[i:i + CHUNK] for i in range(0, len(header), CHUNK)] if self.stats["records"] == 0 else []
-        for row in rows:
-            messages.append(pack_record(quantiser, row, self.stats["records"]))
+        for i, row in enumerate(rows):
+            packets = None if speech is None else speech if i == len(rows) - 1 else []
+            messages.append(pack_record(quantiser, row, self.stats["records"], packets))
             self.stats["records"] += 1
         for message in messages:
             channel.send(message)
@@ -156,6 +207,7 @@ class Watcher:
     def decode(self, loop: asyncio.AbstractEventLoop) -> None:
         """In the watcher's thread: render the forwarded stream, frame by frame, onto :attr:`frames`."""
         from thg.codec import MotionDecoder, StreamError
+        from thg.codec.audio import OpusDecoder
 
         def put(item) -> None:
             try:
@@ -165,9 +217,13 @@ class Watcher:
 
         try:
             decoder = MotionDecoder(self.pipe, "the forwarded stream")
+            speech = OpusDecoder() if decoder.header.audio else None
             for k, frame in enumerate(decoder.frames()):
                 self.stats["rendered"] = k + 1
                 put((k, frame))
+                if speech is not None and decoder.audio_packets:     # the frame's record brought speech
+                    self.sound.add(speech.decode(decoder.audio_packets))
+                    decoder.audio_packets.clear()
         except StreamError as e:
             if not self.closing and self.stats["error"] is None:
                 self.stats["error"] = str(e)
@@ -189,7 +245,8 @@ class Call:
         self.pc, self.encoder = pc, encoder
         self.executor = ThreadPoolExecutor(1, thread_name_prefix=f"call-{self.id[:6]}")   # one tracker, one thread
         self.watchers: dict[str, Watcher] = {}
-        self.stats: dict[str, Any] = {"frames_received": 0, "frames_tracked": 0, "records": 0, "held": 0}
+        self.stats: dict[str, Any] = {"frames_received": 0, "frames_tracked": 0, "records": 0, "held": 0,
+                                      "speech_packets": 0}
         self._latest = None
         self._arrived = asyncio.Event()
         self._t0: float | None = None
@@ -197,12 +254,34 @@ class Call:
         self._last_slot: int | None = None      # the slot of the last record (None before the first face)
         self._last_row: np.ndarray | None = None
         self._header = b""
+        self._speech: list[bytes] = []          # Opus packets for the next record
         self.tasks: list[asyncio.Task] = []
         self.watchdog: asyncio.Task | None = None
 
     def receive(self, track) -> None:
         """Follow the sender's video track (keeping only its newest frame) and track it."""
         self.tasks += [asyncio.ensure_future(self._receive(track)), asyncio.ensure_future(self._track())]
+
+    def listen(self, track) -> None:
+        """Follow the sender's microphone (a call whose stream carries speech)."""
+        self.tasks.append(asyncio.ensure_future(self._listen(track)))
+
+    async def _listen(self, track) -> None:
+        from thg.codec.audio import SAMPLE_RATE
+        from thg.io.audio import Resampler
+
+        resampler = None
+        while True:
+            try:
+                frame = await track.recv()
+            except Exception:   # the track ended (aiortc raises MediaStreamError)
+                return
+            resampler = resampler or Resampler(frame.sample_rate, SAMPLE_RATE)
+            pcm = resampler(mono(frame) / 32768)
+            if self.face:       # before the first face there is no stream to put speech in
+                packets = self.encoder.encode_audio(pcm)
+                self._speech += packets
+                self.stats["speech_packets"] += len(packets)
 
     async def _receive(self, track) -> None:
         while True:
@@ -243,8 +322,9 @@ class Call:
             self._last_slot, self._last_row = slot, row
             self.stats["records"] += len(rows)
             self.stats["held"] += held
+            speech, self._speech = (self._speech[-255:] if self.encoder.audio else None), []
             for watcher in list(self.watchers.values()):
-                watcher.send(self._header, rows, self.encoder.quantiser)
+                watcher.send(self._header, rows, self.encoder.quantiser, speech)
 
     def _track_frame(self, frame) -> np.ndarray | None:
         return self.encoder.track(frame.to_ndarray(format="rgb24"))
@@ -268,6 +348,11 @@ class Call:
         await self.pc.close()
         self.executor.submit(self.encoder.close)          # after any frame being tracked
         self.executor.shutdown(wait=False)
+
+
+def _offers(offer: SdpOffer, kind: str) -> bool:
+    """Whether the offer has a media section of ``kind`` (audio, video)."""
+    return any(line.startswith(f"m={kind} ") for line in offer.sdp.splitlines())
 
 
 def mount_call(app: FastAPI, limits: Limits, max_calls: int = 1) -> None:
@@ -303,17 +388,18 @@ def mount_call(app: FastAPI, limits: Limits, max_calls: int = 1) -> None:
             raise Busy(f"all {max_calls} calls of this server are in use; try again later "
                        f"(the server's --max-calls sets the number)")
         pc = RTCPeerConnection()
-        call = Call(pc, await run_in_threadpool(MotionEncoder, FPS))
+        speech = SPEECH_KBPS if _offers(offer, "audio") else None     # the sender sends its microphone too
+        call = Call(pc, await run_in_threadpool(MotionEncoder, FPS, None, speech))
         calls[call.id] = call
 
         @pc.on("track")
         def on_track(track) -> None:
-            if track.kind == "video":
-                call.receive(track)
+            (call.receive if track.kind == "video" else call.listen)(track)
 
         call.watchdog = end_with_connection(pc, lambda: end_call(call))
         try:
-            sdp = await answer(pc, offer.sdp, offer.type, expected="offer to send one video track (the camera)")
+            sdp = await answer(pc, offer.sdp, offer.type,
+                               expected="offer to send one video track (the camera), and perhaps one audio track")
         except InputError:
             await end_call(call)
             raise
@@ -333,8 +419,10 @@ def mount_call(app: FastAPI, limits: Limits, max_calls: int = 1) -> None:
         pc.on("datachannel", watcher.open)
         watcher.watchdog = end_with_connection(pc, lambda: end_watcher(call, watcher))
         try:
-            sdp = await answer(pc, offer.sdp, offer.type, (watcher.video,),
-                               expected="offer the data channels 'thm' and 'decode' and to receive one video track")
+            tracks = (watcher.video, watcher.speech) if _offers(offer, "audio") else (watcher.video,)
+            sdp = await answer(pc, offer.sdp, offer.type, tracks,
+                               expected="offer the data channels 'thm' and 'decode' and to receive one video track "
+                                        "(and perhaps one audio track)")
         except InputError:
             await end_watcher(call, watcher)
             raise

@@ -30,10 +30,10 @@ window.thgCall = function (showTab) {
     $("call-send").disabled = true;
     $("call-state").textContent = "starting the camera…";
     try {
-      const camera = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
-      $("call-camera").srcObject = camera;
+      const camera = await navigator.mediaDevices.getUserMedia({ video: true, audio: $("call-mic").checked });
+      $("call-camera").srcObject = new MediaStream(camera.getVideoTracks());
       const pc = new RTCPeerConnection();
-      pc.addTransceiver(camera.getVideoTracks()[0], { direction: "sendonly" });
+      for (const track of camera.getTracks()) pc.addTransceiver(track, { direction: "sendonly" });
       sender = { pc, camera, call: null, timer: null };
       pc.addEventListener("connectionstatechange", () => {
         if (["failed", "closed"].includes(pc.connectionState)) hangUp();
@@ -87,8 +87,9 @@ window.thgCall = function (showTab) {
     return image + 8 + view.getUint32(image + 4, true) + 4;
   }
 
-  // Counts what arrives on the motion channel: the header once, then the records (their bytes and
-  // arrival times, for the bitrate over the last WINDOW_MS; their size is the header's byte 19).
+  // Counts what arrives on the motion channel: the header once, then the records, one a message (their
+  // bytes and arrival times, for the bitrate over the last WINDOW_MS). The header's byte 5 says whether
+  // they carry speech.
   function byteCounter() {
     let head = new Uint8Array(0);
     let headerBytes = null;
@@ -113,7 +114,8 @@ window.thgCall = function (showTab) {
         const kbps = span > 1000 ? (recent.reduce((sum, [, n]) => sum + n, 0) * 8 / span).toFixed(2) : "–";
         $("call-kbps").textContent = kbps;
         $("call-motion-bytes").textContent = String(total);
-        $("call-records").textContent = head.length > 19 ? String(Math.floor(total / head[19])) : "0";
+        $("call-records").textContent = String(motion.length);
+        $("call-what").textContent = head.length > 5 && head[5] & 1 ? "motion and speech" : "motion";
         $("call-key-bytes").textContent = headerBytes === null || received < headerBytes ? "–" : String(headerBytes);
       },
     };
@@ -127,7 +129,9 @@ window.thgCall = function (showTab) {
     $("call-watch-state").textContent = "connecting…";
     try {
       const pc = new RTCPeerConnection();
+      window.thgCallPc = pc;   // for programs driving the page (its stats)
       pc.addTransceiver("video", { direction: "recvonly" });
+      pc.addTransceiver("audio", { direction: "recvonly" });   // the sender's speech, if it sends any
       const motion = pc.createDataChannel("thm");
       const decode = pc.createDataChannel("decode");
       motion.binaryType = "arraybuffer";
@@ -138,7 +142,9 @@ window.thgCall = function (showTab) {
         counter.add(e.data);
         if (decode.readyState === "open") decode.send(e.data); else waiting.push(e.data);
       });
-      pc.addEventListener("track", (e) => { $("call-video").srcObject = new MediaStream([e.track]); });
+      pc.addEventListener("track", (e) => {
+        $(e.track.kind === "video" ? "call-video" : "call-audio").srcObject = new MediaStream([e.track]);
+      });
       pc.addEventListener("connectionstatechange", () => {
         if (["failed", "closed"].includes(pc.connectionState)) leave();
       });
