@@ -1,8 +1,8 @@
 """Calls: a fake webcam playing the carphone clip (a man talking) is tracked into the .thm motion stream,
 and a second chromium watches it: the face arrives and talks, the bitrate shown is the bytes received,
-leaving and hanging up free the call, a camera without a face and an unknown call id say so. Without a
+a fake microphone's speech is heard, leaving and hanging up free the call, a camera without a face and an unknown call id say so. Without a
 browser: the per-watcher packing (a late watcher's stream decodes from its start), the sampling at 25
-frames/s by frame time, and the pipe that feeds a watcher's decoder."""
+frames/s by frame time, the pipe that feeds a watcher's decoder and the buffer of its speech."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from thg.codec import MotionDecoder, MotionEncoder, StreamError
-from thg.serve.call import BytePipe, Call, Watcher
+from thg.serve.call import SOUND_MAX, SOUND_PRIME, BytePipe, Call, SoundBuffer, Watcher
 
 NO_MDNS = "--disable-features=WebRtcHideLocalIpsWithMdns"    # aiortc resolves no .local candidates
 
@@ -372,3 +372,14 @@ def test_a_byte_pipe_feeds_a_decoder_in_its_thread(carphone_pristine):
     assert flooded.read(10) == b""
 
 
+
+
+def test_a_watchers_speech_plays_once_primed_pauses_when_dry_and_drops_the_oldest():
+    sound = SoundBuffer()
+    sound.add(np.ones(SOUND_PRIME - 1, np.float32))
+    assert not sound.take(10).any()                          # not yet 100 ms held: silence
+    sound.add(np.full(1, 2.0, np.float32))
+    assert (sound.take(SOUND_PRIME - 1) == 1).all()          # then it plays, in order
+    assert not sound.take(5).any()                           # dry: silence, the one sample left waits
+    sound.add(np.arange(SOUND_MAX + 100, dtype=np.float32))  # more than it holds: the newest stay
+    assert sound.take(1)[0] == 100

@@ -13,9 +13,15 @@ those bytes (the bitrate it shows) and forwards every message, unchanged, on ``d
 track. So the picture is made only from the bytes the watcher's page received. In a real call the
 decoder would run on the watcher's machine; in this demo it runs in the server.
 
-Routes (JSON): ``POST /api/call`` (an SDP offer that sends one video track -> the answer and the call
-id), ``GET /api/call/{id}`` (counters), ``DELETE /api/call/{id}``, ``POST /api/call/{id}/watch`` (an
-offer with the two data channels and a video track to receive -> the answer and the watcher id),
+A sender that also sends its microphone makes a stream with audio: its speech, as Opus at
+:data:`SPEECH_KBPS`, goes into the record of the frame it ends in, and the watcher's decoder plays it
+back on an audio track (held :data:`SOUND_PRIME` samples against jitter). Speech and face travel in
+the same records, so they arrive together; nothing else keeps them in step.
+
+Routes (JSON): ``POST /api/call`` (an SDP offer that sends one video track, and perhaps one audio
+track -> the answer and the call id), ``GET /api/call/{id}`` (counters), ``DELETE /api/call/{id}``, ``POST /api/call/{id}/watch`` (an
+offer with the two data channels, a video track and perhaps an audio track to receive -> the answer
+and the watcher id),
 ``GET``/``DELETE /api/call/{id}/watch/{watcher}`` (its counters, leave). Calls keep everything in memory; a peer that fails, closes
 or never connects, or a DELETE, frees what it holds (a sender's call with its watchers).
 """
