@@ -19,11 +19,11 @@ back on an audio track (held :data:`SOUND_PRIME` samples against jitter). Speech
 the same records, so they arrive together; nothing else keeps them in step.
 
 Routes (JSON): ``POST /api/call`` (an SDP offer that sends one video track, and perhaps one audio
-track -> the answer and the call id), ``GET /api/call/{id}`` (counters), ``DELETE /api/call/{id}``, ``POST /api/call/{id}/watch`` (an
-offer with the two data channels, a video track and perhaps an audio track to receive -> the answer
-and the watcher id),
-``GET``/``DELETE /api/call/{id}/watch/{watcher}`` (its counters, leave). Calls keep everything in memory; a peer that fails, closes
-or never connects, or a DELETE, frees what it holds (a sender's call with its watchers).
+track -> the answer and the call id), ``GET /api/call/{id}`` (counters), ``DELETE /api/call/{id}``,
+``POST /api/call/{id}/watch`` (an offer with the two data channels, a video track and perhaps an audio
+track to receive -> the answer and the watcher id), ``GET``/``DELETE /api/call/{id}/watch/{watcher}``
+(its counters, leave). Calls keep everything in memory; a peer that fails, closes or never connects,
+or a DELETE, frees what it holds (a sender's call with its watchers).
 """
 
 from __future__ import annotations
@@ -146,9 +146,10 @@ def _decoded_tracks():
 
         def __init__(self, watcher: Watcher) -> None:
             super().__init__()
-            self.watcher, self.sent, self.t0 = watcher, 0, time.monotonic()
+            self.watcher, self.sent, self.t0 = watcher, 0, None
 
         async def recv(self):
+            self.t0 = self.t0 or time.monotonic()
             delay = self.sent / SOUND_RATE - (time.monotonic() - self.t0)     # 20 ms a packet, in real time
             if delay > 0:
                 await asyncio.sleep(delay)

@@ -143,7 +143,10 @@ window.thgCall = function (showTab) {
         if (decode.readyState === "open") decode.send(e.data); else waiting.push(e.data);
       });
       pc.addEventListener("track", (e) => {
-        $(e.track.kind === "video" ? "call-video" : "call-audio").srcObject = new MediaStream([e.track]);
+        const element = $(e.track.kind === "video" ? "call-video" : "call-audio");
+        element.srcObject = new MediaStream([e.track]);
+        // a watch link opened without a click may not play sound until there is one
+        element.play().catch(() => document.addEventListener("click", () => element.play(), { once: true }));
       });
       pc.addEventListener("connectionstatechange", () => {
         if (["failed", "closed"].includes(pc.connectionState)) leave();
