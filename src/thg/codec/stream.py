@@ -136,31 +136,58 @@ class MotionEncoder:
         self.audio_bytes += len(rec) - motion
         return rec
 
-    def _audio(self, pcm: np.ndarray | None, last: bool) -> list[bytes]:
+    @property
+    def audio(self) -> bool:
+        """Whether the stream carries speech (made with ``audio_kbps``)."""
+        return self._opus is not None
+
+    def encode_audio(self, pcm: np.ndarray | None, last: bool = False) -> list[bytes]:
+        """The packing step's speech: the Opus packets completed by ``pcm`` (16 kHz mono, -1..1), and
+        with ``last`` the rest; [] for a stream without speech."""
         if self._opus is None:
             return []
         packets = self._opus.push(pcm) if pcm is not None and len(pcm) else []
         return packets + (self._opus.finish() if last else [])
 
-    def push(self, frame: np.ndarray, pcm: np.ndarray | None = None, *, last: bool = False) -> bytes:
+    def track(self, frame: np.ndarray) -> np.ndarray | None:
+        """The tracking step of :meth:`push`: the frame's motion row, unquantised, or None while no face
+        has been seen. The first frame with a face makes :attr:`header` (its key frame)."""
         row = self._tracker.update(frame)
-        packets = self._audio(pcm, last)
         if self.header is None:
             if self._tracker.neutral is None:
-                self._pending.append(packets)
-                return b""
+                return None
             self.header = self._make_header(frame)
-            out = [self.header.pack()]
-            self.header_bytes = len(out[0])
-            still = np.zeros(len(CHANNEL_NAMES), np.float32)
-            still[_MOUTH_OPEN] = self._tracker.neutral.features.mouth_open
-            out += [self._record(still, early) for early in self._pending]
-            out.append(self._record(row, packets))
-            return b"".join(out)
-        return self._record(row, packets)
+            self.header_bytes = len(self.header.pack())
+        return row
+
+    def still_row(self) -> np.ndarray:
+        """The row of the key frame itself (sent for the frames before the first face)."""
+        assert self._tracker.neutral is not None
+        still = np.zeros(len(CHANNEL_NAMES), np.float32)
+        still[_MOUTH_OPEN] = self._tracker.neutral.features.mouth_open
+        return still
+
+    def push(self, frame: np.ndarray, pcm: np.ndarray | None = None, *, last: bool = False) -> bytes:
+        """Track the frame, then pack it: the header with the first face, then the frame's record."""
+        first = self.header is None
+        row = self.track(frame)
+        packets = self.encode_audio(pcm, last)
+        if row is None:
+            self._pending.append(packets)
+            return b""
+        if not first:
+            return self._record(row, packets)
+        assert self.header is not None
+        out = [self.header.pack()] + [self._record(self.still_row(), early) for early in self._pending]
+        out.append(self._record(row, packets))
+        return b"".join(out)
+
+    def close(self) -> None:
+        """Free the tracker without ending the stream (a live stream whose sender went away)."""
+        self._tracker.close()
 
     def finish(self) -> bytes:
-        self._tracker.close()
+        self.close()
         if self.header is None:
             raise NoFaceError(f"no face found in any of the {len(self._pending)} frames; nothing to encode "
                               f"(use a video with one clearly visible face)")

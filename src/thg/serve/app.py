@@ -84,9 +84,9 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, live=None) -> FastAPI:
-    """The app; ``runner`` does a job's work (default: :func:`thg.serve.generate.run_any`); ``live(app, limits)``,
-    if given, mounts the live sessions."""
+def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, live=None, call=None) -> FastAPI:
+    """The app; ``runner`` does a job's work (default: :func:`thg.serve.generate.run_any`); ``live(app, limits)``
+    and ``call(app, limits)``, if given, mount the live sessions and the calls."""
     from fastapi_offline import FastAPIOffline
 
     limits = limits or Limits()
@@ -261,7 +261,7 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
     async def get_limits() -> dict:
         from dataclasses import asdict
 
-        return asdict(limits) | {"live": live is not None}
+        return asdict(limits) | {"live": live is not None, "call": call is not None}
 
     @app.get("/api/languages", summary="Language codes the speech synthesiser knows", tags=["page"])
     def languages() -> list[str]:
@@ -273,8 +273,9 @@ def create_app(data_dir: str | Path, limits: Limits | None = None, runner=None, 
     async def health() -> dict:
         return {"ok": True, "version": __version__}
 
-    if live is not None:
-        live(app, limits)
+    for mount in (live, call):
+        if mount is not None:
+            mount(app, limits)
 
     @app.get("/", include_in_schema=False)
     async def index():

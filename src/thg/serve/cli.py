@@ -41,8 +41,12 @@ def _check_address(host: str, port: int) -> None:
 @click.option("--max-live-sessions", default=2, show_default=True, type=click.IntRange(0),
               help="Live sessions at once (each renders on its own; 0 = no Live tab). Utterances are limited "
                    "to six times --rate-limit per client and minute.")
+@click.option("--max-calls", default=1, show_default=True, type=click.IntRange(0),
+              help="Calls at once (a camera tracked into the .thm motion stream, each watched by up to two pages "
+                   "whose picture the server decodes; 0 = no Call tab). Calls and watchers opened count "
+                   "against --rate-limit.")
 def serve(host, port, data_dir, max_upload_mb, max_pixels, max_audio_seconds, max_text_chars, max_video_seconds,
-          rate_limit, max_live_sessions):
+          rate_limit, max_live_sessions, max_calls):
     """Serve the Generate page, the HTTP API (docs at /docs) and live sessions, all offline.
 
     Open http://HOST:PORT/ in a browser. Jobs are kept in --data, so none is lost when the server stops.
@@ -59,7 +63,12 @@ def serve(host, port, data_dir, max_upload_mb, max_pixels, max_audio_seconds, ma
         from thg.serve.live import mount_live
 
         live = functools.partial(mount_live, max_sessions=max_live_sessions)
+    call = None
+    if max_calls:
+        from thg.serve.call import mount_call
+
+        call = functools.partial(mount_call, max_calls=max_calls)
     _check_address(host, port)
-    app = create_app(Path(data_dir), limits, live=live)
+    app = create_app(Path(data_dir), limits, live=live, call=call)
     click.echo(f"thg serve: http://{host}:{port}/ (API docs at /docs; Ctrl-C stops, queued jobs are kept)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

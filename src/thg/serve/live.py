@@ -31,11 +31,11 @@ from starlette.concurrency import run_in_threadpool
 from thg.errors import InputError
 from thg.serve.limits import Limits, check_image, check_text
 from thg.serve.ratelimit import RateLimiter
+from thg.serve.rtc import SdpOffer, answer, end_with_connection, mono
 from thg.serve.talker import RATE, Talker, prepare_speech
 
 PACKET = RATE // 50              # 20 ms of audio
 VIDEO_CLOCK = 90000              # RTP's video clock
-CONNECT_TIMEOUT = 30.0           # s a session waits for its browser to connect
 MIC_LEAD = 0.06                  # s between a microphone packet's arrival and its place on the clock
 
 
@@ -162,7 +162,7 @@ class LiveSession:
                 frame = await track.recv()
             except Exception:   # the track ended (aiortc raises MediaStreamError)
                 return
-            pcm = frame.to_ndarray().reshape(-1, len(frame.layout.channels)).mean(axis=1)
+            pcm = mono(frame)
             if frame.sample_rate != RATE:
                 from thg.io.audio import resample
 
@@ -176,9 +176,9 @@ class LiveSession:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-class Offer(BaseModel):
-    sdp: str = Field(description="The browser's SDP offer (receive audio and video)")
-    type: str = "offer"
+class Offer(SdpOffer):
+    """The browser's SDP offer (receive audio and video), with the portrait and options."""
+
     example: str | None = Field(None, description="A bundled portrait by name")
     portrait: str | None = Field(None, description="Or a photo as a base64 data URL")
     lang: str = "en"
@@ -266,7 +266,7 @@ def mount_live(app: FastAPI, limits: Limits, max_sessions: int = 2) -> None:
 
     @app.post("/api/live", summary="Open a live session (WebRTC offer -> answer)", tags=["live"])
     async def open_session(offer: Offer) -> dict:
-        from aiortc import RTCPeerConnection, RTCSessionDescription
+        from aiortc import RTCPeerConnection
 
         if len(sessions) >= max_sessions:
             raise Busy(f"all {max_sessions} live sessions of this server are in use; try again later "
@@ -286,29 +286,15 @@ def mount_live(app: FastAPI, limits: Limits, max_sessions: int = 2) -> None:
             if track.kind == "audio":      # the browser sends its microphone
                 session.listener = asyncio.ensure_future(session.listen(track))
 
-        @pc.on("connectionstatechange")
-        async def on_state() -> None:
-            if pc.connectionState in ("failed", "closed"):
-                await end()
-
-        async def unless_connected() -> None:   # a browser that went away before connecting frees its slot
-            await asyncio.sleep(CONNECT_TIMEOUT)
-            if pc.connectionState != "connected":
-                await end()
-
-        session.watchdog = asyncio.create_task(unless_connected())
-
+        session.watchdog = end_with_connection(pc, end)
         try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type=offer.type))
-            pc.addTrack(session.audio)
-            pc.addTrack(session.video)
-            await pc.setLocalDescription(await pc.createAnswer())
-        except ValueError as e:
+            sdp = await answer(pc, offer.sdp, offer.type, (session.audio, session.video),
+                               expected="offer to receive one audio and one video track")
+        except InputError:
             await end()
-            raise InputError(f"sdp: the offer cannot be answered ({e}); offer to receive one audio and one video track") from None
+            raise
         h, w = talker.portrait.shape[:2]
-        return {"sdp": pc.localDescription.sdp, "type": pc.localDescription.type, "session": session.id,
-                "width": w, "height": h, "fps": talker.fps}
+        return sdp | {"session": session.id, "width": w, "height": h, "fps": talker.fps}
 
     @app.post("/api/live/{session_id}/say", summary="Speak text in a live session", tags=["live"])
     async def say(session_id: str, body: Say, request: Request) -> dict:

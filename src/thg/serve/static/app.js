@@ -35,6 +35,8 @@ async function errorOf(response) {
 async function loadChoices() {
   limits = await (await fetch("/api/limits")).json();
   document.querySelector("nav button[data-tab=live]").hidden = !limits.live;
+  document.querySelector("nav button[data-tab=call]").hidden = !limits.call;
+  if (limits.call && window.thgCall) window.thgCall(showTab);
   const examples = await (await fetch("/api/examples")).json();
   for (const ex of examples) {
     const b = document.createElement("button");

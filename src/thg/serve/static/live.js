@@ -14,21 +14,7 @@ window.thgLive = function () {
     for (const id of ["live-stop", "live-say", "live-interrupt"]) $(id).disabled = !on;
   }
 
-  async function post(path, body) {
-    const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" },
-                                  body: JSON.stringify(body || {}) });
-    const data = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error(data.detail || `the server answered ${r.status}`);
-    return data;
-  }
-
-  function gathered(conn) {
-    return new Promise((ok) => {
-      if (conn.iceGatheringState === "complete") return ok();
-      conn.addEventListener("icegatheringstatechange", () => { if (conn.iceGatheringState === "complete") ok(); });
-      setTimeout(ok, 3000);   // enough candidates by then on any network
-    });
-  }
+  const post = window.thgRtc.post;
 
   async function portraitChoice() {
     const file = $("portrait").files[0];
@@ -63,17 +49,14 @@ window.thgLive = function () {
         state(pc ? pc.connectionState : "closed");
         if (pc && ["failed", "closed"].includes(pc.connectionState)) stop();
       });
-      await pc.setLocalDescription(await pc.createOffer());
-      await gathered(pc);
       const options = {};
       for (const id of ["emotion", "expression_scale", "head_motion", "blink_rate", "seed", "size"]) {
         options[id] = Number.isNaN(Number($(id).value)) ? $(id).value : Number($(id).value);
       }
-      const answer = await post("/api/live", { sdp: pc.localDescription.sdp, type: pc.localDescription.type,
-                                              lang: $("lang").value || "en", ...options, ...(await portraitChoice()) });
+      const answer = await window.thgRtc.connect(pc, "/api/live", { lang: $("lang").value || "en", ...options,
+                                                                    ...(await portraitChoice()) });
       session = answer.session;
       window.thgLiveSession = session;   // for programs driving the page
-      await pc.setRemoteDescription({ sdp: answer.sdp, type: answer.type });
       state("connecting…");
     } catch (e) {
       liveError(e.message);
