@@ -84,7 +84,7 @@ def _set_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> Non
         warnings.simplefilter("default")
         import numpy as np
 
-        np.seterr(all="warn")
+        np.seterr(all="warn", under="ignore")   # underflow (a Gaussian's tail rounding to 0) is no news
 
 
 def _restore_verbose(ctx: click.Context) -> None:
@@ -129,7 +129,7 @@ def _quiet_warnings() -> Iterator[None]:
     them back on inside the block)."""
     import numpy as np
 
-    with warnings.catch_warnings(), np.errstate(all="warn" if verbose() else "ignore"):
+    with warnings.catch_warnings(), np.errstate(all="warn" if verbose() else "ignore", under="ignore"):
         warnings.simplefilter("default" if verbose() else "ignore")
         yield
 
