@@ -490,7 +490,7 @@ class MouthModel:
         shown = np.full_like(s, LOWER_SHOWN_LEN * mw)
         # (what shows of them is a few pixels: translucent, or with grooves even half as deep as the
         # upper teeth's, raters read them as grey ghost stripes printed on the lower lip)
-        rgb, a = _tooth_row(mw, shown, s, shown - d_lo, self.teeth_colour * 1.0, _arch_edges(LOWER_WIDTHS),
+        rgb, a = _tooth_row(mw, shown, s, shown - d_lo, self.teeth_colour, _arch_edges(LOWER_WIDTHS),
                             translucency=0.1, gap=0.2 * TOOTH_GAP)
         return rgb, a * ((s > 0) & (s < 1))
 
