@@ -34,6 +34,8 @@ OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo count
 TRANSLUCENT = 0.035   # mouth widths: the translucent band along a tooth's biting edge (about 1.5 mm)
 SPECULAR = 0.2        # how far toward white the wet enamel's highlight on a front tooth goes
 TOOTH_SHADES = (0.03, -0.02, 0.04, 0.0, -0.04, 0.02, 0.01, -0.03, 0.03, -0.01, 0.02, -0.02)  # per tooth
+MOUTH_LIGHT = (1.0, 0.8, 0.72)               # the colour of the light teeth in shadow get from the mouth
+EMBRASURE = 0.12                             # how much shorter a tooth is at its corners than in its middle
 TOOTH_GAP = 0.32                             # how much darker the shallow groove between two teeth is
 STOMION_INK = 0.4      # how dark the line where closed lips meet is drawn (darker reads as a line
 STOMION_COLOUR = (0.5, 0.36, 0.36)  # drawn on, and moves the closed lips' colour off the photo's: ΔE 6.5-7 at 0.55);
@@ -302,7 +304,7 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     # counted from the midline (0: the two central incisors), every other tooth is a little
     # shorter: the lateral incisors beside the centrals and the canines, and so on, on both sides alike
     rank = np.abs(k - (len(edges) - 2) / 2) - 0.5
-    tooth_len = length * (1 - 0.12 * (np.round(rank) % 2)) * (1 - 0.1 * np.abs(u - 0.5) ** 2)
+    tooth_len = length * (1 - 0.12 * (np.round(rank) % 2)) * (1 - EMBRASURE * (2 * np.abs(u - 0.5)) ** 4)
     cover = 1 - smoothstep(-1.0, 1.0, d - tooth_len)
     translucent = translucency * smoothstep(tooth_len - TRANSLUCENT * width_px, tooth_len, d)   # the incisal edge
     # no two teeth quite alike: each a little lighter or darker (fixed, so a tooth keeps its shade),
@@ -310,8 +312,10 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     shade = 1 + np.asarray(TOOTH_SHADES)[k % len(TOOTH_SHADES)]
     toward_gum = 1 - 0.08 * np.clip(1 - d / np.maximum(tooth_len, 1e-3), 0, 1)
     light = (0.82 + 0.18 * roundness) * dip * (1 - 0.25 * translucent) * shade * toward_gum
-    light *= 1 - 0.55 * centre ** 2.2                                  # the arch turns away into shadow
-    rgb = base * light[..., None]
+    turned = 0.55 * centre ** 2.2                                      # the arch turns away into shadow,
+    light *= 1 - turned
+    # lit there by what the mouth reflects: warm, not grey (scaled down alone, the side teeth read grey-green)
+    rgb = base * light[..., None] * (1 - turned[..., None] * (1 - np.asarray(MOUTH_LIGHT)))
     # wet enamel: a soft highlight on each tooth's face, brightest on the front teeth
     v = d / np.maximum(tooth_len, 1e-3)
     glint = SPECULAR * np.exp(-((u - 0.4) ** 2) / 0.03 - ((v - 0.75) ** 2) / 0.02) * (1 - centre ** 2) * cover
