@@ -83,7 +83,8 @@ def test_bigger_off_centre_other_fps_measures_the_same(tmp_path, tracked, driver
         if ch == "yaw":  # within 13 % of the turn's range (or 1.5 degrees); measured 12 % on this driver
             tol = max(tol, 0.13 * np.ptp(ref))
         assert err < tol, (ch, err)
-        # mouth measured at 0.78-0.9 over watermark ids (0.78 with the fixture's fixed id 1)
+        # mouth measured at 0.49-0.87 over watermark ids 1-4 and renderer versions (0.77 with the
+        # fixture's fixed id 1): a few pixels changed in the small driver move mediapipe's reading
         assert corr(mine, ref) > (0.85 if ch == "yaw" else 0.75), ch
 
 

@@ -17,32 +17,46 @@ import cv2
 import numpy as np
 
 SHIFT = 4  # sub-pixel bits for cv2.fillConvexPoly
+SLIVER = 0.3  # grid cells: a target triangle narrower than this is mapped along its longest side
 
 
 def _affine_per_triangle(source: np.ndarray, target: np.ndarray, triangles: np.ndarray,
-                         min_area: float) -> np.ndarray:
+                         step: int) -> np.ndarray:
     """For each triangle, the affine map target point -> backward offset (source - target), as a
     T×6 array (a, b, c, d, e, f): offset = (a x + b y + c, d x + e y + f). A triangle smaller than
-    ``min_area`` (collapsed lips or lids) gets its mean offset, so nothing explodes on slivers.
+    0.05 grid cells (collapsed lips or lids) or narrower than :data:`SLIVER` cells is mapped along
+    its longest side alone, so nothing explodes on slivers.
     One extra row at the end is the identity (offset 0) for cells no triangle covers."""
     a, b, c = target[triangles[:, 0]], target[triangles[:, 1]], target[triangles[:, 2]]
     disp = (source - target)[triangles]                   # T×3×2
     e1, e2 = b - a, c - a
     det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
-    good = np.abs(det) > 2 * min_area
+    edges = np.stack([e1, c - b, -e2], 1)                 # T×3×2: a->b, b->c, c->a
+    lengths = np.hypot(edges[..., 0], edges[..., 1])
+    # (a sliver's map, extrapolated to the pixels just beside it that rasterising gives it, jumps by
+    # pixels: a mouth corner's streak of skin drawn where the opening's edge should be)
+    good = (np.abs(det) > 0.1 * step * step) & (np.abs(det) > SLIVER * step * lengths.max(1))
     det = np.where(good, det, 1.0)
     # inverse of [e1 e2] (columns): maps (p - a) to barycentric (l1, l2)
     inv = np.stack([e2[:, 1], -e2[:, 0], -e1[:, 1], e1[:, 0]], 1) / det[:, None]
     d1, d2 = disp[:, 1] - disp[:, 0], disp[:, 2] - disp[:, 0]
+    # a sliver is mapped along its longest side: the offset goes linearly from one end to the other
+    k = lengths.argmax(1)
+    rows = np.arange(len(triangles))
+    start, along = np.stack([a, b, c], 1)[rows, k], edges[rows, k]
+    d_start, d_end = disp[rows, k], disp[rows, (k + 1) % 3]
+    along = along / np.maximum((along ** 2).sum(1), 1e-6)[:, None]   # so that (p - start)·along runs 0..1
     out = np.zeros((len(triangles) + 1, 6), np.float32)
     for comp in (0, 1):
         gx = d1[:, comp] * inv[:, 0] + d2[:, comp] * inv[:, 2]   # d offset / dx
         gy = d1[:, comp] * inv[:, 1] + d2[:, comp] * inv[:, 3]   # d offset / dy
         const = disp[:, 0, comp] - gx * a[:, 0] - gy * a[:, 1]
-        mean = disp[:, :, comp].mean(1)
-        out[:-1, 3 * comp] = np.where(good, gx, 0.0)
-        out[:-1, 3 * comp + 1] = np.where(good, gy, 0.0)
-        out[:-1, 3 * comp + 2] = np.where(good, const, mean)
+        step_along = d_end[:, comp] - d_start[:, comp]
+        sx, sy = step_along * along[:, 0], step_along * along[:, 1]
+        s_const = d_start[:, comp] - sx * start[:, 0] - sy * start[:, 1]
+        out[:-1, 3 * comp] = np.where(good, gx, sx)
+        out[:-1, 3 * comp + 1] = np.where(good, gy, sy)
+        out[:-1, 3 * comp + 2] = np.where(good, const, s_const)
     return out
 
 
@@ -59,7 +73,7 @@ def _interpolate(source: np.ndarray, target: np.ndarray, triangles: np.ndarray, 
     corners = np.round(grid_pts * (1 << SHIFT)).astype(np.int32)[triangles]
     for k in range(n):
         cv2.fillConvexPoly(ids, corners[k], k, lineType=cv2.LINE_8, shift=SHIFT)
-    coef = _affine_per_triangle(source, target, triangles, min_area=0.05 * step * step)[ids]  # gh×gw×6
+    coef = _affine_per_triangle(source, target, triangles, step)[ids]  # gh×gw×6
     px = (ox + (np.arange(gw, dtype=np.float32) + 0.5) * step - 0.5)[None, :]
     py = (oy + (np.arange(gh, dtype=np.float32) + 0.5) * step - 0.5)[:, None]
     out = np.empty((gh, gw, 2), np.float32)
