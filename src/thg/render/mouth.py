@@ -44,15 +44,16 @@ STOMION_COLOUR = (0.5, 0.36, 0.36)  # drawn on, and moves the closed lips' colou
 TEETH_LIGHT = 0.95      # synthetic teeth are this bright beside the photo's lit skin (its 90th percentile)
 TEETH_SHARE = 0.05      # share of a photo's visible interior that must look like teeth for it to be reused as
                         # the teeth; otherwise (a dark cavity, a tongue) synthetic teeth are drawn
-LOWER_EDGE = 0.04      # mouth widths: synthetic lower teeth show this far above the lower lip line;
-LOWER_FADE = 0.12       # where the photo shows its upper teeth only (a smile), they rise into view from
-                        # behind the lower lip over a jaw drop of this (faded in instead, raters saw them as a
-                        # ghostly tooth texture on the lip)
+LOWER_EDGE = 0.06      # mouth widths: synthetic lower teeth show this far above the lower lip line (at
+                       # 0.04 they were 3 px on a 70 px mouth, which raters read as a grey smear on the lip);
+LOWER_FADE = 0.12       # they rise into view from behind the lower lip over a jaw drop of this (faded in
+                        # instead, raters saw them as a ghostly tooth texture on the lip)
 LIP_PULL = 0.12        # share of the jaw's drop by which the lower lip uncovers more of the lower teeth
 LOWER_SHOWN_LEN = 0.12  # mouth widths: the part of a synthetic lower tooth that can show
 LOWER_SHOWN = 0.05      # a photo whose lower teeth cover less than this share of its upper ones shows none
-TONGUE_HIDDEN = 0.06  # mouth widths of opening the tongue stays hidden behind the lower teeth in
-TONGUE_HEIGHT = 0.5   # share of the opening the tongue's back fills at the middle (it sits behind the lower teeth)
+TONGUE_HIDDEN = 0.2   # mouth widths of opening the tongue stays hidden behind the lower teeth in (a real
+                      # clip's openings up to 0.4 show none; the tongue shows on its wide-open vowels)
+TONGUE_HEIGHT = 0.6   # share of the opening the tongue's back fills at the middle (it sits behind the lower teeth)
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
 OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
@@ -477,12 +478,6 @@ class MouthModel:
                            rest if owned[0] else None),
                 TeethPatch(lo_rgb.astype(np.float32), lo_a.astype(np.float32), (x0, y0), owned[1]))
 
-    @property
-    def lower_from_jaw(self) -> bool:
-        """Whether the lower teeth are synthetic below the photo's own upper ones (a smile): they are
-        drawn in only as the jaw drops below the photo's opening."""
-        return self.upper.own and not self.lower.own
-
     def _lower_row(self, s, n, n_lo) -> tuple[np.ndarray, np.ndarray]:
         """Synthetic lower teeth: their biting edge :data:`LOWER_EDGE` above the photo's inner
         lower lip line (curving up toward the corners), moving with the jaw."""
@@ -556,7 +551,9 @@ class MouthModel:
 
         # cavity: dark at the back, a little light on the mucosa next to the lips, darker at the corners
         from_lips = np.minimum(d, n_lo - n)
-        depth = smoothstep(0.0, 0.35 * max(gap, 1.0), from_lips)
+        # (a rim a third of the opening deep stood between the lower teeth and the dark: the lower lip's
+        # inside, which the teeth in front of it hide in a real mouth)
+        depth = smoothstep(0.0, 0.15 * max(gap, 1.0), from_lips)
         shade = (1.0 - 0.45 * depth) * (0.55 + 0.45 * across ** 0.8)
         # (next to the lips the mucosa is the lips' own colour in shadow: a rim of the cavity's deep
         # red, twice as bright, read as an outline drawn round the opening)
@@ -565,7 +562,7 @@ class MouthModel:
         # tongue: a dome rising from the floor of the mouth, seen on open vowels
         # (it rises above the lower teeth only once the mouth is open wider than TONGUE_HIDDEN: in
         # a small opening it stays behind them, and a band of it between the teeth read as pink
-        # tissue that the lower teeth showed through)
+        # tissue that the lower teeth showed through, or as a second lower lip)
         # (a dome: its top is a curve over the floor of the mouth, highest in the middle, never more
         # than most of the opening where the opening narrows toward the corners)
         tongue_h = np.minimum(TONGUE_HEIGHT * max(gap - TONGUE_HIDDEN * width, 0.0) * across ** 0.6, 0.8 * local)
@@ -582,7 +579,7 @@ class MouthModel:
         # opening wide, the lower lip is drawn down a little past the lower teeth: more of them shows
         lower_map = lower_map.copy()
         lower_map[:, 2] -= LIP_PULL * max(drop, 0.0) * normal
-        if self.lower_from_jaw:   # they rise into view from behind the lower lip as the jaw drops
+        if not self.lower.own:   # synthetic ones rise into view from behind the lower lip as the jaw drops
             hidden = 1 - float(smoothstep(0.0, LOWER_FADE * width, drop))
             lower_map[:, 2] += hidden * (LOWER_EDGE + 0.01) * width * normal
         layers = []
@@ -590,7 +587,7 @@ class MouthModel:
         # upper lip shades the upper ones)
         for patch, amap, lip_shadow, shade in ((self.lower, lower_map, n_lo - n, 0.5), (self.upper, upper_map, d, 1.0)):
             rgb, a = self._place(patch, amap, (x0, y0, bw, bh), self._at_rest(patch, amap, upper, normal))
-            if patch is self.lower and self.lower_from_jaw and drop <= 0:
+            if patch is self.lower and not patch.own and drop <= 0:
                 a = np.zeros_like(a)   # at the photo's own opening or closer: nothing added
             dim = 1 - shade * self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
             # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur (synthetic lower
