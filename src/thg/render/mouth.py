@@ -594,9 +594,9 @@ class MouthModel:
             # teeth: blurred into the tongue behind them they turn grey), 2 the photo's own
             stage = 2 if patch.own else 1 if patch is self.lower else 0
             rgb = rgb * dim[..., None]
-            if stage == 1:   # softened on their own, half as much as the rest
-                rgb = cv2.GaussianBlur(rgb, (0, 0), 0.5 * self.interior_blur)
-                a = cv2.GaussianBlur(a, (0, 0), 0.5 * self.interior_blur)
+            if stage == 1:   # softened on their own (rgb and coverage), as much as the rest
+                rgb = cv2.GaussianBlur(rgb, (0, 0), self.interior_blur)
+                a = cv2.GaussianBlur(a, (0, 0), self.interior_blur)
             layers.append((stage, rgb, a[..., None]))
 
         def over(img, stage):
