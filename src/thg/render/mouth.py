@@ -71,9 +71,9 @@ def _poly_mask(shape: tuple[int, ...], pts: np.ndarray) -> np.ndarray:
 def _value_saturation(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """HSV value and saturation of RGB ``pixels`` (last axis), as floats: how teeth (pale, grey)
     are told from lips (saturated) and from the cavity (dark)."""
-    rgb = np.asarray(pixels, np.float32)
-    value = rgb.max(-1)
-    return value, (value - rgb.min(-1)) / np.maximum(value, 1.0)
+    rgb = np.asarray(pixels)   # the channels' max and min in their own type, exact: then to floats
+    value = rgb.max(-1).astype(np.float32)
+    return value, (value - rgb.min(-1).astype(np.float32)) / np.maximum(value, 1.0)
 
 
 def open_share(gap: float) -> float:
