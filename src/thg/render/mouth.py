@@ -242,6 +242,8 @@ def sclera_colour(image: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
     for upper, lower, iris in ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_IRIS),
                                (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_IRIS)):
         eye = _poly_mask(shape, xy[list(upper) + list(lower[::-1][1:-1])])
+        if not eye.any():   # not in the image (a crop of the mouth)
+            continue
         c = xy[iris[0]]
         r = 1.15 * float(np.linalg.norm(xy[list(iris[1:])] - c, axis=1).mean())
         yy, xx = np.mgrid[: shape[0], : shape[1]]
