@@ -129,7 +129,7 @@ class LowerFaceRenderer:
     def mouth_model(region: np.ndarray, xy: np.ndarray) -> MouthModel:
         """The renderer's mouth model of the frame's region, its interior filled with lips more
         widely (:func:`lip_layer`)."""
-        mouth = MouthModel(region, xy, fill_lips=False)
+        mouth = MouthModel(region, xy, fill_lips=False, opening=False)
         if mouth.interior.any():
             mouth.lip_layer = lip_layer(region, xy, mouth.interior)
         return mouth

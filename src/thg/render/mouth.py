@@ -394,9 +394,11 @@ def _extend_up(image: np.ndarray, mask: np.ndarray, rows: int, gum: np.ndarray |
 class MouthModel:
     """What the mouth of one portrait looks like, measured once (crop coordinates)."""
 
-    def __init__(self, crop: np.ndarray, xy: np.ndarray, fill_lips: bool = True) -> None:
+    def __init__(self, crop: np.ndarray, xy: np.ndarray, fill_lips: bool = True, opening: bool = True) -> None:
         """``fill_lips`` False leaves :attr:`lip_layer` the crop itself, for a caller that fills
-        the interior its own way."""
+        the interior its own way. ``opening`` False leaves what only an open mouth is painted with
+        (:meth:`_measure_opening`) to the first :meth:`paint` that draws an opening, for a caller
+        that paints once, maybe a closed mouth."""
         self.xy = xy
         outer, inner = _contours(xy)
         shape = crop.shape[:2]
@@ -408,6 +410,20 @@ class MouthModel:
         lips = _poly_mask(shape, outer) & ~cv2.dilate(interior.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         self.lip_layer = fill_with_lips(crop, interior, lips) if interior.any() and fill_lips else crop
         self.lip = crop[lips].astype(np.float32).mean(0) if lips.sum() > 4 else np.array([170.0, 95, 90], np.float32)
+        self.interior = interior
+        self._unmeasured: np.ndarray | None = crop
+        if opening:
+            self._measure_opening()
+
+    def _measure_opening(self) -> None:
+        """The skin's grain, the teeth, the cavity's and the tongue's colours and the blur of the
+        opening's edge, measured on the crop (once)."""
+        crop, self._unmeasured = self._unmeasured, None
+        if crop is None:
+            return
+        xy, interior = self.xy, self.interior
+        outer, _ = _contours(xy)
+        shape = crop.shape[:2]
         face = _poly_mask(shape, xy[list(L.FACE_OVAL)]) & ~_poly_mask(shape, outer)
         self.grain = float(np.clip(0.6 * _grain(crop, face), 0.2, 4.0))
         skin = crop[face].astype(np.float32).mean(0) if face.any() else np.array([180.0, 150, 130], np.float32)
@@ -423,7 +439,6 @@ class MouthModel:
         self.teeth_colour = np.clip(ivory * 0.92, 0, 255).astype(np.float32)
         self.cavity = (self.lip * CAVITY).astype(np.float32)
         self.tongue = (skin * TONGUE).astype(np.float32)
-        self.interior = interior
         self.upper, self.lower = self._teeth(crop, interior)
         # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
         # steepest gradient of 1 / (σ √(2π)) of its contrast, the photo's lip edge has ``hardness``
@@ -553,6 +568,7 @@ class MouthModel:
         alpha = cover.astype(np.float32) / 255.0
         if not alpha.any():
             return
+        self._measure_opening()
 
         s, n, n_up, n_lo = _lip_frame(c0, c1, upper, lower, (x0, y0, x1, y1))
         local = np.maximum(n_lo - n_up, 1e-3)
