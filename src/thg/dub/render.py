@@ -86,7 +86,7 @@ class LowerFaceRenderer:
 
     def render(self, frame: np.ndarray, face: FaceGeometry, channels: np.ndarray) -> np.ndarray:
         # 1. where the control points go (rig-crop pixels); nothing above the nose tip moves
-        rig = FaceRig.from_face(face)
+        rig = FaceRig.from_face(face, turns=False)   # the frame's own pose: the head never turns
         deformer = Deformer(rig)
         _calm_neck(deformer)
         cx, cy = rig.crop[:2]

@@ -95,7 +95,10 @@ class FaceRig:
     n_fills: int = 0           # the first triangles fill holes and rings: always drawn first
 
     @classmethod
-    def from_face(cls, face: FaceGeometry) -> FaceRig:
+    def from_face(cls, face: FaceGeometry, turns: bool = True) -> FaceRig:
+        """The rig of ``face``; with ``turns`` False, for a caller that never turns the head (no
+        yaw, pitch or roll: depth moves nothing then), the mesh's depth is kept as it is instead
+        of being limited near the silhouette (:func:`_limit_slope`)."""
         crop = crop_box(face)
         x0, y0, x1, y1 = crop
         pts = face.points[: N_MESH].astype(np.float64).copy()
@@ -105,11 +108,12 @@ class FaceRig:
         # head rotation moves each lip as one piece
         pts[list(L.LIPS_INNER_UPPER), 2] = pts[list(L.LIPS_OUTER_UPPER), 2]
         pts[list(L.LIPS_INNER_LOWER), 2] = pts[list(L.LIPS_OUTER_LOWER), 2]
-        oval_poly = pts[list(L.FACE_OVAL), :2].astype(np.float32)
-        rim_px = SILHOUETTE * face.size
-        rim = np.array([cv2.pointPolygonTest(oval_poly, (float(a), float(b)), True) < rim_px
-                        for a, b in pts[:N_MESH, :2]])
-        pts[:N_MESH, 2] = _limit_slope(pts[:N_MESH], L.mesh_triangles(), MAX_DEPTH_SLOPE, rim)
+        if turns:
+            oval_poly = pts[list(L.FACE_OVAL), :2].astype(np.float32)
+            rim_px = SILHOUETTE * face.size
+            rim = np.array([cv2.pointPolygonTest(oval_poly, (float(a), float(b)), True) < rim_px
+                            for a, b in pts[:N_MESH, :2]])
+            pts[:N_MESH, 2] = _limit_slope(pts[:N_MESH], L.mesh_triangles(), MAX_DEPTH_SLOPE, rim)
         pts[:, 0] -= x0
         pts[:, 1] -= y0
         width, height = x1 - x0, y1 - y0
