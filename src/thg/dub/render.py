@@ -108,7 +108,7 @@ class LowerFaceRenderer:
         texture[my0:my1, mx0:mx1] = mouth.lip_layer
         warper = MeshWarper((x1 - x0, y1 - y0), tris, self.step,
                             detail=[rig.detail_regions()[2]] if self.step > 1 else None)
-        # the box's rows at and above the nose tip keep the frame's pixels (step 4): not warped
+        # the box's rows at and above the nose tip are the frame's own in the end (4.): not warped
         top = int(np.clip(np.floor(face.xy[L.NOSE_TIP, 1]) + 1 - y0, 0, y1 - y0))
         rendered = texture.copy()
         rendered[top:] = cv2.remap(texture, warper.maps(src + shift, tgt + shift)[top:], None,
