@@ -9,9 +9,11 @@ sentence (about 5 s, shorter than either clip); ``--fit pad``, so the output is 
 and every frame of it is dubbed (the original talks throughout, so after the speech each frame's
 mouth is re-rendered shut).
 
-Prints, measured side by side in one run: per-frame cost of the face mesh and of the re-rendering
-on the same frames, the whole dub's real-time factor [>= 4x], and the peak memory (RSS of the dub
-process) of the short and the long clip [within 10 %].
+Prints, measured side by side in one run: per-frame cost of each stage on the same frames (decoding
+and encoding as the CPU time of their ffmpeg processes, the face mesh and the re-rendering as wall
+time, one stage at a time; the re-rendering of an opening mouth and of a shut one), the whole dub's
+real-time factor [>= 4x] and how many cores its overlapping stages keep busy, and the peak memory
+(RSS of the dub process) of the short and the long clip [within 10 %].
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import importlib.metadata
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -59,32 +62,53 @@ def speech(seconds: float, path: Path) -> Path:
     return path
 
 
-def stage_costs(clip: Path, n: int = 150) -> tuple[float, float]:
-    """(face mesh, re-render) milliseconds per frame on the first ``n`` frames of ``clip``."""
-    from thg.dub.dub import Dubber
+def children_cpu() -> float:
+    """CPU seconds of this process's finished child processes (the ffmpeg decoders and encoders)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def stage_costs(clip: Path, n: int = 150) -> dict[str, float]:
+    """Milliseconds per frame of each stage of a dub on the first ``n`` frames of ``clip``."""
+    from thg.dub.dub import DubConfig, Dubber
     from thg.dub.render import LowerFaceRenderer
     from thg.dub.source import FaceFollower
-    from thg.io.video import read_video_frames
+    from thg.io.video import VideoWriter, ffmpeg_exe, read_video_frames
     from thg.motion.track import CHANNEL_NAMES
 
+    cpu = children_cpu()
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(clip), "-frames:v", str(n), "-f", "rawvideo",
+                    "-pix_fmt", "rgb24", "-"], stdout=subprocess.DEVNULL, check=True)
+    costs = {"decode": (children_cpu() - cpu) / n}
     frames = [f.copy() for _, f in zip(range(n), read_video_frames(clip))]
     follower = FaceFollower()
     t = time.perf_counter()
     faces = [follower(f) for f in frames]
-    mesh = (time.perf_counter() - t) / n
+    costs["face mesh"] = (time.perf_counter() - t) / n
     follower.close()
     renderer, dub = LowerFaceRenderer(), Dubber()
     rows = np.zeros((n, len(CHANNEL_NAMES)), np.float32)
+    shut = rows.copy()
     rows[:, CHANNEL_NAMES.index("mouth_open")] = 0.25 * (1 - np.cos(np.arange(n) / 3))
-    t = time.perf_counter()
-    for f, face, row in zip(frames, faces, rows):
-        renderer.render(f, face, dub.channels(row, 0.0))
-    return mesh * 1000, (time.perf_counter() - t) / n * 1000
+    for name, mouth in (("re-render", rows), ("re-render shut", shut)):
+        t = time.perf_counter()
+        for f, face, row in zip(frames, faces, mouth):
+            renderer.render(f, face, dub.channels(row, 0.0))
+        costs[name] = (time.perf_counter() - t) / n
+    config = DubConfig()
+    with tempfile.TemporaryDirectory() as tmp:
+        cpu = children_cpu()
+        h, w = frames[0].shape[:2]
+        with VideoWriter(Path(tmp) / "encoded.mp4", w, h, fps=30, crf=config.crf, preset=config.preset) as writer:
+            for f in frames:
+                writer.write(f)
+        costs[f"encode (x264 {config.preset}, crf {config.crf})"] = (children_cpu() - cpu) / n
+    return {stage: seconds * 1000 for stage, seconds in costs.items()}
 
 
 def dub_run(clip: Path, wav: Path, out: Path) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak RSS in MB) of one ``thg dub`` process (the CPU time is the
-    Python process's own, without the decoder's and encoder's ffmpeg processes)."""
+    """(wall seconds, CPU seconds, peak RSS in MB) of one ``thg dub`` process (the CPU time with that
+    of the decoder's and encoder's ffmpeg processes it waited for, the peak RSS the largest of them)."""
     cmd = [sys.executable, "-m", "thg.cli", "dub", "--video", str(clip), "--audio", str(wav), "--fit", "pad",
            "-o", str(out), "--overwrite", "-q"]
     t = time.perf_counter()
@@ -106,18 +130,22 @@ def main() -> None:
         tmp = Path(tmp)
         wav = speech(5, tmp / "speech.wav")
         short = looped_clip(args.short_minutes, tmp / "short.mp4")
-        mesh, render = stage_costs(short)
-        print(f"per frame at 512×418: face mesh {mesh:.1f} ms, re-render {render:.1f} ms "
-              f"(30 fps real time: {1000 / 30:.1f} ms)")
+        costs = stage_costs(short)
+        shut = costs.pop("re-render shut")
+        in_all = sum(costs.values())
+        print("per frame at 512×418: " + ", ".join(f"{stage} {ms:.1f} ms" for stage, ms in costs.items())
+              + f" (a mouth re-rendered shut: {shut:.1f} ms); {in_all:.1f} ms in all, at most "
+              f"{2 * 1000 / 30 / in_all:.2f}x real time on 2 idle cores (30 fps: {1000 / 30:.1f} ms a frame; "
+              f"4x leaves {1000 / 30 / 4:.1f} ms of wall, {2 * 1000 / 30 / 4:.1f} ms of CPU on 2 cores)")
         rss = {}
         for minutes, name in ((args.short_minutes, "short"), (args.long_minutes, "long")):
             clip = short if name == "short" else looped_clip(minutes, tmp / "long.mp4")
             wall, cpu, rss[name] = dub_run(clip, wav, tmp / f"{name}_dub.mp4")
             seconds = minutes * 60
-            print(f"dub of {minutes:g} min: {wall:.0f} s wall, {seconds / wall:.2f}x real time [>= 4x]; "
-                  f"{cpu:.0f} s CPU ({cpu / seconds:.1f} CPU-s per second of video: at most "
-                  f"{2 * seconds / cpu:.2f}x real time on 2 idle cores); "
-                  f"peak RSS {rss[name]:.0f} MB")
+            print(f"dub of {minutes:g} min: {wall:.0f} s wall, {seconds / wall:.2f}x real time [>= 4x], "
+                  f"{1000 * wall / (30 * seconds):.1f} ms a frame; {cpu:.0f} s CPU ({cpu / seconds:.1f} CPU-s per "
+                  f"second of video: at most {2 * seconds / cpu:.2f}x real time on 2 idle cores; the stages "
+                  f"overlapped, {cpu / wall:.1f} cores busy on average); peak RSS {rss[name]:.0f} MB")
         print(f"peak RSS, {args.long_minutes:g} min vs {args.short_minutes:g} min: "
               f"{100 * (rss['long'] / rss['short'] - 1):+.1f} % [within 10 %]")
     print(f"machine at the end: {machine()}")

@@ -86,7 +86,7 @@ class LowerFaceRenderer:
 
     def render(self, frame: np.ndarray, face: FaceGeometry, channels: np.ndarray) -> np.ndarray:
         # 1. where the control points go (rig-crop pixels); nothing above the nose tip moves
-        rig = FaceRig.from_face(face)
+        rig = FaceRig.from_face(face, turns=False)   # the frame's own pose: the head never turns
         deformer = Deformer(rig)
         _calm_neck(deformer)
         cx, cy = rig.crop[:2]
@@ -108,30 +108,46 @@ class LowerFaceRenderer:
         texture[my0:my1, mx0:mx1] = mouth.lip_layer
         warper = MeshWarper((x1 - x0, y1 - y0), tris, self.step,
                             detail=[rig.detail_regions()[2]] if self.step > 1 else None)
-        rendered = cv2.remap(texture, warper.maps(src + shift, tgt + shift), None,
-                             interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        # the box's rows at and above the nose tip are the frame's own in the end (4.): not warped
+        top = int(np.clip(np.floor(face.xy[L.NOSE_TIP, 1]) + 1 - y0, 0, y1 - y0))
+        rendered = texture.copy()
+        rendered[top:] = cv2.remap(texture, warper.maps(src + shift, tgt + shift)[top:], None,
+                                   interpolation=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
         upper_map, lower_map = deformer.teeth_transforms(channels)
         to_mouth = shift - [mx0, my0]
         mouth.paint(rendered[my0:my1, mx0:mx1], (tgt + to_mouth)[list(L.LIPS_INNER_UPPER)],
                     (tgt + to_mouth)[list(L.LIPS_INNER_LOWER)],
                     _in_box(upper_map, to_mouth.astype(np.float32)), _in_box(lower_map, to_mouth.astype(np.float32)))
         # 4. composited back below the nose tip
-        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-        alpha = below_nose(np.stack([xs, ys], -1), face.xy.astype(np.float64), deformer.v)[..., None]
+        ys, xs = np.mgrid[y0 + top:y1, x0:x1].astype(np.float32)
+        alpha = below_nose(np.stack([xs, ys], -1), face.xy.astype(np.float64), deformer.v)
         out = frame.copy()
-        out[y0:y1, x0:x1] = (region * (1 - alpha) + rendered * alpha + 0.5).astype(np.uint8)
-        keep = alpha[..., 0] <= 0   # bit-identical, not rounded
-        out[y0:y1, x0:x1][keep] = region[keep]
+        out[y0 + top:y1, x0:x1] = _blend(region[top:], rendered[top:], alpha)
         return out
 
     @staticmethod
     def mouth_model(region: np.ndarray, xy: np.ndarray) -> MouthModel:
         """The renderer's mouth model of the frame's region, its interior filled with lips more
         widely (:func:`lip_layer`)."""
-        mouth = MouthModel(region, xy)
+        mouth = MouthModel(region, xy, fill_lips=False, opening=False)
         if mouth.interior.any():
             mouth.lip_layer = lip_layer(region, xy, mouth.interior)
         return mouth
+
+
+def _blend(region: np.ndarray, rendered: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """``rendered`` over ``region`` by ``alpha`` (0..1 per pixel), rounded; where alpha is 0 the
+    region's own pixels, bit for bit, and where it is 1 the rendered ones. Only the rows where it
+    ramps between the two are mixed."""
+    out = rendered.copy()
+    ramp = np.flatnonzero(((alpha > 0) & (alpha < 1)).any(1))
+    if len(ramp):
+        r0, r1 = ramp[0], ramp[-1] + 1
+        a = alpha[r0:r1, :, None]
+        out[r0:r1] = (region[r0:r1] * (1 - a) + rendered[r0:r1] * a + 0.5).astype(np.uint8)
+    keep = alpha <= 0
+    out[keep] = region[keep]
+    return out
 
 
 def _mouth_box(xy: np.ndarray, shape) -> tuple[int, int, int, int]:

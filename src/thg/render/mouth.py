@@ -74,9 +74,9 @@ def _poly_mask(shape: tuple[int, ...], pts: np.ndarray) -> np.ndarray:
 def _value_saturation(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """HSV value and saturation of RGB ``pixels`` (last axis), as floats: how teeth (pale, grey)
     are told from lips (saturated) and from the cavity (dark)."""
-    rgb = np.asarray(pixels, np.float32)
-    value = rgb.max(-1)
-    return value, (value - rgb.min(-1)) / np.maximum(value, 1.0)
+    rgb = np.asarray(pixels)   # the channels' max and min in their own type, exact: then to floats
+    value = rgb.max(-1).astype(np.float32)
+    return value, (value - rgb.min(-1).astype(np.float32)) / np.maximum(value, 1.0)
 
 
 def open_share(gap: float) -> float:
@@ -192,18 +192,8 @@ def fill_with_lips(image: np.ndarray, mask: np.ndarray, lips: np.ndarray | None 
     The rows next to the hole are paler than the lips (the teeth's light blurs into them); given
     the ``lips``' own pixels (a mask), the fill is shifted to their mean colour, its texture kept."""
     out = image.copy()
-    h = image.shape[0]
-    for x in np.flatnonzero(mask.any(0)):
-        rows = np.flatnonzero(mask[:, x])
-        runs = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
-        for run in runs:
-            a, b = int(run[0]), int(run[-1])
-            n = b - a + 1
-            half = (n + 1) // 2
-            up = np.clip(a - 1 - np.arange(half), 0, h - 1)
-            lo = np.clip(b + 1 + np.arange(n - half), 0, h - 1)
-            out[a: a + half, x] = image[up, x]
-            out[a + half: b + 1, x] = image[lo[::-1], x]
+    ys, xs = np.nonzero(mask)
+    out[ys, xs] = image[_mirrored_rows(mask)[ys, xs], xs]
     # the two mirrored halves meet mid-hole: soften that line a little
     soft = cv2.GaussianBlur(out, (0, 0), 0.8)
     m = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.8)[..., None]
@@ -213,6 +203,21 @@ def fill_with_lips(image: np.ndarray, mask: np.ndarray, lips: np.ndarray | None 
         filled = filled + m * shift
     out = np.clip(filled + 0.5 * (image.dtype == np.uint8), 0, 255).astype(image.dtype)
     return _without_pale_specks(out, mask, lips) if lips is not None and lips.sum() >= 8 else out
+
+
+def _mirrored_rows(mask: np.ndarray) -> np.ndarray:
+    """For each pixel of each vertical run of ``mask`` (rows a..b of a column), the row it is
+    filled from: its mirror image about the row above the run (a - 1/2) in the run's upper half,
+    about the row below it (b + 1/2) in its lower half, clipped to the image."""
+    h, w = mask.shape
+    rows = np.arange(h)[:, None]
+    none = np.zeros((1, w), bool)
+    starts = mask & ~np.vstack([none, mask[:-1]])
+    ends = mask & ~np.vstack([mask[1:], none])
+    a = np.maximum.accumulate(np.where(starts, rows, -1), axis=0)              # the run's first row
+    b = np.minimum.accumulate(np.where(ends, rows, h)[::-1], axis=0)[::-1]     # and its last
+    upper = rows < a + (b - a + 2) // 2
+    return np.clip(np.where(upper, 2 * a - 1 - rows, 2 * b + 1 - rows), 0, h - 1)
 
 
 def _without_pale_specks(image: np.ndarray, mask: np.ndarray, lips: np.ndarray) -> np.ndarray:
@@ -240,6 +245,8 @@ def sclera_colour(image: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
     for upper, lower, iris in ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_IRIS),
                                (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_IRIS)):
         eye = _poly_mask(shape, xy[list(upper) + list(lower[::-1][1:-1])])
+        if not eye.any():   # not in the image (a crop of the mouth)
+            continue
         c = xy[iris[0]]
         r = 1.15 * float(np.linalg.norm(xy[list(iris[1:])] - c, axis=1).mean())
         yy, xx = np.mgrid[: shape[0], : shape[1]]
@@ -392,7 +399,11 @@ def _extend_up(image: np.ndarray, mask: np.ndarray, rows: int, gum: np.ndarray |
 class MouthModel:
     """What the mouth of one portrait looks like, measured once (crop coordinates)."""
 
-    def __init__(self, crop: np.ndarray, xy: np.ndarray) -> None:
+    def __init__(self, crop: np.ndarray, xy: np.ndarray, fill_lips: bool = True, opening: bool = True) -> None:
+        """``fill_lips`` False leaves :attr:`lip_layer` the crop itself, for a caller that fills
+        the interior its own way. ``opening`` False leaves what only an open mouth is painted with
+        (:meth:`_measure_opening`) to the first :meth:`paint` that draws an opening, for a caller
+        that paints once, maybe a closed mouth."""
         self.xy = xy
         outer, inner = _contours(xy)
         shape = crop.shape[:2]
@@ -402,8 +413,22 @@ class MouthModel:
         interior = interior_mask(crop, xy)
         self.photo_open = open_share(self.photo_gap)
         lips = _poly_mask(shape, outer) & ~cv2.dilate(interior.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        self.lip_layer = fill_with_lips(crop, interior, lips) if interior.any() else crop
+        self.lip_layer = fill_with_lips(crop, interior, lips) if interior.any() and fill_lips else crop
         self.lip = crop[lips].astype(np.float32).mean(0) if lips.sum() > 4 else np.array([170.0, 95, 90], np.float32)
+        self.interior = interior
+        self._unmeasured: np.ndarray | None = crop
+        if opening:
+            self._measure_opening()
+
+    def _measure_opening(self) -> None:
+        """The skin's grain, the teeth, the cavity's and the tongue's colours and the blur of the
+        opening's edge, measured on the crop (once)."""
+        crop, self._unmeasured = self._unmeasured, None
+        if crop is None:
+            return
+        xy, interior = self.xy, self.interior
+        outer, _ = _contours(xy)
+        shape = crop.shape[:2]
         face = _poly_mask(shape, xy[list(L.FACE_OVAL)]) & ~_poly_mask(shape, outer)
         self.grain = float(np.clip(0.6 * _grain(crop, face), 0.2, 4.0))
         skin = crop[face].astype(np.float32).mean(0) if face.any() else np.array([180.0, 150, 130], np.float32)
@@ -419,7 +444,6 @@ class MouthModel:
         self.teeth_colour = np.clip(ivory * 0.92, 0, 255).astype(np.float32)
         self.cavity = (self.lip * CAVITY).astype(np.float32)
         self.tongue = (skin * TONGUE).astype(np.float32)
-        self.interior = interior
         self.upper, self.lower = self._teeth(crop, interior)
         # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
         # steepest gradient of 1 / (σ √(2π)) of its contrast, the photo's lip edge has ``hardness``
@@ -543,6 +567,7 @@ class MouthModel:
         alpha = cover.astype(np.float32) / 255.0
         if not alpha.any():
             return
+        self._measure_opening()
 
         s, n, n_up, n_lo = _lip_frame(c0, c1, upper, lower, (x0, y0, x1, y1))
         local = np.maximum(n_lo - n_up, 1e-3)

@@ -11,6 +11,7 @@ neutral photo, then the head pose rotates the result in 3D and projects it ortho
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -94,7 +95,10 @@ class FaceRig:
     n_fills: int = 0           # the first triangles fill holes and rings: always drawn first
 
     @classmethod
-    def from_face(cls, face: FaceGeometry) -> FaceRig:
+    def from_face(cls, face: FaceGeometry, turns: bool = True) -> FaceRig:
+        """The rig of ``face``; with ``turns`` False, for a caller that never turns the head (no
+        yaw, pitch or roll: depth moves nothing then), the mesh's depth is kept as it is instead
+        of being limited near the silhouette (:func:`_limit_slope`)."""
         crop = crop_box(face)
         x0, y0, x1, y1 = crop
         pts = face.points[: N_MESH].astype(np.float64).copy()
@@ -104,10 +108,12 @@ class FaceRig:
         # head rotation moves each lip as one piece
         pts[list(L.LIPS_INNER_UPPER), 2] = pts[list(L.LIPS_OUTER_UPPER), 2]
         pts[list(L.LIPS_INNER_LOWER), 2] = pts[list(L.LIPS_OUTER_LOWER), 2]
-        oval_poly = pts[list(L.FACE_OVAL), :2].astype(np.float32)
-        rim = np.array([cv2.pointPolygonTest(oval_poly, (float(a), float(b)), True) < SILHOUETTE * face.size
-                        for a, b in pts[:N_MESH, :2]])
-        pts[:N_MESH, 2] = _limit_slope(pts[:N_MESH], L.mesh_triangles(), MAX_DEPTH_SLOPE, rim)
+        if turns:
+            oval_poly = pts[list(L.FACE_OVAL), :2].astype(np.float32)
+            rim_px = SILHOUETTE * face.size
+            rim = np.array([cv2.pointPolygonTest(oval_poly, (float(a), float(b)), True) < rim_px
+                            for a, b in pts[:N_MESH, :2]])
+            pts[:N_MESH, 2] = _limit_slope(pts[:N_MESH], L.mesh_triangles(), MAX_DEPTH_SLOPE, rim)
         pts[:, 0] -= x0
         pts[:, 1] -= y0
         width, height = x1 - x0, y1 - y0
@@ -130,21 +136,8 @@ class FaceRig:
         n_base = len(pts)
         points = np.vstack([pts] + extra)
         head_weight = np.concatenate([np.ones(n_base)] + [np.full(len(oval), w) for w in weights] + [np.zeros(len(oval))])
-
-        tris: list[tuple[int, int, int]] = []
-        tris += _strip(L.LIPS_INNER_UPPER, L.LIPS_INNER_LOWER)
-        for upper, lower, iris_index in ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, N_MESH),
-                                         (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, N_MESH + 1)):
-            ring = list(upper) + list(lower[::-1][1:-1])
-            tris += [(iris_index, ring[k], ring[(k + 1) % len(ring)]) for k in range(len(ring))]
-        # rings: oval -> ring 1 -> ring 2 -> border
-        layers = [oval] + [n_base + len(oval) * i + np.arange(len(oval)) for i in range(len(rings) + 1)]
-        for inner, outer in zip(layers[:-1], layers[1:]):
-            for k in range(len(oval)):
-                k2 = (k + 1) % len(oval)
-                tris += [(inner[k], inner[k2], outer[k2]), (inner[k], outer[k2], outer[k])]
-        triangles = np.vstack([np.array(tris, dtype=np.int32), L.mesh_triangles()])
-        return cls(points, triangles, head_weight, crop, n_fills=len(tris))
+        triangles, n_fills = _rig_triangles()
+        return cls(points, triangles.copy(), head_weight, crop, n_fills=n_fills)
 
     def detail_regions(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(points, triangles near them) of the eyes and the mouth: warped at full resolution.
@@ -165,6 +158,38 @@ class FaceRig:
     def size(self) -> tuple[int, int]:
         x0, y0, x1, y1 = self.crop
         return x1 - x0, y1 - y0
+
+
+@functools.lru_cache(maxsize=1)
+def _rig_triangles() -> tuple[np.ndarray, int]:
+    """The rig's triangles (the same for every face: they depend on the topology only) and how
+    many of them, first, fill holes and rings."""
+    n_base, oval = N_MESH + len(IRIS_CENTRES), np.array(L.FACE_OVAL)
+    tris: list[tuple[int, int, int]] = []
+    tris += _strip(L.LIPS_INNER_UPPER, L.LIPS_INNER_LOWER)
+    for upper, lower, iris_index in ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, N_MESH),
+                                     (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, N_MESH + 1)):
+        ring = list(upper) + list(lower[::-1][1:-1])
+        tris += [(iris_index, ring[k], ring[(k + 1) % len(ring)]) for k in range(len(ring))]
+    # rings: oval -> ring 1 -> ring 2 -> border
+    layers = [oval] + [n_base + len(oval) * i + np.arange(len(oval)) for i in range(len(RING_SCALES) + 1)]
+    for inner, outer in zip(layers[:-1], layers[1:]):
+        for k in range(len(oval)):
+            k2 = (k + 1) % len(oval)
+            tris += [(inner[k], inner[k2], outer[k2]), (inner[k], outer[k2], outer[k])]
+    triangles = np.vstack([np.array(tris, dtype=np.int32), L.mesh_triangles()])
+    triangles.flags.writeable = False
+    return triangles, len(tris)
+
+
+def _near_polygon(xy: np.ndarray, poly: np.ndarray, reach: float) -> np.ndarray:
+    """Which points of ``xy`` lie inside ``poly`` or within ``reach`` pixels of it; only the points
+    in its bounding box grown by more than ``reach`` are tested, the others are too far."""
+    lo, hi = poly.min(0) - reach - 1.0, poly.max(0) + reach + 1.0
+    out = np.zeros(len(xy), bool)
+    for k in np.flatnonzero(((xy >= lo) & (xy <= hi)).all(1)):
+        out[k] = cv2.pointPolygonTest(poly, (float(xy[k, 0]), float(xy[k, 1])), True) >= -reach
+    return out
 
 
 def _border_points(centre: np.ndarray, oval: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -222,9 +247,7 @@ class Deformer:
         # where the test above is a coin toss (and a lip edge on the wrong side pinches the mouth)
         below[inner_u], below[inner_l] = False, True
         outer_poly = np.array(list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER[::-1][1:-1]))
-        poly = xy[outer_poly].astype(np.float32)
-        in_lips = np.array([cv2.pointPolygonTest(poly, (float(a), float(b)), True) >= -0.04 * self.mw
-                            for a, b in xy]) & face
+        in_lips = _near_polygon(xy, xy[outer_poly].astype(np.float32), 0.04 * self.mw) & face
         self.lower_lip = in_lips & below
         self.upper_lip = in_lips & ~below
         lateral = np.exp(-np.maximum(np.abs(self.uh) - 0.5, 0) ** 2 / (2 * 0.9 ** 2))
