@@ -25,7 +25,13 @@ def figures(request, tmp_path_factory, portrait_path) -> dict:
     photo = portrait_path if request.param == "astronaut" else hopper
     out = tmp_path_factory.mktemp(request.param) / "talk.mp4"
     motion = out.with_suffix(".json")
-    pipe = TalkingHeadPipeline(config=GenerateConfig(style=MotionStyle(blink_rate=30, seed=3)))
+    from thg.post.watermark import InvisibleWatermark
+
+    # a fixed watermark id: each id moves dlib's lip points on the encoded frames a little, and the
+    # worst-frame figures with them (Grace Hopper's interior edge read 0.89-1.03 over bench runs and
+    # 1.18 once with a random id)
+    pipe = TalkingHeadPipeline(post=[InvisibleWatermark(output_id=1)],
+                               config=GenerateConfig(style=MotionStyle(blink_rate=30, seed=3)))
     pipe(photo, text=TEXT, output=out, save_motion=motion)
     return {**measure_clip(out, motion, load_image(photo)), "portrait": request.param}
 
