@@ -310,8 +310,8 @@ def test_a_smile_that_shows_only_upper_teeth_shows_lower_ones_as_the_jaw_drops(r
             mouth.lower = lower
 
     wide = _row(mouth_open=0.5)
-    assert pale_rows(renderer.render(wide), wide) >= 1
-    assert pale_rows(without_lower_teeth(wide), wide) == 0     # only the cavity and the tongue there
+    # without them only the cavity, the tongue and the photo's own (pale) lower lip are there
+    assert pale_rows(renderer.render(wide), wide) >= pale_rows(without_lower_teeth(wide), wide) + 2
     for shut in (0.0, 0.1):                                    # closing from the photo's opening: nothing new
         assert np.array_equal(renderer.render(_row(mouth_open=shut)), without_lower_teeth(_row(mouth_open=shut)))
 

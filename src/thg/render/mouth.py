@@ -44,10 +44,12 @@ STOMION_COLOUR = (0.5, 0.36, 0.36)  # drawn on, and moves the closed lips' colou
 TEETH_LIGHT = 0.95      # synthetic teeth are this bright beside the photo's lit skin (its 90th percentile)
 TEETH_SHARE = 0.05      # share of a photo's visible interior that must look like teeth for it to be reused as
                         # the teeth; otherwise (a dark cavity, a tongue) synthetic teeth are drawn
-LOWER_EDGE = 0.06      # mouth widths: synthetic lower teeth show this far above the lower lip line (at
-                       # 0.04 they were 3 px on a 70 px mouth, which raters read as a grey smear on the lip);
-LOWER_FADE = 0.12       # they rise into view from behind the lower lip over a jaw drop of this (faded in
+LOWER_EDGE = 0.09      # mouth widths: synthetic lower teeth show this far above the lower lip line (at
+                       # 0.04 they were 3 px on a 70 px mouth, which raters read as a grey smear on the lip,
+                       # at 0.06 a smile opened a little showed a flat dark band and no lower teeth);
+LOWER_FADE = 0.06       # they rise into view from behind the lower lip over a jaw drop of this (faded in
                         # instead, raters saw them as a ghostly tooth texture on the lip)
+LIP_GONE = 0.06        # mouth widths of jaw drop over which what a photo's opening shows beside its teeth goes
 LIP_PULL = 0.12        # share of the jaw's drop by which the lower lip uncovers more of the lower teeth
 LOWER_SHOWN_LEN = 0.12  # mouth widths: the part of a synthetic lower tooth that can show
 LOWER_SHOWN = 0.05      # a photo whose lower teeth cover less than this share of its upper ones shows none
@@ -58,7 +60,11 @@ PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright 
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
 OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
 MUCOSA = 0.4          # the inside of the lips next to the opening: the lips' colour this dark
-CAVITY = (0.2, 0.15, 0.17)   # the back of the mouth: the lips' colour this dark, nearly grey
+CAVITY = (0.34, 0.2, 0.16)   # the back of the mouth: the lips' colour this dark and redder (light inside a mouth
+# comes back off red tissue; a photo that shows its own dark inside gives the hue, :func:`_own_dark`); shaded to at
+# most 0.58 of it (a real clip's wide-open mouths measure 0.16-0.25 of the lips' red above the tongue); a neutral
+# dark read as a black band painted on, beside a smile's own brown corners
+THROAT = (0.35, 0.6)  # a wide opening's cavity: this much lighter round the throat, and this much darker in it
 TONGUE = (0.80, 0.58, 0.62)  # a lit tongue: the skin's colour this much (of the skin, not the lips, which may be
                              # pale or painted; a real clip's wide-open mouths measure 0.78/0.62/0.70, in a
                              # video whose colour is washed out by its chroma subsampling)
@@ -262,13 +268,21 @@ def sclera_colour(image: np.ndarray, xy: np.ndarray) -> np.ndarray | None:
 
 
 def _teeth_colour(pixels: np.ndarray, teeth: np.ndarray) -> np.ndarray:
-    """The colour of the photo's own teeth: the mean of the brighter half of the ``teeth`` pixels
-    (the darker half is the gaps between them and their shade)."""
+    """The colour of the photo's own teeth: the mean of the brightest quarter of the ``teeth``
+    pixels (the rest is the gaps between them, their shade and their edges' blend with the lips)."""
     px = pixels[teeth].astype(np.float32)
     if len(px) < 6:
         return np.array([220.0, 205, 185], np.float32)
     luma = luma_of(px, np.float32)
-    return px[luma >= np.median(luma)].mean(0).astype(np.float32)
+    return px[luma >= np.percentile(luma, 75)].mean(0).astype(np.float32)
+
+
+def _own_dark(pixels: np.ndarray, lip: np.ndarray) -> np.ndarray | None:
+    """The mean colour of the photo's own dark mouth interior among ``pixels`` (N×3): those
+    under 0.45 of the ``lip``'s brightness, or None if fewer than 6 (a closed mouth, teeth alone)."""
+    value, _ = _value_saturation(pixels)
+    dark = pixels[value < 0.45 * float(np.max(lip))].astype(np.float32)
+    return dark.mean(0) if len(dark) >= 6 else None
 
 
 def _grain(image: np.ndarray, mask: np.ndarray) -> float:
@@ -290,6 +304,9 @@ class TeethPatch:
     #: the photo's own teeth at rest: where ``rgb`` continues the teeth up under the lip's edge
     #: (see :func:`_trim_lip_rows`), what the photo shows there, drawn while the lip has not lifted
     rest: np.ndarray | None = None
+    #: the share of each pixel that is not the photo's teeth (its lower lip under them, the dark
+    #: beside them; see :func:`_not_teeth`): it gives way to the drawn opening as the jaw drops
+    not_teeth: np.ndarray | None = None
 
 
 def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray, base: np.ndarray,
@@ -365,6 +382,39 @@ def _trim_lip_rows(pixels: np.ndarray, mask: np.ndarray, lip: np.ndarray, most: 
                 break
             out[y, x] = False
     return out
+
+
+def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The share of each pixel of a patch of the photo's upper teeth (coverage ``alpha``) that is
+    not teeth: (the lower lip below them, the dark of the photo's opening).
+
+    The lower lip: in each column, what lies under the lowest tooth-like or dark pixel (greyer
+    than the ``lip``, or much darker), with that edge smoothed across the columns and half a pixel
+    soft (a smile's teeth rest on the lower lip, and the mask of its opening takes in a strip of
+    it). The dark: softly, what is under 0.45-0.7 of the lips' brightness (the shadowed corners of
+    a smile)."""
+    value, sat = _value_saturation(pixels)
+    lip_value, lip_sat = (float(v) for v in _value_saturation(lip))
+    inside = alpha > 0.5
+    not_lip = inside & ((sat < 0.7 * lip_sat) | (value < 0.6 * lip_value))
+    rows = np.arange(pixels.shape[0], dtype=np.float32)[:, None]
+    dark = 1 - smoothstep(0.45 * lip_value, 0.7 * lip_value, value)
+    columns = inside.any(0)
+    if not columns.any():
+        return np.zeros_like(alpha), (dark * (alpha > 0)).astype(np.float32)
+    bottom = np.where(inside, rows, -1.0).max(0)
+    edge = np.where(not_lip.any(0), np.where(not_lip, rows, -1.0).max(0), bottom)
+    xs = np.flatnonzero(columns)
+    edge = edge[xs]
+    # a stray pale pixel of lip or a dark pore must not notch the edge: a running median, then a
+    # binomial smoothing across the columns
+    padded = np.pad(edge, 2, mode="edge")
+    edge = np.median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1)
+    edge = np.convolve(np.pad(edge, 1, mode="edge"), [0.25, 0.5, 0.25], "valid")
+    full = np.full(pixels.shape[1], 1e6, np.float32)   # columns without teeth: no lip
+    full[xs] = edge
+    below = smoothstep(0.5, 1.5, rows - full) * (1 - dark)
+    return below.astype(np.float32), (dark * (alpha > 0)).astype(np.float32)
 
 
 def _extend_up(image: np.ndarray, mask: np.ndarray, rows: int, gum: np.ndarray | None = None,
@@ -443,7 +493,12 @@ class MouthModel:
             ivory = 0.5 * ivory + 0.5 * white * np.array([1.0, 0.97, 0.9]) * (bright / max(float(white.max()), 1.0))
         self.teeth_colour = np.clip(ivory * 0.92, 0, 255).astype(np.float32)
         self.cavity = (self.lip * CAVITY).astype(np.float32)
+        dark = _own_dark(crop[interior], self.lip) if interior.any() else None
+        if dark is not None:   # in the hue of the photo's own shadow inside its mouth, as bright
+            self.cavity = (dark * float(luma_of(self.cavity)) / max(float(luma_of(dark)), 1.0)).astype(np.float32)
         self.tongue = (skin * TONGUE).astype(np.float32)
+        #: the photo's lower lip seen under its upper teeth, moved with the jaw (see :func:`_not_teeth`)
+        self.lip_strip: TeethPatch | None = None
         self.upper, self.lower = self._teeth(crop, interior)
         # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
         # steepest gradient of 1 / (σ √(2π)) of its contrast, the photo's lip edge has ``hardness``
@@ -469,6 +524,7 @@ class MouthModel:
         s, n, n_up, n_lo = _lip_frame(xy[L.MOUTH_CORNERS[0], :2], xy[L.MOUTH_CORNERS[1], :2],
                                       xy[list(L.LIPS_INNER_UPPER), :2], xy[list(L.LIPS_INNER_LOWER), :2],
                                       (x0, y0, x1, y1))
+        not_teeth = None
         if interior.any() and shows_teeth(crop, interior, self.lip):  # the photo's own teeth
             # the upper lip lifts off more than the photo shows: the teeth go on a little, then the gum
             gum = np.clip(self.lip * np.array([1.0, 0.72, 0.76]), 0, 255).astype(np.float32)
@@ -484,8 +540,18 @@ class MouthModel:
             owned = (True, True)
             if lo_a.sum() < LOWER_SHOWN * max(float(up_a.sum()), 1.0):
                 # only the upper teeth show (a smile): lower ones in their colour, seen as the jaw drops
-                self.teeth_colour = _teeth_colour(pixels, interior[y0:y1, x0:x1] & (up_a > 0.5))
-                lo_rgb, lo_a = self._lower_row(s, n, n_lo)
+                # (of the teeth alone: with the strip of lower lip under them, a smile's lower teeth came out pink)
+                lip_below, dark = _not_teeth(rest, up_a, self.lip)
+                not_teeth = np.maximum(lip_below * (up_a > 0), dark)
+                # the lip moves with the jaw; where it was, the opening drawn behind the teeth shows.
+                # The strip is the photo's lower lip from its real edge down, opaque (seen through
+                # it, the lower teeth rising behind it read as a ghost in the lip), its ends soft
+                strip = cv2.GaussianBlur(lip_below, (0, 0), sigmaX=1.0, sigmaY=0.01)
+                self.lip_strip = TeethPatch(rest, strip, (x0, y0), True)
+                self.teeth_colour = _teeth_colour(pixels, interior[y0:y1, x0:x1] & (up_a > 0.5) & (not_teeth < 0.5))
+                # the lower teeth rise from behind the real lip's edge, the strip's top
+                raised = float(np.median((up_a * lip_below).sum(0)[np.abs(s[0] - 0.5) < 0.25]))
+                lo_rgb, lo_a = self._lower_row(s, n, n_lo - raised)
                 owned = (True, False)
         else:  # synthetic ones
             owned = (False, False)
@@ -499,7 +565,7 @@ class MouthModel:
             up_a = up_a * inside * (d_up > -1)
             lo_rgb, lo_a = self._lower_row(s, n, n_lo)
         return (TeethPatch(up_rgb.astype(np.float32), up_a.astype(np.float32), (x0, y0), owned[0],
-                           rest if owned[0] else None),
+                           rest if owned[0] else None, not_teeth),
                 TeethPatch(lo_rgb.astype(np.float32), lo_a.astype(np.float32), (x0, y0), owned[1]))
 
     def _lower_row(self, s, n, n_lo) -> tuple[np.ndarray, np.ndarray]:
@@ -514,7 +580,7 @@ class MouthModel:
         # (what shows of them is a few pixels: translucent, or with grooves even half as deep as the
         # upper teeth's, raters read them as grey ghost stripes printed on the lower lip)
         rgb, a = _tooth_row(mw, shown, s, shown - d_lo, self.teeth_colour, _arch_edges(LOWER_WIDTHS),
-                            translucency=0.1, gap=0.2 * TOOTH_GAP)
+                            translucency=0.1, gap=0.35 * TOOTH_GAP)
         return rgb, a * ((s > 0) & (s < 1))
 
     def _teeth_split(self, own, interior, s, n, n_up, n_lo) -> np.ndarray:
@@ -579,7 +645,13 @@ class MouthModel:
         # (a rim a third of the opening deep stood between the lower teeth and the dark: the lower lip's
         # inside, which the teeth in front of it hide in a real mouth)
         depth = smoothstep(0.0, 0.15 * max(gap, 1.0), from_lips)
-        shade = (1.0 - 0.45 * depth) * (0.55 + 0.45 * across ** 0.8)
+        shade = (1.0 - 0.35 * depth) * (0.55 + 0.45 * across ** 0.8)
+        # a wide opening shows the throat: darkest in the middle, the palate and the cheeks' insides
+        # round it catch a little light (a uniform dark read as a flat black hole)
+        wide = float(smoothstep(0.15 * width, 0.45 * width, gap))
+        if wide > 0:
+            throat = np.exp(-(((s - 0.5) / 0.2) ** 2 + ((d / local - 0.45) / 0.35) ** 2))
+            shade = shade * (1 + wide * (THROAT[0] - THROAT[1] * throat))
         # (next to the lips the mucosa is the lips' own colour in shadow: a rim of the cavity's deep
         # red, twice as bright, read as an outline drawn round the opening)
         rim = (1 - depth)[..., None]
@@ -602,18 +674,27 @@ class MouthModel:
         # teeth: lower behind the upper, both in the shadow of the lips near them
         drop = float((lower_map[:, 2] - upper_map[:, 2]) @ normal)   # the jaw's drop from the photo, px
         # opening wide, the lower lip is drawn down a little past the lower teeth: more of them shows
-        lower_map = lower_map.copy()
+        jaw_map, lower_map = lower_map, lower_map.copy()
         lower_map[:, 2] -= LIP_PULL * max(drop, 0.0) * normal
-        if not self.lower.own:   # synthetic ones rise into view from behind the lower lip as the jaw drops
-            hidden = 1 - float(smoothstep(0.0, LOWER_FADE * width, drop))
-            lower_map[:, 2] += hidden * (LOWER_EDGE + 0.01) * width * normal
+        # (the light comes from above: the lower lip shades the lower teeth a tenth as much as the
+        # upper lip shades the upper ones; half or a quarter as much, raters still saw them grey, about
+        # as bright as pale lips)
+        teeth = [(self.lower, lower_map, n_lo - n, 0.1), (self.upper, upper_map, d, 1.0)]
+        if not self.lower.own:
+            if drop <= 0:   # at the photo's own opening or closer: nothing added
+                teeth = teeth[1:]
+            else:   # synthetic ones rise into view from behind the lower lip as the jaw drops
+                hidden = 1 - float(smoothstep(0.0, LOWER_FADE * width, drop))
+                lower_map[:, 2] += hidden * (LOWER_EDGE + 0.01) * width * normal
+        # what of the photo's opening is not its teeth goes as the jaw drops: its lower lip with
+        # the jaw, its dark giving way to the opening drawn here
+        gone = float(smoothstep(0.0, LIP_GONE * width, drop))
+        if self.lip_strip is not None and gone > 0:
+            teeth.append((self.lip_strip, jaw_map, d, 0.0))
         layers = []
-        # (the light comes from above: the lower lip shades the lower teeth a quarter as much as the
-        # upper lip shades the upper ones; half as much, raters still saw them grey)
-        for patch, amap, lip_shadow, shade in ((self.lower, lower_map, n_lo - n, 0.25), (self.upper, upper_map, d, 1.0)):
-            rgb, a = self._place(patch, amap, (x0, y0, bw, bh), self._at_rest(patch, amap, upper, normal))
-            if patch is self.lower and not patch.own and drop <= 0:
-                a = np.zeros_like(a)   # at the photo's own opening or closer: nothing added
+        for patch, amap, lip_shadow, shade in teeth:
+            rgb, a = self._place(patch, amap, (x0, y0, bw, bh), self._at_rest(patch, amap, upper, normal),
+                                 self._coverage(patch, gone))
             dim = 1 - shade * self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
             # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur (synthetic lower
             # teeth: blurred into the tongue behind them they turn grey), 2 the photo's own
@@ -663,15 +744,26 @@ class MouthModel:
         keep = 1.0 - float(smoothstep(REST_LIFT[0], REST_LIFT[1], lift))
         return patch.rgb + keep * (patch.rest - patch.rgb) if keep > 0 else patch.rgb
 
+    def _coverage(self, patch: TeethPatch, gone: float) -> np.ndarray:
+        """The coverage of ``patch`` once a share ``gone`` of what of the photo's opening is not
+        teeth has gone with the dropping jaw: the upper teeth without it
+        (:attr:`TeethPatch.not_teeth`), that much of the lip strip (:attr:`lip_strip`)."""
+        if patch is self.lip_strip:
+            return patch.alpha * gone
+        if patch.not_teeth is None or gone <= 0:
+            return patch.alpha
+        return patch.alpha * (1 - gone * patch.not_teeth)
+
     def _place(self, patch: TeethPatch, amap: np.ndarray, box: tuple[int, int, int, int],
-               rgb: np.ndarray | None = None):
-        """The patch (its colours ``rgb`` if given) moved by ``amap`` (source -> target crop
-        coordinates) into ``box`` (x, y, w, h)."""
+               rgb: np.ndarray | None = None, alpha: np.ndarray | None = None):
+        """The patch (its colours ``rgb`` and coverage ``alpha`` if given) moved by ``amap``
+        (source -> target crop coordinates) into ``box`` (x, y, w, h)."""
         bx, by, bw, bh = box
         px, py = patch.origin
         m = amap.astype(np.float64).copy()
         m[:, 2] += m[:, 0] * px + m[:, 1] * py - [bx, by]
-        rgba = np.dstack([patch.rgb if rgb is None else rgb, patch.alpha * 255.0]).astype(np.float32)
+        rgba = np.dstack([patch.rgb if rgb is None else rgb,
+                          (patch.alpha if alpha is None else alpha) * 255.0]).astype(np.float32)
         # bicubic: the teeth shift by fractions of a pixel every frame, and bilinear resampling
         # would soften them by a different amount each time (a shimmer, and duller teeth)
         out = cv2.warpAffine(rgba, m, (bw, bh), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)
