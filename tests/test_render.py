@@ -335,3 +335,23 @@ def test_a_sliver_of_the_moved_mesh_does_not_tear_the_warp():
     jump = np.abs(np.diff(maps[12:29, 14:27, 0], axis=1)).max()
     assert jump <= 7.0, jump
     assert (maps[12:29, 20, 0] >= 19.5).all() and (maps[12:29, 20, 0] <= 27).all(), maps[12:29, 20, 0]
+
+
+def test_a_moved_face_keeps_the_photos_fine_texture(rendered, portrait):
+    """Sampled at sub-pixel positions, the skin keeps the photo's fine texture: the high-frequency
+    energy of a cheek and the forehead, moved by a slight turn, within 8 % of the photo's (bilinear
+    sampling of the 2× enlargement alone keeps 86-88 %)."""
+    import cv2
+
+    renderer, face = rendered
+
+    def fine(image, centre, half):
+        x, y = int(centre[0]), int(centre[1])
+        g = cv2.cvtColor(np.ascontiguousarray(image[y - half: y + half, x - half: x + half]), cv2.COLOR_RGB2GRAY)
+        g = g.astype(np.float32)
+        return float(np.abs(g - cv2.GaussianBlur(g, (0, 0), 1.0))[3:-3, 3:-3].mean())
+
+    moved = renderer.render(_row(yaw=0.05, pitch=0.03))
+    for point in (50, 280, 151):   # the cheeks under the eyes, the forehead
+        ratio = fine(moved, face.points[point], 15) / fine(portrait, face.points[point], 15)
+        assert 0.92 <= ratio <= 1.08, (point, ratio)

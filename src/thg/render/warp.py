@@ -18,6 +18,10 @@ import numpy as np
 
 SHIFT = 4  # sub-pixel bits for cv2.fillConvexPoly
 SLIVER = 0.3  # grid cells: a target triangle narrower than this is mapped along its longest side
+#: the fine detail that bilinear sampling of a 2× enlargement loses, given back with an unsharp mask
+#: (gain, σ px): a moved face's skin keeps 86-88 % of the photo's high-frequency energy without it,
+#: 99-103 % with it (the astronaut, Grace Hopper; 0.5 gives 110-114 %, halos on the lash lines)
+DETAIL_GAIN = (0.3, 0.8)
 
 
 def _affine_per_triangle(source: np.ndarray, target: np.ndarray, triangles: np.ndarray,
@@ -128,6 +132,13 @@ def _source_weights(source: np.ndarray, triangles: np.ndarray, shape: tuple[int,
     cols = tri.reshape(-1)
     vals = np.stack([1 - l1 - l2, l1, l2], 1).reshape(-1)
     return csr_matrix((vals.astype(np.float32), (rows, cols)), shape=(gh * gw, len(source)))
+
+
+def _with_detail_back(image: np.ndarray) -> np.ndarray:
+    """``image`` (uint8) sampled bilinearly from a 2× enlargement, with the fine detail that
+    sampling softened given back (:data:`DETAIL_GAIN`)."""
+    gain, sigma = DETAIL_GAIN
+    return cv2.addWeighted(image, 1 + gain, cv2.GaussianBlur(image, (0, 0), sigma), -gain, 0)
 
 
 class Texture:
@@ -295,7 +306,8 @@ class MeshWarper:
              sharp: tuple[int, int, int, int] | None = None,
              sharpest: tuple[int, int, int, int] | None = None, order: np.ndarray | None = None) -> np.ndarray:
         """The warped image, resampled bilinearly; given a :class:`Texture`, the box ``sharp``
-        (x0, y0, x1, y1: the face) is sampled from its enlargement, which keeps fine texture, and
+        (x0, y0, x1, y1: the face) is sampled from its enlargement, which keeps fine texture (what
+        it softens given back, :func:`_with_detail_back`), and
         the box ``sharpest`` (the lips, inside ``sharp``) bicubically, which keeps it best.
         ``order``: the triangles' drawing order (:meth:`maps`)."""
         maps = self.maps(source, target, order)
@@ -304,8 +316,9 @@ class MeshWarper:
             return cv2.remap(plain, maps, None, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         out = np.empty((self.height, self.width) + plain.shape[2:], plain.dtype)
         x0, y0, x1, y1 = sharp
-        out[y0:y1, x0:x1] = cv2.remap(image.double, maps[y0:y1, x0:x1] * 2 + 0.5, None,
-                                      interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        face = cv2.remap(image.double, maps[y0:y1, x0:x1] * 2 + 0.5, None,
+                         interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        out[y0:y1, x0:x1] = _with_detail_back(face)
         for a, b, c, d in ((0, 0, self.width, y0), (0, y1, self.width, self.height), (0, y0, x0, y1),
                            (x1, y0, self.width, y1)):
             if c > a and d > b:
