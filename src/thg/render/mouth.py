@@ -44,7 +44,7 @@ STOMION_COLOUR = (0.5, 0.36, 0.36)  # drawn on, and moves the closed lips' colou
 TEETH_LIGHT = 0.95      # synthetic teeth are this bright beside the photo's lit skin (its 90th percentile)
 TEETH_SHARE = 0.05      # share of a photo's visible interior that must look like teeth for it to be reused as
                         # the teeth; otherwise (a dark cavity, a tongue) synthetic teeth are drawn
-LOWER_EDGE = 0.09      # mouth widths: synthetic lower teeth show this far above the lower lip line (at
+LOWER_EDGE = 0.06      # mouth widths: synthetic lower teeth show this far above the lower lip line (at
                        # 0.04 they were 3 px on a 70 px mouth, which raters read as a grey smear on the lip,
                        # at 0.06 a smile opened a little showed a flat dark band and no lower teeth);
 LOWER_FADE = 0.06       # they rise into view from behind the lower lip over a jaw drop of this (faded in
@@ -580,7 +580,7 @@ class MouthModel:
         # (what shows of them is a few pixels: translucent, or with grooves even half as deep as the
         # upper teeth's, raters read them as grey ghost stripes printed on the lower lip)
         rgb, a = _tooth_row(mw, shown, s, shown - d_lo, self.teeth_colour, _arch_edges(LOWER_WIDTHS),
-                            translucency=0.1, gap=0.35 * TOOTH_GAP)
+                            translucency=0.1, gap=0.25 * TOOTH_GAP)
         return rgb, a * ((s > 0) & (s < 1))
 
     def _teeth_split(self, own, interior, s, n, n_up, n_lo) -> np.ndarray:
@@ -679,7 +679,7 @@ class MouthModel:
         # (the light comes from above: the lower lip shades the lower teeth a tenth as much as the
         # upper lip shades the upper ones; half or a quarter as much, raters still saw them grey, about
         # as bright as pale lips)
-        teeth = [(self.lower, lower_map, n_lo - n, 0.1), (self.upper, upper_map, d, 1.0)]
+        teeth = [(self.lower, lower_map, n_lo - n, 0.2), (self.upper, upper_map, d, 1.0)]
         if not self.lower.own:
             if drop <= 0:   # at the photo's own opening or closer: nothing added
                 teeth = teeth[1:]
