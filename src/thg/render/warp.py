@@ -212,7 +212,8 @@ class MeshWarper:
         # The iteration cannot see folds (a face turning over its own silhouette: two solutions)
         # and may not settle where the motion is steep. There the moved mesh is rasterised
         # exactly, front triangles last. Eyes and mouth are redone by the detail patches anyway.
-        residual = self.step * np.abs(u + forward_at(u) - p).max(-1)
+        miss = np.abs(u + forward_at(u) - p)
+        residual = self.step * np.maximum(miss[..., 0], miss[..., 1])  # (.max(-1) over two values is 40x slower)
         bad = (residual > 0.25 * self.step) & ~self._cells_in(detail_boxes)
         boxes = []
         if bad.any():
