@@ -11,13 +11,45 @@ full-resolution patches: ``detail`` regions are re-rasterised at step 1 around t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
 
 SHIFT = 4  # sub-pixel bits for cv2.fillConvexPoly
 SLIVER = 0.3  # grid cells: a target triangle narrower than this is mapped along its longest side
+LANCZOS_COST = 16  # a Lanczos-sampled pixel costs cv2.remap about this many bilinear ones
+
+_helper: ThreadPoolExecutor | None = None
+
+
+def _forget_helper() -> None:
+    global _helper
+    _helper = None  # a forked child has the executor but not its thread
+
+
+os.register_at_fork(after_in_child=_forget_helper)
+
+
+def _on_two_cores(first: Callable[[], None], second: Callable[[], None]) -> None:
+    """Run ``first`` on this thread and ``second`` on a helper thread at the same time (or one
+    after the other where OpenCV is told to use one thread). Both must be mostly OpenCV calls,
+    which release the GIL, on separate parts of their outputs: cv2 splits a remap over the cores
+    only in stripes of 2^16 output pixels, and the crop's remaps are smaller than two of them."""
+    global _helper
+    if cv2.getNumThreads() < 2:
+        first()
+        second()
+        return
+    if _helper is None:
+        _helper = ThreadPoolExecutor(1, thread_name_prefix="thg-warp")
+    job = _helper.submit(second)
+    try:
+        first()
+    finally:
+        job.result()
 
 
 def _affine_per_triangle(source: np.ndarray, target: np.ndarray, triangles: np.ndarray,
@@ -206,14 +238,23 @@ class MeshWarper:
         def forward_at(u: np.ndarray) -> np.ndarray:
             return cv2.remap(forward, u, None, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
 
-        u = p.copy()
-        for _ in range(self.iterations):
-            u = p - forward_at(u)
+        u, miss = np.empty_like(p), np.empty_like(p)
+
+        def settle(r0: int, r1: int) -> None:
+            # each cell's iteration reads the forward field only, never another cell: rows apart
+            p_rows = p[r0:r1]
+            u_rows = p_rows.copy()
+            for _ in range(self.iterations):
+                u_rows = p_rows - forward_at(u_rows)
+            u[r0:r1] = u_rows
+            miss[r0:r1] = np.abs(u_rows + forward_at(u_rows) - p_rows)
+
+        half = self.gh // 2
+        _on_two_cores(lambda: settle(0, half), lambda: settle(half, self.gh))
         offsets = (u - p) * self.step
         # The iteration cannot see folds (a face turning over its own silhouette: two solutions)
         # and may not settle where the motion is steep. There the moved mesh is rasterised
         # exactly, front triangles last. Eyes and mouth are redone by the detail patches anyway.
-        miss = np.abs(u + forward_at(u) - p)
         residual = self.step * np.maximum(miss[..., 0], miss[..., 1])  # (.max(-1) over two values is 40x slower)
         bad = (residual > 0.25 * self.step) & ~self._cells_in(detail_boxes)
         boxes = []
@@ -296,23 +337,40 @@ class MeshWarper:
              sharpest: tuple[int, int, int, int] | None = None, order: np.ndarray | None = None) -> np.ndarray:
         """The warped image, resampled bilinearly; given a :class:`Texture`, the box ``sharp``
         (x0, y0, x1, y1: the face) is sampled from its enlargement, which keeps fine texture, and
-        the box ``sharpest`` (the lips, inside ``sharp``) bicubically, which keeps it best.
+        the box ``sharpest`` (the lips, inside ``sharp``) with a Lanczos kernel, which keeps it best.
         ``order``: the triangles' drawing order (:meth:`maps`)."""
         maps = self.maps(source, target, order)
         plain = image.image if isinstance(image, Texture) else image
         if sharp is None or not isinstance(image, Texture):
             return cv2.remap(plain, maps, None, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        out = np.empty((self.height, self.width) + plain.shape[2:], plain.dtype)
         x0, y0, x1, y1 = sharp
-        out[y0:y1, x0:x1] = cv2.remap(image.double, maps[y0:y1, x0:x1] * 2 + 0.5, None,
-                                      interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        for a, b, c, d in ((0, 0, self.width, y0), (0, y1, self.width, self.height), (0, y0, x0, y1),
-                           (x1, y0, self.width, y1)):
-            if c > a and d > b:
-                out[b:d, a:c] = cv2.remap(plain, maps[b:d, a:c], None, interpolation=cv2.INTER_LINEAR,
-                                          borderMode=cv2.BORDER_REPLICATE)
+        w, h = self.width, self.height
+        # (box, source, interpolation, whether the source is the enlargement), drawn in this order
+        passes = [((0, 0, w, y0), plain, cv2.INTER_LINEAR, False), ((0, y1, w, h), plain, cv2.INTER_LINEAR, False),
+                  ((0, y0, x0, y1), plain, cv2.INTER_LINEAR, False), ((x1, y0, w, y1), plain, cv2.INTER_LINEAR, False),
+                  (sharp, image.double, cv2.INTER_LINEAR, True)]
         if sharpest is not None:
-            a, b, c, d = sharpest
-            out[b:d, a:c] = cv2.remap(plain, maps[b:d, a:c], None, interpolation=cv2.INTER_LANCZOS4,
-                                      borderMode=cv2.BORDER_REPLICATE)
+            passes.append((sharpest, plain, cv2.INTER_LANCZOS4, False))
+        out = np.empty((h, w) + plain.shape[2:], plain.dtype)
+
+        def sample(r0: int, r1: int) -> None:
+            for (a, b, c, d), src, interpolation, doubled in passes:
+                b, d = max(b, r0), min(d, r1)
+                if c > a and d > b:
+                    m = maps[b:d, a:c] * 2 + 0.5 if doubled else maps[b:d, a:c]
+                    cv2.remap(src, m, None, dst=out[b:d, a:c], interpolation=interpolation,
+                              borderMode=cv2.BORDER_REPLICATE)
+
+        split = _balanced_split(passes, h)
+        _on_two_cores(lambda: sample(0, split), lambda: sample(split, h))
         return out
+
+
+def _balanced_split(passes: list, height: int) -> int:
+    """The row that splits the remaps of ``passes`` into two bands of about the same cost (a
+    remap's output pixels depend on their own map entries alone: any split draws the same)."""
+    cost = np.zeros(height)
+    for (a, b, c, d), _, interpolation, _ in passes:
+        cost[b:d] += (c - a) * (LANCZOS_COST if interpolation == cv2.INTER_LANCZOS4 else 1)
+    total = np.cumsum(cost)
+    return int(np.searchsorted(total, total[-1] / 2))
