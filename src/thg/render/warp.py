@@ -59,11 +59,12 @@ def _affine_per_triangle(source: np.ndarray, target: np.ndarray, triangles: np.n
     0.05 grid cells (collapsed lips or lids) or narrower than :data:`SLIVER` cells is mapped along
     its longest side alone, so nothing explodes on slivers.
     One extra row at the end is the identity (offset 0) for cells no triangle covers."""
-    a, b, c = target[triangles[:, 0]], target[triangles[:, 1]], target[triangles[:, 2]]
+    corners = target[triangles]                           # T×3×2: a, b, c
+    a = corners[:, 0]
     disp = (source - target)[triangles]                   # T×3×2
-    e1, e2 = b - a, c - a
+    edges = corners[:, [1, 2, 0]] - corners               # T×3×2: a->b, b->c, c->a
+    e1, e2 = edges[:, 0], -edges[:, 2]                    # (a - c is exactly -(c - a))
     det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
-    edges = np.stack([e1, c - b, -e2], 1)                 # T×3×2: a->b, b->c, c->a
     lengths = np.hypot(edges[..., 0], edges[..., 1])
     # (a sliver's map, extrapolated to the pixels just beside it that rasterising gives it, jumps by
     # pixels: a mouth corner's streak of skin drawn where the opening's edge should be)
@@ -75,7 +76,7 @@ def _affine_per_triangle(source: np.ndarray, target: np.ndarray, triangles: np.n
     # a sliver is mapped along its longest side: the offset goes linearly from one end to the other
     k = lengths.argmax(1)
     rows = np.arange(len(triangles))
-    start, along = np.stack([a, b, c], 1)[rows, k], edges[rows, k]
+    start, along = corners[rows, k], edges[rows, k]
     d_start, d_end = disp[rows, k], disp[rows, (k + 1) % 3]
     along = along / np.maximum((along ** 2).sum(1), 1e-6)[:, None]   # so that (p - start)·along runs 0..1
     # both offset components at once (T×2 columns), the same arithmetic per element as one at a time
@@ -203,6 +204,8 @@ class MeshWarper:
         self.step = step
         self.detail = detail or []
         self._detail_corners = [np.unique(tris) for _, tris in self.detail]
+        self._detail_points = np.concatenate([np.zeros(0, int)] + [points for points, _ in self.detail])
+        self._detail_starts = np.cumsum([0] + [len(points) for points, _ in self.detail[:-1]])
         self._affine_tests: list[Callable[[np.ndarray], bool]] = ([_AffineTest(source[c]) for c in self._detail_corners]
                               if source is not None else [lambda _: False] * len(self.detail))
         self.gw, self.gh = -(-self.width // step), -(-self.height // step)
@@ -292,13 +295,16 @@ class MeshWarper:
         return mask
 
     def _detail_boxes(self, source: np.ndarray, target: np.ndarray) -> list[tuple[int, int, int, int]]:
-        boxes = []
-        for points, _ in self.detail:
-            both = np.concatenate([target[points], source[points]])
-            x0, y0 = np.maximum(np.floor(both.min(0)).astype(int) - 2, 0)
-            x1, y1 = np.minimum(np.ceil(both.max(0)).astype(int) + 3, [self.width, self.height])
-            boxes.append((int(x0), int(y0), int(x1), int(y1)))
-        return boxes
+        """Per detail region, the box (x0, y0, x1, y1) around its points, moved and not, with a margin."""
+        if not self.detail:
+            return []
+        # all regions at once: one reduction per bound over the regions' points laid end to end
+        points = self._detail_points
+        lo = np.minimum.reduceat(np.minimum(target[points], source[points]), self._detail_starts)
+        hi = np.maximum.reduceat(np.maximum(target[points], source[points]), self._detail_starts)
+        x0y0 = np.maximum(np.floor(lo).astype(int) - 2, 0)
+        x1y1 = np.minimum(np.ceil(hi).astype(int) + 3, [self.width, self.height])
+        return [(x0, y0, x1, y1) for (x0, y0), (x1, y1) in zip(x0y0.tolist(), x1y1.tolist())]
 
     def maps(self, source: np.ndarray, target: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
         """The full-resolution remap table (H×W×2 source coordinates) for ``cv2.remap``.
