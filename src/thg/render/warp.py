@@ -54,11 +54,11 @@ def _on_two_cores(first: Callable[[], None], second: Callable[[], None]) -> None
 
 def _affine_per_triangle(source: np.ndarray, target: np.ndarray, triangles: np.ndarray,
                          step: int) -> np.ndarray:
-    """For each triangle, the affine map target point -> backward offset (source - target), as a
-    T×6 array (a, b, c, d, e, f): offset = (a x + b y + c, d x + e y + f). A triangle smaller than
+    """For each triangle, the affine map target point -> backward offset (source - target), as the
+    rows (a, b, c, d, e, f) of a 6×(T+1) array: offset = (a x + b y + c, d x + e y + f). A triangle smaller than
     0.05 grid cells (collapsed lips or lids) or narrower than :data:`SLIVER` cells is mapped along
     its longest side alone, so nothing explodes on slivers.
-    One extra row at the end is the identity (offset 0) for cells no triangle covers."""
+    One extra column at the end is the identity (offset 0) for cells no triangle covers."""
     corners = target[triangles]                           # T×3×2: a, b, c
     a = corners[:, 0]
     disp = (source - target)[triangles]                   # T×3×2
@@ -86,36 +86,37 @@ def _affine_per_triangle(source: np.ndarray, target: np.ndarray, triangles: np.n
     step_along = d_end - d_start
     sx, sy = step_along * along[:, 0:1], step_along * along[:, 1:2]
     s_const = d_start - sx * start[:, 0:1] - sy * start[:, 1:2]
-    out = np.zeros((len(triangles) + 1, 2, 3), np.float32)   # rows (a, b, c), (d, e, f)
+    out = np.zeros((2, 3, len(triangles) + 1), np.float32)   # (a, b, c), (d, e, f): rows, each contiguous
     good = good[:, None]
-    out[:-1, :, 0] = np.where(good, gx, sx)
-    out[:-1, :, 1] = np.where(good, gy, sy)
-    out[:-1, :, 2] = np.where(good, const, s_const)
-    return out.reshape(-1, 6)
+    out[:, 0, :-1] = np.where(good, gx, sx).T
+    out[:, 1, :-1] = np.where(good, gy, sy).T
+    out[:, 2, :-1] = np.where(good, const, s_const).T
+    return out.reshape(6, -1)
 
 
-def _interpolate(source: np.ndarray, target: np.ndarray, triangles: np.ndarray, origin: tuple[float, float],
-                 shape: tuple[int, int], step: int) -> tuple[np.ndarray, np.ndarray]:
+def _interpolate(target: np.ndarray, triangles: np.ndarray, maps: np.ndarray, first: int,
+                 origin: tuple[float, float], shape: tuple[int, int], step: int) -> tuple[np.ndarray, np.ndarray]:
     """Backward offsets on a grid of ``shape`` cells of ``step`` px whose cell (0, 0) is centred on
-    crop pixel ``origin + (step - 1) / 2``; returns (offsets h×w×2, covered h×w)."""
+    crop pixel ``origin + (step - 1) / 2``; returns (offsets h×w×2, covered h×w). ``maps`` are the
+    affine maps (:func:`_affine_per_triangle`) of a list of triangles of which ``triangles`` are the
+    ones from ``first`` on: the maps of several regions' triangles are found at once."""
     gh, gw = shape
-    n = len(triangles)
-    ids = np.full((gh, gw), n, np.int32)
+    none = maps.shape[1] - 1   # the identity
+    ids = np.full((gh, gw), none, np.int32)
     ox, oy = origin
     # grid coordinate of a crop point: (x - ox + .5) / step - .5, in fixed point for fillConvexPoly
     grid_pts = (target - [ox, oy] + 0.5) / step - 0.5
     corners = np.round(grid_pts * (1 << SHIFT)).astype(np.int32)[triangles]
-    for k, corner in enumerate(list(corners)):   # (positional arguments: keywords cost cv2 a third more)
+    for k, corner in enumerate(list(corners), first):   # (positional arguments: keywords cost cv2 a third more)
         cv2.fillConvexPoly(ids, corner, k, cv2.LINE_8, SHIFT)
-    # each coefficient looked up on its own: six np.take of a column are faster than one of rows
-    a, b, c, d, e, f = (np.ascontiguousarray(col).take(ids)
-                        for col in _affine_per_triangle(source, target, triangles, step).T)
+    # each coefficient looked up on its own: six np.take of a row are faster than one of columns
+    a, b, c, d, e, f = (row.take(ids) for row in maps)
     px = (ox + (np.arange(gw, dtype=np.float32) + 0.5) * step - 0.5)[None, :]
     py = (oy + (np.arange(gh, dtype=np.float32) + 0.5) * step - 0.5)[:, None]
     out = np.empty((gh, gw, 2), np.float32)
     out[..., 0] = a * px + b * py + c
     out[..., 1] = d * px + e * py + f
-    return out, ids < n
+    return out, ids < none
 
 
 class _AffineTest:
@@ -283,7 +284,8 @@ class MeshWarper:
             if r1 <= r0 or c1 <= c0:
                 continue
             origin = (float(c0 * self.step), float(r0 * self.step))
-            exact, covered = _interpolate(source, target, drawn, origin, (r1 - r0, c1 - c0), self.step)
+            exact, covered = _interpolate(target, drawn, _affine_per_triangle(source, target, drawn, self.step), 0,
+                                          origin, (r1 - r0, c1 - c0), self.step)
             np.copyto(offsets[r0:r1, c0:c1], exact, where=covered[..., None])
         self.last_fallback_boxes = len(boxes)
         return offsets
@@ -323,20 +325,32 @@ class MeshWarper:
         if self._weights is not None:
             off = self._coarse_fixed_point(source, target, boxes, drawn)
         else:
-            off, _ = _interpolate(source, target, drawn, (0.0, 0.0), (self.gh, self.gw), self.step)
+            off, _ = _interpolate(target, drawn, _affine_per_triangle(source, target, drawn, self.step), 0,
+                                  (0.0, 0.0), (self.gh, self.gw), self.step)
         coarse = self._grid_xy + off
         full = cv2.resize(coarse, (self.gw * self.step, self.gh * self.step), interpolation=cv2.INTER_LINEAR)
         full = full[: self.height, : self.width]
         if self.step > 1:
-            for (_, tris), corners, affine, (x0, y0, x1, y1) in zip(self.detail, self._detail_corners,
-                                                                     self._affine_tests, boxes):
-                if x1 <= x0 or y1 <= y0 or affine(target[corners]):
-                    continue  # the coarse field is exact for an affine motion: nothing to redo
-                fine, covered = _interpolate(source, target, tris, (float(x0), float(y0)), (y1 - y0, x1 - x0), 1)
-                fine[..., 0] += np.arange(x0, x1, dtype=np.float32)[None, :]
-                fine[..., 1] += np.arange(y0, y1, dtype=np.float32)[:, None]
-                np.copyto(full[y0:y1, x0:x1], fine, where=covered[..., None])
+            self._patch(full, source, target, boxes)
         return full
+
+    def _patch(self, full: np.ndarray, source: np.ndarray, target: np.ndarray,
+               boxes: list[tuple[int, int, int, int]]) -> None:
+        """Redo ``full`` at full resolution over the detail regions whose motion is not affine."""
+        redo = [(tris, box) for (_, tris), corners, affine, box in zip(self.detail, self._detail_corners,
+                                                                          self._affine_tests, boxes)
+                if box[2] > box[0] and box[3] > box[1] and not affine(target[corners])]
+        if not redo:
+            return  # the coarse field is exact for an affine motion: nothing to redo
+        # the maps of all their triangles in one go (numpy's cost here is per call, not per triangle)
+        maps = _affine_per_triangle(source, target, np.concatenate([tris for tris, _ in redo]), 1)
+        first = 0
+        for tris, (x0, y0, x1, y1) in redo:
+            fine, covered = _interpolate(target, tris, maps, first, (float(x0), float(y0)), (y1 - y0, x1 - x0), 1)
+            first += len(tris)
+            fine[..., 0] += np.arange(x0, x1, dtype=np.float32)[None, :]
+            fine[..., 1] += np.arange(y0, y1, dtype=np.float32)[:, None]
+            np.copyto(full[y0:y1, x0:x1], fine, where=covered[..., None])
 
     def warp(self, image: np.ndarray | Texture, source: np.ndarray, target: np.ndarray,
              sharp: tuple[int, int, int, int] | None = None,
