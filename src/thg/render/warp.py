@@ -7,6 +7,9 @@ interpolated there with barycentric weights, and the offset field is upsampled b
 the offset field is continuous, the upsampling keeps edges in the image sharp; only the warp's own
 kinks are smoothed over ``step`` pixels. Small features that move a lot (eyelids, lips) get
 full-resolution patches: ``detail`` regions are re-rasterised at step 1 around their target box.
+
+The remaps of a crop are smaller than OpenCV's unit of parallel work (2^16 output pixels), so the
+fixed-point iteration and the final sampling are split by rows over two threads here instead.
 """
 
 from __future__ import annotations
@@ -55,9 +58,9 @@ def _on_two_cores(first: Callable[[], None], second: Callable[[], None]) -> None
 def _affine_per_triangle(source: np.ndarray, target: np.ndarray, triangles: np.ndarray,
                          step: int) -> np.ndarray:
     """For each triangle, the affine map target point -> backward offset (source - target), as the
-    rows (a, b, c, d, e, f) of a 6×(T+1) array: offset = (a x + b y + c, d x + e y + f). A triangle smaller than
-    0.05 grid cells (collapsed lips or lids) or narrower than :data:`SLIVER` cells is mapped along
-    its longest side alone, so nothing explodes on slivers.
+    rows (a, b, c, d, e, f) of a 6×(T+1) array: offset = (a x + b y + c, d x + e y + f). A
+    triangle smaller than 0.05 grid cells (collapsed lips or lids) or narrower than :data:`SLIVER`
+    cells is mapped along its longest side alone, so nothing explodes on slivers.
     One extra column at the end is the identity (offset 0) for cells no triangle covers."""
     corners = target[triangles]                           # T×3×2: a, b, c
     a = corners[:, 0]
@@ -94,14 +97,14 @@ def _affine_per_triangle(source: np.ndarray, target: np.ndarray, triangles: np.n
     return out.reshape(6, -1)
 
 
-def _interpolate(target: np.ndarray, triangles: np.ndarray, maps: np.ndarray, first: int,
+def _interpolate(target: np.ndarray, triangles: np.ndarray, affine: np.ndarray, first: int,
                  origin: tuple[float, float], shape: tuple[int, int], step: int) -> tuple[np.ndarray, np.ndarray]:
     """Backward offsets on a grid of ``shape`` cells of ``step`` px whose cell (0, 0) is centred on
-    crop pixel ``origin + (step - 1) / 2``; returns (offsets h×w×2, covered h×w). ``maps`` are the
-    affine maps (:func:`_affine_per_triangle`) of a list of triangles of which ``triangles`` are the
-    ones from ``first`` on: the maps of several regions' triangles are found at once."""
+    crop pixel ``origin + (step - 1) / 2``; returns (offsets h×w×2, covered h×w). ``affine`` holds
+    the maps (:func:`_affine_per_triangle`) of a list of triangles of which ``triangles`` are the
+    ones from ``first`` on, so that the maps of several regions' triangles are found in one call."""
     gh, gw = shape
-    none = maps.shape[1] - 1   # the identity
+    none = affine.shape[1] - 1   # the identity
     ids = np.full((gh, gw), none, np.int32)
     ox, oy = origin
     # grid coordinate of a crop point: (x - ox + .5) / step - .5, in fixed point for fillConvexPoly
@@ -110,7 +113,7 @@ def _interpolate(target: np.ndarray, triangles: np.ndarray, maps: np.ndarray, fi
     for k, corner in enumerate(list(corners), first):   # (positional arguments: keywords cost cv2 a third more)
         cv2.fillConvexPoly(ids, corner, k, cv2.LINE_8, SHIFT)
     # each coefficient looked up on its own: six np.take of a row are faster than one of columns
-    a, b, c, d, e, f = (row.take(ids) for row in maps)
+    a, b, c, d, e, f = (row.take(ids) for row in affine)
     px = (ox + (np.arange(gw, dtype=np.float32) + 0.5) * step - 0.5)[None, :]
     py = (oy + (np.arange(gh, dtype=np.float32) + 0.5) * step - 0.5)[:, None]
     out = np.empty((gh, gw, 2), np.float32)
@@ -337,16 +340,16 @@ class MeshWarper:
     def _patch(self, full: np.ndarray, source: np.ndarray, target: np.ndarray,
                boxes: list[tuple[int, int, int, int]]) -> None:
         """Redo ``full`` at full resolution over the detail regions whose motion is not affine."""
-        redo = [(tris, box) for (_, tris), corners, affine, box in zip(self.detail, self._detail_corners,
-                                                                          self._affine_tests, boxes)
-                if box[2] > box[0] and box[3] > box[1] and not affine(target[corners])]
+        redo = [(tris, box) for (_, tris), corners, is_affine, box in zip(self.detail, self._detail_corners,
+                                                                             self._affine_tests, boxes)
+                if box[2] > box[0] and box[3] > box[1] and not is_affine(target[corners])]
         if not redo:
             return  # the coarse field is exact for an affine motion: nothing to redo
         # the maps of all their triangles in one go (numpy's cost here is per call, not per triangle)
-        maps = _affine_per_triangle(source, target, np.concatenate([tris for tris, _ in redo]), 1)
+        affine = _affine_per_triangle(source, target, np.concatenate([tris for tris, _ in redo]), 1)
         first = 0
         for tris, (x0, y0, x1, y1) in redo:
-            fine, covered = _interpolate(target, tris, maps, first, (float(x0), float(y0)), (y1 - y0, x1 - x0), 1)
+            fine, covered = _interpolate(target, tris, affine, first, (float(x0), float(y0)), (y1 - y0, x1 - x0), 1)
             first += len(tris)
             fine[..., 0] += np.arange(x0, x1, dtype=np.float32)[None, :]
             fine[..., 1] += np.arange(y0, y1, dtype=np.float32)[:, None]
