@@ -9,7 +9,7 @@ kinks are smoothed over ``step`` pixels. Small features that move a lot (eyelids
 full-resolution patches: ``detail`` regions are re-rasterised at step 1 around their target box.
 
 The remaps of a crop are smaller than OpenCV's unit of parallel work (2^16 output pixels), so the
-fixed-point iteration and the final sampling are split by rows over two threads here instead.
+final sampling is split by rows over two threads here instead.
 """
 
 from __future__ import annotations
@@ -245,23 +245,14 @@ class MeshWarper:
         def forward_at(u: np.ndarray) -> np.ndarray:
             return cv2.remap(forward, u, None, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
 
-        u, miss = np.empty_like(p), np.empty_like(p)
-
-        def settle(r0: int, r1: int) -> None:
-            # each cell's iteration reads the forward field only, never another cell: rows apart
-            p_rows = p[r0:r1]
-            u_rows = p_rows.copy()
-            for _ in range(self.iterations):
-                u_rows = p_rows - forward_at(u_rows)
-            u[r0:r1] = u_rows
-            miss[r0:r1] = np.abs(u_rows + forward_at(u_rows) - p_rows)
-
-        half = self.gh // 2
-        _on_two_cores(lambda: settle(0, half), lambda: settle(half, self.gh))
+        u = p.copy()
+        for _ in range(self.iterations):   # (on one thread: split, its short remaps waited on the GIL)
+            u = p - forward_at(u)
         offsets = (u - p) * self.step
         # The iteration cannot see folds (a face turning over its own silhouette: two solutions)
         # and may not settle where the motion is steep. There the moved mesh is rasterised
         # exactly, front triangles last. Eyes and mouth are redone by the detail patches anyway.
+        miss = np.abs(u + forward_at(u) - p)
         residual = self.step * np.maximum(miss[..., 0], miss[..., 1])  # (.max(-1) over two values is 40x slower)
         bad = (residual > 0.25 * self.step) & ~self._cells_in(detail_boxes)
         boxes = []
