@@ -33,7 +33,8 @@ def _forget_helper() -> None:
     _helper = None  # a forked child has the executor but not its thread
 
 
-os.register_at_fork(after_in_child=_forget_helper)
+if hasattr(os, "register_at_fork"):   # (POSIX only: elsewhere nothing forks)
+    os.register_at_fork(after_in_child=_forget_helper)
 
 
 def _on_two_cores(first: Callable[[], None], second: Callable[[], None]) -> None:
