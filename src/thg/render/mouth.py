@@ -32,7 +32,7 @@ from thg.features import landmarks as L
 
 OPEN_PHOTO_GAP = 0.03  # inner-lip gap / mouth width above which the photo counts as showing its interior
 TRANSLUCENT = 0.035   # mouth widths: the translucent band along a tooth's biting edge (about 1.5 mm)
-SPECULAR = 0.2        # how far toward white the wet enamel's highlight on a front tooth goes
+SPECULAR = 0.3        # how far toward white the wet enamel's highlight on a front tooth goes
 TOOTH_SHADES = (0.03, -0.02, 0.04, 0.0, -0.04, 0.02, 0.01, -0.03, 0.03, -0.01, 0.02, -0.02)  # per tooth
 MOUTH_LIGHT = (1.0, 0.8, 0.72)               # the colour of the light teeth in shadow get from the mouth
 EMBRASURE = 0.12                             # how much shorter a tooth is at its corners than in its middle
@@ -41,7 +41,8 @@ STOMION_INK = 0.4      # how dark the line where closed lips meet is drawn (dark
 STOMION_COLOUR = (0.5, 0.36, 0.36)  # drawn on, and moves the closed lips' colour off the photo's: ΔE 6.5-7 at 0.55);
 # its colour is the lips' own, deeper and redder (light that enters the lips comes back red): a
 # uniform 0.42 of it read as a grey-lilac line on pink lips
-TEETH_LIGHT = 0.95      # synthetic teeth are this bright beside the photo's lit skin (its 90th percentile)
+TEETH_LIGHT = 1.0       # synthetic teeth are this bright beside the photo's lit skin (its 90th percentile; at
+                        # 0.95 of it, and shaded, Grace Hopper's came out a muddy beige under her lit skin)
 TEETH_SHARE = 0.05      # share of a photo's visible interior that must look like teeth for it to be reused as
                         # the teeth; otherwise (a dark cavity, a tongue) synthetic teeth are drawn
 LOWER_EDGE = 0.06      # mouth widths: synthetic lower teeth show this far above the lower lip line (at
@@ -324,19 +325,22 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     # the groove is about a pixel wide on teeth of normal size, narrower on small ones (or small
     # teeth would be half groove: a row of grey stripes)
     groove = np.clip(0.12 * tooth_w, 0.5, 1.0)
-    dip = 1 - gap * np.exp(-((np.minimum(u, 1 - u) * tooth_w / groove) ** 2) / 2.0)
     centre = np.abs(s - 0.5) * 2
     # counted from the midline (0: the two central incisors), every other tooth is a little
     # shorter: the lateral incisors beside the centrals and the canines, and so on, on both sides alike
     rank = np.abs(k - (len(edges) - 2) / 2) - 0.5
     tooth_len = length * (1 - 0.12 * (np.round(rank) % 2)) * (1 - EMBRASURE * (2 * np.abs(u - 0.5)) ** 4)
+    # the groove deepens toward the biting edge, where two teeth part (up by the gum they touch:
+    # grooves as deep all along read as grey stripes)
+    along = np.clip(d / np.maximum(tooth_len, 1e-3), 0, 1)
+    dip = 1 - gap * (0.35 + 0.65 * along ** 1.5) * np.exp(-((np.minimum(u, 1 - u) * tooth_w / groove) ** 2) / 2.0)
     cover = 1 - smoothstep(-1.0, 1.0, d - tooth_len)
     translucent = translucency * smoothstep(tooth_len - TRANSLUCENT * width_px, tooth_len, d)   # the incisal edge
     # no two teeth quite alike: each a little lighter or darker (fixed, so a tooth keeps its shade),
     # and darker toward the gum, where the crown narrows into shadow
     shade = 1 + np.asarray(TOOTH_SHADES)[k % len(TOOTH_SHADES)]
     toward_gum = 1 - 0.08 * np.clip(1 - d / np.maximum(tooth_len, 1e-3), 0, 1)
-    light = (0.82 + 0.18 * roundness) * dip * (1 - 0.25 * translucent) * shade * toward_gum
+    light = (0.88 + 0.12 * roundness) * dip * (1 - 0.25 * translucent) * shade * toward_gum
     turned = 0.55 * centre ** 2.2                                      # the arch turns away into shadow,
     light *= 1 - turned
     # lit there by what the mouth reflects: warm, not grey (scaled down alone, the side teeth read grey-green)
@@ -482,16 +486,16 @@ class MouthModel:
         face = _poly_mask(shape, xy[list(L.FACE_OVAL)]) & ~_poly_mask(shape, outer)
         self.grain = float(np.clip(0.6 * _grain(crop, face), 0.2, 4.0))
         skin = crop[face].astype(np.float32).mean(0) if face.any() else np.array([180.0, 150, 130], np.float32)
-        # teeth: ivory in the photo's white balance (the skin's cast, and the sclera's where it is
-        # seen clearly), in its exposure (about as bright as the lit skin: a dim photo has dim
+        # teeth: ivory in the photo's white balance (a quarter of the skin's cast, and the sclera's
+        # where it is seen clearly), in its exposure (as bright as the lit skin: a dim photo has dim
         # teeth), in the mouth's shade
         lit = float(np.percentile(crop[face].max(-1), 90)) if face.any() else 235.0
         bright = float(np.clip(TEETH_LIGHT * lit, 60.0, 235.0))
-        ivory = bright * (skin / max(float(skin.max()), 1.0)) ** 0.35 * np.array([1.0, 0.98, 0.93])
+        ivory = bright * (skin / max(float(skin.max()), 1.0)) ** 0.25 * np.array([1.0, 0.98, 0.93])
         white = sclera_colour(crop, xy)
         if white is not None and white.mean() > 0.8 * skin.mean() and white.max() - white.min() < 0.25 * white.max():
             ivory = 0.5 * ivory + 0.5 * white * np.array([1.0, 0.97, 0.9]) * (bright / max(float(white.max()), 1.0))
-        self.teeth_colour = np.clip(ivory * 0.92, 0, 255).astype(np.float32)
+        self.teeth_colour = np.clip(ivory, 0, 255).astype(np.float32)
         self.cavity = (self.lip * CAVITY).astype(np.float32)
         dark = _own_dark(crop[interior], self.lip) if interior.any() else None
         if dark is not None:   # in the hue of the photo's own shadow inside its mouth, as bright
