@@ -60,6 +60,10 @@ TONGUE_HEIGHT = 0.6   # share of the opening the tongue's back fills at the midd
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
 OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
+CONTACT = 0.25          # how much darker synthetic lower teeth are in the 1.5 px over the lower lip's edge
+LIP_SHADOW = (0.3, 0.05)  # how much darker teeth are right under the lips: synthetic ones, the photo's own (which
+                          # carry their shade already; a smile's synthetic lower teeth got the 0.05 of its own
+                          # upper ones, and raters saw them as a pale band merging with a pale lower lip)
 MUCOSA = 0.4          # the inside of the lips next to the opening: the lips' colour this dark
 CAVITY = (0.34, 0.2, 0.16)   # the back of the mouth: the lips' colour this dark and redder (light inside a mouth
 # comes back off red tissue; a photo that shows its own dark inside gives the hue, :func:`_own_dark`); shaded to at
@@ -503,6 +507,8 @@ class MouthModel:
         self.tongue = (skin * TONGUE).astype(np.float32)
         #: the photo's lower lip seen under its upper teeth, moved with the jaw (see :func:`_not_teeth`)
         self.lip_strip: TeethPatch | None = None
+        #: px by which the lower lip's real edge lies above the mesh's inner contour (the strip's height)
+        self.lip_edge_raise = 0.0
         self.upper, self.lower = self._teeth(crop, interior)
         # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
         # steepest gradient of 1 / (σ √(2π)) of its contrast, the photo's lip edge has ``hardness``
@@ -511,8 +517,6 @@ class MouthModel:
         # what is drawn inside is as soft as the photo: its lip edge's blur less 0.7 px, at least
         # 0.6 px (the astronaut 0.6, Grace Hopper 0.7, a video frame enlarged 3× 1.2)
         self.interior_blur = float(np.clip(self.edge_sigma - 0.7, 0.6, 1.2))
-        # how much darker teeth are right under the lips: the photo's own teeth carry their shade already
-        self.lip_shadow = 0.05 if self.upper.own else 0.3
         rng = np.random.default_rng(0)
         self._noise = rng.standard_normal((shape[0], shape[1])).astype(np.float32)
 
@@ -554,8 +558,8 @@ class MouthModel:
                 self.lip_strip = TeethPatch(rest, strip, (x0, y0), True)
                 self.teeth_colour = _teeth_colour(pixels, interior[y0:y1, x0:x1] & (up_a > 0.5) & (not_teeth < 0.5))
                 # the lower teeth rise from behind the real lip's edge, the strip's top
-                raised = float(np.median((up_a * lip_below).sum(0)[np.abs(s[0] - 0.5) < 0.25]))
-                lo_rgb, lo_a = self._lower_row(s, n, n_lo - raised)
+                self.lip_edge_raise = float(np.median((up_a * lip_below).sum(0)[np.abs(s[0] - 0.5) < 0.25]))
+                lo_rgb, lo_a = self._lower_row(s, n, n_lo - self.lip_edge_raise)
                 owned = (True, False)
         else:  # synthetic ones
             owned = (False, False)
@@ -699,7 +703,11 @@ class MouthModel:
         for patch, amap, lip_shadow, shade in teeth:
             rgb, a = self._place(patch, amap, (x0, y0, bw, bh), self._at_rest(patch, amap, upper, normal),
                                  self._coverage(patch, gone))
-            dim = 1 - shade * self.lip_shadow * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
+            dim = 1 - shade * LIP_SHADOW[patch.own] * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
+            if patch is self.lower and not patch.own:
+                # where the lower lip's wet inner edge meets them, a thin shade: without it the
+                # teeth ran into a pale lip as one band
+                dim = dim * (1 - CONTACT * (1 - smoothstep(0.0, 1.5, lip_shadow - self.lip_edge_raise)))
             # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur (synthetic lower
             # teeth: blurred into the tongue behind them they turn grey), 2 the photo's own
             stage = 2 if patch.own else 1 if patch is self.lower else 0

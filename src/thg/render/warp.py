@@ -52,7 +52,7 @@ def _on_two_cores(first: Callable[[], None], second: Callable[[], None]) -> None
         second()
         return
     if _helper is None:
-        _helper = ThreadPoolExecutor(1, thread_name_prefix="thg-warp")
+        _helper = ThreadPoolExecutor(1, thread_name_prefix="warp-helper")   # one for the process, like cv2's own pool
     job = _helper.submit(second)
     try:
         first()
