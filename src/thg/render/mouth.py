@@ -312,6 +312,7 @@ class TeethPatch:
     #: the share of each pixel that is not the photo's teeth (its lower lip under them, the dark
     #: beside them; see :func:`_not_teeth`): it gives way to the drawn opening as the jaw drops
     not_teeth: np.ndarray | None = None
+    rgba: np.ndarray | None = None   #: ``rgb`` and ``alpha`` (0-255) stacked, once (see :meth:`MouthModel._place`)
 
 
 def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray, base: np.ndarray,
@@ -776,8 +777,14 @@ class MouthModel:
         px, py = patch.origin
         m = amap.astype(np.float64).copy()
         m[:, 2] += m[:, 0] * px + m[:, 1] * py - [bx, by]
-        rgba = np.dstack([patch.rgb if rgb is None else rgb,
-                          (patch.alpha if alpha is None else alpha) * 255.0]).astype(np.float32)
+        rgb = patch.rgb if rgb is None else rgb
+        alpha = patch.alpha if alpha is None else alpha
+        if rgb is patch.rgb and alpha is patch.alpha:   # as measured: stacked once
+            if patch.rgba is None:
+                patch.rgba = np.dstack([rgb, alpha * 255.0]).astype(np.float32)
+            rgba = patch.rgba
+        else:
+            rgba = np.dstack([rgb, alpha * 255.0]).astype(np.float32)
         # bicubic: the teeth shift by fractions of a pixel every frame, and bilinear resampling
         # would soften them by a different amount each time (a shimmer, and duller teeth)
         out = cv2.warpAffine(rgba, m, (bw, bh), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT)
