@@ -60,7 +60,8 @@ TONGUE_HEIGHT = 0.6   # share of the opening the tongue's back fills at the midd
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
 OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
-CONTACT = 0.25          # how much darker synthetic lower teeth are in the 1.5 px over the lower lip's edge
+CONTACT = (0.2, 3.0)    # how much darker synthetic lower teeth are at the lower lip's edge, fading over this many px
+                        # (0.25 over 1.5 px made that edge harder than the photo's lip edges: 0.99-1.05)
 LIP_SHADOW = (0.3, 0.05)  # how much darker teeth are right under the lips: synthetic ones, the photo's own (which
                           # carry their shade already; a smile's synthetic lower teeth got the 0.05 of its own
                           # upper ones, and raters saw them as a pale band merging with a pale lower lip)
@@ -708,7 +709,7 @@ class MouthModel:
             if patch is self.lower and not patch.own:
                 # where the lower lip's wet inner edge meets them, a thin shade: without it the
                 # teeth ran into a pale lip as one band
-                dim = dim * (1 - CONTACT * (1 - smoothstep(0.0, 1.5, lip_shadow - self.lip_edge_raise)))
+                dim = dim * (1 - CONTACT[0] * (1 - smoothstep(0.0, CONTACT[1], lip_shadow - self.lip_edge_raise)))
             # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur (synthetic lower
             # teeth: blurred into the tongue behind them they turn grey), 2 the photo's own.
             # (Synthetic upper teeth at stage 1 looked crisper to a rater, 4 of 6, but their edge on
