@@ -10,7 +10,9 @@ Three layers, all measured once on the portrait (:class:`MouthModel`) and compos
 - the teeth: two RGBA patches in the photo's coordinates, upper and lower. Where the photo shows
   teeth they are the photo's own; otherwise a row of individual teeth is synthesised with the
   colour and white balance of the photo's sclera. Per frame the upper patch follows the head and
-  the lower one the jaw (affine maps from :meth:`thg.render.rig.Deformer.teeth_transforms`);
+  the lower one the jaw (affine maps from :meth:`thg.render.rig.Deformer.teeth_transforms`). A
+  smile's own upper teeth come with the strip of lower lip they rest on: as the jaw drops it goes
+  down with the jaw (`MouthModel.lip_strip`) and what is dark beside the teeth gives way;
 - the cavity and tongue, shaded in the frame of the current opening (darker toward the back and
   under the upper lip).
 
@@ -47,8 +49,9 @@ TEETH_SHARE = 0.05      # share of a photo's visible interior that must look lik
                         # the teeth; otherwise (a dark cavity, a tongue) synthetic teeth are drawn
 LOWER_EDGE = 0.06      # mouth widths: synthetic lower teeth show this far above the lower lip line (at
                        # 0.04 they were 3 px on a 70 px mouth, which raters read as a grey smear on the lip,
-                       # at 0.06 a smile opened a little showed a flat dark band and no lower teeth);
-LOWER_FADE = 0.06       # they rise into view from behind the lower lip over a jaw drop of this (faded in
+                       # at 0.09 a striped pale band);
+LOWER_FADE = 0.06       # they rise into view from behind the lower lip over a jaw drop of this (over 0.12, a
+                        # smile opened a little showed a flat dark band and no lower teeth; faded in
                         # instead, raters saw them as a ghostly tooth texture on the lip)
 LIP_GONE = 0.06        # mouth widths of jaw drop over which what a photo's opening shows beside its teeth goes
 LIP_PULL = 0.12        # share of the jaw's drop by which the lower lip uncovers more of the lower teeth
@@ -686,9 +689,8 @@ class MouthModel:
         # opening wide, the lower lip is drawn down a little past the lower teeth: more of them shows
         jaw_map, lower_map = lower_map, lower_map.copy()
         lower_map[:, 2] -= LIP_PULL * max(drop, 0.0) * normal
-        # (the light comes from above: the lower lip shades the lower teeth a tenth as much as the
-        # upper lip shades the upper ones; half or a quarter as much, raters still saw them grey, about
-        # as bright as pale lips)
+        # (the light comes from above: the lower lip shades the lower teeth a fifth as much as the
+        # upper lip shades the upper ones; at half as much, raters saw them grey)
         teeth = [(self.lower, lower_map, n_lo - n, 0.2), (self.upper, upper_map, d, 1.0)]
         if not self.lower.own:
             if drop <= 0:   # at the photo's own opening or closer: nothing added
