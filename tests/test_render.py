@@ -355,3 +355,24 @@ def test_a_moved_face_keeps_the_photos_fine_texture(rendered, portrait):
     for point in (50, 280, 151):   # the cheeks under the eyes, the forehead
         ratio = fine(moved, face.points[point], 15) / fine(portrait, face.points[point], 15)
         assert 0.92 <= ratio <= 1.08, (point, ratio)
+
+
+def test_a_smiles_lower_lip_goes_down_with_the_jaw(rendered, portrait):
+    """The astronaut's upper teeth rest on her lower lip. Opened wider, what shows right under
+    them in the middle of the mouth is the dark of the opening, not a strip of that lip hanging
+    from the teeth (the mask of her photo's opening takes in 2-3 px of it)."""
+    renderer, face = rendered
+    lip = renderer.mouth.lip
+    channels = _row(mouth_open=0.45)
+    frame = renderer.render(channels).astype(np.float32)
+    x0, y0 = renderer.rig.crop[:2]
+    upper = renderer.deformer.targets(channels)[renderer._inner_upper] + [x0, y0]
+    x, y = int(round(upper[5, 0])), int(round(upper[5, 1]))
+    column = frame[y: y + int(0.3 * face.mouth_width), x - 2: x + 3].mean(1)   # down from the upper lip
+    value = column.max(-1)
+    teeth = np.flatnonzero(value > 0.95 * lip.max())
+    assert teeth.size, "no teeth under the upper lip"
+    past = column[teeth[0]:][np.argmax(value[teeth[0]:] < 0.95 * lip.max()):][:3]   # past the teeth
+    # measured: the teeth's edge blending into the dark (value 0.62 of the lips'), then 0.17;
+    # with the strip carried by the teeth, a lip-pink pixel (0.84) first
+    assert past[0].max() < 0.7 * lip.max() and past[1:].max() < 0.3 * lip.max(), past

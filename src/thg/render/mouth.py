@@ -63,7 +63,7 @@ TONGUE_HEIGHT = 0.6   # share of the opening the tongue's back fills at the midd
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
 OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
-CONTACT = (0.2, 3.0)    # how much darker synthetic lower teeth are at the lower lip's edge, fading over this many px
+CONTACT = (0.2, 3.0)    # how far synthetic lower teeth go toward the lip's shadow at its edge, fading over this many px
                         # (0.25 over 1.5 px made that edge harder than the photo's lip edges: 0.99-1.05)
 LIP_SHADOW = (0.3, 0.05)  # how much darker teeth are right under the lips: synthetic ones, the photo's own (which
                           # carry their shade already; a smile's synthetic lower teeth got the 0.05 of its own
@@ -708,16 +708,20 @@ class MouthModel:
             rgb, a = self._place(patch, amap, (x0, y0, bw, bh), self._at_rest(patch, amap, upper, normal),
                                  self._coverage(patch, gone))
             dim = 1 - shade * LIP_SHADOW[patch.own] * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
+            contact = None
             if patch is self.lower and not patch.own:
-                # where the lower lip's wet inner edge meets them, a thin shade: without it the
-                # teeth ran into a pale lip as one band
-                dim = dim * (1 - CONTACT[0] * (1 - smoothstep(0.0, CONTACT[1], lip_shadow - self.lip_edge_raise)))
+                # where the lower lip's wet inner edge meets them, a thin shade in the lip's own
+                # colour: without it the teeth ran into a pale lip as one band, and a grey one read
+                # green beside the pink lip
+                contact = CONTACT[0] * (1 - smoothstep(0.0, CONTACT[1], lip_shadow - self.lip_edge_raise))
             # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur (synthetic lower
             # teeth: blurred into the tongue behind them they turn grey), 2 the photo's own.
             # (Synthetic upper teeth at stage 1 looked crisper to a rater, 4 of 6, but their edge on
             # the dark inside got harder than the photo's lip edges: 1.08 on Grace Hopper)
             stage = 2 if patch.own else 1 if patch is self.lower else 0
             rgb = rgb * dim[..., None]
+            if contact is not None:
+                rgb = rgb + (self.lip * MUCOSA - rgb) * contact[..., None]
             if stage == 1:   # softened on their own (rgb and coverage), as much as the rest
                 rgb = cv2.GaussianBlur(rgb, (0, 0), self.interior_blur)
                 a = cv2.GaussianBlur(a, (0, 0), self.interior_blur)
