@@ -296,7 +296,7 @@ def test_sigterm_and_sighup_stop_cleanly_and_leave_nothing(tmp_path, portrait_pa
     tmp.mkdir()
     env = dict(os.environ, TMPDIR=str(tmp))
     cmd = [sys.executable, "-m", "thg.cli", "generate", "-i", str(portrait_path), "-q", "-o", str(work / "o.mp4"),
-           "-t", "This sentence is long enough to keep the renderer busy for a good while. " * 3]
+           "-t", "This sentence is long enough to keep the renderer busy for a good while. " * 6]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     for _ in range(1200):                           # until the encoder's part file exists (rendering)
         if any(work.iterdir()) or proc.poll() is not None:

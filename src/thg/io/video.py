@@ -177,7 +177,14 @@ class VideoWriter:
     def close(self) -> None:
         if self._proc.stdin and not self._proc.stdin.closed:
             self._proc.stdin.close()
-        if self._proc.wait() != 0:
+        try:
+            code = self._proc.wait()
+        except BaseException:
+            # a stop signal while the encoder finishes: it must not go on, or its faststart pass
+            # writes the file again after the caller has removed it
+            self.abort()
+            raise
+        if code != 0:
             raise PipelineError(f"the video encoder failed: {self._stderr()}")
 
     def abort(self) -> None:
