@@ -23,6 +23,7 @@ import click
 
 from thg import __version__
 from thg.errors import ThgError
+from thg.stop import stop_signals_to
 
 #: command name -> "module:attribute" of its click command; imported only when run.
 COMMANDS: dict[str, str] = {
@@ -40,8 +41,6 @@ COMMANDS: dict[str, str] = {
     "verify": "thg.post.verify_cli:verify",
 }
 
-#: signals that end a run like Ctrl-C does
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 VERBOSE_ENV = "THG_VERBOSE"
 
 
@@ -57,20 +56,9 @@ def _raise_interrupted(signum, frame) -> None:
     raise Interrupted(signum)
 
 
-@contextlib.contextmanager
-def _stop_signals_raise() -> Iterator[None]:
+def _stop_signals_raise() -> contextlib.AbstractContextManager[None]:
     """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` while the block runs (main thread only)."""
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {s: signal.signal(s, _raise_interrupted) for s in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+    return stop_signals_to(_raise_interrupted)
 
 
 def verbose() -> bool:

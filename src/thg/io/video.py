@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from thg.errors import InputError, PipelineError
+from thg.stop import stop_signals_held
 
 
 def ffmpeg_exe() -> str:
@@ -150,7 +151,8 @@ class VideoWriter:
         self.frames_written = 0
         proc = None
         try:
-            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+            with stop_signals_held():
+                proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
             _widen_pipe(proc.stdin, 2 * width * height * 3)
         except BaseException:
             # a stop signal landing here (before the caller's ``with`` is entered) must not leave an
