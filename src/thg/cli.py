@@ -56,11 +56,6 @@ def _raise_interrupted(signum, frame) -> None:
     raise Interrupted(signum)
 
 
-def _stop_signals_raise() -> contextlib.AbstractContextManager[None]:
-    """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` while the block runs (main thread only)."""
-    return stop_signals_to(_raise_interrupted)
-
-
 def verbose() -> bool:
     return os.environ.get(VERBOSE_ENV, "") not in ("", "0")
 
@@ -136,7 +131,8 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            with _stop_signals_raise(), _quiet_warnings():
+            # SIGINT, SIGTERM and SIGHUP raise Interrupted while the command runs (main thread only)
+            with stop_signals_to(_raise_interrupted), _quiet_warnings():
                 return super().invoke(ctx)
         except ThgError as e:
             click.echo(f"Error: {e}", err=True)

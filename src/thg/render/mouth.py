@@ -707,21 +707,19 @@ class MouthModel:
         for patch, amap, lip_shadow, shade in teeth:
             rgb, a = self._place(patch, amap, (x0, y0, bw, bh), self._at_rest(patch, amap, upper, normal),
                                  self._coverage(patch, gone))
-            dim = 1 - shade * LIP_SHADOW[patch.own] * (1 - smoothstep(0.0, 0.12 * width, lip_shadow))
-            contact = None
+            if shade:   # the lip's shade on the teeth next to it (the lip strip is lip itself: none)
+                rgb = rgb * (1 - shade * LIP_SHADOW[patch.own] * (1 - smoothstep(0.0, 0.12 * width, lip_shadow)))[..., None]
             if patch is self.lower and not patch.own:
                 # where the lower lip's wet inner edge meets them, a thin shade in the lip's own
                 # colour: without it the teeth ran into a pale lip as one band, and a grey one read
                 # green beside the pink lip
                 contact = CONTACT[0] * (1 - smoothstep(0.0, CONTACT[1], lip_shadow - self.lip_edge_raise))
+                rgb = rgb + (self.lip * MUCOSA - rgb) * contact[..., None]
             # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur (synthetic lower
             # teeth: blurred into the tongue behind them they turn grey), 2 the photo's own.
             # (Synthetic upper teeth at stage 1 looked crisper to a rater, 4 of 6, but their edge on
             # the dark inside got harder than the photo's lip edges: 1.08 on Grace Hopper)
             stage = 2 if patch.own else 1 if patch is self.lower else 0
-            rgb = rgb * dim[..., None]
-            if contact is not None:
-                rgb = rgb + (self.lip * MUCOSA - rgb) * contact[..., None]
             if stage == 1:   # softened on their own (rgb and coverage), as much as the rest
                 rgb = cv2.GaussianBlur(rgb, (0, 0), self.interior_blur)
                 a = cv2.GaussianBlur(a, (0, 0), self.interior_blur)
