@@ -37,6 +37,7 @@ TRANSLUCENT = 0.035   # mouth widths: the translucent band along a tooth's bitin
 SPECULAR = 0.3        # how far toward white the wet enamel's highlight on a front tooth goes
 TOOTH_SHADES = (0.03, -0.02, 0.04, 0.0, -0.04, 0.02, 0.01, -0.03, 0.03, -0.01, 0.02, -0.02)  # per tooth
 MOUTH_LIGHT = (1.0, 0.8, 0.72)               # the colour of the light teeth in shadow get from the mouth
+SHADE_TINT = (0.7, 1.0, 1.3)   # teeth darken this much faster per channel (R, G, B: powers of their light)
 EMBRASURE = 0.12                             # how much shorter a tooth is at its corners than in its middle
 TOOTH_GAP = 0.32                             # how much darker the shallow groove between two teeth is
 STOMION_INK = 0.4      # how dark the line where closed lips meet is drawn (darker reads as a line
@@ -77,6 +78,7 @@ THROAT = (0.35, 0.6)  # a wide opening's cavity: this much lighter round the thr
 TONGUE = (0.80, 0.58, 0.62)  # a lit tongue: the skin's colour this much (of the skin, not the lips, which may be
                              # pale or painted; a real clip's wide-open mouths measure 0.78/0.62/0.70, in a
                              # video whose colour is washed out by its chroma subsampling)
+RIM_DARK = 0.8         # a pixel next to a photo's opening darker than this share of the lips is its shadow
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
 
 
@@ -220,6 +222,22 @@ def fill_with_lips(image: np.ndarray, mask: np.ndarray, lips: np.ndarray | None 
     return _without_pale_specks(out, mask, lips) if lips is not None and lips.sum() >= 8 else out
 
 
+def _with_shadow_rim(image: np.ndarray, mask: np.ndarray, lips: np.ndarray, rows: int = 2) -> np.ndarray:
+    """``mask`` (a photo's opening) grown by up to ``rows`` pixels up and down over what is darker
+    than the ``lips`` (their median brightness ×:data:`RIM_DARK`): the shadow along the lips' inner
+    edge, which the mask's stepped edge leaves a pixel of here and there. Mirrored into the filled
+    hole, that rim read as a stepped dark line on the closed lips."""
+    if lips.sum() < 8:
+        return mask
+    value, _ = _value_saturation(image)
+    darker = value < RIM_DARK * float(np.median(value[lips]))
+    out = mask.copy()
+    for _ in range(rows):
+        grown = np.vstack([out[1:], out[-1:]]) | np.vstack([out[:1], out[:-1]])
+        out = out | (grown & darker)
+    return out
+
+
 def _mirrored_rows(mask: np.ndarray) -> np.ndarray:
     """For each pixel of each vertical run of ``mask`` (rows a..b of a column), the row it is
     filled from: its mirror image about the row above the run (a - 1/2) in the run's upper half,
@@ -353,7 +371,10 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     turned = 0.55 * centre ** 2.2                                      # the arch turns away into shadow,
     light *= 1 - turned
     # lit there by what the mouth reflects: warm, not grey (scaled down alone, the side teeth read grey-green)
-    rgb = base * light[..., None] * (1 - turned[..., None] * (1 - np.asarray(MOUTH_LIGHT)))
+    # and in shade enamel lets the dentin's yellow through: red falls off slower than blue (scaled
+    # alike, a shaded tooth reads grey)
+    shaded = np.clip(light, 1e-3, None)[..., None] ** np.asarray(SHADE_TINT, np.float32)
+    rgb = base * shaded * (1 - turned[..., None] * (1 - np.asarray(MOUTH_LIGHT)))
     # wet enamel: a soft highlight on each tooth's face, brightest on the front teeth
     v = d / np.maximum(tooth_len, 1e-3)
     glint = SPECULAR * np.exp(-((u - 0.4) ** 2) / 0.03 - ((v - 0.75) ** 2) / 0.02) * (1 - centre ** 2) * cover
@@ -476,7 +497,7 @@ class MouthModel:
         interior = interior_mask(crop, xy)
         self.photo_open = open_share(self.photo_gap)
         lips = _poly_mask(shape, outer) & ~cv2.dilate(interior.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        self.lip_layer = fill_with_lips(crop, interior, lips) if interior.any() and fill_lips else crop
+        self.lip_layer = fill_with_lips(crop, _with_shadow_rim(crop, interior, lips), lips) if interior.any() and fill_lips else crop
         self.lip = crop[lips].astype(np.float32).mean(0) if lips.sum() > 4 else np.array([170.0, 95, 90], np.float32)
         self.interior = interior
         self._unmeasured: np.ndarray | None = crop
