@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import pytest
 import soundfile as sf
+from threadpoolctl import threadpool_info
 
 from thg.errors import InputError, UsageError
 from thg.features.speech import PhoneRecognizer, prosody, recognize_phonemes
@@ -153,6 +154,8 @@ def test_closing_early_releases_threads_and_processes(pipe, portrait, speech_pat
     frames = pipe.stream(portrait, audio=m4a)
     got = [next(frames) for _ in range(3)]
     assert [f.index for f in got] == [0, 1, 2] and _stage_threads()
+    blas = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert set(blas) == {1}     # (see thg.blas)
     with pytest.raises(UsageError, match="streaming already"):  # its renderer is busy with this one
         pipe.stream(portrait, audio=m4a)
     frames.close()

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from thg.blas import one_blas_thread
 from thg.errors import InputError, UsageError
 from thg.features.face import find_face
 from thg.io.audio import (SAMPLE_RATE, Audio, Resampler, SpeechSource, analysis_blocks, check_samples, open_speech,
@@ -49,6 +50,10 @@ from thg.render.renderer import MeshWarpRenderer, Renderer
 
 FrameFilter = Callable[[np.ndarray], np.ndarray]
 QUEUE_FRAMES = 4   # frames each queue between two stages holds at most
+#: motion rows (and their audio) the speech stage may run ahead of rendering: a second or two, so
+#: that the phoneme recogniser decodes its next piece while the renderer works through the last
+#: (with 4, each piece's decoding stalled the renderer: 300 frames/s at 256 px, of 500 it could do)
+MOTION_AHEAD = 50
 
 
 @dataclass(frozen=True)
@@ -362,6 +367,8 @@ class _Stages:
         self.cpu: dict[str, float] = {}   # CPU seconds each stage's thread used
         self._threads: list[threading.Thread] = []
         self._on_close: Callable[[], None] | None = on_close
+        self._blas = contextlib.ExitStack()
+        self._blas.enter_context(one_blas_thread())
 
     def start(self, name: str, fn: Callable, *args) -> None:
         thread = threading.Thread(target=self._guard, args=(name, fn, *args), name=f"thg-{name}", daemon=True)
@@ -401,6 +408,7 @@ class _Stages:
         self.stop.set()
         for thread in self._threads:
             thread.join()
+        self._blas.close()
         on_close, self._on_close = self._on_close, None
         if on_close is not None:
             on_close()
@@ -425,7 +433,7 @@ class FrameStream:
         self.timings = {"start": time.perf_counter() - t0}
         # the stages see the queues, not this object, so that dropping it closes them
         self._stages = stages = _Stages(on_close=pipe._streaming.release)
-        motion_q: queue.Queue = queue.Queue(QUEUE_FRAMES)
+        motion_q: queue.Queue = queue.Queue(MOTION_AHEAD)
         frames_q: queue.Queue = queue.Queue(QUEUE_FRAMES)
         buffers = [portrait.copy() for _ in range(QUEUE_FRAMES + 3)] if reuse_frames else None
         stages.start("speech", _speech_thread, stages, speech, plan, recognizer, motion_q)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from thg.blas import one_blas_thread
 from thg.dub.fit import DEFAULT_FIT, check_fit, schedule
 from thg.dub.render import LowerFaceRenderer
 from thg.dub.source import (MAX_PITCH, MAX_YAW, FaceFollower, at_edge, count_frames, frames_in_order,
@@ -242,7 +243,7 @@ class Dubber:
         notes = [f"odd size {w}×{h} padded to {w + pad[1]}×{h + pad[0]} for H.264"] if any(pad) else []
         log = _Log()
         mark = (self.mark or InvisibleWatermark()) if self.config.watermark else None
-        with atomic_output(output, overwrite=overwrite) as tmp_path, \
+        with one_blas_thread(), atomic_output(output, overwrite=overwrite) as tmp_path, \
                 VideoWriter(tmp_path, w + pad[1], h + pad[0], fps=info.fps, audio_path=sound,
                             duration=len(mouth) / info.fps,   # the speech cut or padded with silence
                             crf=self.config.crf, preset=self.config.preset, comment=PROVENANCE) as writer:

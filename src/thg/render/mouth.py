@@ -79,6 +79,7 @@ TONGUE = (0.80, 0.58, 0.62)  # a lit tongue: the skin's colour this much (of the
                              # pale or painted; a real clip's wide-open mouths measure 0.78/0.62/0.70, in a
                              # video whose colour is washed out by its chroma subsampling)
 RIM_DARK = 0.8         # a pixel next to a photo's opening darker than this share of the lips is its shadow
+INTERIOR_BLUR = (0.7, 0.6, 1.2)  # what is drawn inside is blurred by the lip edge's σ less this, within these px
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
 
 
@@ -542,7 +543,7 @@ class MouthModel:
         self.edge_sigma = float(np.clip(1 / (np.sqrt(2 * np.pi) * max(hardness, 1e-3)), 0.9, 2.0))
         # what is drawn inside is as soft as the photo: its lip edge's blur less 0.7 px, at least
         # 0.6 px (the astronaut 0.6, Grace Hopper 0.7, a video frame enlarged 3× 1.2)
-        self.interior_blur = float(np.clip(self.edge_sigma - 0.7, 0.6, 1.2))
+        self.interior_blur = float(np.clip(self.edge_sigma - INTERIOR_BLUR[0], *INTERIOR_BLUR[1:]))
         rng = np.random.default_rng(0)
         self._noise = rng.standard_normal((shape[0], shape[1])).astype(np.float32)
 
