@@ -61,7 +61,12 @@ LOWER_SHOWN_LEN = 0.12  # mouth widths: the part of a synthetic lower tooth that
 LOWER_SHOWN = 0.05      # a photo whose lower teeth cover less than this share of its upper ones shows none
 TONGUE_HIDDEN = 0.2   # mouth widths of opening the tongue stays hidden behind the lower teeth in (a real
                       # clip's openings up to 0.4 show none; the tongue shows on its wide-open vowels)
-TONGUE_HEIGHT = 0.6   # share of the opening the tongue's back fills at the middle (it sits behind the lower teeth)
+TONGUE_TOP = 0.6      # how lit the tongue's top is, of its front's light (the filmed one is lit up to its top)
+TONGUE_DOME = 1.0     # how its top falls toward the corners (a power of the sine across the mouth)
+TONGUE_SIDES = 0.45   # how much darker its sides are, which turn away from the light
+TONGUE_HEIGHT = 0.8   # how far the tongue's top rises per mouth width of opening past TONGUE_HIDDEN (at 0.6
+                      # it was a thin brown band behind the lower teeth where a real clip's widest openings
+                      # show it over a third to half of the mouth's middle column)
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
 OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
@@ -76,9 +81,13 @@ CAVITY = (0.34, 0.2, 0.16)   # the back of the mouth: the lips' colour this dark
 # most 0.58 of it (a real clip's wide-open mouths measure 0.16-0.25 of the lips' red above the tongue); a neutral
 # dark read as a black band painted on, beside a smile's own brown corners
 THROAT = (0.35, 0.6)  # a wide opening's cavity: this much lighter round the throat, and this much darker in it
-TONGUE = (0.80, 0.58, 0.62)  # a lit tongue: the skin's colour this much (of the skin, not the lips, which may be
+TONGUE = (0.80, 0.64, 0.70)  # a lit tongue: the skin's colour this much (of the skin, not the lips, which may be
                              # pale or painted; a real clip's wide-open mouths measure 0.78/0.62/0.70, in a
                              # video whose colour is washed out by its chroma subsampling)
+SLIT = (0.05, 0.25)     # mouth widths of opening over which light reaches the side teeth as well as the front
+SLIT_SHADE = 0.8        # how much darker the teeth at the corners are in the narrowest opening
+SLIT_POWER = 1.5        # ... rising as this power of the distance from the middle (lit evenly, the teeth in a
+                        # slit were a pale strip from corner to corner)
 RIM_DARK = 0.8         # a pixel next to a photo's opening darker than this share of the lips is its shadow
 INTERIOR_BLUR = (0.7, 0.6, 1.2)  # what is drawn inside is blurred by the lip edge's σ less this, within these px
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
@@ -700,14 +709,14 @@ class MouthModel:
         # tissue that the lower teeth showed through, or as a second lower lip)
         # (a dome: its top is a curve over the floor of the mouth, highest in the middle, never more
         # than most of the opening where the opening narrows toward the corners)
-        tongue_h = np.minimum(TONGUE_HEIGHT * max(gap - TONGUE_HIDDEN * width, 0.0) * across ** 0.6, 0.8 * local)
+        tongue_h = np.minimum(TONGUE_HEIGHT * max(gap - TONGUE_HIDDEN * width, 0.0) * across ** TONGUE_DOME, 0.8 * local)
         below_top = d - (local - tongue_h)
         t_cover = smoothstep(-1.5, 1.5 + 0.1 * tongue_h, below_top)
         # lit at the front, behind the lower teeth; its back curves away into the mouth's shadow
-        t_light = 0.3 + 0.7 * smoothstep(0.0, 1.0, below_top / np.maximum(0.6 * tongue_h, 1.0)) ** 0.7
+        t_light = TONGUE_TOP + (1 - TONGUE_TOP) * smoothstep(0.0, 1.0, below_top / np.maximum(0.6 * tongue_h, 1.0)) ** 0.7
         # and a small opening lets little light in: the tongue is darker the smaller it is
         t_light = t_light * (0.6 + 0.4 * float(smoothstep(0.1 * width, 0.4 * width, gap)))
-        tongue = self.tongue * (t_light * (0.7 + 0.3 * across))[..., None]
+        tongue = self.tongue * (t_light * (1 - TONGUE_SIDES + TONGUE_SIDES * across))[..., None]
         img = img * (1 - t_cover[..., None]) + tongue * t_cover[..., None]
         # teeth: lower behind the upper, both in the shadow of the lips near them
         drop = float((lower_map[:, 2] - upper_map[:, 2]) @ normal)   # the jaw's drop from the photo, px
@@ -717,6 +726,7 @@ class MouthModel:
         # (the light comes from above: the lower lip shades the lower teeth a fifth as much as the
         # upper lip shades the upper ones; at half as much, raters saw them grey)
         teeth = [(self.lower, lower_map, n_lo - n, 0.2), (self.upper, upper_map, d, 1.0)]
+        slit = 1 - float(smoothstep(SLIT[0] * width, SLIT[1] * width, gap))
         if not self.lower.own:
             if drop <= 0:   # at the photo's own opening or closer: nothing added
                 teeth = teeth[1:]
@@ -734,6 +744,10 @@ class MouthModel:
                                  self._coverage(patch, gone))
             if shade:   # the lip's shade on the teeth next to it (the lip strip is lip itself: none)
                 rgb = rgb * (1 - shade * LIP_SHADOW[patch.own] * (1 - smoothstep(0.0, 0.12 * width, lip_shadow)))[..., None]
+            if not patch.own and slit > 0:
+                # a narrow opening lets light in only at the front: the teeth darken toward the corners
+                fall = np.clip(1 - SLIT_SHADE * slit * np.clip(np.abs(s - 0.5) * 2, 0, 1) ** SLIT_POWER, 1e-3, 1)
+                rgb = rgb * fall[..., None] ** np.asarray(SHADE_TINT, np.float32)
             if patch is self.lower and not patch.own:
                 # where the lower lip's wet inner edge meets them, a thin shade in the lip's own
                 # colour: without it the teeth ran into a pale lip as one band, and a grey one read
