@@ -95,7 +95,7 @@ def test_mouth_opens_gradually_without_one_frame_pops(fps):
 def test_mouth_rests_closed_at_the_ends_and_in_pauses():
     for text in (SENTENCE, "Aha! A pop-up map, a bad apple."):
         _, phonemes, track = _speech(text)
-        mouth = np.array([track[c] for c in ("mouth_open", "mouth_wide", "mouth_round")])
+        mouth = np.array([track[c] for c in ("mouth_open", "mouth_wide", "mouth_round", "tongue")])
         assert np.all(mouth[:, [0, -1]] == 0.0), text
         t = (np.arange(len(track)) + 0.5) / track.fps
         near_speech = np.zeros(len(t), bool)
@@ -114,6 +114,24 @@ def test_mouth_rests_closed_at_the_ends_and_in_pauses():
 def test_rounded_vowels_round_the_lips_spread_ones_do_not():
     assert _speech("Who knew you would do it too?")[2]["mouth_round"].max() > 0.6
     assert _speech("Eat this tea, Steve.")[2]["mouth_round"].max() < 0.3
+
+
+def test_the_tongue_rises_on_tongue_sounds_not_on_lip_sounds_or_open_vowels():
+    """/t d n l θ/ put the tongue's tip at the upper teeth, whatever the lips do around them; /p b m/
+    and an /ɑ/ among them leave it low. Read at the middle frame of each phoneme espeak-ng times."""
+    _, phonemes, track = _speech("Little Ted and Nell thought it all null. Papa, ma, baba.")
+    tongue = track["tongue"]
+    at = {}
+    for ph in phonemes:
+        at.setdefault(ph.symbol[:1], []).append(tongue[int((ph.start + ph.end) / 2 * track.fps)])
+    raised = np.array([v for k in "tdnlθ" for v in at.get(k, [])])
+    low = np.array([v for k in "pbmɑ" for v in at.get(k, [])])   # the lips' sounds and "Papa, ma, baba"'s /ɑ/
+    assert len(raised) >= 8 and len(low) >= 6, at
+    # (the utterance's first /l/ and a /d/ before a pause are raised less: the mouth ramps to rest there)
+    assert np.median(raised) >= 0.8 and np.mean(raised >= 0.5) >= 0.7, at
+    assert low.max() <= 0.15, at
+    assert tongue.min() >= 0 and tongue.max() <= 1
+    assert np.abs(np.diff(tongue)).max() < 0.6                   # it moves, it does not flicker
 
 
 def test_rounding_never_pinches_nearly_closed_lips():

@@ -144,3 +144,26 @@ def test_hand_built_headers_with_valid_checksums_never_crash(small_stream, field
         _decode(data, render=True)
     except StreamError as e:
         assert "\n" not in str(e)
+
+
+def test_a_version_2_stream_without_the_tongue_channel_still_decodes(small_stream):
+    """Version 2 streams carry 16 channels (none for the tongue, added in version 3): read as
+    before, with the tongue at rest; the records themselves are unchanged (the tongue is not sent)."""
+    from thg.codec.format import _FIXED, _QUANT, MAGIC, POINT_SCALE
+    from thg.motion.track import CHANNEL_NAMES
+
+    header = Header.read(io.BytesIO(small_stream), "s")
+    q, n_old = header.quantiser, CHANNEL_NAMES.index("tongue")
+    assert n_old == 16 and len(q.bits) == 17 and q.bits[n_old] == 0
+    parts = [_FIXED.pack(MAGIC, 2, 1, int(round(header.fps * 1000)), header.n_frames, header.width,
+                         header.height, n_old, header.record_size)]
+    parts += [_QUANT.pack(b, z, s) for b, z, s in list(zip(q.bits, q.zero, q.step))[:n_old]]
+    points = np.round(np.asarray(header.points, np.float64) * POINT_SCALE).astype("<i2")
+    parts += [struct.pack("<H", len(points)), points.tobytes(),
+              struct.pack("<4sI", header.image_type.encode("ascii").ljust(4), len(header.image)), header.image]
+    body = b"".join(parts)
+    old = body + struct.pack("<I", zlib.crc32(body)) + small_stream[len(header.pack()):]
+    new_rows = list(MotionDecoder(io.BytesIO(small_stream), "new.thm").rows())
+    old_rows = list(MotionDecoder(io.BytesIO(old), "old.thm").rows())
+    assert len(old_rows) == len(new_rows) == 6
+    assert all(np.array_equal(a, b) and a[n_old] == 0 for a, b in zip(old_rows, new_rows))

@@ -1,18 +1,19 @@
 """The ``.thm`` motion stream: one key frame, then a few bytes of quantised motion per frame.
 
-All integers are little-endian. Version 2 (version 1 is the same without audio, flags 0;
-both are read):
+All integers are little-endian. Version 3 (version 2 is the same with 16 channels, without
+``tongue``, and version 1 is version 2 without audio, flags 0; all three are read):
 
 Header (once)::
 
     magic       4 bytes  b"THGM"
-    version     u8       2
+    version     u8       3
     flags       u8       bit 0: the records carry the call's audio; the other bits are 0
     fps         u32      frames per second × 1000
     n_frames    u32      number of frame records, 0 = not known when the header was written (a live stream)
     width       u16      key frame width in pixels
     height      u16      key frame height
-    n_channels  u8       16: the channels of thg.motion.track.CHANNELS, in that order
+    n_channels  u8       17: the channels of thg.motion.track.CHANNELS, in that order (16 in
+                         versions 1 and 2: all but the last, ``tongue``, which decodes as 0)
     record_size u8       bytes per frame record without audio (payload + 1 checksum byte)
     quantiser   n_channels × (bits u8, zero u8, step f32): channel value = (code - zero) × step;
                 a channel with 0 bits is not sent and decodes as 0
@@ -61,8 +62,10 @@ from thg.motion.track import CHANNEL_LIMITS, CHANNEL_NAMES
 
 MAGIC = b"THGM"
 END_MAGIC = b"THMEND"
-VERSION = 2
-READ_VERSIONS = (1, 2)
+VERSION = 3
+READ_VERSIONS = (1, 2, 3)
+#: version -> how many of :data:`CHANNEL_NAMES` (the first ones) its records carry
+CHANNELS_OF = {1: 16, 2: 16, 3: len(CHANNEL_NAMES)}
 FLAG_AUDIO = 0x01
 POINT_SCALE = 8.0
 MAX_IMAGE_BYTES = 64 << 20
@@ -126,14 +129,15 @@ def _q(bits: int, zero: int, step: float) -> tuple[int, int, float]:
 
 
 #: Version 1's quantiser: 64 bits a frame. Ranges: yaw ±40°, pitch/roll ±25°, shift ±0.25 face,
-#: mouth_open 0..0.79 in 0.006 steps; brows, gaze and smile coarser; mouth_round and brow_in not sent.
+#: mouth_open 0..0.79 in 0.006 steps; brows, gaze and smile coarser; mouth_round, brow_in and tongue
+#: (which a tracked face does not give) not sent.
 DEFAULT_TABLE: dict[str, tuple[int, int, float]] = {
     "yaw": _q(7, 64, 0.625), "pitch": _q(6, 32, 0.8), "roll": _q(6, 32, 0.8),
     "shift_x": _q(5, 16, 0.016), "shift_y": _q(5, 16, 0.016),
     "mouth_open": _q(7, 0, 0.00625), "mouth_wide": _q(5, 16, 0.03), "mouth_round": _q(0, 0, 1.0),
     "smile": _q(4, 8, 0.125), "blink_l": _q(4, 3, 1 / 12), "blink_r": _q(4, 3, 1 / 12),
     "brow_l": _q(3, 3, 0.25), "brow_r": _q(3, 3, 0.25), "brow_in": _q(0, 0, 1.0),
-    "gaze_x": _q(3, 4, 0.15), "gaze_y": _q(2, 2, 0.3),
+    "gaze_x": _q(3, 4, 0.15), "gaze_y": _q(2, 2, 0.3), "tongue": _q(0, 0, 1.0),
 }
 DEFAULT_QUANTISER = Quantiser(tuple(DEFAULT_TABLE[c][0] for c in CHANNEL_NAMES),
                               tuple(DEFAULT_TABLE[c][1] for c in CHANNEL_NAMES),
@@ -233,10 +237,11 @@ class Header:
                               f"{' and '.join(map(str, READ_VERSIONS))}); re-encode it with this thg")
         if flags & ~(FLAG_AUDIO if version >= 2 else 0):
             raise StreamError(f"{name}: header is damaged (flags {flags:#04x}); the stream cannot be decoded")
-        if n_ch != len(CHANNEL_NAMES) or fps_milli == 0 or not (16 <= width <= 8192 and 16 <= height <= 8192):
+        if n_ch != CHANNELS_OF[version] or fps_milli == 0 or not (16 <= width <= 8192 and 16 <= height <= 8192):
             raise StreamError(f"{name}: header is damaged ({n_ch} channels, fps {fps_milli / 1000:g}, "
                               f"{width}x{height}); the stream cannot be decoded")
         quant = [_QUANT.unpack(take(_QUANT.size, "quantiser")) for _ in range(n_ch)]
+        quant += [(0, 0, 1.0)] * (len(CHANNEL_NAMES) - n_ch)     # an older version's: not sent
         (n_points,) = struct.unpack("<H", take(2, "point count"))
         if n_points not in (468, 478):
             raise StreamError(f"{name}: header is damaged ({n_points} face points); the stream cannot be decoded")

@@ -44,7 +44,7 @@ from thg.post.provenance import PROVENANCE
 from thg.post.watermark import InvisibleWatermark
 
 #: the channels a dub takes from the new speech; everything else is the original's own
-MOUTH = ("mouth_open", "mouth_wide", "mouth_round")
+MOUTH = ("mouth_open", "mouth_wide", "mouth_round", "tongue")
 #: the renderer widens the mouth by this fraction of its width per unit of ``mouth_wide``
 #: (its corners move 0.35 mouth widths each, thg.render.rig.Deformer._mouth)
 WIDE_GAIN = 0.7
@@ -210,6 +210,7 @@ class Dubber:
         row = np.zeros(len(CHANNEL_NAMES), np.float32)
         row[_CH["mouth_open"]] = max(float(mouth_row[_CH["mouth_open"]]), 0.0)
         row[_CH["mouth_round"]] = mouth_row[_CH["mouth_round"]]
+        row[_CH["tongue"]] = mouth_row[_CH["tongue"]]
         row[_CH["mouth_wide"]] = mouth_row[_CH["mouth_wide"]] - original_wide / WIDE_GAIN
         return row
 

@@ -119,22 +119,26 @@ def _rest_envelope(t: np.ndarray, closed: np.ndarray, into: float, out_of: float
 
 
 def _coarticulate(segments: list[tuple[float, float, Viseme]], t: np.ndarray) -> np.ndarray:
-    """(open, wide, round) at times ``t``: the dominance-weighted mean of the segments' targets."""
-    num, den = np.zeros((3, len(t))), np.zeros(len(t))
+    """(open, wide, round, tongue) at times ``t``: the dominance-weighted mean of the segments'
+    targets (the lips' with each sound's ``dominance``, the tongue's with its ``tongue_dominance``)."""
+    num, den = np.zeros((4, len(t))), np.zeros((2, len(t)))
     for start, end, vis in segments:
         centre = (start + end) / 2
         lo, hi = np.searchsorted(t, (centre - REACH, centre + REACH))
         tau = t[lo:hi] - centre
-        d = vis.dominance * np.exp(np.where(tau < 0, tau / LEAD, -tau / LAG))
-        den[lo:hi] += d
-        num[:, lo:hi] += np.outer((vis.open, vis.wide, vis.round), d)
-    return num / np.maximum(den, 1e-12)  # no sound near: 0
+        decay = np.exp(np.where(tau < 0, tau / LEAD, -tau / LAG))
+        lips, tongue = vis.dominance * decay, vis.tongue_dominance * decay
+        den[0, lo:hi] += lips
+        den[1, lo:hi] += tongue
+        num[:3, lo:hi] += np.outer((vis.open, vis.wide, vis.round), lips)
+        num[3, lo:hi] += vis.tongue * tongue
+    return num / np.maximum(den[[0, 0, 0, 1]], 1e-12)  # no sound near: 0
 
 
 def mouth_curves(phonemes: list[Phoneme], n_frames: int, fps: float, activity: np.ndarray | None = None,
                  loudness: np.ndarray | None = None, phoneme_weight: float = 1.0, *,
-                 window: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(open, wide, round) per video frame (sampled at the frame centres).
+                 window: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(open, wide, round, tongue) per video frame (sampled at the frame centres).
 
     ``activity`` and ``loudness`` (0..1 per frame) decide what is audible and, with ``phoneme_weight``
     < 1, partly replace the phoneme shapes, so that speech the recogniser does not know still moves the
@@ -159,13 +163,13 @@ def mouth_curves(phonemes: list[Phoneme], n_frames: int, fps: float, activity: n
                 mid, half = (s0 + s1) / 2, max(0.3 * (s1 - s0), 0.02)
                 i0, i1 = int(np.floor((mid - half) * fps - 0.75)) + 1, int(np.ceil((mid + half) * fps - 0.25))
                 lips[max(i0 - a, 0): max(i1 - a, 0)] = True
-    open_, wide, rnd = _coarticulate(segments, t)
+    open_, wide, rnd, tongue = _coarticulate(segments, t)
     if loudness is not None and phoneme_weight < 1.0:
         open_ = phoneme_weight * open_ + (1 - phoneme_weight) * 0.32 * loudness[a:b]
     if activity is not None:  # quiet sounds are articulated less; smoothed, so that it cannot pop
         audible &= np.interp(fine, t, activity[a:b]) > SPEECH_ACTIVITY
         gate = gaussian_filter1d(np.clip(1.6 * activity[a:b], 0, 1), GATE_BLUR * fps)
-        open_, wide, rnd = open_ * gate, wide * gate, rnd * gate
+        open_, wide, rnd, tongue = open_ * gate, wide * gate, rnd * gate, tongue * gate
     pause = np.minimum(*_gaps(t, fine[audible])) >= PAUSE_MARGIN
     pause[0] |= a == 0
     pause[-1] |= b == n_frames
@@ -177,7 +181,7 @@ def mouth_curves(phonemes: list[Phoneme], n_frames: int, fps: float, activity: n
     rest = _rest_envelope(t, pause, PAUSE_RAMP, PAUSE_RAMP)
     lips_apart = np.minimum(rest, _rest_envelope(t, lips, APPROACH, RELEASE))
     open_ = open_ * lips_apart
-    return open_, wide * rest, np.minimum(rnd * lips_apart, ROUND_PER_OPEN * open_)
+    return open_, wide * rest, np.minimum(rnd * lips_apart, ROUND_PER_OPEN * open_), tongue * rest
 
 
 def _smooth_noise(rng: np.random.Generator, n: int, fps: float, freqs=(0.11, 0.23, 0.37, 0.53)) -> np.ndarray:
@@ -217,7 +221,7 @@ def blink_curve(rng: np.random.Generator, n: int, fps: float, rate_per_min: floa
 
 CONTEXT = 1.0    # s: frames of context each side of a block of mouth frames (more than any filter reaches)
 LOOKAHEAD = REACH + 0.1  # s: a frame's mouth is final once the phonemes this far past its centre are known
-MOUTH = ("mouth_open", "mouth_wide", "mouth_round")
+MOUTH = ("mouth_open", "mouth_wide", "mouth_round", "tongue")
 
 
 class SpeechMotion:
@@ -264,7 +268,7 @@ class SpeechMotion:
         offsets = EMOTIONS[self.style.emotion]
         for name, curve in zip(MOUTH, curves):
             value = curve[a - wa: b - wa] * k
-            if name == "mouth_round":
+            if name in ("mouth_round", "tongue"):
                 value = np.clip(value, 0, 1)
             column = CHANNEL_NAMES.index(name)
             self.track.values[a:b, column] = value

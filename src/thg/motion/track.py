@@ -49,6 +49,7 @@ CHANNELS: dict[str, str] = {
     "brow_in": "inner brows together and down (anger, concentration) 0..1",
     "gaze_x": "gaze, fraction of eye width; + toward the image right",
     "gaze_y": "gaze, fraction of eye height; + down",
+    "tongue": "tongue raised 0 (resting on the floor of the mouth) .. 1 (its tip at the upper teeth: /t d n l/)",
 }
 CHANNEL_NAMES = tuple(CHANNELS)
 
@@ -61,7 +62,7 @@ CHANNEL_LIMITS: dict[str, tuple[float, float]] = {
     "mouth_open": (-0.1, 1.5), "mouth_wide": (-1.5, 1.5), "mouth_round": (-1.0, 1.5), "smile": (-3.0, 3.0),
     "blink_l": (-2.0, 2.0), "blink_r": (-2.0, 2.0),
     "brow_l": (-4.0, 4.0), "brow_r": (-4.0, 4.0), "brow_in": (-1.0, 4.0),
-    "gaze_x": (-1.0, 1.0), "gaze_y": (-1.0, 1.0),
+    "gaze_x": (-1.0, 1.0), "gaze_y": (-1.0, 1.0), "tongue": (-1.0, 2.0),
 }
 FPS_RANGE = (1.0, 120.0)
 MAX_FILE_BYTES = 256 << 20

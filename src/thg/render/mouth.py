@@ -64,6 +64,8 @@ TONGUE_HIDDEN = 0.2   # mouth widths of opening the tongue stays hidden behind t
 TONGUE_TOP = 0.6      # how lit the tongue's top is, of its front's light (the filmed one is lit up to its top)
 TONGUE_DOME = 1.0     # how its top falls toward the corners (a power of the sine across the mouth)
 TONGUE_SIDES = 0.45   # how much darker its sides are, which turn away from the light
+TONGUE_RAISED = 0.85  # share of the opening a raised tongue fills at the middle
+TONGUE_TIP = 2.0      # its tip is narrower than the dome at rest (a power of the sine across the mouth)
 TONGUE_HEIGHT = 0.8   # how far the tongue's top rises per mouth width of opening past TONGUE_HIDDEN (at 0.6
                       # it was a thin brown band behind the lower teeth where a real clip's widest openings
                       # show it over a third to half of the mouth's middle column)
@@ -653,10 +655,11 @@ class MouthModel:
 
     # -- per frame -------------------------------------------------------------------------------
     def paint(self, frame: np.ndarray, upper: np.ndarray, lower: np.ndarray,
-              upper_map: np.ndarray, lower_map: np.ndarray) -> None:
+              upper_map: np.ndarray, lower_map: np.ndarray, tongue: float = 0.0) -> None:
         """Paint the interior of the opening bounded by the target inner lip contours ``upper`` and
         ``lower`` (11 points each, corner to corner) into ``frame`` in place; ``upper_map`` and
-        ``lower_map`` are 2×3 affine maps from source to target of the upper and lower teeth."""
+        ``lower_map`` are 2×3 affine maps from source to target of the upper and lower teeth;
+        ``tongue`` is the motion's tongue channel (0 at rest .. 1 raised to the upper teeth)."""
         c0, c1 = upper[0], upper[-1]
         width = float(np.linalg.norm(c1 - c0))
         if width < 4:
@@ -710,6 +713,9 @@ class MouthModel:
         # (a dome: its top is a curve over the floor of the mouth, highest in the middle, never more
         # than most of the opening where the opening narrows toward the corners)
         tongue_h = np.minimum(TONGUE_HEIGHT * max(gap - TONGUE_HIDDEN * width, 0.0) * across ** TONGUE_DOME, 0.8 * local)
+        if tongue > 0:   # raised toward the upper teeth (/t d n l/, between them for /θ ð/): its tip, narrower
+            raised = TONGUE_RAISED * local * across ** TONGUE_TIP
+            tongue_h = tongue_h + min(tongue, 1.0) * np.maximum(raised - tongue_h, 0.0)
         below_top = d - (local - tongue_h)
         t_cover = smoothstep(-1.5, 1.5 + 0.1 * tongue_h, below_top)
         # lit at the front, behind the lower teeth; its back curves away into the mouth's shadow

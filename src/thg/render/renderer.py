@@ -20,6 +20,7 @@ from thg.render.rig import Deformer, FaceRig
 from thg.render.warp import MeshWarper, Texture
 
 _BLINK_R, _BLINK_L = CHANNEL_NAMES.index("blink_r"), CHANNEL_NAMES.index("blink_l")
+_TONGUE = CHANNEL_NAMES.index("tongue")
 
 
 @runtime_checkable
@@ -84,7 +85,7 @@ class MeshWarpRenderer:
         crop = self.warper.warp(texture, self.source_xy, target, sharp=self._sharp, sharpest=self._lip_box(target),
                                 order=self.deformer.draw_order(channels))
         self.mouth.paint(crop, target[self._inner_upper], target[self._inner_lower],
-                         *self.deformer.teeth_transforms(channels))
+                         *self.deformer.teeth_transforms(channels), tongue=float(channels[_TONGUE]))
         return crop
 
     def _lip_box(self, target: np.ndarray) -> tuple[int, int, int, int]:

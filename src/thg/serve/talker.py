@@ -26,7 +26,7 @@ from thg.motion.track import CHANNEL_NAMES, MotionTrack
 RATE = 48000                     # the session clock and the audio sent, samples per second
 IDLE_SECONDS = 20.0              # the idle track, played forward and backward so its ends meet
 #: what speech drives; the rest (head, eyes) follows the idle track throughout
-SPEECH_CHANNELS = [CHANNEL_NAMES.index(c) for c in ("mouth_open", "mouth_wide", "mouth_round", "brow_l", "brow_r")]
+SPEECH_CHANNELS = [CHANNEL_NAMES.index(c) for c in ("mouth_open", "mouth_wide", "mouth_round", "tongue", "brow_l", "brow_r")]
 RELEASE_FRAMES = 4               # an interrupted mouth closes over this many frames, not at once
 
 
