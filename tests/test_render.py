@@ -449,10 +449,10 @@ def test_a_narrow_openings_teeth_darken_toward_the_corners(hopper):
 
 @pytest.mark.parametrize("who", ["portrait", "hopper"])
 def test_a_raised_tongue_fills_the_dark_between_the_teeth(who, request):
-    """The tongue channel at 1 (/t d n l/) brings the tongue's tip up behind the upper teeth: of
-    what dlib's inner lip contour holds at an opening of 0.3 mouth widths, the share darker than
-    0.4 of the lips' brightness falls by a third or more (measured: Grace Hopper 0.37 -> 0.24, the
-    astronaut 0.21 -> 0.13)."""
+    """The tongue channel at 1 (/t d n l/) brings the tongue's tip up behind the upper teeth where the
+    opening is wide enough to show it: of what dlib's inner lip contour holds at an opening of 0.45
+    mouth widths, the share darker than 0.4 of the lips' brightness falls by a fifth or more
+    (measured: Grace Hopper 0.39 -> 0.29, the astronaut 0.45 -> 0.28); at 0.3 it stays hidden."""
     import cv2
 
     from thg.eval.functional.dlib68 import models
@@ -462,8 +462,8 @@ def test_a_raised_tongue_fills_the_dark_between_the_teeth(who, request):
     renderer.prepare(photo, find_face(photo))
     dlib, luma = models(), np.array([0.299, 0.587, 0.114])
 
-    def dark_share(tongue):
-        frame = renderer.render(_row(mouth_open=0.3, tongue=tongue)).copy()
+    def dark_share(tongue, opening=0.45):
+        frame = renderer.render(_row(mouth_open=opening, tongue=tongue)).copy()
         points = dlib.face(frame).points
         inside = np.zeros(frame.shape[:2], np.uint8)
         cv2.fillPoly(inside, [np.round(points[60:68]).astype(np.int32)], 1)
@@ -472,4 +472,5 @@ def test_a_raised_tongue_fills_the_dark_between_the_teeth(who, request):
         return float(np.mean(frame[inside > 0] @ luma < 0.4 * lip))
 
     at_rest, raised = dark_share(0.0), dark_share(1.0)
-    assert raised <= 0.75 * at_rest, (at_rest, raised)
+    assert raised <= 0.8 * at_rest, (at_rest, raised)
+    assert dark_share(1.0, 0.3) >= 0.97 * dark_share(0.0, 0.3)

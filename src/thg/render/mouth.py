@@ -61,14 +61,18 @@ LOWER_SHOWN_LEN = 0.12  # mouth widths: the part of a synthetic lower tooth that
 LOWER_SHOWN = 0.05      # a photo whose lower teeth cover less than this share of its upper ones shows none
 TONGUE_HIDDEN = 0.2   # mouth widths of opening the tongue stays hidden behind the lower teeth in (a real
                       # clip's openings up to 0.4 show none; the tongue shows on its wide-open vowels)
-TONGUE_TOP = 0.6      # how lit the tongue's top is, of its front's light (the filmed one is lit up to its top)
-TONGUE_DOME = 1.0     # how its top falls toward the corners (a power of the sine across the mouth)
-TONGUE_SIDES = 0.45   # how much darker its sides are, which turn away from the light
-TONGUE_RAISED = 0.85  # share of the opening a raised tongue fills at the middle
-TONGUE_TIP = 2.0      # its tip is narrower than the dome at rest (a power of the sine across the mouth)
-TONGUE_HEIGHT = 0.8   # how far the tongue's top rises per mouth width of opening past TONGUE_HIDDEN (at 0.6
-                      # it was a thin brown band behind the lower teeth where a real clip's widest openings
-                      # show it over a third to half of the mouth's middle column)
+# The tongue in a wide opening, against the one behind the lower teeth of a speech-sized one: each
+# pair is (narrow, wide), mixed as the opening grows over TONGUE_WIDE. Wide open, a real clip's tongue
+# covers a third to half of the mouth's middle column, lit up to its top (the narrow values left it
+# a thin brown band there); in speech-sized openings the wide values showed, a rater found, as a
+# grey haze over the lower teeth or a brown smudge splitting the dark
+TONGUE_WIDE = (0.3, 0.5)      # mouth widths of opening over which the narrow values give way to the wide
+TONGUE_HEIGHT = (0.6, 0.8)    # how far its top rises per mouth width of opening past TONGUE_HIDDEN
+TONGUE_TOP = (0.3, 0.6)       # how lit its top is, of its front's light
+TONGUE_DOME = (0.6, 1.0)      # how its top falls toward the corners (a power of the sine across the mouth)
+TONGUE_SIDES = (0.3, 0.45)    # how much darker its sides are, which turn away from the light
+TONGUE_RAISED = 0.85  # share of the opening a raised tongue (the motion's tongue channel at 1) fills at the middle,
+TONGUE_TIP = 2.0      # its tip narrower than the dome at rest (a power of the sine); seen in wide openings only
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
 OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
@@ -83,9 +87,9 @@ CAVITY = (0.34, 0.2, 0.16)   # the back of the mouth: the lips' colour this dark
 # most 0.58 of it (a real clip's wide-open mouths measure 0.16-0.25 of the lips' red above the tongue); a neutral
 # dark read as a black band painted on, beside a smile's own brown corners
 THROAT = (0.35, 0.6)  # a wide opening's cavity: this much lighter round the throat, and this much darker in it
-TONGUE = (0.80, 0.64, 0.70)  # a lit tongue: the skin's colour this much (of the skin, not the lips, which may be
-                             # pale or painted; a real clip's wide-open mouths measure 0.78/0.62/0.70, in a
-                             # video whose colour is washed out by its chroma subsampling)
+TONGUE = ((0.80, 0.58, 0.62), (0.80, 0.64, 0.70))  # a lit tongue: the skin's colour this much (narrow, wide;
+# of the skin, not the lips, which may be pale or painted; a real clip's wide-open mouths measure 0.74-0.78 /
+# 0.62-0.67 / 0.70-0.74, in a video whose colour is washed out by its chroma subsampling)
 SLIT = (0.05, 0.25)     # mouth widths of opening over which light reaches the side teeth as well as the front
 SLIT_SHADE = 0.8        # how much darker the teeth at the corners are in the narrowest opening
 SLIT_POWER = 1.5        # ... rising as this power of the distance from the middle (lit evenly, the teeth in a
@@ -545,7 +549,7 @@ class MouthModel:
         dark = _own_dark(crop[interior], self.lip) if interior.any() else None
         if dark is not None:   # in the hue of the photo's own shadow inside its mouth, as bright
             self.cavity = (dark * float(luma_of(self.cavity)) / max(float(luma_of(dark)), 1.0)).astype(np.float32)
-        self.tongue = (skin * TONGUE).astype(np.float32)
+        self.tongue = [(skin * np.asarray(c)).astype(np.float32) for c in TONGUE]   # narrow, wide
         #: the photo's lower lip seen under its upper teeth, moved with the jaw (see :func:`_not_teeth`)
         self.lip_strip: TeethPatch | None = None
         #: px by which the lower lip's real edge lies above the mesh's inner contour (the strip's height)
@@ -712,17 +716,27 @@ class MouthModel:
         # tissue that the lower teeth showed through, or as a second lower lip)
         # (a dome: its top is a curve over the floor of the mouth, highest in the middle, never more
         # than most of the opening where the opening narrows toward the corners)
-        tongue_h = np.minimum(TONGUE_HEIGHT * max(gap - TONGUE_HIDDEN * width, 0.0) * across ** TONGUE_DOME, 0.8 * local)
-        if tongue > 0:   # raised toward the upper teeth (/t d n l/, between them for /θ ð/): its tip, narrower
+        wide_t = float(smoothstep(TONGUE_WIDE[0] * width, TONGUE_WIDE[1] * width, gap))
+
+        def mix(pair):
+            return pair[0] + wide_t * (pair[1] - pair[0])
+
+        tongue_h = np.minimum(mix(TONGUE_HEIGHT) * max(gap - TONGUE_HIDDEN * width, 0.0) * across ** mix(TONGUE_DOME),
+                              0.8 * local)
+        # raised toward the upper teeth (/t d n l/, between them for /θ ð/): its tip, narrower
+        raise_by = min(max(tongue, 0.0), 1.0) * wide_t
+        if raise_by > 0:
             raised = TONGUE_RAISED * local * across ** TONGUE_TIP
-            tongue_h = tongue_h + min(tongue, 1.0) * np.maximum(raised - tongue_h, 0.0)
+            tongue_h = tongue_h + raise_by * np.maximum(raised - tongue_h, 0.0)
         below_top = d - (local - tongue_h)
         t_cover = smoothstep(-1.5, 1.5 + 0.1 * tongue_h, below_top)
         # lit at the front, behind the lower teeth; its back curves away into the mouth's shadow
-        t_light = TONGUE_TOP + (1 - TONGUE_TOP) * smoothstep(0.0, 1.0, below_top / np.maximum(0.6 * tongue_h, 1.0)) ** 0.7
+        top = mix(TONGUE_TOP)
+        t_light = top + (1 - top) * smoothstep(0.0, 1.0, below_top / np.maximum(0.6 * tongue_h, 1.0)) ** 0.7
         # and a small opening lets little light in: the tongue is darker the smaller it is
         t_light = t_light * (0.6 + 0.4 * float(smoothstep(0.1 * width, 0.4 * width, gap)))
-        tongue = self.tongue * (t_light * (1 - TONGUE_SIDES + TONGUE_SIDES * across))[..., None]
+        sides = mix(TONGUE_SIDES)
+        tongue = mix(self.tongue) * (t_light * (1 - sides + sides * across))[..., None]
         img = img * (1 - t_cover[..., None]) + tongue * t_cover[..., None]
         # teeth: lower behind the upper, both in the shadow of the lips near them
         drop = float((lower_map[:, 2] - upper_map[:, 2]) @ normal)   # the jaw's drop from the photo, px
