@@ -17,8 +17,12 @@ def test_backward_and_held_frames_are_the_forward_ones(carphone, carphone_frames
     runs = [Run(60, 40, -1), Run(5, 3, 0), Run(110, 10, 1)]
     got = list(frames_in_order(carphone, info, runs))
     assert [i for i, _ in got] == list(range(60, 20, -1)) + [5, 5, 5] + list(range(110, 120))
+    forward = [frame for _, frame in frames_in_order(carphone, info, [Run(0, n, 1)])]
     for i, frame in got:
-        assert np.array_equal(frame, carphone_frames[i]), i
+        assert np.array_equal(frame, forward[i]), i
+    # the dub makes RGB of the decoded 4:2:0 planes itself (thg.io.video.i420_to_rgb): within a few
+    # codes of ffmpeg's own conversion, which interpolates chroma
+    assert all(np.abs(a.astype(int) - b).max() <= 4 for a, b in zip(forward, carphone_frames))
 
 
 def test_no_cuts_in_a_continuous_shot_and_one_at_a_cut(carphone_frames):

@@ -133,6 +133,13 @@ def rgb_to_i420(frame: np.ndarray) -> np.ndarray:
     return out
 
 
+def i420_to_rgb(planes: bytes, width: int, height: int) -> np.ndarray:
+    """Planar YUV 4:2:0 (BT.601 limited range, even sides) as RGB, each 2×2 block's chroma shared by
+    its pixels: :func:`rgb_to_i420` of the result gives the planes back (to within rounding)."""
+    yuv = np.frombuffer(planes, np.uint8).reshape(height * 3 // 2, width)
+    return cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)
+
+
 class VideoWriter:
     """Stream RGB frames into an H.264 MP4, optionally muxing an audio file as AAC.
 
