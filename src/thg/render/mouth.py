@@ -710,34 +710,7 @@ class MouthModel:
         # red, twice as bright, read as an outline drawn round the opening)
         rim = (1 - depth)[..., None]
         img = (self.cavity * 0.9 * (1 - rim) + self.lip * MUCOSA * rim) * shade[..., None]
-        # tongue: a dome rising from the floor of the mouth, seen on open vowels
-        # (it rises above the lower teeth only once the mouth is open wider than TONGUE_HIDDEN: in
-        # a small opening it stays behind them, and a band of it between the teeth read as pink
-        # tissue that the lower teeth showed through, or as a second lower lip)
-        # (a dome: its top is a curve over the floor of the mouth, highest in the middle, never more
-        # than most of the opening where the opening narrows toward the corners)
-        wide_t = float(smoothstep(TONGUE_WIDE[0] * width, TONGUE_WIDE[1] * width, gap))
-
-        def mix(pair):
-            return pair[0] + wide_t * (pair[1] - pair[0])
-
-        tongue_h = np.minimum(mix(TONGUE_HEIGHT) * max(gap - TONGUE_HIDDEN * width, 0.0) * across ** mix(TONGUE_DOME),
-                              0.8 * local)
-        # raised toward the upper teeth (/t d n l/, between them for /θ ð/): its tip, narrower
-        raise_by = min(max(tongue, 0.0), 1.0) * wide_t
-        if raise_by > 0:
-            raised = TONGUE_RAISED * local * across ** TONGUE_TIP
-            tongue_h = tongue_h + raise_by * np.maximum(raised - tongue_h, 0.0)
-        below_top = d - (local - tongue_h)
-        t_cover = smoothstep(-1.5, 1.5 + 0.1 * tongue_h, below_top)
-        # lit at the front, behind the lower teeth; its back curves away into the mouth's shadow
-        top = mix(TONGUE_TOP)
-        t_light = top + (1 - top) * smoothstep(0.0, 1.0, below_top / np.maximum(0.6 * tongue_h, 1.0)) ** 0.7
-        # and a small opening lets little light in: the tongue is darker the smaller it is
-        t_light = t_light * (0.6 + 0.4 * float(smoothstep(0.1 * width, 0.4 * width, gap)))
-        sides = mix(TONGUE_SIDES)
-        tongue = mix(self.tongue) * (t_light * (1 - sides + sides * across))[..., None]
-        img = img * (1 - t_cover[..., None]) + tongue * t_cover[..., None]
+        img = self._with_tongue(img, d, local, across, gap, width, tongue)
         # teeth: lower behind the upper, both in the shadow of the lips near them
         drop = float((lower_map[:, 2] - upper_map[:, 2]) @ normal)   # the jaw's drop from the photo, px
         # opening wide, the lower lip is drawn down a little past the lower teeth: more of them shows
@@ -810,6 +783,40 @@ class MouthModel:
         a = a[..., None]
         region = frame[y0:y1, x0:x1].astype(np.float32)
         frame[y0:y1, x0:x1] = np.clip(region * (1 - a) + img * a, 0, 255).astype(np.uint8)
+
+    def _with_tongue(self, img: np.ndarray, d: np.ndarray, local: np.ndarray, across: np.ndarray, gap: float,
+                     width: float, tongue: float) -> np.ndarray:
+        """``img`` (the cavity) with the tongue over it: ``d`` px below the upper lip of an opening
+        ``local`` px deep, ``across`` 0 at the corners .. 1 in the middle, the opening ``gap`` px of a
+        mouth ``width`` px wide, the motion's ``tongue`` channel."""
+        # tongue: a dome rising from the floor of the mouth, seen on open vowels
+        # (it rises above the lower teeth only once the mouth is open wider than TONGUE_HIDDEN: in
+        # a small opening it stays behind them, and a band of it between the teeth read as pink
+        # tissue that the lower teeth showed through, or as a second lower lip)
+        # (a dome: its top is a curve over the floor of the mouth, highest in the middle, never more
+        # than most of the opening where the opening narrows toward the corners)
+        wide_t = float(smoothstep(TONGUE_WIDE[0] * width, TONGUE_WIDE[1] * width, gap))
+
+        def mix(pair):
+            return pair[0] + wide_t * (pair[1] - pair[0])
+
+        tongue_h = np.minimum(mix(TONGUE_HEIGHT) * max(gap - TONGUE_HIDDEN * width, 0.0) * across ** mix(TONGUE_DOME),
+                              0.8 * local)
+        # raised toward the upper teeth (/t d n l/, between them for /θ ð/): its tip, narrower
+        raise_by = min(max(tongue, 0.0), 1.0) * wide_t
+        if raise_by > 0:
+            raised = TONGUE_RAISED * local * across ** TONGUE_TIP
+            tongue_h = tongue_h + raise_by * np.maximum(raised - tongue_h, 0.0)
+        below_top = d - (local - tongue_h)
+        t_cover = smoothstep(-1.5, 1.5 + 0.1 * tongue_h, below_top)
+        # lit at the front, behind the lower teeth; its back curves away into the mouth's shadow
+        top = mix(TONGUE_TOP)
+        t_light = top + (1 - top) * smoothstep(0.0, 1.0, below_top / np.maximum(0.6 * tongue_h, 1.0)) ** 0.7
+        # and a small opening lets little light in: the tongue is darker the smaller it is
+        t_light = t_light * (0.6 + 0.4 * float(smoothstep(0.1 * width, 0.4 * width, gap)))
+        sides = mix(TONGUE_SIDES)
+        tongue_rgb = mix(self.tongue) * (t_light * (1 - sides + sides * across))[..., None]
+        return img * (1 - t_cover[..., None]) + tongue_rgb * t_cover[..., None]
 
     def _at_rest(self, patch: TeethPatch, amap: np.ndarray, upper: np.ndarray, normal: np.ndarray) -> np.ndarray:
         """The colours of ``patch`` for this frame: where it has a :attr:`TeethPatch.rest`, the
