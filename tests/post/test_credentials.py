@@ -107,3 +107,30 @@ def test_half_given_identity_is_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("THG_C2PA_KEY", str(tmp_path / "key.pem"))
     with pytest.raises(InputError, match="not found"):
         signing_identity()
+
+
+def test_signing_a_long_video_holds_no_copy_of_it_in_memory(tmp_path, video):
+    # (a video of noise does not compress: 38 MB on disk; hashed as one piece, c2pa held it all in memory)
+    import subprocess
+    import sys
+
+    from thg.io import VideoWriter
+
+    path = tmp_path / "long.mp4"
+    rng = np.random.default_rng(0)
+    with VideoWriter(path, 384, 384, fps=25, crf=0) as w:
+        for _ in range(160):
+            w.write(rng.integers(0, 256, (384, 384, 3), dtype=np.uint8))
+    size_mb = path.stat().st_size / 2**20
+    assert size_mb > 30
+    probe = ("import resource, sys\n"
+             "from thg.post.credentials import Claims, sign_mp4, signing_identity\n"
+             "identity = signing_identity()\n"
+             "sign_mp4(sys.argv[2], Claims('dub'), identity=identity)\n"   # a short one first: libraries loaded
+             "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+             "sign_mp4(sys.argv[1], Claims('dub'), identity=identity)\n"
+             "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)\n")
+    grown_mb = float(subprocess.run([sys.executable, "-c", probe, str(path), str(video)],
+                                    capture_output=True, text=True, check=True).stdout)
+    assert grown_mb < size_mb / 4, (grown_mb, size_mb)
+    assert read_manifest(path).state == "valid, signer untrusted"
