@@ -92,10 +92,12 @@ def child(code: str, *args: str) -> dict:
 
 _RUN = """
 import json, os, resource, sys, time
+from thg.limits import Limits
 from thg.pipeline import GenerateConfig, TalkingHeadPipeline
 image, wav, out = sys.argv[1:4]
 t = time.perf_counter()
-r = TalkingHeadPipeline(config=GenerateConfig(max_size=None))(image, audio=wav, output=out, overwrite=True)
+config = GenerateConfig(max_size=None, limits=Limits(seconds=4 * 3600))   # (an hour is over the default cap)
+r = TalkingHeadPipeline(config=config)(image, audio=wav, output=out, overwrite=True)
 total = time.perf_counter() - t
 self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

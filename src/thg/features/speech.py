@@ -6,14 +6,16 @@ Phonemes are returned as IPA-like strings with start and end times in seconds; t
 
 from __future__ import annotations
 
+import _ctypes
 import contextlib
 import ctypes
 import ctypes.util
 import functools
 import json
+import os
 import struct
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,25 +59,37 @@ _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 _LOCK = threading.Lock()
 
 
-@functools.lru_cache(maxsize=1)
-def _espeak() -> tuple[ctypes.CDLL, int]:
+@contextlib.contextmanager
+def _espeak() -> Iterator[tuple[ctypes.CDLL, int]]:
+    """espeak-ng's library, loaded afresh, initialised, and unloaded when done, under :data:`_LOCK`.
+
+    Its synthesiser keeps state from one call to the next that no call resets (the phase of its pitch
+    flutter, for one): loaded once, the same text spoke a few samples longer or shorter each time,
+    and so moved differently. Loaded for each call (1-5 ms), it says a text the same way every time."""
     name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError:
-        raise BackendMissingError("espeak-ng is not installed (needed for --text); install it with "
-                                  "`sudo apt-get install espeak-ng` or run scripts/setup.sh") from None
-    lib.espeak_Initialize.restype = ctypes.c_int
-    rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, None,
-                                 _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA | _INIT_DONT_EXIT)
-    if rate <= 0:
-        raise BackendMissingError("espeak-ng failed to start (its data files are missing); reinstall espeak-ng")
-    lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-    lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
-                                 ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
-    lib.espeak_SetSynthCallback.argtypes = [_CALLBACK]
-    lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
-    return lib, rate
+    with _LOCK:
+        try:
+            lib = ctypes.CDLL(name, mode=os.RTLD_LOCAL)
+        except OSError:
+            raise BackendMissingError("espeak-ng is not installed (needed for --text); install it with "
+                                      "`sudo apt-get install espeak-ng` or run scripts/setup.sh") from None
+        rate = 0
+        try:
+            lib.espeak_Initialize.restype = ctypes.c_int
+            rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, None,
+                                         _INIT_PHONEME_EVENTS | _INIT_PHONEME_IPA | _INIT_DONT_EXIT)
+            if rate <= 0:
+                raise BackendMissingError("espeak-ng failed to start (its data files are missing); reinstall espeak-ng")
+            lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+            lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
+                                         ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+            lib.espeak_SetSynthCallback.argtypes = [_CALLBACK]
+            lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+            yield lib, rate
+        finally:
+            if rate > 0:
+                lib.espeak_Terminate()
+            _ctypes.dlclose(lib._handle)
 
 
 def espeak_voices() -> list[str]:
@@ -122,7 +136,6 @@ def synthesize(text: str, lang: str = "en", *, words_per_minute: int = 160) -> t
     """Speak ``text`` with espeak-ng; returns the speech (16 kHz) and its phonemes with exact times."""
     if not text or not text.strip():
         raise InputError("--text is empty; give the sentence to speak")
-    lib, rate = _espeak()
     chunks: list[np.ndarray] = []
     events: list[tuple[str, float]] = []
 
@@ -139,7 +152,7 @@ def synthesize(text: str, lang: str = "en", *, words_per_minute: int = 160) -> t
 
     cb = _CALLBACK(callback)
     data = text.encode("utf-8") + b"\0"
-    with _LOCK:
+    with _espeak() as (lib, rate):
         if lib.espeak_SetVoiceByName(resolve_lang(lang).encode()) != 0:
             raise InputError(f"--lang {lang!r} is not a language espeak-ng speaks; "
                              f"try a code such as en, de, fr, es, zh, hi (`espeak-ng --voices` lists them)")
