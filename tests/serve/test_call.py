@@ -117,7 +117,12 @@ def capture(browser, n: int, every_ms: int = 80) -> list:
 
 
 def shown(browser) -> dict:
-    return {k: browser.find_element(By.ID, f"call-{k}").text for k in ("kbps", "motion-bytes", "records", "key-bytes")}
+    """What the page shows, read at one moment (in one script: read a field at a time, the page
+    counted more records between two reads than the bytes read before them)."""
+    keys = ("kbps", "motion-bytes", "records", "key-bytes")
+    values = browser.execute_script(
+        "return arguments[0].map((k) => document.getElementById('call-' + k).textContent.trim());", list(keys))
+    return dict(zip(keys, values))
 
 
 ENERGY_JS = """
