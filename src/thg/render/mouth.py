@@ -38,7 +38,9 @@ SPECULAR = 0.3        # how far toward white the wet enamel's highlight on a fro
 TOOTH_SHADES = (0.03, -0.02, 0.04, 0.0, -0.04, 0.02, 0.01, -0.03, 0.03, -0.01, 0.02, -0.02)  # per tooth
 MOUTH_LIGHT = (1.0, 0.8, 0.72)               # the colour of the light teeth in shadow get from the mouth
 SHADE_TINT = (0.7, 1.0, 1.3)   # teeth darken this much faster per channel (R, G, B: powers of their light)
-EMBRASURE = 0.12                             # how much shorter a tooth is at its corners than in its middle
+LATERAL_SHORTER = 0.05  # how much shorter every other tooth is (the lateral incisors and the premolars beside the canines)
+EMBRASURE = 0.03        # how much shorter a tooth is at its corners than in its middle (incisors wear flat: at
+#                         0.12, and every other tooth 0.12 shorter, a blind rater saw a row of pearls or bullets)
 LOWER_EMBRASURE = 0.35   # the same for the lower teeth's shown part: the dark notches between their biting edges
 TOOTH_GAP = 0.32                             # how much darker the shallow groove between two teeth is
 STOMION_INK = 0.4      # how dark the line where closed lips meet is drawn (darker reads as a line
@@ -76,6 +78,7 @@ TONGUE_TIP = 2.0      # its tip narrower than the dome at rest (a power of the s
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
 OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
+LOWER_GAP = 0.25        # how deep the grooves between synthetic lower teeth are, of TOOTH_GAP's (see _lower_row)
 CONTACT = (0.2, 3.0)    # how far synthetic lower teeth go toward the lip's shadow at its edge, fading over this many px
                         # (0.25 over 1.5 px made that edge harder than the photo's lip edges: 0.99-1.05)
 LIP_SHADOW = (0.3, 0.05)  # how much darker teeth are right under the lips: synthetic ones, the photo's own (which
@@ -94,6 +97,8 @@ SLIT = (0.05, 0.25)     # mouth widths of opening over which light reaches the s
 SLIT_SHADE = 0.8        # how much darker the teeth at the corners are in the narrowest opening
 SLIT_POWER = 1.5        # ... rising as this power of the distance from the middle (lit evenly, the teeth in a
                         # slit were a pale strip from corner to corner)
+EDGE_MIX = (-0.5, 0.5)  # px from the lowest tooth-like pixel over which the photo gives way to its lower lip (from
+#                        0.5-1.5 px below it, the pixels where the two blend went with the teeth: a dotted pink line)
 RIM_DARK = 0.8         # a pixel next to a photo's opening darker than this share of the lips is its shadow
 INTERIOR_BLUR = (0.7, 0.6, 1.2)  # what is drawn inside is blurred by the lip edge's σ less this, within these px
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
@@ -357,12 +362,13 @@ class TeethPatch:
 
 def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray, base: np.ndarray,
                edges: np.ndarray, translucency: float = 1.0, gap: float = TOOTH_GAP,
-               embrasure: float = EMBRASURE) -> tuple[np.ndarray, np.ndarray]:
+               embrasure: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Colour and coverage of a row of teeth over the mouth frame (s 0..1 across, d px below its top).
 
     ``edges`` are the tooth boundaries in s; each tooth is lit like a rounded surface, its
     boundaries darker (not lines: a smooth dip), its biting edge slightly translucent, the row
     symmetric about the midline."""
+    embrasure = EMBRASURE if embrasure is None else embrasure
     k = np.clip(np.searchsorted(edges, s) - 1, 0, len(edges) - 2)
     left, right = edges[k], edges[k + 1]
     u = np.clip((s - left) / np.maximum(right - left, 1e-6), 0, 1)   # 0..1 across one tooth
@@ -375,7 +381,7 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     # counted from the midline (0: the two central incisors), every other tooth is a little
     # shorter: the lateral incisors beside the centrals and the canines, and so on, on both sides alike
     rank = np.abs(k - (len(edges) - 2) / 2) - 0.5
-    tooth_len = length * (1 - 0.12 * (np.round(rank) % 2)) * (1 - embrasure * (2 * np.abs(u - 0.5)) ** 4)
+    tooth_len = length * (1 - LATERAL_SHORTER * (np.round(rank) % 2)) * (1 - embrasure * (2 * np.abs(u - 0.5)) ** 4)
     # the groove deepens toward the biting edge, where two teeth part (up by the gum they touch:
     # grooves as deep all along read as grey stripes)
     along = np.clip(d / np.maximum(tooth_len, 1e-3), 0, 1)
@@ -452,6 +458,9 @@ def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray) -> tuple[
     not_lip = inside & ((sat < 0.7 * lip_sat) | (value < 0.6 * lip_value))
     rows = np.arange(pixels.shape[0], dtype=np.float32)[:, None]
     dark = 1 - smoothstep(0.45 * lip_value, 0.7 * lip_value, value)
+    # a lone pixel of the teeth amid that is the same (a 3x3 closing: kept with the teeth, the
+    # photo's specks of skin and brown in its dark corners came out as a dotted smear beside them)
+    dark = cv2.erode(cv2.dilate(dark.astype(np.float32), np.ones((3, 3), np.uint8)), np.ones((3, 3), np.uint8))
     columns = inside.any(0)
     if not columns.any():
         return np.zeros_like(alpha), (dark * (alpha > 0)).astype(np.float32)
@@ -466,7 +475,7 @@ def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray) -> tuple[
     edge = np.convolve(np.pad(edge, 1, mode="edge"), [0.25, 0.5, 0.25], "valid")
     full = np.full(pixels.shape[1], 1e6, np.float32)   # columns without teeth: no lip
     full[xs] = edge
-    below = smoothstep(0.5, 1.5, rows - full) * (1 - dark)
+    below = smoothstep(EDGE_MIX[0], EDGE_MIX[1], rows - full) * (1 - dark)
     return below.astype(np.float32), (dark * (alpha > 0)).astype(np.float32)
 
 
@@ -633,7 +642,7 @@ class MouthModel:
         # (what shows of them is a few pixels: translucent, or with grooves even half as deep as the
         # upper teeth's, raters read them as grey ghost stripes printed on the lower lip)
         rgb, a = _tooth_row(mw, shown, s, shown - d_lo, self.teeth_colour, _arch_edges(LOWER_WIDTHS),
-                            translucency=0.1, gap=0.25 * TOOTH_GAP, embrasure=LOWER_EMBRASURE)
+                            translucency=0.1, gap=LOWER_GAP * TOOTH_GAP, embrasure=LOWER_EMBRASURE)
         return rgb, a * ((s > 0) & (s < 1))
 
     def _teeth_split(self, own, interior, s, n, n_up, n_lo) -> np.ndarray:
