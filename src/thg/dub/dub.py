@@ -271,11 +271,13 @@ class Dubber:
         try:
             with ThreadPoolExecutor(1) as pool:
                 previous, last_index = None, None
+                fresh = True   # the next frame dubbed measures its mouth's look afresh (see SteadyLook)
                 for j, (i, frame) in enumerate(frames_in_order(video, info, runs)):
                     thumb = thumbnail(frame)
                     if is_cut(previous, thumb):
                         log.cuts.append(j)
-                    if j in log.cuts[-1:] or (last_index is not None and abs(i - last_index) > 1):
+                    new_shot = j in log.cuts[-1:] or (last_index is not None and abs(i - last_index) > 1)
+                    if new_shot:
                         follower.reset()    # a new shot, or a loop's seam: track afresh
                         widths.reset()
                     previous, last_index = thumb, i
@@ -283,10 +285,12 @@ class Dubber:
                     reason = self.unusable(face)
                     if reason is None and face is not None:
                         row = self.channels(mouth.values[j], widths(face))
-                        pending.append(pool.submit(self.renderer.render, frame, face, row))
+                        pending.append(pool.submit(self.renderer.render, frame, face, row, fresh or new_shot))
                         log.dubbed += 1
+                        fresh = False
                     else:
                         log.passed[reason or PASS_REASONS[0]].append(j)
+                        fresh = True
                         pending.append(frame)
                     if len(pending) > 1:
                         yield _done(pending.popleft())

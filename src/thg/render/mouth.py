@@ -22,6 +22,7 @@ coverage of the inner lip contour, so no painted edge is harder than the photo's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -508,15 +509,39 @@ def _extend_up(image: np.ndarray, mask: np.ndarray, rows: int, gum: np.ndarray |
     return out, grown
 
 
+@dataclass
+class MouthLook:
+    """What is drawn in a mouth takes from its photo: the skin's grain, the teeth's, the cavity's
+    and the tongue's (narrow, wide) colours, and the blur of the lips' edge (σ, px)."""
+
+    grain: float
+    teeth_colour: np.ndarray
+    cavity: np.ndarray
+    tongue: tuple[np.ndarray, np.ndarray]
+    edge_sigma: float
+
+    def toward(self, other: MouthLook, weight: float) -> MouthLook:
+        """This look moved ``weight`` (0..1) of the way to ``other``."""
+        def mix(a, b):
+            return (a + (b - a) * weight).astype(np.float32) if isinstance(a, np.ndarray) else a + (b - a) * weight
+        return MouthLook(mix(self.grain, other.grain), mix(self.teeth_colour, other.teeth_colour),
+                         mix(self.cavity, other.cavity), (mix(self.tongue[0], other.tongue[0]),
+                                                          mix(self.tongue[1], other.tongue[1])),
+                         mix(self.edge_sigma, other.edge_sigma))
+
+
 class MouthModel:
     """What the mouth of one portrait looks like, measured once (crop coordinates)."""
 
-    def __init__(self, crop: np.ndarray, xy: np.ndarray, fill_lips: bool = True, opening: bool = True) -> None:
+    def __init__(self, crop: np.ndarray, xy: np.ndarray, fill_lips: bool = True, opening: bool = True,
+                 steady: Callable[[MouthLook], MouthLook] | None = None) -> None:
         """``fill_lips`` False leaves :attr:`lip_layer` the crop itself, for a caller that fills
         the interior its own way. ``opening`` False leaves what only an open mouth is painted with
         (:meth:`_measure_opening`) to the first :meth:`paint` that draws an opening, for a caller
-        that paints once, maybe a closed mouth."""
+        that paints once, maybe a closed mouth. ``steady``: given the :class:`MouthLook` measured
+        here, the one to draw with (a video's frames smooth their looks over time)."""
         self.xy = xy
+        self._steady = steady
         outer, inner = _contours(xy)
         shape = crop.shape[:2]
         c0, c1 = xy[L.MOUTH_CORNERS[0], :2], xy[L.MOUTH_CORNERS[1], :2]
@@ -553,21 +578,25 @@ class MouthModel:
         white = sclera_colour(crop, xy)
         if white is not None and white.mean() > 0.8 * skin.mean() and white.max() - white.min() < 0.25 * white.max():
             ivory = 0.5 * ivory + 0.5 * white * np.array([1.0, 0.97, 0.9]) * (bright / max(float(white.max()), 1.0))
-        self.teeth_colour = np.clip(ivory, 0, 255).astype(np.float32)
-        self.cavity = (self.lip * CAVITY).astype(np.float32)
+        cavity = (self.lip * CAVITY).astype(np.float32)
         dark = _own_dark(crop[interior], self.lip) if interior.any() else None
         if dark is not None:   # in the hue of the photo's own shadow inside its mouth, as bright
-            self.cavity = (dark * float(luma_of(self.cavity)) / max(float(luma_of(dark)), 1.0)).astype(np.float32)
-        self.tongue = [(skin * np.asarray(c)).astype(np.float32) for c in TONGUE]   # narrow, wide
+            cavity = (dark * float(luma_of(cavity)) / max(float(luma_of(dark)), 1.0)).astype(np.float32)
+        narrow, wide = ((skin * np.asarray(c)).astype(np.float32) for c in TONGUE)
+        # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
+        # steepest gradient of 1 / (σ √(2π)) of its contrast, the photo's lip edge has ``hardness``
+        hardness = edge_hardness(crop, outer)
+        look = MouthLook(self.grain, np.clip(ivory, 0, 255).astype(np.float32), cavity, (narrow, wide),
+                         float(np.clip(1 / (np.sqrt(2 * np.pi) * max(hardness, 1e-3)), 0.9, 2.0)))
+        if self._steady is not None:
+            look = self._steady(look)
+        self.grain, self.teeth_colour, self.cavity = look.grain, look.teeth_colour, look.cavity
+        self.tongue, self.edge_sigma = list(look.tongue), look.edge_sigma
         #: the photo's lower lip seen under its upper teeth, moved with the jaw (see :func:`_not_teeth`)
         self.lip_strip: TeethPatch | None = None
         #: px by which the lower lip's real edge lies above the mesh's inner contour (the strip's height)
         self.lip_edge_raise = 0.0
         self.upper, self.lower = self._teeth(crop, interior)
-        # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
-        # steepest gradient of 1 / (σ √(2π)) of its contrast, the photo's lip edge has ``hardness``
-        hardness = edge_hardness(crop, outer)
-        self.edge_sigma = float(np.clip(1 / (np.sqrt(2 * np.pi) * max(hardness, 1e-3)), 0.9, 2.0))
         # what is drawn inside is as soft as the photo: its lip edge's blur less 0.7 px, at least
         # 0.6 px (the astronaut 0.6, Grace Hopper 0.7, a video frame enlarged 3× 1.2)
         self.interior_blur = float(np.clip(self.edge_sigma - INTERIOR_BLUR[0], *INTERIOR_BLUR[1:]))
