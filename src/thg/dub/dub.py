@@ -276,16 +276,16 @@ class Dubber:
                     thumb = thumbnail(frame)
                     if is_cut(previous, thumb):
                         log.cuts.append(j)
-                    new_shot = j in log.cuts[-1:] or (last_index is not None and abs(i - last_index) > 1)
-                    if new_shot:
+                    if j in log.cuts[-1:] or (last_index is not None and abs(i - last_index) > 1):
                         follower.reset()    # a new shot, or a loop's seam: track afresh
                         widths.reset()
+                        fresh = True
                     previous, last_index = thumb, i
                     face = follower(frame)
                     reason = self.unusable(face)
                     if reason is None and face is not None:
                         row = self.channels(mouth.values[j], widths(face))
-                        pending.append(pool.submit(self.renderer.render, frame, face, row, fresh or new_shot))
+                        pending.append(pool.submit(self.renderer.render, frame, face, row, fresh))
                         log.dubbed += 1
                         fresh = False
                     else:

@@ -363,13 +363,12 @@ class TeethPatch:
 
 def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray, base: np.ndarray,
                edges: np.ndarray, translucency: float = 1.0, gap: float = TOOTH_GAP,
-               embrasure: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+               embrasure: float = EMBRASURE) -> tuple[np.ndarray, np.ndarray]:
     """Colour and coverage of a row of teeth over the mouth frame (s 0..1 across, d px below its top).
 
     ``edges`` are the tooth boundaries in s; each tooth is lit like a rounded surface, its
     boundaries darker (not lines: a smooth dip), its biting edge slightly translucent, the row
     symmetric about the midline."""
-    embrasure = EMBRASURE if embrasure is None else embrasure
     k = np.clip(np.searchsorted(edges, s) - 1, 0, len(edges) - 2)
     left, right = edges[k], edges[k + 1]
     u = np.clip((s - left) / np.maximum(right - left, 1e-6), 0, 1)   # 0..1 across one tooth
@@ -522,8 +521,8 @@ class MouthLook:
 
     def toward(self, other: MouthLook, weight: float) -> MouthLook:
         """This look moved ``weight`` (0..1) of the way to ``other``."""
-        def mix(a, b):
-            return (a + (b - a) * weight).astype(np.float32) if isinstance(a, np.ndarray) else a + (b - a) * weight
+        def mix(a, b):   # (float32 arrays stay float32: the weight is a Python float)
+            return a + (b - a) * weight
         return MouthLook(mix(self.grain, other.grain), mix(self.teeth_colour, other.teeth_colour),
                          mix(self.cavity, other.cavity), (mix(self.tongue[0], other.tongue[0]),
                                                           mix(self.tongue[1], other.tongue[1])),
@@ -591,7 +590,7 @@ class MouthModel:
         if self._steady is not None:
             look = self._steady(look)
         self.grain, self.teeth_colour, self.cavity = look.grain, look.teeth_colour, look.cavity
-        self.tongue, self.edge_sigma = list(look.tongue), look.edge_sigma
+        self.tongue, self.edge_sigma = look.tongue, look.edge_sigma
         #: the photo's lower lip seen under its upper teeth, moved with the jaw (see :func:`_not_teeth`)
         self.lip_strip: TeethPatch | None = None
         #: px by which the lower lip's real edge lies above the mesh's inner contour (the strip's height)
