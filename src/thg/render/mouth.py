@@ -77,6 +77,15 @@ TONGUE_SIDES = (0.3, 0.45)    # how much darker its sides are, which turn away f
 TONGUE_RAISED = 0.85  # share of the opening a raised tongue (the motion's tongue channel at 1) fills at the middle,
 TONGUE_TIP = 2.0      # its tip narrower than the dome at rest (a power of the sine); seen in wide openings only
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
+#: a black-and-white photo: its pixels' channels differ by less than this on average (codes). Its
+#: teeth are told from its lips by brightness alone (:func:`_greyer_than_lips`), and what is drawn
+#: in its mouth is drawn grey (teeth, gum, tongue and the lips' shade came out tinted)
+GREY_PHOTO = 2.0
+#: in a black-and-white photo, teeth are at least this much brighter than the lips
+GREY_TEETH = 1.2
+#: how far (a share of the teeth's width) the lower lip's edge under a photo's upper teeth may stray
+#: from a smooth curve through it (:func:`_near_smooth_curve`): the teeth's own tips, and no more
+EDGE_TOL = 0.025
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
 OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
 LOWER_GAP = 0.25        # how deep the grooves between synthetic lower teeth are, of TOOTH_GAP's (see _lower_row)
@@ -115,8 +124,26 @@ def _value_saturation(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """HSV value and saturation of RGB ``pixels`` (last axis), as floats: how teeth (pale, grey)
     are told from lips (saturated) and from the cavity (dark)."""
     rgb = np.asarray(pixels)   # the channels' max and min in their own type, exact: then to floats
-    value = rgb.max(-1).astype(np.float32)
-    return value, (value - rgb.min(-1).astype(np.float32)) / np.maximum(value, 1.0)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]   # (elementwise: a reduction over 3 is slow)
+    value = np.maximum(np.maximum(r, g), b).astype(np.float32)
+    return value, (value - np.minimum(np.minimum(r, g), b).astype(np.float32)) / np.maximum(value, 1.0)
+
+
+def is_grey(image: np.ndarray) -> bool:
+    """Whether an RGB image is black and white (:data:`GREY_PHOTO`; read on every third pixel of
+    every third row)."""
+    rgb = np.asarray(image)[::3, ::3]
+    r, g, b = (rgb[..., k].astype(np.int16) for k in range(3))
+    spread = np.maximum(np.maximum(r, g), b) - np.minimum(np.minimum(r, g), b)
+    return float(spread.mean()) < GREY_PHOTO
+
+
+def _greyer_than_lips(value: np.ndarray, sat: np.ndarray, lip_value: float, lip_sat: float, share: float,
+                      grey: bool) -> np.ndarray:
+    """Pixels as much greyer than the lips as teeth are: a saturation under ``share`` of the lips';
+    in a ``grey`` (black-and-white) photo, where nothing has a colour, brighter than the lips by
+    :data:`GREY_TEETH`."""
+    return value > GREY_TEETH * lip_value if grey else sat < share * lip_sat
 
 
 def open_share(gap: float) -> float:
@@ -202,7 +229,8 @@ def interior_mask(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
     if lips_only.sum() < 8:
         return opening
     lip_sat, lip_val = float(np.median(sat[lips_only])), float(np.median(value[lips_only]))
-    like = (sat < 0.6 * lip_sat) & (value > 0.75 * lip_val) | (value < 0.45 * lip_val)
+    like = (_greyer_than_lips(value, sat, lip_val, lip_sat, 0.6, is_grey(image)) & (value > 0.75 * lip_val)
+            | (value < 0.45 * lip_val))
     # grow up (teeth under the upper lip) and to the corners, not down onto the lower lip's highlight
     lower = xy[list(L.LIPS_INNER_LOWER), :2]
     ys = np.arange(shape[0])[:, None]
@@ -221,7 +249,7 @@ def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray) -> bo
         return False
     value, sat = _value_saturation(region[interior])
     lip_value, lip_sat = (float(v) for v in _value_saturation(lip))
-    teeth = (sat < 0.6 * lip_sat) & (value > 0.85 * lip_value)
+    teeth = _greyer_than_lips(value, sat, lip_value, lip_sat, 0.6, is_grey(region)) & (value > 0.85 * lip_value)
     return float(teeth.mean()) >= TEETH_SHARE
 
 
@@ -443,7 +471,7 @@ def _trim_lip_rows(pixels: np.ndarray, mask: np.ndarray, lip: np.ndarray, most: 
     return out
 
 
-def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray, grey: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The share of each pixel of a patch of the photo's upper teeth (coverage ``alpha``) that is
     not teeth: (the lower lip below them, the dark of the photo's opening).
 
@@ -451,11 +479,11 @@ def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray) -> tuple[
     than the ``lip``, or much darker), with that edge smoothed across the columns and half a pixel
     soft (a smile's teeth rest on the lower lip, and the mask of its opening takes in a strip of
     it). The dark: softly, what is under 0.45-0.7 of the lips' brightness (the shadowed corners of
-    a smile)."""
+    a smile). ``grey``: the photo is black and white (:func:`_greyer_than_lips`)."""
     value, sat = _value_saturation(pixels)
     lip_value, lip_sat = (float(v) for v in _value_saturation(lip))
     inside = alpha > 0.5
-    not_lip = inside & ((sat < 0.7 * lip_sat) | (value < 0.6 * lip_value))
+    not_lip = inside & (_greyer_than_lips(value, sat, lip_value, lip_sat, 0.7, grey) | (value < 0.6 * lip_value))
     rows = np.arange(pixels.shape[0], dtype=np.float32)[:, None]
     dark = 1 - smoothstep(0.45 * lip_value, 0.7 * lip_value, value)
     # a lone pixel of the teeth amid that is the same (a 3x3 closing: kept with the teeth, the
@@ -473,10 +501,35 @@ def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray) -> tuple[
     padded = np.pad(edge, 2, mode="edge")
     edge = np.median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1)
     edge = np.convolve(np.pad(edge, 1, mode="edge"), [0.25, 0.5, 0.25], "valid")
+    edge = _near_smooth_curve(xs.astype(np.float64), edge, EDGE_TOL * len(xs))
     full = np.full(pixels.shape[1], 1e6, np.float32)   # columns without teeth: no lip
     full[xs] = edge
     below = smoothstep(EDGE_MIX[0], EDGE_MIX[1], rows - full) * (1 - dark)
     return below.astype(np.float32), (dark * (alpha > 0)).astype(np.float32)
+
+
+def _neutral_gains(pixels: np.ndarray) -> np.ndarray:
+    """Per-channel gains (mean 1, each 0.75-1.33) that make the brightest third of ``pixels``
+    (N×3, a photo's visible teeth and interior: the teeth) grey."""
+    value, _ = _value_saturation(pixels)
+    white = pixels[value >= np.percentile(value, 67)].astype(np.float32).mean(0)
+    gains = float(white.mean()) / np.maximum(white, 1.0)
+    return np.clip(gains / gains.mean(), 0.75, 1.33).astype(np.float32)
+
+
+def _near_smooth_curve(x: np.ndarray, y: np.ndarray, tol: float, degree: int = 4) -> np.ndarray:
+    """``y`` kept within ``tol`` of a smooth curve through it (a polynomial of ``degree`` in ``x``,
+    fitted twice, the second time without the quarter of the points farthest from the first fit):
+    where a lip's edge is found column by column, a run of columns read wrong (noise, a white
+    balance that makes teeth look as coloured as lips) must not notch it or hang teeth from it."""
+    if len(x) <= 2 * degree:
+        return y
+    t = (x - x.mean()) / max(float(np.ptp(x)), 1.0)
+    fit = np.polyval(np.polyfit(t, y, degree), t)
+    keep = np.abs(y - fit) <= np.percentile(np.abs(y - fit), 75)
+    if keep.sum() > degree + 1:
+        fit = np.polyval(np.polyfit(t[keep], y[keep], degree), t)
+    return np.clip(y, fit - tol, fit + tol)
 
 
 def _extend_up(image: np.ndarray, mask: np.ndarray, rows: int, gum: np.ndarray | None = None,
@@ -552,6 +605,7 @@ class MouthModel:
         self.lip_layer = fill_with_lips(crop, _with_shadow_rim(crop, interior, lips), lips) if interior.any() and fill_lips else crop
         self.lip = crop[lips].astype(np.float32).mean(0) if lips.sum() > 4 else np.array([170.0, 95, 90], np.float32)
         self.interior = interior
+        self.grey = is_grey(crop)   # a black-and-white photo: what is drawn is drawn grey (see _grey_box)
         self._unmeasured: np.ndarray | None = crop
         if opening:
             self._measure_opening()
@@ -631,7 +685,10 @@ class MouthModel:
             if lo_a.sum() < LOWER_SHOWN * max(float(up_a.sum()), 1.0):
                 # only the upper teeth show (a smile): lower ones in their colour, seen as the jaw drops
                 # (of the teeth alone: with the strip of lower lip under them, a smile's lower teeth came out pink)
-                lip_below, dark = _not_teeth(rest, up_a, self.lip)
+                # (told apart in the teeth's white balance: in a cool or noisy photo, teeth
+                # tinted like the lips notched the edge under them)
+                gains = _neutral_gains(pixels[interior[y0:y1, x0:x1]])
+                lip_below, dark = _not_teeth(rest * gains, up_a, self.lip * gains, self.grey)
                 not_teeth = np.maximum(lip_below * (up_a > 0), dark)
                 # the lip moves with the jaw; where it was, the opening drawn behind the teeth shows.
                 # The strip is the photo's lower lip from its real edge down, opaque (seen through
@@ -820,6 +877,15 @@ class MouthModel:
         a = a[..., None]
         region = frame[y0:y1, x0:x1].astype(np.float32)
         frame[y0:y1, x0:x1] = np.clip(region * (1 - a) + img * a, 0, 255).astype(np.uint8)
+        self._grey_box(frame, (x0, y0, x1, y1))
+
+    def _grey_box(self, frame: np.ndarray, box: tuple[int, int, int, int]) -> None:
+        """In a black-and-white photo, the ``box`` (x0, y0, x1, y1) of ``frame`` that was drawn in
+        made grey again (its own pixels are grey already: only what was drawn changes)."""
+        if self.grey:
+            x0, y0, x1, y1 = box
+            y = luma_of(frame[y0:y1, x0:x1], np.float32)
+            frame[y0:y1, x0:x1] = np.clip(y + 0.5, 0, 255).astype(np.uint8)[..., None]
 
     def _with_tongue(self, img: np.ndarray, d: np.ndarray, local: np.ndarray, across: np.ndarray, gap: float,
                      width: float, tongue: float) -> np.ndarray:
@@ -916,3 +982,4 @@ class MouthModel:
         region = frame[y0:y1, x0:x1].astype(np.float32)
         dark = self.lip * np.asarray(STOMION_COLOUR, np.float32)    # the shadow where lips meet: the lips' colour, deeper
         frame[y0:y1, x0:x1] = np.clip(region * (1 - weight[..., None]) + dark * weight[..., None], 0, 255).astype(np.uint8)
+        self._grey_box(frame, box)
