@@ -62,6 +62,7 @@ LIP_GONE = 0.06        # mouth widths of jaw drop over which what a photo's open
 LIP_PULL = 0.12        # share of the jaw's drop by which the lower lip uncovers more of the lower teeth
 LOWER_SHOWN_LEN = 0.12  # mouth widths: the part of a synthetic lower tooth that can show
 LOWER_SHOWN = 0.05      # a photo whose lower teeth cover less than this share of its upper ones shows none
+LOWER_TEETH_LIKE = 0.3  # ... or whose "lower teeth" are less teeth-like than this (see shows_teeth): its lower lip
 TONGUE_HIDDEN = 0.2   # mouth widths of opening the tongue stays hidden behind the lower teeth in (a real
                       # clip's openings up to 0.4 show none; the tongue shows on its wide-open vowels)
 # The tongue in a wide opening, against the one behind the lower teeth of a speech-sized one: each
@@ -85,7 +86,7 @@ GREY_PHOTO = 2.0
 GREY_TEETH = 1.2
 #: how far (a share of the teeth's width) the lower lip's edge under a photo's upper teeth may stray
 #: from a smooth curve through it (:func:`_near_smooth_curve`): the teeth's own tips, and no more
-EDGE_TOL = 0.025
+EDGE_TOL = 0.015
 REST_LIFT = (0.3, 1.5)  # px of upper-lip lift over which the photo's own pixels under its edge give way to teeth
 OWN_EDGE_SIGMA = 0.5   # px: the opening's edge along the photo's own upper teeth
 LOWER_GAP = 0.25        # how deep the grooves between synthetic lower teeth are, of TOOTH_GAP's (see _lower_row)
@@ -111,6 +112,7 @@ EDGE_MIX = (-0.5, 0.5)  # px from the lowest tooth-like pixel over which the pho
 #                        0.5-1.5 px below it, the pixels where the two blend went with the teeth: a dotted pink line)
 RIM_DARK = 0.8         # a pixel next to a photo's opening darker than this share of the lips is its shadow
 INTERIOR_BLUR = (0.7, 0.6, 1.2)  # what is drawn inside is blurred by the lip edge's σ less this, within these px
+SCALE_FROM = 80.0      # px: a mouth wider than this has its lip edge's blur measured as if this wide
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
 
 
@@ -241,16 +243,16 @@ def interior_mask(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return cv2.dilate(mask, k).astype(bool)   # one more pixel: the lip edge blends into the teeth
 
 
-def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray) -> bool:
+def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray, share: float = TEETH_SHARE) -> bool:
     """Whether the visible ``interior`` of a photo (or a video frame) shows teeth: at least
-    :data:`TEETH_SHARE` of it is pale and grey beside the ``lip`` colour (a cavity and tongue alone
-    are no teeth to reuse)."""
+    ``share`` of it is pale and grey beside the ``lip`` colour (a cavity and tongue alone are no
+    teeth to reuse)."""
     if interior.sum() < 8:
         return False
     value, sat = _value_saturation(region[interior])
     lip_value, lip_sat = (float(v) for v in _value_saturation(lip))
     teeth = _greyer_than_lips(value, sat, lip_value, lip_sat, 0.6, is_grey(region)) & (value > 0.85 * lip_value)
-    return float(teeth.mean()) >= TEETH_SHARE
+    return float(teeth.mean()) >= share
 
 
 def fill_with_lips(image: np.ndarray, mask: np.ndarray, lips: np.ndarray | None = None) -> np.ndarray:
@@ -414,7 +416,8 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     # grooves as deep all along read as grey stripes)
     along = np.clip(d / np.maximum(tooth_len, 1e-3), 0, 1)
     dip = 1 - gap * (0.35 + 0.65 * along ** 1.5) * np.exp(-((np.minimum(u, 1 - u) * tooth_w / groove) ** 2) / 2.0)
-    cover = 1 - smoothstep(-1.0, 1.0, d - tooth_len)
+    soft = max(1.0, width_px / SCALE_FROM)   # px over which the biting edge fades, wider on a wide mouth
+    cover = 1 - smoothstep(-soft, soft, d - tooth_len)
     translucent = translucency * smoothstep(tooth_len - TRANSLUCENT * width_px, tooth_len, d)   # the incisal edge
     # no two teeth quite alike: each a little lighter or darker (fixed, so a tooth keeps its shade),
     # and darker toward the gum, where the crown narrows into shadow
@@ -471,7 +474,8 @@ def _trim_lip_rows(pixels: np.ndarray, mask: np.ndarray, lip: np.ndarray, most: 
     return out
 
 
-def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray, grey: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray, grey: bool = False,
+               px: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """The share of each pixel of a patch of the photo's upper teeth (coverage ``alpha``) that is
     not teeth: (the lower lip below them, the dark of the photo's opening).
 
@@ -479,7 +483,8 @@ def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray, grey: boo
     than the ``lip``, or much darker), with that edge smoothed across the columns and half a pixel
     soft (a smile's teeth rest on the lower lip, and the mask of its opening takes in a strip of
     it). The dark: softly, what is under 0.45-0.7 of the lips' brightness (the shadowed corners of
-    a smile). ``grey``: the photo is black and white (:func:`_greyer_than_lips`)."""
+    a smile). ``grey``: the photo is black and white (:func:`_greyer_than_lips`); ``px``: the
+    soft edge's width, in px of :data:`EDGE_MIX`."""
     value, sat = _value_saturation(pixels)
     lip_value, lip_sat = (float(v) for v in _value_saturation(lip))
     inside = alpha > 0.5
@@ -488,7 +493,8 @@ def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray, grey: boo
     dark = 1 - smoothstep(0.45 * lip_value, 0.7 * lip_value, value)
     # a lone pixel of the teeth amid that is the same (a 3x3 closing: kept with the teeth, the
     # photo's specks of skin and brown in its dark corners came out as a dotted smear beside them)
-    dark = cv2.erode(cv2.dilate(dark.astype(np.float32), np.ones((3, 3), np.uint8)), np.ones((3, 3), np.uint8))
+    k = np.ones((2 * int(round(px)) + 1,) * 2, np.uint8)
+    dark = cv2.erode(cv2.dilate(dark.astype(np.float32), k), k)
     columns = inside.any(0)
     if not columns.any():
         return np.zeros_like(alpha), (dark * (alpha > 0)).astype(np.float32)
@@ -504,7 +510,7 @@ def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray, grey: boo
     edge = _near_smooth_curve(xs.astype(np.float64), edge, EDGE_TOL * len(xs))
     full = np.full(pixels.shape[1], 1e6, np.float32)   # columns without teeth: no lip
     full[xs] = edge
-    below = smoothstep(EDGE_MIX[0], EDGE_MIX[1], rows - full) * (1 - dark)
+    below = smoothstep(EDGE_MIX[0] * px, EDGE_MIX[1] * px, rows - full) * (1 - dark)
     return below.astype(np.float32), (dark * (alpha > 0)).astype(np.float32)
 
 
@@ -598,6 +604,8 @@ class MouthModel:
         shape = crop.shape[:2]
         c0, c1 = xy[L.MOUTH_CORNERS[0], :2], xy[L.MOUTH_CORNERS[1], :2]
         self.width = float(np.linalg.norm(c1 - c0))
+        #: a mouth wider than SCALE_FROM is drawn with its soft edges (given in px) that much wider
+        self.px = max(1.0, self.width / SCALE_FROM)
         self.photo_gap = float(L.mouth_opening(xy))
         interior = interior_mask(crop, xy)
         self.photo_open = open_share(self.photo_gap)
@@ -638,9 +646,17 @@ class MouthModel:
         narrow, wide = ((skin * np.asarray(c)).astype(np.float32) for c in TONGUE)
         # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
         # steepest gradient of 1 / (σ √(2π)) of its contrast, the photo's lip edge has ``hardness``
-        hardness = edge_hardness(crop, outer)
+        # (a mouth wider than SCALE_FROM is measured shrunk to that width, and its blur scaled
+        # back: over the measure's 2 px band a blurred edge's full contrast lay outside it, and a
+        # photo enlarged 2.5× measured 1.5× the blur, its opening drawn sharper than its lips)
+        scale = self.px
+        if scale > 1:
+            hardness = edge_hardness(cv2.resize(crop, None, fx=1 / scale, fy=1 / scale, interpolation=cv2.INTER_AREA),
+                                     outer / scale)
+        else:
+            hardness = edge_hardness(crop, outer)
         look = MouthLook(self.grain, np.clip(ivory, 0, 255).astype(np.float32), cavity, (narrow, wide),
-                         float(np.clip(1 / (np.sqrt(2 * np.pi) * max(hardness, 1e-3)), 0.9, 2.0)))
+                         float(np.clip(1 / (np.sqrt(2 * np.pi) * max(hardness, 1e-3)), 0.9, 2.0)) * scale)
         if self._steady is not None:
             look = self._steady(look)
         self.grain, self.teeth_colour, self.cavity = look.grain, look.teeth_colour, look.cavity
@@ -652,7 +668,8 @@ class MouthModel:
         self.upper, self.lower = self._teeth(crop, interior)
         # what is drawn inside is as soft as the photo: its lip edge's blur less 0.7 px, at least
         # 0.6 px (the astronaut 0.6, Grace Hopper 0.7, a video frame enlarged 3× 1.2)
-        self.interior_blur = float(np.clip(self.edge_sigma - INTERIOR_BLUR[0], *INTERIOR_BLUR[1:]))
+        # (as measured, at SCALE_FROM)
+        self.interior_blur = float(np.clip(self.edge_sigma / scale - INTERIOR_BLUR[0], *INTERIOR_BLUR[1:])) * scale
         rng = np.random.default_rng(0)
         self._noise = rng.standard_normal((shape[0], shape[1])).astype(np.float32)
 
@@ -677,23 +694,24 @@ class MouthModel:
             own, grown = _extend_up(pixels, trimmed, int(round(0.16 * mw)), gum, int(round(0.06 * mw)))
             edge_rows = interior[y0:y1, x0:x1] & ~trimmed
             rest = np.where(edge_rows[..., None], pixels, own).astype(np.float32)
-            mask = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), 0.7)
+            mask = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), 0.7 * self.px)
             split = self._teeth_split(own, interior[y0:y1, x0:x1], s, n, n_up, n_lo)
-            below = smoothstep(-1.0, 1.0, n - split)
+            below = smoothstep(-self.px, self.px, n - split)
             up_rgb, up_a, lo_rgb, lo_a = own, mask * (1 - below), own, mask * below
             owned = (True, True)
-            if lo_a.sum() < LOWER_SHOWN * max(float(up_a.sum()), 1.0):
+            if (lo_a.sum() < LOWER_SHOWN * max(float(up_a.sum()), 1.0)
+                    or not shows_teeth(own, lo_a > 0.5, self.lip, LOWER_TEETH_LIKE)):
                 # only the upper teeth show (a smile): lower ones in their colour, seen as the jaw drops
                 # (of the teeth alone: with the strip of lower lip under them, a smile's lower teeth came out pink)
                 # (told apart in the teeth's white balance: in a cool or noisy photo, teeth
                 # tinted like the lips notched the edge under them)
                 gains = _neutral_gains(pixels[interior[y0:y1, x0:x1]])
-                lip_below, dark = _not_teeth(rest * gains, up_a, self.lip * gains, self.grey)
+                lip_below, dark = _not_teeth(rest * gains, up_a, self.lip * gains, self.grey, self.px)
                 not_teeth = np.maximum(lip_below * (up_a > 0), dark)
                 # the lip moves with the jaw; where it was, the opening drawn behind the teeth shows.
                 # The strip is the photo's lower lip from its real edge down, opaque (seen through
                 # it, the lower teeth rising behind it read as a ghost in the lip), its ends soft
-                strip = cv2.GaussianBlur(lip_below, (0, 0), sigmaX=1.0, sigmaY=0.01)
+                strip = cv2.GaussianBlur(lip_below, (0, 0), sigmaX=self.px, sigmaY=0.01)
                 self.lip_strip = TeethPatch(rest, strip, (x0, y0), True)
                 self.teeth_colour = _teeth_colour(pixels, interior[y0:y1, x0:x1] & (up_a > 0.5) & (not_teeth < 0.5))
                 # the lower teeth rise from behind the real lip's edge, the strip's top
@@ -839,7 +857,7 @@ class MouthModel:
                 # where the lower lip's wet inner edge meets them, a thin shade in the lip's own
                 # colour: without it the teeth ran into a pale lip as one band, and a grey one read
                 # green beside the pink lip
-                contact = CONTACT[0] * (1 - smoothstep(0.0, CONTACT[1], lip_shadow - self.lip_edge_raise))
+                contact = CONTACT[0] * (1 - smoothstep(0.0, CONTACT[1] * self.px, lip_shadow - self.lip_edge_raise))
                 rgb = rgb + (self.lip * MUCOSA - rgb) * contact[..., None]
             # stage: 0 drawn and blurred with the cavity, 1 drawn after the blur (synthetic lower
             # teeth: blurred into the tongue behind them they turn grey), 2 the photo's own.
@@ -867,12 +885,12 @@ class MouthModel:
         # a soft occlusion line along the lips, and the opening's edge as soft as the photo's lip
         # edge; along the photo's own upper teeth neither (their top row is the photo's own edge,
         # shade and all, where the upper lip meets them)
-        line = 0.9 + 0.1 * smoothstep(0.0, 1.6, from_lips)
+        line = 0.9 + 0.1 * smoothstep(0.0, 1.6 * self.px, from_lips)
         a = cv2.GaussianBlur(alpha, (0, 0), self.edge_sigma)
         if self.upper.own:
             toward_upper = 1 - smoothstep(0.0, 0.5, d / local)
             line += (1 - line) * toward_upper
-            a += (cv2.GaussianBlur(alpha, (0, 0), OWN_EDGE_SIGMA) - a) * toward_upper
+            a += (cv2.GaussianBlur(alpha, (0, 0), OWN_EDGE_SIGMA * self.px) - a) * toward_upper
         img *= line[..., None]
         a = a[..., None]
         region = frame[y0:y1, x0:x1].astype(np.float32)
@@ -911,7 +929,7 @@ class MouthModel:
             raised = TONGUE_RAISED * local * across ** TONGUE_TIP
             tongue_h = tongue_h + raise_by * np.maximum(raised - tongue_h, 0.0)
         below_top = d - (local - tongue_h)
-        t_cover = smoothstep(-1.5, 1.5 + 0.1 * tongue_h, below_top)
+        t_cover = smoothstep(-1.5 * self.px, 1.5 * self.px + 0.1 * tongue_h, below_top)
         # lit at the front, behind the lower teeth; its back curves away into the mouth's shadow
         top = mix(TONGUE_TOP)
         t_light = top + (1 - top) * smoothstep(0.0, 1.0, below_top / np.maximum(0.6 * tongue_h, 1.0)) ** 0.7
