@@ -62,7 +62,7 @@ LIP_GONE = 0.06        # mouth widths of jaw drop over which what a photo's open
 LIP_PULL = 0.12        # share of the jaw's drop by which the lower lip uncovers more of the lower teeth
 LOWER_SHOWN_LEN = 0.12  # mouth widths: the part of a synthetic lower tooth that can show
 LOWER_SHOWN = 0.05      # a photo whose lower teeth cover less than this share of its upper ones shows none
-LOWER_TEETH_LIKE = 0.3  # ... or whose "lower teeth" are less teeth-like than this (see shows_teeth): its lower lip
+LOWER_TEETH_LIKE = 0.3  # share of a photo's own lower teeth that must look like teeth (shows_teeth), or they are its lower lip
 TONGUE_HIDDEN = 0.2   # mouth widths of opening the tongue stays hidden behind the lower teeth in (a real
                       # clip's openings up to 0.4 show none; the tongue shows on its wide-open vowels)
 # The tongue in a wide opening, against the one behind the lower teeth of a speech-sized one: each
