@@ -131,6 +131,12 @@ def _value_saturation(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return value, (value - np.minimum(np.minimum(r, g), b).astype(np.float32)) / np.maximum(value, 1.0)
 
 
+def px_scale(width: float) -> float:
+    """How much wider than given (in px) a mouth ``width`` px wide draws its soft edges: 1 up to
+    :data:`SCALE_FROM`, in proportion beyond."""
+    return max(1.0, width / SCALE_FROM)
+
+
 def is_grey(image: np.ndarray) -> bool:
     """Whether an RGB image is black and white (:data:`GREY_PHOTO`; read on every third pixel of
     every third row)."""
@@ -212,7 +218,7 @@ def _lip_frame(c0: np.ndarray, c1: np.ndarray, upper: np.ndarray, lower: np.ndar
     return s, n, n_up, n_lo
 
 
-def interior_mask(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
+def interior_mask(image: np.ndarray, xy: np.ndarray, grey: bool = False) -> np.ndarray:
     """Pixels of the photo's visible mouth interior (teeth, cavity); empty for a closed mouth.
 
     The face mesh's inner contour, grown by a little where the pixels next to it are teeth-like
@@ -231,7 +237,7 @@ def interior_mask(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
     if lips_only.sum() < 8:
         return opening
     lip_sat, lip_val = float(np.median(sat[lips_only])), float(np.median(value[lips_only]))
-    like = (_greyer_than_lips(value, sat, lip_val, lip_sat, 0.6, is_grey(image)) & (value > 0.75 * lip_val)
+    like = (_greyer_than_lips(value, sat, lip_val, lip_sat, 0.6, grey) & (value > 0.75 * lip_val)
             | (value < 0.45 * lip_val))
     # grow up (teeth under the upper lip) and to the corners, not down onto the lower lip's highlight
     lower = xy[list(L.LIPS_INNER_LOWER), :2]
@@ -243,15 +249,16 @@ def interior_mask(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return cv2.dilate(mask, k).astype(bool)   # one more pixel: the lip edge blends into the teeth
 
 
-def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray, share: float = TEETH_SHARE) -> bool:
+def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray, grey: bool = False,
+                share: float = TEETH_SHARE) -> bool:
     """Whether the visible ``interior`` of a photo (or a video frame) shows teeth: at least
     ``share`` of it is pale and grey beside the ``lip`` colour (a cavity and tongue alone are no
-    teeth to reuse)."""
+    teeth to reuse); ``grey``: the photo is black and white (:func:`is_grey`)."""
     if interior.sum() < 8:
         return False
     value, sat = _value_saturation(region[interior])
     lip_value, lip_sat = (float(v) for v in _value_saturation(lip))
-    teeth = _greyer_than_lips(value, sat, lip_value, lip_sat, 0.6, is_grey(region)) & (value > 0.85 * lip_value)
+    teeth = _greyer_than_lips(value, sat, lip_value, lip_sat, 0.6, grey) & (value > 0.85 * lip_value)
     return float(teeth.mean()) >= share
 
 
@@ -416,7 +423,7 @@ def _tooth_row(width_px: float, length: np.ndarray, s: np.ndarray, d: np.ndarray
     # grooves as deep all along read as grey stripes)
     along = np.clip(d / np.maximum(tooth_len, 1e-3), 0, 1)
     dip = 1 - gap * (0.35 + 0.65 * along ** 1.5) * np.exp(-((np.minimum(u, 1 - u) * tooth_w / groove) ** 2) / 2.0)
-    soft = max(1.0, width_px / SCALE_FROM)   # px over which the biting edge fades, wider on a wide mouth
+    soft = px_scale(width_px)   # px over which the biting edge fades
     cover = 1 - smoothstep(-soft, soft, d - tooth_len)
     translucent = translucency * smoothstep(tooth_len - TRANSLUCENT * width_px, tooth_len, d)   # the incisal edge
     # no two teeth quite alike: each a little lighter or darker (fixed, so a tooth keeps its shade),
@@ -605,15 +612,15 @@ class MouthModel:
         c0, c1 = xy[L.MOUTH_CORNERS[0], :2], xy[L.MOUTH_CORNERS[1], :2]
         self.width = float(np.linalg.norm(c1 - c0))
         #: a mouth wider than SCALE_FROM is drawn with its soft edges (given in px) that much wider
-        self.px = max(1.0, self.width / SCALE_FROM)
+        self.px = px_scale(self.width)
         self.photo_gap = float(L.mouth_opening(xy))
-        interior = interior_mask(crop, xy)
+        self.grey = is_grey(crop)   # a black-and-white photo: what is drawn is drawn grey (see _grey_box)
+        interior = interior_mask(crop, xy, self.grey)
         self.photo_open = open_share(self.photo_gap)
         lips = _poly_mask(shape, outer) & ~cv2.dilate(interior.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         self.lip_layer = fill_with_lips(crop, _with_shadow_rim(crop, interior, lips), lips) if interior.any() and fill_lips else crop
         self.lip = crop[lips].astype(np.float32).mean(0) if lips.sum() > 4 else np.array([170.0, 95, 90], np.float32)
         self.interior = interior
-        self.grey = is_grey(crop)   # a black-and-white photo: what is drawn is drawn grey (see _grey_box)
         self._unmeasured: np.ndarray | None = crop
         if opening:
             self._measure_opening()
@@ -686,7 +693,7 @@ class MouthModel:
                                       xy[list(L.LIPS_INNER_UPPER), :2], xy[list(L.LIPS_INNER_LOWER), :2],
                                       (x0, y0, x1, y1))
         not_teeth = None
-        if interior.any() and shows_teeth(crop, interior, self.lip):  # the photo's own teeth
+        if interior.any() and shows_teeth(crop, interior, self.lip, self.grey):  # the photo's own teeth
             # the upper lip lifts off more than the photo shows: the teeth go on a little, then the gum
             gum = np.clip(self.lip * np.array([1.0, 0.72, 0.76]), 0, 255).astype(np.float32)
             pixels = crop[y0:y1, x0:x1].astype(np.float32)
@@ -700,7 +707,7 @@ class MouthModel:
             up_rgb, up_a, lo_rgb, lo_a = own, mask * (1 - below), own, mask * below
             owned = (True, True)
             if (lo_a.sum() < LOWER_SHOWN * max(float(up_a.sum()), 1.0)
-                    or not shows_teeth(own, lo_a > 0.5, self.lip, LOWER_TEETH_LIKE)):
+                    or not shows_teeth(own, lo_a > 0.5, self.lip, self.grey, LOWER_TEETH_LIKE)):
                 # only the upper teeth show (a smile): lower ones in their colour, seen as the jaw drops
                 # (of the teeth alone: with the strip of lower lip under them, a smile's lower teeth came out pink)
                 # (told apart in the teeth's white balance: in a cool or noisy photo, teeth
