@@ -147,11 +147,11 @@ def is_grey(image: np.ndarray) -> bool:
 
 
 def _greyer_than_lips(value: np.ndarray, sat: np.ndarray, lip_value: float, lip_sat: float, share: float,
-                      grey: bool) -> np.ndarray:
+                      grey: bool, brighter: float = GREY_TEETH) -> np.ndarray:
     """Pixels as much greyer than the lips as teeth are: a saturation under ``share`` of the lips';
-    in a ``grey`` (black-and-white) photo, where nothing has a colour, brighter than the lips by
-    :data:`GREY_TEETH`."""
-    return value > GREY_TEETH * lip_value if grey else sat < share * lip_sat
+    in a ``grey`` (black-and-white) photo, where nothing has a colour, ``brighter`` than the lips
+    (by :data:`GREY_TEETH` unless told)."""
+    return value > brighter * lip_value if grey else sat < share * lip_sat
 
 
 def open_share(gap: float) -> float:
@@ -484,41 +484,60 @@ def _trim_lip_rows(pixels: np.ndarray, mask: np.ndarray, lip: np.ndarray, most: 
 def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray, grey: bool = False,
                px: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """The share of each pixel of a patch of the photo's upper teeth (coverage ``alpha``) that is
-    not teeth: (the lower lip below them, the dark of the photo's opening).
+    not teeth: (the lower lip below them, what else lies under their biting edge).
 
     The lower lip: in each column, what lies under the lowest tooth-like or dark pixel (greyer
     than the ``lip``, or much darker), with that edge smoothed across the columns and half a pixel
     soft (a smile's teeth rest on the lower lip, and the mask of its opening takes in a strip of
-    it). The dark: softly, what is under 0.45-0.7 of the lips' brightness (the shadowed corners of
-    a smile). ``grey``: the photo is black and white (:func:`_greyer_than_lips`); ``px``: the
-    soft edge's width, in px of :data:`EDGE_MIX`."""
+    it). The rest: what lies under the teeth's biting edge, the lowest pixel in each column as
+    bright as the lips and greyer, that edge a smooth curve across the columns from the first
+    tooth to the last (and all of a column beside them): the dark of the photo's opening, the
+    shadowed corners of a smile. Teeth in shadow above that edge stay teeth (cut where they were
+    dark, the astronaut's shadowed canine left a step in her row, and a thin line of her lip's
+    edge beside it). ``grey``: the photo is black and white (:func:`_greyer_than_lips`); ``px``:
+    the soft edges' width, in px of :data:`EDGE_MIX`."""
     value, sat = _value_saturation(pixels)
     lip_value, lip_sat = (float(v) for v in _value_saturation(lip))
     inside = alpha > 0.5
-    not_lip = inside & (_greyer_than_lips(value, sat, lip_value, lip_sat, 0.7, grey) | (value < 0.6 * lip_value))
+    greyer = _greyer_than_lips(value, sat, lip_value, lip_sat, 0.7, grey)
+    not_lip = inside & (greyer | (value < 0.6 * lip_value))
     rows = np.arange(pixels.shape[0], dtype=np.float32)[:, None]
-    dark = 1 - smoothstep(0.45 * lip_value, 0.7 * lip_value, value)
-    # a lone pixel of the teeth amid that is the same (a 3x3 closing: kept with the teeth, the
-    # photo's specks of skin and brown in its dark corners came out as a dotted smear beside them)
-    k = np.ones((2 * int(round(px)) + 1,) * 2, np.uint8)
-    dark = cv2.erode(cv2.dilate(dark.astype(np.float32), k), k)
     columns = inside.any(0)
     if not columns.any():
-        return np.zeros_like(alpha), (dark * (alpha > 0)).astype(np.float32)
+        return np.zeros_like(alpha), (alpha > 0).astype(np.float32)
     bottom = np.where(inside, rows, -1.0).max(0)
     edge = np.where(not_lip.any(0), np.where(not_lip, rows, -1.0).max(0), bottom)
     xs = np.flatnonzero(columns)
-    edge = edge[xs]
-    # a stray pale pixel of lip or a dark pore must not notch the edge: a running median, then a
-    # binomial smoothing across the columns
-    padded = np.pad(edge, 2, mode="edge")
+    full = np.full(pixels.shape[1], 1e6, np.float32)   # columns without teeth: no lip
+    full[xs] = _smooth_edge(xs, edge[xs], EDGE_TOL * len(xs))
+    # (the dark under it is no lip: the smoothed edge may pass above a pixel or two of it)
+    below = smoothstep(EDGE_MIX[0] * px, EDGE_MIX[1] * px, rows - full) * smoothstep(0.45 * lip_value, 0.7 * lip_value, value)
+    # the teeth's biting edge, above the lip's: where neither lip nor teeth, the photo's opening
+    # (read on the pixels blurred a little: in a grainy photo single pixels of teeth read as dark)
+    soft_value, _ = _value_saturation(cv2.GaussianBlur(pixels, (0, 0), px))
+    tooth = inside & (soft_value >= 0.7 * lip_value) & (rows <= full[None, :])
+    with_teeth = np.flatnonzero(tooth.any(0))
+    if len(with_teeth) < 3:
+        return below.astype(np.float32), ((1 - below) * (alpha > 0)).astype(np.float32)
+    lowest = np.where(tooth, rows, -1.0).max(0)
+    span = np.arange(with_teeth[0], with_teeth[-1] + 1)
+    bite = full.copy()   # beside the first and last bright tooth, teeth in shadow: down to the lip
+    bite[span] = np.minimum(_smooth_edge(span, np.interp(span, with_teeth, lowest[with_teeth]), EDGE_TOL * len(span)),
+                            full[span])
+    under = smoothstep(EDGE_MIX[0] * px, EDGE_MIX[1] * px, rows - bite - 0.5)   # (the lowest tooth pixel whole)
+    # the row's ends soft across a pixel or so, as its biting edge is down
+    under = cv2.GaussianBlur(under.astype(np.float32), (0, 0), sigmaX=0.7 * px, sigmaY=0.01)
+    return below.astype(np.float32), (under * (1 - below) * (alpha > 0)).astype(np.float32)
+
+
+def _smooth_edge(xs: np.ndarray, edge: np.ndarray, tol: float) -> np.ndarray:
+    """An edge found column by column (rows ``edge`` at columns ``xs``) made smooth: a stray
+    pixel (a pale speck of lip, a dark pore) must not notch it, nor a run of columns read wrong
+    (:func:`_near_smooth_curve`, within ``tol``): a running median, then a binomial smoothing."""
+    padded = np.pad(np.asarray(edge, np.float64), 2, mode="edge")
     edge = np.median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1)
     edge = np.convolve(np.pad(edge, 1, mode="edge"), [0.25, 0.5, 0.25], "valid")
-    edge = _near_smooth_curve(xs.astype(np.float64), edge, EDGE_TOL * len(xs))
-    full = np.full(pixels.shape[1], 1e6, np.float32)   # columns without teeth: no lip
-    full[xs] = edge
-    below = smoothstep(EDGE_MIX[0] * px, EDGE_MIX[1] * px, rows - full) * (1 - dark)
-    return below.astype(np.float32), (dark * (alpha > 0)).astype(np.float32)
+    return _near_smooth_curve(np.asarray(xs, np.float64), edge, tol)
 
 
 def _neutral_gains(pixels: np.ndarray) -> np.ndarray:
@@ -714,7 +733,7 @@ class MouthModel:
                 # tinted like the lips notched the edge under them)
                 gains = _neutral_gains(pixels[interior[y0:y1, x0:x1]])
                 lip_below, dark = _not_teeth(rest * gains, up_a, self.lip * gains, self.grey, self.px)
-                not_teeth = np.maximum(lip_below * (up_a > 0), dark)
+                not_teeth = np.minimum(lip_below * (up_a > 0) + dark, 1.0)   # (they add up: complements at their edge)
                 # the lip moves with the jaw; where it was, the opening drawn behind the teeth shows.
                 # The strip is the photo's lower lip from its real edge down, opaque (seen through
                 # it, the lower teeth rising behind it read as a ghost in the lip), its ends soft
