@@ -616,3 +616,27 @@ def test_a_smiles_own_upper_teeth_keep_no_piece_under_a_gap(size, rendered, enla
         gaps = np.flatnonzero(~shown)
         hanging += int(shown[gaps[0]:].sum()) if len(gaps) else 0
     assert kept.sum() > 300 and hanging == 0, (kept.sum(), hanging)
+
+
+@pytest.mark.parametrize("light, scale", [("cool", 2.5), ("warm", 1.0)])
+def test_a_photos_own_teeth_are_found_under_a_tinted_light(portrait, light, scale):
+    """A smiling photo taken under a warm (indoor) or cool light shows its own teeth as it opens a
+    little, not synthetic ones drawn over them: its teeth are as tinted as its lips there, and
+    are told from them in the light of its eyes' whites. Measured over the photo's opening,
+    opened 0.1: 13 codes off the photo on average; with its teeth not found, 64-66 (the astronaut
+    under a warm light at her size, under a cool one enlarged 2.5×)."""
+    import cv2
+    from thg.features import landmarks as L
+
+    tint = {"cool": (0.8, 0.95, 1.15), "warm": (1.15, 1.0, 0.72)}[light]
+    image = np.clip(portrait * np.array(tint), 0, 255).astype(np.uint8)
+    image = np.ascontiguousarray(cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC))
+    face = find_face(image)
+    renderer = MeshWarpRenderer()
+    renderer.prepare(image, face)
+    frame = renderer.render(_row(mouth_open=0.1))
+    inner = face.xy[list(L.LIPS_INNER_UPPER) + list(L.LIPS_INNER_LOWER[::-1][1:-1])]
+    opening = np.zeros(image.shape[:2], np.uint8)
+    cv2.fillPoly(opening, [np.round(inner).astype(np.int32)], 1)
+    off = np.abs(frame.astype(np.float32) - image)[opening > 0].mean()
+    assert off <= 25, off

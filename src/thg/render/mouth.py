@@ -111,6 +111,11 @@ SLIT_POWER = 1.5        # ... rising as this power of the distance from the midd
 EDGE_MIX = (-0.5, 0.5)  # px from the lowest tooth-like pixel over which the photo gives way to its lower lip (from
 #                        0.5-1.5 px below it, the pixels where the two blend went with the teeth: a dotted pink line)
 RIM_DARK = 0.8         # a pixel next to a photo's opening darker than this share of the lips is its shadow
+#: the whites of the eyes are taken for the photo's light when their channels' spread is under
+#: this share of the brightest (a warm indoor light: 0.42 on the astronaut made warmer), and the
+#: gains that make them grey are kept within BALANCE
+WHITE_SPREAD = 0.5
+BALANCE = (0.75, 1.33)
 INTERIOR_BLUR = (0.7, 0.6, 1.2)  # what is drawn inside is blurred by the lip edge's σ less this, within these px
 SCALE_FROM = 80.0      # px: a mouth wider than this has its lip edge's blur measured as if this wide
 SEAM_REACH = 0.03      # mouth widths: how far from the mesh's closed inner contour the lips' seam is sought
@@ -250,16 +255,33 @@ def interior_mask(image: np.ndarray, xy: np.ndarray, grey: bool = False) -> np.n
 
 
 def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray, grey: bool = False,
-                share: float = TEETH_SHARE) -> bool:
+                share: float = TEETH_SHARE, balance: np.ndarray | None = None) -> bool:
     """Whether the visible ``interior`` of a photo (or a video frame) shows teeth: at least
     ``share`` of it is pale and grey beside the ``lip`` colour (a cavity and tongue alone are no
-    teeth to reuse); ``grey``: the photo is black and white (:func:`is_grey`)."""
+    teeth to reuse); ``grey``: the photo is black and white (:func:`is_grey`). Given the photo's
+    white ``balance`` (:func:`white_balance`), teeth greyer than the lips in it count as well."""
     if interior.sum() < 8:
         return False
-    value, sat = _value_saturation(region[interior])
-    lip_value, lip_sat = (float(v) for v in _value_saturation(lip))
-    teeth = _greyer_than_lips(value, sat, lip_value, lip_sat, 0.6, grey) & (value > 0.85 * lip_value)
-    return float(teeth.mean()) >= share
+    for gains in (None,) if balance is None else (None, balance):
+        pixels, lips = region[interior].astype(np.float32), np.asarray(lip, np.float32)
+        if gains is not None:
+            pixels, lips = pixels * gains, lips * gains
+        value, sat = _value_saturation(pixels)
+        lip_value, lip_sat = (float(v) for v in _value_saturation(lips))
+        teeth = _greyer_than_lips(value, sat, lip_value, lip_sat, 0.6, grey) & (value > 0.85 * lip_value)
+        if float(teeth.mean()) >= share:
+            return True
+    return False
+
+
+def white_balance(white: np.ndarray | None) -> np.ndarray | None:
+    """Per-channel gains (mean 1, each within :data:`BALANCE`) that make the whites of the eyes
+    (``white``, :func:`sclera_colour`) grey: the photo's light. None where they are not seen or
+    too coloured to be whites (:data:`WHITE_SPREAD`: the skin of eyes half shut, a lid's shadow)."""
+    if white is None or float(np.ptp(white)) > WHITE_SPREAD * float(white.max()):
+        return None
+    gains = float(white.mean()) / np.maximum(np.asarray(white, np.float32), 1.0)
+    return np.clip(gains / gains.mean(), *BALANCE).astype(np.float32)
 
 
 def fill_with_lips(image: np.ndarray, mask: np.ndarray, lips: np.ndarray | None = None) -> np.ndarray:
@@ -691,7 +713,7 @@ class MouthModel:
         self.lip_strip: TeethPatch | None = None
         #: px by which the lower lip's real edge lies above the mesh's inner contour (the strip's height)
         self.lip_edge_raise = 0.0
-        self.upper, self.lower = self._teeth(crop, interior)
+        self.upper, self.lower = self._teeth(crop, interior, white_balance(white))
         # what is drawn inside is as soft as the photo: its lip edge's blur less 0.7 px, at least
         # 0.6 px (the astronaut 0.6, Grace Hopper 0.7, a video frame enlarged 3× 1.2)
         # (as measured, at SCALE_FROM)
@@ -700,7 +722,10 @@ class MouthModel:
         self._noise = rng.standard_normal((shape[0], shape[1])).astype(np.float32)
 
     # -- teeth -----------------------------------------------------------------------------------
-    def _teeth(self, crop: np.ndarray, interior: np.ndarray) -> tuple[TeethPatch, TeethPatch]:
+    def _teeth(self, crop: np.ndarray, interior: np.ndarray,
+               balance: np.ndarray | None = None) -> tuple[TeethPatch, TeethPatch]:
+        """The upper and lower teeth: the photo's own where its ``interior`` shows them (in its
+        own colours or its light's white ``balance``), else synthetic."""
         mw = self.width
         pts = self.xy[list(L.LIPS_OUTER_UPPER) + list(L.LIPS_OUTER_LOWER), :2]
         x0, y0 = np.floor(pts.min(0) - 0.15 * mw).astype(int)
@@ -712,7 +737,7 @@ class MouthModel:
                                       xy[list(L.LIPS_INNER_UPPER), :2], xy[list(L.LIPS_INNER_LOWER), :2],
                                       (x0, y0, x1, y1))
         not_teeth = None
-        if interior.any() and shows_teeth(crop, interior, self.lip, self.grey):  # the photo's own teeth
+        if interior.any() and shows_teeth(crop, interior, self.lip, self.grey, balance=balance):  # the photo's own teeth
             # the upper lip lifts off more than the photo shows: the teeth go on a little, then the gum
             gum = np.clip(self.lip * np.array([1.0, 0.72, 0.76]), 0, 255).astype(np.float32)
             pixels = crop[y0:y1, x0:x1].astype(np.float32)
@@ -726,7 +751,7 @@ class MouthModel:
             up_rgb, up_a, lo_rgb, lo_a = own, mask * (1 - below), own, mask * below
             owned = (True, True)
             if (lo_a.sum() < LOWER_SHOWN * max(float(up_a.sum()), 1.0)
-                    or not shows_teeth(own, lo_a > 0.5, self.lip, self.grey, LOWER_TEETH_LIKE)):
+                    or not shows_teeth(own, lo_a > 0.5, self.lip, self.grey, LOWER_TEETH_LIKE, balance)):
                 # only the upper teeth show (a smile): lower ones in their colour, seen as the jaw drops
                 # (of the teeth alone: with the strip of lower lip under them, a smile's lower teeth came out pink)
                 # (told apart in the teeth's white balance: in a cool or noisy photo, teeth
