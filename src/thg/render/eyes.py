@@ -240,8 +240,10 @@ class Eyelids:
             lid_skin, under = colours
             tone = under - lid_skin
             # lashes are dark on any lid: a photo's pale lash line (a wide-open eye, light on the
-            # lashes) is drawn no lighter than this share of the lid skin
-            line_colour = np.minimum(line_colour, LASH_DARK * lid_skin)
+            # lashes) is drawn no lighter than this share of the lid skin (darkened as a whole: a
+            # channel by channel minimum gave a sepia photo's lashes a colour of their own)
+            darkest = LASH_DARK * float(luma_of(lid_skin))
+            line_colour = line_colour * min(1.0, darkest / max(float(luma_of(line_colour)), 1e-3))
         return dict(box=(x0, y0, x1, y1), stretch=stretch, tone=tone, grain=grain.astype(np.float32), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
                     n_lo=n_lo.astype(np.float32), s=s.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
                     lash=lash, reach=reach, blur=blur, line_colour=line_colour, faint=faint,
@@ -289,7 +291,9 @@ class Eyelids:
             skin = (lid * (n < edge - lash))[..., None]
             sigma = max(eye["blur"], STREAK_BLUR * b * eye["stretch"])
             along = cv2.GaussianBlur(patch, (0, 0), sigmaX=sigma, sigmaY=0.3).astype(np.float32)
-            along += (float(np.clip(sigma - eye["blur"], 0.0, 1.0)) * eye["grain"])[..., None]
+            # (the grain is luma: it brightens and darkens the skin's own colour, which stays its hue)
+            lit = np.maximum(luma_of(along, np.float32), 1.0)[..., None]
+            along *= 1 + (float(np.clip(sigma - eye["blur"], 0.0, 1.0)) * eye["grain"])[..., None] / lit
             # a shut lid is the skin over the eyeball: lit on the bulge, shaded toward the lash line
             t = np.clip((n - top) / np.maximum(edge - lash - top, 1e-3), 0, 1)     # 0 lid top .. 1 lash line
             bulge = np.sin(np.pi * np.clip(eye["s"], 0, 1))
@@ -304,7 +308,9 @@ class Eyelids:
             # skin it lets through would be pale specks along the lash line; they are taken down to
             # the band's level along the lid (and the lashes kept as dark as they are)
             band = (lid * (n >= edge - lash))[..., None] * b
-            level = np.minimum(patch, cv2.GaussianBlur(patch, (0, 0), sigmaX=LASH_BLUR, sigmaY=0.3))
+            # (the darker of the two colours, whole: a channel by channel minimum mixes them into a hue of neither)
+            blurred = cv2.GaussianBlur(patch, (0, 0), sigmaX=LASH_BLUR, sigmaY=0.3)
+            level = np.where((luma_of(blurred, np.float32) < luma_of(patch, np.float32))[..., None], blurred, patch)
             patch = patch * (1 - band) + level * band
             # a shut lid shows its lash line all across: where the photo's is faint, it is drawn in
             if b > 0.5:
