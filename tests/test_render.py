@@ -653,3 +653,34 @@ def test_a_photos_own_teeth_are_found_under_a_tinted_light(portrait, light, scal
     cv2.fillPoly(opening, [np.round(inner).astype(np.int32)], 1)
     off = np.abs(frame.astype(np.float32) - image)[opening > 0].mean()
     assert off <= 25, off
+
+
+def test_teeth_drawn_in_a_dark_skinned_face_are_as_bright_as_its_eyes_whites(portrait):
+    """Teeth drawn in a closed-mouth portrait of a dark-skinned face under good light are nearly as
+    bright as the whites of its eyes, not as dark as its skin: the astronaut's face rendered shut,
+    then made darker and browner everywhere but in her eyes. Measured just under the upper lip (in
+    its shade) in the middle of a 0.25 opening: 0.79 of her sclera's brightness; drawn as bright
+    as her lit skin, 0.55 (grey teeth)."""
+    import cv2
+    from thg.features import landmarks as L
+    from thg.render.mouth import _poly_mask, sclera_colour
+
+    renderer = MeshWarpRenderer()
+    renderer.prepare(portrait, find_face(portrait))
+    shut = renderer.render(_row(smile=-0.5))
+    xy = find_face(shut).xy
+    eyes = np.zeros(shut.shape[:2], np.float32)
+    for upper, lower in ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER), (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER)):
+        eyes = np.maximum(eyes, _poly_mask(shut.shape[:2], xy[list(upper) + list(lower[::-1][1:-1])]).astype(np.float32))
+    eyes = cv2.GaussianBlur(eyes, (0, 0), 1.0)[..., None]
+    dark = np.clip(shut * eyes + shut * np.array([0.5, 0.42, 0.36]) * (1 - eyes), 0, 255).astype(np.uint8)
+    renderer = MeshWarpRenderer()
+    renderer.prepare(dark, find_face(dark))
+    channels = _row(mouth_open=0.25)
+    tgt = renderer.deformer.targets(channels) + renderer.rig.crop[:2]
+    upper, lower = tgt[renderer._inner_upper], tgt[renderer._inner_lower]
+    x, y_up, y_lo = int(round(upper[5, 0])), float(upper[5, 1]), float(lower[5, 1])
+    rows = slice(int(round(y_up + 0.15 * (y_lo - y_up))), int(round(y_up + 0.45 * (y_lo - y_up))) + 1)
+    teeth = float(renderer.render(channels)[rows, x - 4: x + 5].astype(np.float32).max(-1).mean())
+    white = float(sclera_colour(dark, find_face(dark).xy).max())
+    assert teeth >= 0.7 * white, (teeth, white)

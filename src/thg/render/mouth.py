@@ -691,12 +691,17 @@ class MouthModel:
         skin = crop[face].astype(np.float32).mean(0) if face.any() else np.array([180.0, 150, 130], np.float32)
         # teeth: ivory in the photo's white balance (a quarter of the skin's cast, and the sclera's
         # where it is seen clearly), in its exposure (as bright as the lit skin: a dim photo has dim
-        # teeth), in the mouth's shade
+        # teeth; or as the whites of the eyes, where they are brighter: dark skin, which put grey
+        # teeth in a well-lit face), in the mouth's shade
+        white = sclera_colour(crop, xy)
+        clear = (white is not None and white.mean() > 0.8 * skin.mean()
+                 and white.max() - white.min() < 0.25 * white.max())
         lit = float(np.percentile(crop[face].max(-1), 90)) if face.any() else 235.0
+        if clear and white is not None:
+            lit = max(lit, float(white.max()))
         bright = float(np.clip(TEETH_LIGHT * lit, 60.0, 235.0))
         ivory = bright * (skin / max(float(skin.max()), 1.0)) ** 0.25 * np.array([1.0, 0.98, 0.93])
-        white = sclera_colour(crop, xy)
-        if white is not None and white.mean() > 0.8 * skin.mean() and white.max() - white.min() < 0.25 * white.max():
+        if clear and white is not None:
             ivory = 0.5 * ivory + 0.5 * white * np.array([1.0, 0.97, 0.9]) * (bright / max(float(white.max()), 1.0))
         cavity = (self.lip * CAVITY).astype(np.float32)
         dark = _own_dark(crop[interior], self.lip) if interior.any() else None
