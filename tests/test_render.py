@@ -684,3 +684,11 @@ def test_teeth_drawn_in_a_dark_skinned_face_are_as_bright_as_its_eyes_whites(por
     teeth = float(renderer.render(channels)[rows, x - 4: x + 5].astype(np.float32).max(-1).mean())
     white = float(sclera_colour(dark, find_face(dark).xy).max())
     assert teeth >= 0.7 * white, (teeth, white)
+    # and its tongue is lit as a tongue, not as dark as its skin (opened 0.45, its front, 55-75 % of
+    # the way down the middle of the opening: 0.34 of the sclera's brightness; 0.25 as the skin's)
+    channels = _row(mouth_open=0.45, tongue=0.6)
+    tgt = renderer.deformer.targets(channels) + renderer.rig.crop[:2]
+    upper, lower = tgt[renderer._inner_upper], tgt[renderer._inner_lower]
+    x, y_up, y_lo = int(round(upper[5, 0])), float(upper[5, 1]), float(lower[5, 1])
+    tongue = renderer.render(channels)[int(y_up + 0.55 * (y_lo - y_up)): int(y_up + 0.75 * (y_lo - y_up)), x - 4: x + 5]
+    assert float(tongue.reshape(-1, 3).mean(0) @ LUMA) >= 0.3 * white

@@ -107,6 +107,10 @@ THROAT = (0.35, 0.6)  # a wide opening's cavity: this much lighter round the thr
 TONGUE = ((0.80, 0.58, 0.62), (0.80, 0.64, 0.70))  # a lit tongue: the skin's colour this much (narrow, wide;
 # of the skin, not the lips, which may be pale or painted; a real clip's wide-open mouths measure 0.74-0.78 /
 # 0.62-0.67 / 0.70-0.74, in a video whose colour is washed out by its chroma subsampling)
+#: ... or this much of the teeth's (narrow, wide), where that is the brighter: a tongue is pink on
+#: any skin (as the skin's, a dark-skinned face's was brown: 0.43 / 0.25 / 0.22 of its teeth's
+#: colour, against 0.62-0.67 / 0.35-0.43 / 0.32-0.44 on the test portraits, which keep theirs)
+TONGUE_OF_TEETH = ((0.56, 0.34, 0.32), (0.56, 0.38, 0.36))
 SLIT = (0.05, 0.25)     # mouth widths of opening over which light reaches the side teeth as well as the front
 SLIT_SHADE = 0.8        # how much darker the teeth at the corners are in the narrowest opening
 SLIT_POWER = 1.5        # ... rising as this power of the distance from the middle (lit evenly, the teeth in a
@@ -707,7 +711,8 @@ class MouthModel:
         dark = _own_dark(crop[interior], self.lip) if interior.any() else None
         if dark is not None:   # in the hue of the photo's own shadow inside its mouth, as bright
             cavity = (dark * float(luma_of(cavity)) / max(float(luma_of(dark)), 1.0)).astype(np.float32)
-        narrow, wide = ((skin * np.asarray(c)).astype(np.float32) for c in TONGUE)
+        narrow, wide = (max(skin * np.asarray(c), ivory * np.asarray(t), key=luma_of).astype(np.float32)
+                        for c, t in zip(TONGUE, TONGUE_OF_TEETH))
         # the opening's edge is blurred like the photo's own lip edge: a step blurred by σ has a
         # steepest gradient of 1 / (σ √(2π)) of its contrast, the photo's lip edge has ``hardness``
         # (a mouth wider than SCALE_FROM is measured shrunk to that width, and its blur scaled
