@@ -34,6 +34,11 @@ UPPER_SHARE = 0.2              # share of an opening taken by the upper lip (the
 MAX_LIFT = 0.1                 # ...up to this lift (mouth widths): a wide opening is the jaw's
 CORNER_SKIN = 1.15             # half mouth widths from the middle: where the skin stops following the lips
 LIFT_REACH = 0.45              # mouth widths above the upper lip over which the skin follows its lift
+#: how much rounded lips (the motion's mouth_round at 1) narrow the mouth, in the units of mouth_wide
+#: (0.35 of the mouth's width at each corner per unit): 21 % narrower at 0.3 (real /u/ lips are a
+#: quarter to a third narrower than at rest); at 0.15, 10 %, and a rater saw the lips of /u/ and /o/
+#: still stretched in the photo's smile; at 0.35 the skin beside the corners began to fold
+ROUND_NARROW = 0.3
 ROUND_UNSMILE = 0.7            # share of the photo's smile (corner lift) that fully rounded lips undo
 NEUTRAL_LIFT = 0.03            # corner lift (mouth widths) of an unsmiling mouth, left alone
 
@@ -364,7 +369,7 @@ class Deformer:
         mw = self.mw
         opening = self._opening(m)
         rnd = float(np.clip(m[_CH["mouth_round"]], 0, 1))
-        wide = float(m[_CH["mouth_wide"]]) - 0.15 * rnd
+        wide = float(m[_CH["mouth_wide"]]) - ROUND_NARROW * rnd
         smile = float(m[_CH["smile"]])
         # the opening is shared: the jaw drops, the upper lip lifts a little
         delta = (opening - self.src_gap) * mw
