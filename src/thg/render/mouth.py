@@ -778,6 +778,10 @@ class MouthModel:
                 # (told apart in the teeth's white balance: in a cool or noisy photo, teeth
                 # tinted like the lips notched the edge under them)
                 gains = _neutral_gains(pixels[interior[y0:y1, x0:x1]])
+                # the whole of the photo's opening goes with the upper teeth, what is not teeth in it
+                # told apart below (cut at a dark row under the teeth, the photo's pixels below that
+                # were left to the cavity: a dark line drawn along the lower lip at the photo's own opening)
+                up_a, above_split = mask, up_a
                 lip_below, dark = _not_teeth(rest * gains, up_a, self.lip * gains, self.grey, self.px)
                 not_teeth = np.minimum(lip_below * (up_a > 0) + dark, 1.0)   # (they add up: complements at their edge)
                 # the lip moves with the jaw; where it was, the opening drawn behind the teeth shows.
@@ -787,7 +791,7 @@ class MouthModel:
                 self.lip_strip = TeethPatch(rest, strip, (x0, y0), True)
                 self.teeth_colour = _teeth_colour(pixels, interior[y0:y1, x0:x1] & (up_a > 0.5) & (not_teeth < 0.5))
                 # the lower teeth rise from behind the real lip's edge, the strip's top
-                self.lip_edge_raise = float(np.median((up_a * lip_below).sum(0)[np.abs(s[0] - 0.5) < 0.25]))
+                self.lip_edge_raise = float(np.median((above_split * lip_below).sum(0)[np.abs(s[0] - 0.5) < 0.25]))
                 lo_rgb, lo_a = self._lower_row(s, n, n_lo - self.lip_edge_raise)
                 owned = (True, False)
         else:  # synthetic ones
