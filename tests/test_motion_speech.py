@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from thg.features.speech import prosody, synthesize
-from thg.motion.speech import PAUSE_MARGIN, MotionStyle, blink_curve, gaussian_filter1d, motion_from_speech
+from thg.motion.speech import (AWAY, FIXATION, PAUSE_MARGIN, MotionStyle, blink_curve, gaussian_filter1d, gaze_curves,
+                               motion_from_speech)
 
 SENTENCE = "Hello world. Bob opens a map."  # open vowels, /b p m/ after vowels and after a pause
 
@@ -195,3 +196,23 @@ def test_head_motion_is_smooth_and_scales():
     for ch in ("yaw", "pitch", "roll"):
         step = np.abs(np.diff(lively[ch])).max()
         assert step < 0.25 * np.ptp(lively[ch]) + 1e-6, ch
+
+
+@pytest.mark.parametrize("fps", [25.0, 30.0])
+def test_the_eyes_move_in_fixations_and_saccades(fps):
+    """While talking the eyes do not stare: they hold a point for 0.3-2.4 s (a glance aside half as
+    long), jump to the next within two frames, start straight ahead and never look further aside
+    than AWAY; the same seed moves them the same way."""
+    n = int(60 * fps)
+    x, y = gaze_curves(np.random.default_rng(3), n, fps)
+    again = gaze_curves(np.random.default_rng(3), n, fps)
+    assert np.array_equal(x, again[0]) and np.array_equal(y, again[1])
+    assert x[: int(0.3 * fps)].max() == 0 == np.abs(y[: int(0.3 * fps)]).max()
+    assert np.abs(x).max() <= AWAY[0] and np.abs(y).max() <= AWAY[1]
+    # frame to frame changes come in short runs (a saccade: its frames and the arrival), held between
+    changed = np.r_[0, ((np.diff(x) != 0) | (np.diff(y) != 0)).astype(int), 0]
+    edges = np.flatnonzero(np.diff(changed))
+    saccades = edges[1::2] - edges[::2]
+    holds = (edges[2::2] - edges[1:-1:2]) / fps   # frames between one saccade's arrival and the next
+    assert len(saccades) >= 60 / FIXATION[1] and saccades.max() <= 3, saccades
+    assert holds.min() >= 0.5 * FIXATION[0] - 2 / fps and holds.max() <= FIXATION[1] + 1 / fps, holds

@@ -219,6 +219,44 @@ def blink_curve(rng: np.random.Generator, n: int, fps: float, rate_per_min: floa
     return out
 
 
+#: eye movements while talking: the eyes hold a point (a fixation) for FIXATION seconds, then jump
+#: to the next in a saccade of SACCADE seconds; most points lie near the listener (within NEAR in the
+#: gaze channels, x and y: the iris moves about 5 % of the eye's width), one in LOOK_AWAY_SHARE is
+#: a glance aside (up to AWAY, about 15 %) that comes back
+FIXATION = (0.6, 2.4)
+SACCADE = 0.05
+NEAR = (0.15, 0.08)
+AWAY = (0.4, 0.2)
+LOOK_AWAY_SHARE = 0.2
+
+
+def gaze_curves(rng: np.random.Generator, n: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Gaze x and y per frame (fractions of the eye's width and height): fixations and saccades.
+
+    The first fixation is straight ahead; a glance aside is followed by a fixation near the listener
+    again. A still gaze (the eyes locked on one point for the whole clip) reads as a stare."""
+    x, y = np.zeros(n), np.zeros(n)
+    t, point, away = 0.0, np.zeros(2), False
+    duration = n / fps
+    while t < duration:
+        hold = rng.uniform(*FIXATION) * (0.5 if away else 1.0)
+        start, stop = int(round(t * fps)), int(round(min(t + hold, duration) * fps))
+        x[start:stop], y[start:stop] = point
+        t += hold
+        previous = point
+        away = not away and rng.random() < LOOK_AWAY_SHARE
+        reach = np.asarray(AWAY if away else NEAR)
+        point = rng.uniform(-1, 1, 2) * reach
+        # the saccade: a smooth step over a frame or two
+        steps = max(1, int(round(SACCADE * fps)))
+        for k in range(steps):
+            i = stop + k
+            if i < n:
+                x[i], y[i] = previous + (point - previous) * (k + 1) / (steps + 1)
+        t += steps / fps
+    return x, y
+
+
 CONTEXT = 1.0    # s: frames of context each side of a block of mouth frames (more than any filter reaches)
 LOOKAHEAD = REACH + 0.1  # s: a frame's mouth is final once the phonemes this far past its centre are known
 MOUTH = ("mouth_open", "mouth_wide", "mouth_round", "tongue")
@@ -285,6 +323,8 @@ def _prosody_motion(prosody: Prosody, n_frames: int, style: MotionStyle, meta: d
     blink = blink_curve(rng, n_frames, fps, style.blink_rate)
     track["blink_l"] = blink
     track["blink_r"] = blink
+    # (drawn from a generator of their own: the head and blinks of a seed stay as they were)
+    track["gaze_x"], track["gaze_y"] = gaze_curves(np.random.default_rng([style.seed, 1]), n_frames, fps)
 
     # head: slow drift, livelier while speaking, a small nod on each loudness onset
     speaking = gaussian_filter1d(prosody.activity, 0.5 * fps)
