@@ -165,11 +165,11 @@ def tone_curve(image: np.ndarray) -> np.ndarray | None:
 
 
 def _greyer_than_lips(value: np.ndarray, sat: np.ndarray, lip_value: float, lip_sat: float, share: float,
-                      grey: bool, brighter: float = GREY_TEETH) -> np.ndarray:
+                      grey: bool) -> np.ndarray:
     """Pixels as much greyer than the lips as teeth are: a saturation under ``share`` of the lips';
-    in a ``grey`` (black-and-white) photo, where nothing has a colour, ``brighter`` than the lips
-    (by :data:`GREY_TEETH` unless told)."""
-    return value > brighter * lip_value if grey else sat < share * lip_sat
+    in a ``grey`` (black-and-white or toned) photo, where nothing has a colour of its own, brighter
+    than the lips by :data:`GREY_TEETH`."""
+    return value > GREY_TEETH * lip_value if grey else sat < share * lip_sat
 
 
 def open_share(gap: float) -> float:
@@ -271,7 +271,7 @@ def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray, grey:
                 share: float = TEETH_SHARE, balance: np.ndarray | None = None) -> bool:
     """Whether the visible ``interior`` of a photo (or a video frame) shows teeth: at least
     ``share`` of it is pale and grey beside the ``lip`` colour (a cavity and tongue alone are no
-    teeth to reuse); ``grey``: the photo is black and white (:func:`tone_curve`). Given the photo's
+    teeth to reuse); ``grey``: the photo is black and white or toned (:func:`tone_curve`). Given the photo's
     white ``balance`` (:func:`white_balance`), teeth greyer than the lips in it count as well."""
     if interior.sum() < 8:
         return False
@@ -524,13 +524,13 @@ def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray, grey: boo
     The lower lip: in each column, what lies under the lowest tooth-like or dark pixel (greyer
     than the ``lip``, or much darker), with that edge smoothed across the columns and half a pixel
     soft (a smile's teeth rest on the lower lip, and the mask of its opening takes in a strip of
-    it). The rest: what lies under the teeth's biting edge, the lowest pixel in each column as
-    bright as the lips and greyer, that edge a smooth curve across the columns from the first
-    tooth to the last (and all of a column beside them): the dark of the photo's opening, the
-    shadowed corners of a smile. Teeth in shadow above that edge stay teeth (cut where they were
-    dark, the astronaut's shadowed canine left a step in her row, and a thin line of her lip's
-    edge beside it). ``grey``: the photo is black and white (:func:`_greyer_than_lips`); ``px``:
-    the soft edges' width, in px of :data:`EDGE_MIX`."""
+    it). The rest: what lies under the teeth's biting edge, in each column the lowest pixel above
+    the lip not darker than 0.7 of the lips, that edge smoothed likewise from the first such
+    column to the last (beside them, the teeth go down to the lip): the dark of the photo's
+    opening, the shadowed corners of a smile. Teeth in shadow above that edge stay teeth (cut
+    where they were dark, the astronaut's shadowed canine left a step in her row, and a thin line
+    of her lip's edge under it). ``grey``: the photo is black and white or toned
+    (:func:`_greyer_than_lips`); ``px``: the soft edges' width, in px of :data:`EDGE_MIX`."""
     value, sat = _value_saturation(pixels)
     lip_value, lip_sat = (float(v) for v in _value_saturation(lip))
     inside = alpha > 0.5
