@@ -759,3 +759,25 @@ def test_a_smile_at_its_own_opening_draws_no_dark_line_under_its_teeth(enlarged)
     for mouth_open in (renderer.mouth.photo_gap, 0.16):
         darker = (image.astype(np.float32) - renderer.render(_row(mouth_open=mouth_open))).mean(-1)
         assert np.percentile(darker[opening], 99) <= 40, mouth_open
+
+
+@pytest.mark.parametrize("photo", ["portrait", "hopper"])
+def test_a_toned_photo_is_told_from_a_colour_one_through_jpeg_noise(photo, request):
+    """A sepia photo saved as a JPEG of quality 30 to 75 is still toned (JPEG's colour noise had put
+    it 2.7-2.8 codes off its tone curve at quality 50, against the 2.75 allowed); the same face in
+    colour, even washed out to 30 % of its saturation, is not (measured, blurred first: 1.5 to 2.7
+    codes for the sepia JPEGs, 3.0 and more for the washed-out colour)."""
+    import cv2
+    from thg.render.mouth import tone_curve
+    from thg.render.rig import FaceRig
+
+    image = request.getfixturevalue(photo)
+    x0, y0, x1, y1 = FaceRig.from_face(find_face(image)).crop
+    crop = image[y0:y1, x0:x1]
+    sepia = _toned(crop, "sepia")
+    for quality in (30, 50, 75):
+        _, jpeg = cv2.imencode(".jpg", sepia[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+        assert tone_curve(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)[:, :, ::-1]) is not None, quality
+    luma = crop.mean(-1, keepdims=True)
+    assert tone_curve(crop) is None
+    assert tone_curve(np.clip(luma + 0.3 * (crop - luma), 0, 255).astype(np.uint8)) is None

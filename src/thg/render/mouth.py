@@ -78,13 +78,16 @@ TONGUE_SIDES = (0.3, 0.45)    # how much darker its sides are, which turn away f
 TONGUE_RAISED = 0.85  # share of the opening a raised tongue (the motion's tongue channel at 1) fills at the middle,
 TONGUE_TIP = 2.0      # its tip narrower than the dome at rest (a power of the sine); seen in wide openings only
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
-#: a black-and-white or toned (sepia) photo: its pixels' colours stray by less than this on average
-#: (codes, the largest channel's) from one colour per luma, its tone curve (:func:`tone_curve`).
-#: Its teeth are told from its lips by brightness alone (:func:`_greyer_than_lips`), and what is
-#: drawn in its mouth is drawn in its tones (teeth, gum, tongue and the lips' shade came out tinted
-#: in a black-and-white photo, white and red in a sepia one). Measured on face crops: sepia 0.4,
-#: saved as JPEG at quality 75 2.5; colour photos 9.7-26, at 30 % of their saturation 3.0-8.1
+#: a black-and-white or toned (sepia) photo: its colours, blurred by TONED_BLUR, stray by less than
+#: this on average (codes, the largest channel's) from one colour per luma, its tone curve
+#: (:func:`tone_curve`). Its teeth are told from its lips by brightness alone
+#: (:func:`_greyer_than_lips`), and what is drawn in its mouth is drawn in its tones (teeth, gum,
+#: tongue and the lips' shade came out tinted in a black-and-white photo, white and red in a sepia
+#: one). Measured on face crops: sepia saved as JPEG at quality 75, 50 and 30, 1.5, 1.9-2.0 and
+#: 2.5-2.7 (unblurred, JPEG's colour noise took quality 50 to 2.7-2.8); colour photos 9.6-24, at 30 %
+#: of their saturation 3.0-7.7
 TONED_PHOTO = 2.75
+TONED_BLUR = 1.5   # px
 #: in a black-and-white or toned photo, teeth are at least this much brighter than the lips
 GREY_TEETH = 1.2
 #: how far (a share of the teeth's width) the lower lip's edge under a photo's upper teeth may stray
@@ -153,7 +156,7 @@ def tone_curve(image: np.ndarray) -> np.ndarray | None:
     """The colour of each luma (0..255) of an RGB image in black and white or toned (sepia, any one
     tint): a 256×3 float table; None for a colour image (:data:`TONED_PHOTO`; read on every third
     pixel of every third row)."""
-    rgb = np.asarray(image)[::3, ::3].reshape(-1, 3).astype(np.float32)
+    rgb = cv2.GaussianBlur(np.ascontiguousarray(image), (0, 0), TONED_BLUR)[::3, ::3].reshape(-1, 3).astype(np.float32)
     y = np.clip(luma_of(rgb, np.float32) + 0.5, 0, 255).astype(np.int64)
     counts = np.bincount(y, minlength=256)
     seen = np.flatnonzero(counts)
