@@ -1,6 +1,6 @@
 import numpy as np
 
-from thg.curves import smoothstep
+from thg.curves import despeckle, smoothstep
 
 
 def test_smoothstep_ends_midpoint_and_monotone():
@@ -12,3 +12,11 @@ def test_smoothstep_ends_midpoint_and_monotone():
     assert float(smoothstep(2.0, 4.0, 3.0)) == 0.5          # the ramp follows its edges
     slope = np.diff(smoothstep(0.0, 1.0, [0.0, 1e-3, 1 - 1e-3, 1.0]))
     assert slope[0] < 1e-5 and slope[2] < 1e-5                # flat where it meets 0 and 1
+
+
+def test_despeckle_drops_a_stray_reading_and_keeps_a_straight_line():
+    line = np.arange(12, dtype=float)
+    assert np.allclose(despeckle(line, 5)[2:-2], line[2:-2])   # a straight line stays (away from its ends)
+    band = np.r_[13.0, 13.0, 13.0, 0.1, 12.8, 13.0, 13.0]       # one slice read wrong
+    assert despeckle(band, 3).min() > 12.5
+    assert len(despeckle(band, 3)) == len(band)

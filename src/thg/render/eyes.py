@@ -16,7 +16,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from thg.curves import smoothstep
+from thg.curves import despeckle, smoothstep
 from thg.features.edges import luma as luma_of
 from thg.features import landmarks as L
 
@@ -70,9 +70,7 @@ def _dark_band(pixels: np.ndarray, s: np.ndarray, n: np.ndarray, n_up: np.ndarra
     # lashes and liner thicken and thin smoothly along the lid: a slice read wrong (a blurred
     # photo's shadow under the brow, a gap in the lashes) would zig-zag the band, and a shut lid
     # would show it as dark shards (on an enlarged video frame: 13, 0.1, 12.8 px in three slices)
-    padded = np.pad(extent, 1, mode="edge")
-    extent = np.median(np.lib.stride_tricks.sliding_window_view(padded, 3), axis=1)
-    extent = np.convolve(np.pad(extent, 1, mode="edge"), [0.25, 0.5, 0.25], "valid")
+    extent = despeckle(extent, 3)
     centres = (bins[:-1] + bins[1:]) / 2
     return np.interp(s, centres, extent).astype(np.float32)
 

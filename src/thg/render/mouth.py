@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from thg.curves import smoothstep
+from thg.curves import despeckle, smoothstep
 from thg.features.edges import edge_hardness, luma as luma_of
 from thg.features import landmarks as L
 
@@ -278,12 +278,10 @@ def shows_teeth(region: np.ndarray, interior: np.ndarray, lip: np.ndarray, grey:
     white ``balance`` (:func:`white_balance`), teeth greyer than the lips in it count as well."""
     if interior.sum() < 8:
         return False
-    for gains in (None,) if balance is None else (None, balance):
-        pixels, lips = region[interior].astype(np.float32), np.asarray(lip, np.float32)
-        if gains is not None:
-            pixels, lips = pixels * gains, lips * gains
-        value, sat = _value_saturation(pixels)
-        lip_value, lip_sat = (float(v) for v in _value_saturation(lips))
+    pixels, lips = region[interior].astype(np.float32), np.asarray(lip, np.float32)
+    for gains in (np.ones(3, np.float32),) if balance is None else (np.ones(3, np.float32), balance):
+        value, sat = _value_saturation(pixels * gains)
+        lip_value, lip_sat = (float(v) for v in _value_saturation(lips * gains))
         teeth = _greyer_than_lips(value, sat, lip_value, lip_sat, 0.6, grey) & (value > 0.85 * lip_value)
         if float(teeth.mean()) >= share:
             return True
@@ -571,11 +569,8 @@ def _not_teeth(pixels: np.ndarray, alpha: np.ndarray, lip: np.ndarray, grey: boo
 def _smooth_edge(xs: np.ndarray, edge: np.ndarray, tol: float) -> np.ndarray:
     """An edge found column by column (rows ``edge`` at columns ``xs``) made smooth: a stray
     pixel (a pale speck of lip, a dark pore) must not notch it, nor a run of columns read wrong
-    (:func:`_near_smooth_curve`, within ``tol``): a running median, then a binomial smoothing."""
-    padded = np.pad(np.asarray(edge, np.float64), 2, mode="edge")
-    edge = np.median(np.lib.stride_tricks.sliding_window_view(padded, 5), axis=1)
-    edge = np.convolve(np.pad(edge, 1, mode="edge"), [0.25, 0.5, 0.25], "valid")
-    return _near_smooth_curve(np.asarray(xs, np.float64), edge, tol)
+    (:func:`_near_smooth_curve`, within ``tol``): :func:`thg.curves.despeckle` over five columns first."""
+    return _near_smooth_curve(np.asarray(xs, np.float64), despeckle(edge, 5), tol)
 
 
 def _neutral_gains(pixels: np.ndarray) -> np.ndarray:
@@ -701,15 +696,15 @@ class MouthModel:
         # teeth; or as the whites of the eyes, where they are brighter: dark skin, which put grey
         # teeth in a well-lit face), in the mouth's shade
         white = sclera_colour(crop, xy)
-        clear = (white is not None and white.mean() > 0.8 * skin.mean()
-                 and white.max() - white.min() < 0.25 * white.max())
+        clear = white if (white is not None and white.mean() > 0.8 * skin.mean()
+                          and white.max() - white.min() < 0.25 * white.max()) else None
         lit = float(np.percentile(crop[face].max(-1), 90)) if face.any() else 235.0
-        if clear and white is not None:
-            lit = max(lit, float(white.max()))
+        if clear is not None:
+            lit = max(lit, float(clear.max()))
         bright = float(np.clip(TEETH_LIGHT * lit, 60.0, 235.0))
         ivory = bright * (skin / max(float(skin.max()), 1.0)) ** 0.25 * np.array([1.0, 0.98, 0.93])
-        if clear and white is not None:
-            ivory = 0.5 * ivory + 0.5 * white * np.array([1.0, 0.97, 0.9]) * (bright / max(float(white.max()), 1.0))
+        if clear is not None:
+            ivory = 0.5 * ivory + 0.5 * clear * np.array([1.0, 0.97, 0.9]) * (bright / max(float(clear.max()), 1.0))
         cavity = (self.lip * CAVITY).astype(np.float32)
         dark = _own_dark(crop[interior], self.lip) if interior.any() else None
         if dark is not None:   # in the hue of the photo's own shadow inside its mouth, as bright
