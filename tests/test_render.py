@@ -132,6 +132,31 @@ def test_closed_lips_are_seated_on_their_seam(hopper, portrait):
     assert np.array_equal(seat_closed_lips(portrait, open_face.points), open_face.points)
 
 
+def _drawn_eyes(lid_skin=(200, 160, 140)):
+    """Two drawn eyes 60 px wide (the white of the eye in lid skin, lid lines and brows placed as
+    the face mesh places them): the crop, the mesh points, and per eye its left x and its upper
+    lid line's and lower lid line's heights at a given x."""
+    import cv2
+
+    from thg.features import landmarks as L
+
+    crop = np.full((120, 240, 3), lid_skin, np.uint8)
+    xy = np.zeros((478, 2))
+    upper_at = lambda x0, x: 60 - 10 * np.sin(np.pi * (x - x0) / 60)   # noqa: E731
+    lower_at = lambda x0, x: 60 + 5 * np.sin(np.pi * (x - x0) / 60)    # noqa: E731
+    eyes = []
+    for (upper, lower, brow), x0 in (((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_BROW), 40),
+                                     ((L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_BROW), 140)):
+        xs, xl = x0 + 60 * np.linspace(0, 1, len(upper)), x0 + 60 * np.linspace(0, 1, len(lower))
+        xy[list(upper)] = np.column_stack([xs, upper_at(x0, xs)])
+        xy[list(lower)] = np.column_stack([xl, lower_at(x0, xl)])
+        xy[list(brow)] = np.column_stack([x0 + 60 * np.linspace(0, 1, len(brow)), np.full(len(brow), 25.0)])
+        eye = np.vstack([xy[list(upper)], xy[list(lower)][::-1]]).astype(np.int32)
+        cv2.fillPoly(crop, [eye], (240, 240, 235))                       # the white of the eye
+        eyes.append((x0, lambda x, x0=x0: upper_at(x0, x), lambda x, x0=x0: lower_at(x0, x)))
+    return crop, xy, eyes
+
+
 def test_a_shut_lid_shows_its_lash_line_across_the_whole_eye():
     """Where the photo's lid edge is pale (light on the lashes, a hooded lid), a shut eye still
     shows a lash line there, in the colour of the photo's own lash line elsewhere."""
@@ -140,28 +165,99 @@ def test_a_shut_lid_shows_its_lash_line_across_the_whole_eye():
     from thg.features import landmarks as L
     from thg.render.eyes import Eyelids
 
-    crop = np.full((120, 240, 3), (200, 160, 140), np.uint8)
-    xy = np.zeros((478, 2))
-    for (upper, lower, brow), x0 in (((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_BROW), 40),
-                                     ((L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_BROW), 140)):
-        s = np.linspace(0, 1, len(upper))
-        xy[list(upper)] = np.column_stack([x0 + 60 * s, 60 - 10 * np.sin(np.pi * s)])
-        xy[list(lower)] = np.column_stack([x0 + 60 * np.linspace(0, 1, len(lower)),
-                                           60 + 5 * np.sin(np.pi * np.linspace(0, 1, len(lower)))])
-        xy[list(brow)] = np.column_stack([x0 + 60 * np.linspace(0, 1, len(brow)), np.full(len(brow), 25.0)])
-        eye = np.vstack([xy[list(upper)], xy[list(lower)][::-1]]).astype(np.int32)
-        cv2.fillPoly(crop, [eye], (240, 240, 235))                       # the white of the eye
+    crop, xy, eyes = _drawn_eyes()
+    for upper in (L.RIGHT_EYE_UPPER, L.LEFT_EYE_UPPER):
         edge = xy[list(upper)][: len(upper) // 2 + 1].astype(np.int32)   # lashes on the inner half only
         cv2.polylines(crop, [edge], False, (40, 25, 20), 2)
     lids = Eyelids(crop, xy)
     shut = crop.copy()
     lids.close(shut, crop, (1.0, 1.0))
     luma = cv2.cvtColor(shut, cv2.COLOR_RGB2GRAY).astype(float)
-    for x0 in (40, 140):
+    for x0, _, lower_at in eyes:
         for x in range(x0 + 36, x0 + 52):                                 # the outer half, pale in the photo
-            y = 60 + 5 * np.sin(np.pi * (x - x0) / 60)
+            y = lower_at(x)
             column = luma[int(y) - 3: int(y) + 8, x]                     # the shut lid reaches past the lower one
             assert column.min() < 110, (x, column)   # skin is 170, the lashes 28
+
+
+def test_a_shut_lid_carries_no_iris_down_with_its_lashes():
+    """The face mesh often draws the upper lid's line a few pixels into the eye, across the top of
+    the iris: what the lid's lash band takes down over the shut eye is then iris. It is drawn in the
+    lashes' colour, never as a patch of the iris's (a grey-green blot on a real photo)."""
+    import cv2
+
+    from thg.features import landmarks as L
+    from thg.render.eyes import Eyelids
+
+    crop, xy, eyes = _drawn_eyes()
+    for (x0, upper_at, _), iris in zip(eyes, (L.RIGHT_IRIS, L.LEFT_IRIS)):
+        centre = np.array([x0 + 30, 55.0])
+        cv2.circle(crop, tuple(int(v) for v in centre), 8, (60, 130, 90), -1)   # green, its top above the lid line
+        xy[iris[0]] = centre
+        xy[list(iris[1:])] = centre + 8 * np.array([[1, 0], [0, 1], [-1, 0], [0, -1]])
+        cv2.polylines(crop, [np.column_stack([np.arange(x0, x0 + 61), upper_at(np.arange(x0, x0 + 61)) - 3]).astype(np.int32)],
+                      False, (40, 25, 20), 2)                               # the lashes, above the iris's top
+    lids = Eyelids(crop, xy)
+    shut = crop.copy()
+    lids.close(shut, crop, (1.0, 1.0))
+    pixels = shut.astype(float)
+    greenness = pixels[..., 1] - pixels[..., 0]                  # the iris 70, skin -40, the lashes -15
+    for x0, upper_at, lower_at in eyes:
+        box = greenness[int(upper_at(x0 + 30)) - 4: int(lower_at(x0 + 30)) + 4, x0 + 18: x0 + 43]
+        assert box.max() < 0, box.max()
+
+
+def test_a_dark_fold_on_a_shut_lid_keeps_its_hue():
+    """A shut lid's colour goes part of the way to the skin's under the eye, and fades out over the
+    upper half of its lash band (ending at the band's top it left a step there); what is dark in it
+    takes that shift in proportion to its brightness. Added whole, the shift turned a dark red rim
+    grey-green: on Grace Hopper's photo, the shadow over the top of her iris was a grey-green blot
+    on the shut eye."""
+
+    from thg.render.eyes import Eyelids
+
+    crop, xy, eyes = _drawn_eyes(lid_skin=(200, 130, 120))
+    for x0, upper_at, lower_at in eyes:
+        for x in range(x0, x0 + 61):
+            crop[int(round(upper_at(x))) - 7: int(round(upper_at(x))) + 1, x] = (90, 20, 25)   # a dark red rim
+            crop[int(lower_at(x)) + 6:, x] = (200, 190, 185)              # under the eye, a paler, greyer skin
+    lids = Eyelids(crop, xy)
+    shut = crop.copy()
+    lids.close(shut, crop, (1.0, 1.0))
+    pixels = shut.astype(float)
+    for x0, upper_at, lower_at in eyes:
+        lid = pixels[int(upper_at(x0 + 30)) - 8: int(lower_at(x0 + 30)), x0 + 20: x0 + 41].reshape(-1, 3)
+        dark = lid[lid.mean(1) < 60]                         # the rim (45), not its blend with the lid
+        assert len(dark) > 10
+        red = (dark[:, 0] - dark[:, 1]) / dark[:, 0]          # the rim's own: 0.78
+        assert np.percentile(red, 10) > 0.68, np.percentile(red, 10)   # shifted whole: 0.56
+
+
+def test_a_shut_lid_over_a_thick_dark_band_has_no_hard_edge_on_it():
+    """A blurred photo's whole dark rim over the eye moves down with the lid as its lash band; the
+    lid skin above it, shaded toward the skin under the eye, must not end on the band in a step
+    harder than the photo's own edge there."""
+    import cv2
+
+    from thg.render.eyes import Eyelids
+
+    crop, xy, eyes = _drawn_eyes()
+    for x0, upper_at, lower_at in eyes:
+        for x in range(x0, x0 + 61):
+            top = int(round(upper_at(x)))
+            crop[top - 9: top + 1, x] = (120, 100, 95)                    # a thick, dim band at the lid's edge
+            crop[int(lower_at(x)) + 6:, x] = (235, 195, 175)               # paler skin under the eye
+    crop = cv2.GaussianBlur(crop, (0, 0), 1.0)
+    lids = Eyelids(crop, xy)
+    shut = crop.copy()
+    lids.close(shut, crop, (1.0, 1.0))
+    luma, photo = (cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(float) for image in (shut, crop))
+    for x0, upper_at, lower_at in eyes:
+        for x in range(x0 + 20, x0 + 41):
+            column = luma[int(upper_at(x)) - 12: int(lower_at(x)) - 3, x]   # the lid, down to its lashes
+            own = photo[int(upper_at(x)) - 14: int(upper_at(x)), x]          # the photo's band top
+            # no harder than the photo's own edge (on the build before: 29 codes a pixel against 23)
+            assert np.abs(np.diff(column)).max() <= np.abs(np.diff(own)).max(), (x, np.diff(column).round())
 
 
 def test_teeth_under_a_lifting_lip_carry_no_lip_and_end_in_gum():

@@ -135,7 +135,7 @@ def _without_specks(pixels: np.ndarray, eye: dict) -> np.ndarray:
         return pixels
     luma = luma_of(pixels, np.float32)
     skin = float(np.median(luma[strip]))
-    dark = strip & (luma < SPECK * skin)
+    dark = strip & ((luma < SPECK * skin) | (eye["iris"] > 0))   # (the top of an iris the mesh's lid line cuts)
     # the lash band that moves down with the lid: a catchlight or the white of the eye caught in it
     # (the mesh's lid line a pixel high) would be a pale speck along a shut eye's lash line
     band = (n >= n_up - eye["lash"]) & (n <= n_up + 1.5) & (eye["inside"] > 0)
@@ -181,14 +181,15 @@ class Eyelids:
     def __init__(self, crop: np.ndarray, xy: np.ndarray) -> None:
         luma = luma_of(crop, np.float32)
         self._fine = luma - cv2.GaussianBlur(luma, (0, 0), GRAIN_SIGMA)  # the skin's grain
-        self.eyes = [self._frame(crop, xy, upper, lower, brow) for upper, lower, brow in
-                     ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_BROW), (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_BROW))]
+        self.eyes = [self._frame(crop, xy, upper, lower, brow, iris) for upper, lower, brow, iris in
+                     ((L.RIGHT_EYE_UPPER, L.RIGHT_EYE_LOWER, L.RIGHT_BROW, L.RIGHT_IRIS),
+                      (L.LEFT_EYE_UPPER, L.LEFT_EYE_LOWER, L.LEFT_BROW, L.LEFT_IRIS))]
         self.skin = crop.copy()   # what the lids' skin is stretched from: the crop, specks taken out
         for eye in self.eyes:
             x0, y0, x1, y1 = eye["box"]
             self.skin[y0:y1, x0:x1] = _without_specks(crop[y0:y1, x0:x1], eye)
 
-    def _frame(self, crop, xy, upper, lower, brow):
+    def _frame(self, crop, xy, upper, lower, brow, iris):
         shape = crop.shape[:2]
         c0, c1 = xy[upper[0], :2].astype(np.float64), xy[upper[-1], :2].astype(np.float64)
         width = float(np.linalg.norm(c1 - c0))
@@ -219,6 +220,10 @@ class Eyelids:
         n_up = np.interp(s, su, nu)
         n_lo = np.interp(s, sl, nl)
         inside = ((s > 0) & (s < 1)).astype(np.float32)
+        # the iris's disc (a pixel more, soft): what of it the lash band holds is eye, not lashes
+        centre = xy[iris[0], :2]
+        radius = float(np.mean(np.linalg.norm(xy[list(iris[1:]), :2] - centre, axis=1)))
+        in_iris = np.clip(radius + 1.5 - np.hypot(xs - centre[0], ys - centre[1]), 0, 1).astype(np.float32)
         # where the photo's lashes (or liner) are thicker than the thin band, the whole dark band at
         # the lid's edge moves down with it: stretched like skin it would smear up the lid
         blur = max(0.25 * lash, 0.5)  # along the lid, on the stretched skin
@@ -239,16 +244,16 @@ class Eyelids:
         spread = 1.4826 * float(np.median(np.abs(grain))) + 1e-3
         grain = np.clip(grain, -GRAIN_CLIP * spread, GRAIN_CLIP * spread)
         colours = _lid_colours(crop, c0, axis, normal, width, su, nu, sl, nl, float(np.median(reach)), float(np.median(lash)))
-        tone = np.zeros(3, np.float32)
+        tone, lid_luma = np.zeros(3, np.float32), 1.0
         if colours is not None:
             lid_skin, under = colours
-            tone = under - lid_skin
+            tone, lid_luma = under - lid_skin, float(luma_of(lid_skin))
             # lashes are dark on any lid: a photo's pale lash line (a wide-open eye, light on the
             # lashes) is drawn no lighter than this share of the lid skin (darkened as a whole: a
             # channel by channel minimum gave a sepia photo's lashes a colour of their own)
             darkest = LASH_DARK * float(luma_of(lid_skin))
             line_colour = line_colour * min(1.0, darkest / max(float(luma_of(line_colour)), 1e-3))
-        return dict(box=(x0, y0, x1, y1), stretch=stretch, tone=tone, grain=grain.astype(np.float32), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
+        return dict(box=(x0, y0, x1, y1), stretch=stretch, iris=in_iris, tone=tone, lid_luma=lid_luma, grain=grain.astype(np.float32), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
                     n_lo=n_lo.astype(np.float32), s=s.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
                     lash=lash, reach=reach, blur=blur, line_colour=line_colour, faint=faint,
                     line_width=float(np.clip(0.06 * width, 1.0, 2.0)), width=width,
@@ -292,7 +297,9 @@ class Eyelids:
             my = eye["ys"] + shift * eye["normal"][1]
             patch = cv2.remap(self.skin, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             # stretched skin shows the lid's fine lines as streaks across it: soften them along the lid
-            skin = (lid * (n < edge - lash))[..., None]
+            # (the lid skin's changes below fade out over the upper half of the lash band: ending
+            # at its top, they left a hard edge over a thick band of a blurred photo's lashes)
+            skin = (lid * np.clip((edge - 0.5 * lash - n) / (0.5 * lash), 0, 1))[..., None]
             sigma = max(eye["blur"], STREAK_BLUR * b * eye["stretch"])
             along = cv2.GaussianBlur(patch, (0, 0), sigmaX=sigma, sigmaY=0.3).astype(np.float32)
             # (the grain is luma: it brightens and darkens the skin's own colour, which stays its hue)
@@ -306,7 +313,10 @@ class Eyelids:
             # shut, the lid faces forward like the skin around the eye, not up like its fold: its
             # colour goes part of the way to that skin's, the more toward the lash line
             toward = smoothstep(0.0, 0.5, t) * np.sqrt(np.clip(np.sin(np.pi * eye["s"]), 0, 1))
-            along += (b * LID_TONE * toward)[..., None] * eye["tone"]
+            # (less on what is darker than the lid skin: added whole to a dark fold or a lash, the
+            # shift turned it a grey-green of neither)
+            darker = np.clip(luma_of(along, np.float32) / eye["lid_luma"], 0, 1)
+            along += (b * LID_TONE * toward * darker)[..., None] * eye["tone"]
             patch = (patch * (1 - skin) + along * skin).astype(np.float32)
             # the lash band's top is uneven from column to column: lowered over a shut eye, the lid
             # skin it lets through would be pale specks along the lash line; they are taken down to
@@ -316,6 +326,12 @@ class Eyelids:
             blurred = cv2.GaussianBlur(patch, (0, 0), sigmaX=LASH_BLUR, sigmaY=0.3)
             level = np.where((luma_of(blurred, np.float32) < luma_of(patch, np.float32))[..., None], blurred, patch)
             patch = patch * (1 - band) + level * band
+            # the mesh's lid line often runs a little into the iris: the strip of iris (and its
+            # catchlight) that the lash band takes down with it would be a grey-green blot over a
+            # shut eye, so it is drawn in the lashes' colour
+            iris = cv2.remap(eye["iris"], mx - x0, my - y0, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)[..., None]
+            ink = band * iris
+            patch = patch * (1 - ink) + eye["line_colour"] * ink
             # a shut lid shows its lash line all across: where the photo's is faint, it is drawn in
             if b > 0.5:
                 d = edge - n                                   # height above the new edge
