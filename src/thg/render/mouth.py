@@ -672,7 +672,15 @@ class MouthModel:
         interior = interior_mask(crop, xy, self.grey)
         self.photo_open = open_share(self.photo_gap)
         lips = _poly_mask(shape, outer) & ~cv2.dilate(interior.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        self.lip_layer = fill_with_lips(crop, _with_shadow_rim(crop, interior, lips), lips) if interior.any() and fill_lips else crop
+        self.lip_layer = crop
+        if fill_lips and interior.any():
+            self.lip_layer = fill_with_lips(crop, _with_shadow_rim(crop, interior, lips), lips)
+        elif fill_lips and lips.sum() >= 8:
+            # lips all but closed may still show a glimpse of teeth along their seam: opened, the
+            # lower lip took it down with it as a pale fleck on the lip
+            seam = np.zeros(shape, np.uint8)
+            cv2.polylines(seam, [np.round(inner).astype(np.int32)], True, 1)
+            self.lip_layer = _without_pale_specks(crop, seam.astype(bool), lips)
         self.lip = crop[lips].astype(np.float32).mean(0) if lips.sum() > 4 else np.array([170.0, 95, 90], np.float32)
         self.interior = interior
         self._unmeasured: np.ndarray | None = crop
