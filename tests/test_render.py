@@ -127,6 +127,28 @@ def test_a_glimpse_of_teeth_between_closed_lips_is_not_taken_down_by_the_lower_l
     assert brighter[y0 - 10: y1 + 30, x0: x1].sum() == 0       # (on the build before: 10 px, on the lip)
 
 
+def test_the_dark_of_an_opening_past_its_mask_is_not_mirrored_into_closed_lips(portrait):
+    """Where a photo's dark inside reaches up past the opening's mask (a gap between two teeth,
+    under the upper lip), closing the mouth mirrored it from the lip's edge into a dark block on
+    the lips (seen on a portrait from outside the test set); it is painted over from the lips."""
+    from thg.features import landmarks as L
+    from thg.render.mouth import _value_saturation
+
+    face = find_face(portrait)
+    top = face.xy[list(L.LIPS_INNER_UPPER), :2]
+    gapped = portrait.copy()
+    x, y = top[6]
+    gapped[int(y) - 7: int(y) + 3, int(x) - 1: int(x) + 2] = (45, 20, 20)   # dark, up into the lip
+    renderer = MeshWarpRenderer()
+    renderer.prepare(gapped, face)
+    shut = renderer.render(_row())
+    value, _ = _value_saturation(shut.astype(np.float32))
+    x0, y0 = face.xy[list(L.LIPS_OUTER_UPPER), :2].min(0).astype(int)
+    x1, y1 = face.xy[list(L.LIPS_OUTER_LOWER), :2].max(0).astype(int)
+    lips = value[y0: y1, x0 + 8: x1 - 8]                       # the lips, corners aside
+    assert (lips < 0.5 * np.median(lips)).sum() == 0   # (on the build before: 6 px)
+
+
 def test_closed_lips_are_seated_on_their_seam(hopper, portrait):
     """On a closed-mouth photo the inner contours move onto the dark line where the lips meet, so
     no strip of one lip travels with the other when the mouth opens; an open mouth is left as is."""

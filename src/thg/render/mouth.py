@@ -78,6 +78,7 @@ TONGUE_SIDES = (0.3, 0.45)    # how much darker its sides are, which turn away f
 TONGUE_RAISED = 0.85  # share of the opening a raised tongue (the motion's tongue channel at 1) fills at the middle,
 TONGUE_TIP = 2.0      # its tip narrower than the dome at rest (a power of the sine); seen in wide openings only
 PALE_SAT, PALE_VALUE = 0.7, 0.9   # lip-layer pixels greyer and about as bright as the lips read as teeth
+FILL_DARK = 0.55   # ... and filled-in lip pixels darker than this share of the lips as the mouth's inside
 #: a black-and-white or toned (sepia) photo: its colours, blurred by TONED_BLUR, stray by less than
 #: this on average (codes, the largest channel's) from one colour per luma, its tone curve
 #: (:func:`tone_curve`). Its teeth are told from its lips by brightness alone
@@ -315,7 +316,7 @@ def fill_with_lips(image: np.ndarray, mask: np.ndarray, lips: np.ndarray | None 
         shift = image[lips].astype(np.float32).mean(0) - filled[mask].mean(0)
         filled = filled + m * shift
     out = np.clip(filled + 0.5 * (image.dtype == np.uint8), 0, 255).astype(image.dtype)
-    return _without_pale_specks(out, mask, lips) if lips is not None and lips.sum() >= 8 else out
+    return _without_stray_specks(out, mask, lips, dark=True) if lips is not None and lips.sum() >= 8 else out
 
 
 def _with_shadow_rim(image: np.ndarray, mask: np.ndarray, lips: np.ndarray, rows: int = 2) -> np.ndarray:
@@ -350,15 +351,19 @@ def _mirrored_rows(mask: np.ndarray) -> np.ndarray:
     return np.clip(np.where(upper, 2 * a - 1 - rows, 2 * b + 1 - rows), 0, h - 1)
 
 
-def _without_pale_specks(image: np.ndarray, mask: np.ndarray, lips: np.ndarray) -> np.ndarray:
+def _without_stray_specks(image: np.ndarray, mask: np.ndarray, lips: np.ndarray, dark: bool = False) -> np.ndarray:
     """``image`` with the teeth-like pixels (paler and greyer than the ``lips``) in and within two
     pixels of the filled ``mask`` painted over from the lip around them: where the mask stops short of
     the teeth at a corner, the mirrored rows carry their light in, and closed lips show it as pale
-    specks along their seam."""
+    specks along their seam. With ``dark``, likewise what is as dark as a mouth's inside (under
+    :data:`FILL_DARK` of the lips' brightness) there: where the opening's dark reaches past the mask
+    (a gap between two teeth under the lip, the corners), the mirrored rows carried it into a dark
+    block on the lip, and what was left beside the mask into dark specks at the closed corners.
+    (Not where the mask is the seam of closed lips: their dark line is theirs.)"""
     value, sat = _value_saturation(image)
     lip_val, lip_sat = float(np.median(value[lips])), float(np.median(sat[lips]))
     near = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    pale = near & (sat < PALE_SAT * lip_sat) & (value > PALE_VALUE * lip_val)
+    pale = near & ((sat < PALE_SAT * lip_sat) & (value > PALE_VALUE * lip_val) | dark & (value < FILL_DARK * lip_val))
     if not pale.any():
         return image
     speck = cv2.dilate(pale.astype(np.uint8), np.ones((3, 3), np.uint8))
@@ -680,7 +685,7 @@ class MouthModel:
             # lower lip took it down with it as a pale fleck on the lip
             seam = np.zeros(shape, np.uint8)
             cv2.polylines(seam, [np.round(inner).astype(np.int32)], True, 1)
-            self.lip_layer = _without_pale_specks(crop, seam.astype(bool), lips)
+            self.lip_layer = _without_stray_specks(crop, seam.astype(bool), lips)
         self.lip = crop[lips].astype(np.float32).mean(0) if lips.sum() > 4 else np.array([170.0, 95, 90], np.float32)
         self.interior = interior
         self._unmeasured: np.ndarray | None = crop
