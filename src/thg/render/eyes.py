@@ -251,7 +251,7 @@ class Eyelids:
             # lashes are dark on any lid: a photo's pale lash line (a wide-open eye, light on the
             # lashes) is drawn no lighter than this share of the lid skin (darkened as a whole: a
             # channel by channel minimum gave a sepia photo's lashes a colour of their own)
-            darkest = LASH_DARK * float(luma_of(lid_skin))
+            darkest = LASH_DARK * lid_luma
             line_colour = line_colour * min(1.0, darkest / max(float(luma_of(line_colour)), 1e-3))
         return dict(box=(x0, y0, x1, y1), stretch=stretch, iris=in_iris, tone=tone, lid_luma=lid_luma, grain=grain.astype(np.float32), xs=xs, ys=ys, n=n.astype(np.float32), n_up=n_up.astype(np.float32),
                     n_lo=n_lo.astype(np.float32), s=s.astype(np.float32), inside=inside, normal=normal.astype(np.float32),
