@@ -77,7 +77,8 @@ def test_closed_lips_keep_colour_and_texture(figures):
 def test_interior_edges_no_harder_than_the_lips_own(figures):
     assert figures["n_open"] >= 5
     # the photos' own inner-lip edges score 1.2-1.3 on this measure; the target is 1.0, and Grace
-    # Hopper's synthesised interior measures 1.00-1.05
+    # Hopper's synthesised interior measures 0.95-1.09 over watermark ids (dlib's inner contour lies
+    # on the upper teeth's edge in some frames, on the lips' in others)
     assert figures["edge_ratio"] <= 1.1, f"measured: {figures}"
 
 

@@ -117,8 +117,9 @@ TONGUE = ((0.80, 0.58, 0.62), (0.80, 0.64, 0.70))  # a lit tongue: the skin's co
 TONGUE_OF_TEETH = ((0.56, 0.34, 0.32), (0.56, 0.38, 0.36))
 SLIT = (0.05, 0.25)     # mouth widths of opening over which light reaches the side teeth as well as the front
 SLIT_SHADE = 0.8        # how much darker the teeth at the corners are in the narrowest opening
-SLIT_POWER = 1.5        # ... rising as this power of the distance from the middle (lit evenly, the teeth in a
-                        # slit were a pale strip from corner to corner)
+SLIT_POWER = 1.0        # ... rising as this power of the distance from the middle (lit evenly, the teeth in a
+                        # slit were a pale strip from corner to corner; at 1.5 in a slit that narrows to
+                        # pointed corners, the teeth two sixths out were lit almost as the front ones)
 EDGE_MIX = (-0.5, 0.5)  # px from the lowest tooth-like pixel over which the photo gives way to its lower lip (from
 #                        0.5-1.5 px below it, the pixels where the two blend went with the teeth: a dotted pink line)
 RIM_DARK = 0.8         # a pixel next to a photo's opening darker than this share of the lips is its shadow

@@ -32,6 +32,9 @@ MAX_DEPTH_SLOPE = 2.0          # ...to this depth per pixel across the photo (se
 CROP_SCALE = 2.6               # crop side / face size
 UPPER_SHARE = 0.2              # share of an opening taken by the upper lip (the jaw takes the rest)...
 MAX_LIFT = 0.1                 # ...up to this lift (mouth widths): a wide opening is the jaw's
+#: the lips' opening across the mouth: (1 - u²) to this power, u -1..1 corner to corner. At 0.5 (an
+#: ellipse) the opening ended in a blunt dark block at each corner; real lips meet at a point
+LIP_PROFILE = 0.7
 CORNER_SKIN = 1.15             # half mouth widths from the middle: where the skin stops following the lips
 LIFT_REACH = 0.45              # mouth widths above the upper lip over which the skin follows its lift
 #: how much rounded lips (the motion's mouth_round at 1) narrow the mouth, in the units of mouth_wide
@@ -259,7 +262,7 @@ class Deformer:
         lateral = np.exp(-np.maximum(np.abs(self.uh) - 0.5, 0) ** 2 / (2 * 0.9 ** 2))
         jaw = smoothstep(0.0, 0.45, self.vh - np.interp(self.uh, self._mid_u, self._mid_v)) * lateral
         # lip-profile weight: 1 at the middle of the mouth, 0 at the corners
-        self.prof = np.sqrt(np.clip(1 - np.clip(self.uh, -1, 1) ** 2, 0, 1))
+        self.prof = np.clip(1 - np.clip(self.uh, -1, 1) ** 2, 0, 1) ** LIP_PROFILE
         # the chin under the lower lip is carried by the jaw as far as the lip above it: a smaller
         # share would squash the skin between lip and chin into folds as the mouth opens
         outer_l = np.array(L.LIPS_OUTER_LOWER)
